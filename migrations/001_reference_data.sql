@@ -1,0 +1,57 @@
+-- Reference data: authorities, their schools, students and enrolment history.
+create table authority (
+  code text primary key check (code ~ '^A\.[0-9]{4}$'),
+  name text not null,
+  nationally_contracted boolean not null default false,
+  international boolean not null default false,
+  active boolean not null default true,
+  usage_agreement_signed boolean not null default true,
+  email_domains text[] not null default '{}'
+);
+
+create table school (
+  code text primary key check (code ~ '^S\.[0-9]{4}$'),
+  authority_code text not null references authority (code),
+  name text not null,
+  email_domains text[] not null default '{}'
+);
+create index school_authority on school (authority_code);
+
+create table student (
+  asn text primary key check (asn ~ '^[0-9]{9}$'),
+  -- set on secondary ASNs: the student's record lives under the primary
+  primary_asn text references student (asn),
+  last_name text not null,
+  first_name text not null,
+  middle_name text,
+  birth_date date,
+  -- lower-case, accent-free "first|last|birth date" for the potential-duplicate check
+  match_key text not null,
+  created_by text references authority (code),
+  created_on date,
+  deactivated boolean not null default false,
+  check (primary_asn is null or primary_asn <> asn)
+);
+create index student_match_key on student (match_key) where not deactivated;
+
+create table enrolment (
+  asn text not null references student (asn), -- always a primary ASN
+  school_code text not null references school (code),
+  entry_date date not null,
+  exit_date date,
+  grade text not null,
+  enrolment_type text not null,
+  deleted boolean not null default false,
+  -- the file that last wrote this enrolment (null for reference loads)
+  source_file_id bigint,
+  updated_at timestamptz not null default now(),
+  primary key (asn, school_code, entry_date),
+  check (exit_date is null or exit_date >= entry_date)
+);
+
+-- Where new ASNs come from: a configured range, handed out in blocks, never reusing one.
+create table asn_range (
+  id smallint primary key default 1 check (id = 1),
+  next_value bigint not null,
+  last_value bigint not null
+);

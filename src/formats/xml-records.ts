@@ -1,0 +1,314 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { FileRefusedError, type ParsedItem } from './records.ts';
+
+export interface XmlReadOptions {
+  rootName: string;
+  recordName: string;
+  /** A record whose raw text (UTF-8 bytes, tags included) is longer is a BrokenRecord. */
+  maxRecordBytes: number;
+  /** Elements nested deeper than this inside a record (its fields are level 1) make it a BrokenRecord. */
+  maxDepth: number;
+}
+
+/** No legitimate tag is this long; past it we assume a missing '>' or quote rather than buffer forever. */
+const MAX_TAG_CHARS = 64 * 1024;
+const CHECK_AND_EXPORT = 'Please check the file, or export it again from your school system.';
+const PREDEFINED_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
+
+type Sink = ((text: string) => void) | null;
+type MarkupKind = 'eof' | 'comment' | 'cdata' | 'pi' | 'declaration' | 'end' | 'start' | 'stray';
+interface Tag { name: string; key: string; end: boolean; selfClosing: boolean; line: number; raw: string }
+
+const refused = (message: string) => new FileRefusedError(`${message} ${CHECK_AND_EXPORT}`);
+const countNewlines = (text: string) => text.split('\n').length - 1;
+const isXmlSpace = (text: string) => /^[ \t\r\n]*$/.test(text);
+
+/**
+ * Pulls chunks only when needed: `buf` from `pos` on is unread text, `line` is the line of `buf[pos]`.
+ * Consumed text is dropped on the next read, so memory is bounded by the longest token we must look at whole (a tag).
+ */
+class Scanner {
+  private buf = '';
+  private pos = 0;
+  private finished = false;
+  line = 1;
+
+  constructor(private readonly chunks: AsyncIterator<string>) {}
+
+  private async more(): Promise<boolean> {
+    if (this.finished) return false;
+    const next = await this.chunks.next();
+    if (next.done) this.finished = true;
+    else [this.buf, this.pos] = [this.buf.slice(this.pos) + next.value, 0];
+    return !next.done;
+  }
+
+  async peek(length: number): Promise<string> {
+    while (this.buf.length - this.pos < length && (await this.more()));
+    return this.buf.slice(this.pos, this.pos + length);
+  }
+
+  consume(length: number, sink: Sink): void {
+    const text = this.buf.slice(this.pos, this.pos + length);
+    sink?.(text); // before counting, so a sink that throws can report the line where `text` starts
+    this.line += countNewlines(text);
+    this.pos += text.length;
+  }
+
+  /** Consumes up to and including `terminator`; false if the input ends first. */
+  async consumeThrough(terminator: string, sink: Sink): Promise<boolean> {
+    for (;;) {
+      const at = this.buf.indexOf(terminator, this.pos);
+      if (at !== -1) return (this.consume(at + terminator.length - this.pos, sink), true);
+      // keep a possible partial terminator at the end of the buffer for the next chunk
+      this.consume(Math.max(0, this.buf.length - this.pos - terminator.length + 1), sink);
+      if (!(await this.more())) return (this.consume(this.buf.length - this.pos, sink), false);
+    }
+  }
+
+  /** Consumes character data up to the next '<' or the end of input. */
+  async consumeText(sink: Sink): Promise<void> {
+    for (;;) {
+      const at = this.buf.indexOf('<', this.pos);
+      this.consume((at === -1 ? this.buf.length : at) - this.pos, sink);
+      if (at !== -1 || !(await this.more())) return;
+    }
+  }
+
+  async markupKind(): Promise<MarkupKind> {
+    const head = await this.peek(10);
+    if (head === '') return 'eof';
+    if (head.startsWith('<!--')) return 'comment';
+    if (head.startsWith('<![CDATA[')) return 'cdata';
+    if (head.startsWith('<!')) return 'declaration';
+    if (head.startsWith('<?')) return 'pi';
+    if (/^<\/[A-Za-z_:\u0080-\uffff]/.test(head)) return 'end';
+    return /^<[A-Za-z_:\u0080-\uffff]/.test(head) ? 'start' : 'stray';
+  }
+
+  /** Reads a whole start or end tag; '>' inside quoted attribute values does not end it. */
+  async readTag(): Promise<Tag> {
+    const line = this.line;
+    let quote = '';
+    for (let offset = 1; ; ) {
+      for (; this.pos + offset < this.buf.length; offset++) {
+        const char = this.buf[this.pos + offset];
+        if (quote) quote = char === quote ? '' : quote;
+        else if (char === '"' || char === "'") quote = char;
+        else if (char === '>') {
+          const raw = this.buf.slice(this.pos, this.pos + offset + 1);
+          this.consume(raw.length, null);
+          const name = /^<\/?([^\s/>]+)/.exec(raw)?.[1] ?? '';
+          const end = raw.startsWith('</');
+          return { name, key: name.toLowerCase(), end, selfClosing: !end && raw.endsWith('/>'), line, raw };
+        }
+      }
+      if (offset > MAX_TAG_CHARS || !(await this.more())) {
+        throw refused(`The tag that starts on line ${line} is never closed (a '>' or a quote is missing).`);
+      }
+    }
+  }
+}
+
+/** Skips whitespace, comments and processing instructions between records; refuses anything else but tags. */
+async function nextTag(scanner: Scanner, place: string): Promise<Tag | null> {
+  for (;;) {
+    await scanner.consumeText((text) => {
+      if (isXmlSpace(text)) return;
+      const at = text.search(/[^ \t\r\n]/);
+      const line = scanner.line + countNewlines(text.slice(0, at));
+      throw refused(`Line ${line}: unexpected text "${text.slice(at, at + 30).trim()}" ${place}.`);
+    });
+    const kind = await scanner.markupKind();
+    if (kind === 'eof') return null;
+    if (kind === 'comment' || kind === 'pi') await skipThrough(scanner, kind, null);
+    else if (kind === 'start' || kind === 'end') return scanner.readTag();
+    else if (kind === 'declaration') throw await declarationRefusal(scanner);
+    else throw refused(`Line ${scanner.line}: unexpected ${kind === 'cdata' ? 'CDATA text' : "'<'"} ${place}.`);
+  }
+}
+
+async function skipThrough(scanner: Scanner, kind: 'comment' | 'pi' | 'cdata', sink: Sink): Promise<void> {
+  const line = scanner.line;
+  const terminator = { comment: '-->', pi: '?>', cdata: ']]>' }[kind];
+  if (!(await scanner.consumeThrough(terminator, sink))) {
+    throw refused(`The ${kind === 'pi' ? 'processing instruction' : kind} that starts on line ${line} never ends: the file looks cut off.`);
+  }
+}
+
+async function declarationRefusal(scanner: Scanner): Promise<FileRefusedError> {
+  const head = await scanner.peek(10);
+  return /^<!(doctype|entity|element|attlist|notation)/i.test(head)
+    ? refused(`Line ${scanner.line}: XML files may not contain a DOCTYPE or entity declarations (they can be used to attack the server). Remove the <!DOCTYPE …> part.`)
+    : refused(`Line ${scanner.line}: unreadable markup "${head}".`);
+}
+
+/** Collects a record's raw text until it grows past the limit, then only counts (the record is broken anyway). */
+class RecordText {
+  private parts: string[] = [];
+  bytes = 0;
+  constructor(private readonly limit: number) {}
+  get oversize(): boolean { return this.bytes > this.limit; }
+  get text(): string { return this.parts.join(''); }
+  add(text: string, keep = true): void {
+    this.bytes += utf8Length(text);
+    if (this.oversize) this.parts = [];
+    else if (keep) this.parts.push(text);
+  }
+}
+
+/** Counts per UTF-16 unit so the total does not depend on where chunks split a surrogate pair. */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0x80) bytes += unit >= 0x800 && (unit < 0xd800 || unit > 0xdfff) ? 2 : 1;
+  }
+  return bytes;
+}
+
+type RecordEnd = { item: ParsedItem; next: 'more' | 'rootClosed' | Tag };
+const broken = (line: number, problem: string): ParsedItem => ({ kind: 'broken', broken: { line, problem } });
+
+async function readRecord(scanner: Scanner, start: Tag, options: XmlReadOptions, parser: XMLParser): Promise<RecordEnd> {
+  if (start.selfClosing) return { item: { kind: 'record', record: { line: start.line, fields: {} } }, next: 'more' };
+  const what = `The <${start.name}> on line ${start.line}`;
+  const content = new RecordText(options.maxRecordBytes);
+  content.add(start.raw, false);
+  const innerLine = scanner.line;
+  const add = (text: string) => content.add(text);
+  let depth = 0;
+  let tooDeep = false;
+  for (;;) {
+    await scanner.consumeText(add);
+    const kind = await scanner.markupKind();
+    if (kind === 'eof') throw refused(`The file ends inside the <${start.name}> that starts on line ${start.line}: it looks cut off.`);
+    if (kind === 'declaration') throw await declarationRefusal(scanner);
+    if (kind === 'comment' || kind === 'pi' || kind === 'cdata') await skipThrough(scanner, kind, add);
+    if (kind === 'stray') scanner.consume(1, add); // a bare '<' in text: the validator will name it
+    if (kind !== 'start' && kind !== 'end') continue;
+    const tag = await scanner.readTag();
+    const recordTag = tag.key === options.recordName.toLowerCase();
+    if (tag.end && recordTag) {
+      content.add(tag.raw, false);
+      if (content.oversize) return { item: broken(start.line, `${what} is larger than the limit of ${options.maxRecordBytes} bytes.`), next: 'more' };
+      if (tooDeep) return { item: broken(start.line, `${what} has elements nested more than ${options.maxDepth} levels deep.`), next: 'more' };
+      return { item: parseRecord(content.text, innerLine, start, options.recordName, parser), next: 'more' };
+    }
+    // records never nest, so another record start or the root's end means this record was never closed
+    if (!tag.end && recordTag) return { item: broken(start.line, `${what} is not closed before the next <${tag.name}> on line ${tag.line}.`), next: tag };
+    if (tag.end && tag.key === options.rootName.toLowerCase()) {
+      return { item: broken(start.line, `${what} is not closed before </${tag.name}> on line ${tag.line}.`), next: 'rootClosed' };
+    }
+    if (tag.end) depth = Math.max(0, depth - 1);
+    else if (!tag.selfClosing) depth++;
+    tooDeep ||= depth + (tag.selfClosing ? 1 : 0) > options.maxDepth;
+    add(tag.raw);
+  }
+}
+
+class RecordProblem extends Error {}
+
+function parseRecord(inner: string, innerLine: number, start: Tag, recordName: string, parser: XMLParser): ParsedItem {
+  // Our own wrapper tags: the scanner already matched the record's tags case-insensitively, XML would not.
+  const xml = `<${recordName}>${inner.replace(/\r\n?/g, '\n')}</${recordName}>`;
+  const what = `The <${start.name}> on line ${start.line}`;
+  const validation = XMLValidator.validate(xml);
+  if (validation !== true) {
+    const absolute = (relative: number) => innerLine + relative - 1;
+    const message = validation.err.msg.replace(/(in line )(\d+)(, col \d+)?/g, (_, words: string, line: string) => `${words}${absolute(Number(line))}`);
+    return broken(start.line, `${what} is not well-formed XML: line ${absolute(validation.err.line)}: ${message}`);
+  }
+  try {
+    const fields: Record<string, string> = {};
+    for (const child of childNodes(firstOf(parser.parse(xml)))) {
+      const name = nodeName(child);
+      if (name === '#text' || name === '#cdata') {
+        if (name === '#cdata' || !isXmlSpace(nodeText(child))) throw new RecordProblem('it has text outside any field');
+        continue;
+      }
+      const key = name.toLowerCase();
+      if (Object.hasOwn(fields, key)) throw new RecordProblem(`field <${name}> appears twice`);
+      fields[key] = fieldValue(child, name).trim();
+    }
+    return { kind: 'record', record: { line: start.line, fields } };
+  } catch (error) {
+    if (!(error instanceof Error)) throw error;
+    // fast-xml-parser also throws here, e.g. for field names like <constructor> it deems unsafe
+    return broken(start.line, `${what} cannot be read: ${error.message}.`);
+  }
+}
+
+// With preserveOrder, every node is an object whose single key is the tag name ('#text', '#cdata' for content).
+const firstOf = (tree: unknown): unknown => (Array.isArray(tree) ? tree[0] : undefined);
+const nodeName = (node: unknown): string => (isObject(node) ? (Object.keys(node)[0] ?? '') : '');
+const isObject = (node: unknown): node is Record<string, unknown> => typeof node === 'object' && node !== null;
+function childNodes(node: unknown): unknown[] {
+  const children = isObject(node) ? node[nodeName(node)] : undefined;
+  return Array.isArray(children) ? children : [];
+}
+function nodeText(node: unknown): string {
+  const text = isObject(node) ? node['#text'] : undefined;
+  return typeof text === 'string' ? text : '';
+}
+
+function fieldValue(field: unknown, name: string): string {
+  let value = '';
+  for (const part of childNodes(field)) {
+    const partName = nodeName(part);
+    if (partName === '#text') value += decodeReferences(nodeText(part), name);
+    else if (partName === '#cdata') value += childNodes(part).map(nodeText).join('');
+    else throw new RecordProblem(`field <${name}> must be plain text`);
+  }
+  return value;
+}
+
+/** fast-xml-parser leaves numeric references and unknown entities like &foo; as they are, so we decode here. */
+function decodeReferences(text: string, field: string): string {
+  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z][\w.-]*)?(;?)/g, (reference, body: string | undefined, semicolon: string) => {
+    if (!body || !semicolon) throw new RecordProblem(`field <${field}> contains a bare '&' (write it as &amp;)`);
+    if (!body.startsWith('#')) {
+      const decoded = PREDEFINED_ENTITIES[body];
+      if (decoded === undefined) throw new RecordProblem(`field <${field}> uses the unknown entity ${reference}`);
+      return decoded;
+    }
+    const code = body.startsWith('#x') ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
+    const isXmlChar = code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) ||
+      (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
+    if (!isXmlChar) throw new RecordProblem(`field <${field}> uses ${reference}, which is not a valid character`);
+    return String.fromCodePoint(code);
+  });
+}
+
+/** Streams the records of `<rootName><recordName>…</recordName>…</rootName>`; see XmlReadOptions for the limits. */
+export async function* readXmlRecords(input: AsyncIterable<string>, options: XmlReadOptions): AsyncGenerator<ParsedItem> {
+  const { rootName, recordName } = options;
+  const parser = new XMLParser({
+    preserveOrder: true, ignoreAttributes: true, parseTagValue: false, trimValues: false,
+    processEntities: false, cdataPropName: '#cdata', ignoreDeclaration: true, ignorePiTags: true,
+  });
+  const scanner = new Scanner(input[Symbol.asyncIterator]());
+  if ((await scanner.peek(1)) === '\uFEFF') scanner.consume(1, null);
+
+  const root = await nextTag(scanner, `before <${rootName}>`);
+  if (!root) throw refused(`The file is empty or has no <${rootName}> element.`);
+  if (root.end || root.key !== rootName.toLowerCase()) {
+    throw refused(`Line ${root.line}: the file starts with <${root.end ? '/' : ''}${root.name}>, but it must start with <${rootName}>. Is this the right file?`);
+  }
+  let pending: Tag | null = null;
+  while (!root.selfClosing) {
+    const tag: Tag | null = pending ?? (await nextTag(scanner, `inside <${rootName}>`));
+    pending = null;
+    if (!tag) throw refused(`The file ends before </${rootName}>: it looks cut off.`);
+    if (tag.end && tag.key === root.key) break;
+    if (tag.end || tag.key !== recordName.toLowerCase()) {
+      throw refused(`Line ${tag.line}: <${tag.end ? '/' : ''}${tag.name}> is not allowed directly inside <${rootName}>, only <${recordName}> elements are.`);
+    }
+    const { item, next } = await readRecord(scanner, tag, options, parser);
+    yield item;
+    if (next === 'rootClosed') break;
+    if (next !== 'more') pending = next;
+  }
+  const extra = await nextTag(scanner, `after the end of <${rootName}>`);
+  if (extra) throw refused(`Line ${extra.line}: unexpected <${extra.end ? '/' : ''}${extra.name}> after the end of <${rootName}>.`);
+}

@@ -1,0 +1,37 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import winston from 'winston';
+import { type Config, paths } from './config/config.ts';
+
+/**
+ * Log lines carry identifiers (file id, authority, line numbers, counts), never row contents,
+ * PINs, tokens or passwords: callers pass only those.
+ */
+export type Logger = winston.Logger;
+
+export function createLogger(config: Config, options: { console?: boolean } = {}): Logger {
+  mkdirSync(paths.logs(config), { recursive: true });
+  const transports: winston.transport[] = [
+    new winston.transports.File({
+      filename: path.join(paths.logs(config), 'intake.log'),
+      format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+    }),
+  ];
+  if (options.console ?? true) {
+    transports.push(
+      new winston.transports.Console({
+        stderrLevels: ['error', 'warn', 'info', 'debug'],
+        format: winston.format.combine(
+          winston.format.timestamp({ format: 'HH:mm:ss' }),
+          winston.format.printf(({ timestamp, level, message, ...meta }) => {
+            const details = Object.entries(meta)
+              .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+              .join(' ');
+            return `${String(timestamp)} ${level.padEnd(5)} ${String(message)}${details ? ` ${details}` : ''}`;
+          }),
+        ),
+      }),
+    );
+  }
+  return winston.createLogger({ level: config.logLevel, transports });
+}

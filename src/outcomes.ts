@@ -1,0 +1,49 @@
+/**
+ * Every code a row can end with, as the uploader sees it in the result report. The README's
+ * table of codes is generated from this one (`npm run docs:codes`).
+ */
+export const rowCodes = {
+  ENROLMENT_CREATED: { status: 'accepted', meaning: 'A new enrolment was recorded.' },
+  ENROLMENT_UPDATED: { status: 'accepted', meaning: 'An existing enrolment (same student, school and entry date) was updated.' },
+  ENROLMENT_DELETED: { status: 'accepted', meaning: 'The enrolment was marked deleted.' },
+  STUDENT_CREATED: { status: 'accepted', meaning: 'A new student was created with the ASN in the report, and enrolled.' },
+  NOT_ACCESSIBLE: { status: 'referred', meaning: 'The ASN does not exist or is not accessible to the authority (the two are never told apart); Student Records decides.' },
+  HIGH_LAST_EXIT_OVER_6_MONTHS: { status: 'referred', meaning: 'High restriction: the student was last enrolled with the authority, but left more than the Last School Enrolment window ago.' },
+  HIGH_MORE_RECENT_ELSEWHERE: { status: 'referred', meaning: 'High restriction: the student was recently enrolled with the authority but has a more recent enrolment elsewhere.' },
+  HIGH_HISTORICAL_ONLY: { status: 'referred', meaning: 'High restriction: the authority has only a historical enrolment of the student.' },
+  POTENTIAL_DUPLICATE: { status: 'referred', meaning: 'A limited-access authority asked for a new student who may already exist; Student Records decides.' },
+  MALFORMED_ROW: { status: 'invalid', meaning: 'The row could not be read (stray quote, wrong number of fields, too long).' },
+  MISSING_FIELD: { status: 'invalid', meaning: 'A required field is empty.' },
+  INVALID_FIELD: { status: 'invalid', meaning: 'A field is too long or holds control characters.' },
+  INVALID_ACTION: { status: 'invalid', meaning: 'The action is not one this file kind accepts.' },
+  INVALID_ASN: { status: 'invalid', meaning: 'The ASN is not 9 digits (123456789 or 1234-5678-9).' },
+  INVALID_SCHOOL_CODE: { status: 'invalid', meaning: 'The school code is not S.NNNN (or 4 digits).' },
+  UNKNOWN_SCHOOL: { status: 'invalid', meaning: 'No school has this code.' },
+  SCHOOL_NOT_IN_AUTHORITY: { status: 'invalid', meaning: 'The school does not belong to the submitting authority.' },
+  INVALID_DATE: { status: 'invalid', meaning: 'A date is not a real YYYY-MM-DD date.' },
+  EXIT_BEFORE_ENTRY: { status: 'invalid', meaning: 'The exit date is before the entry date.' },
+  INVALID_GRADE: { status: 'invalid', meaning: 'The grade is not K or 1 to 12.' },
+  UNKNOWN_ASN: { status: 'invalid', meaning: 'No student has this ASN (authorities that are not limited access only).' },
+  SECONDARY_ASN: { status: 'invalid', meaning: 'A secondary ASN was used for a new enrolment; use the primary ASN.' },
+  DUPLICATE_STUDENT: { status: 'invalid', meaning: 'A new student was asked for, but students with the same names and birth date exist (their ASNs are listed).' },
+  ENROLMENT_NOT_FOUND: { status: 'invalid', meaning: 'A delete named an enrolment that does not exist.' },
+} as const;
+
+export type RowCode = keyof typeof rowCodes;
+export type RowStatus = (typeof rowCodes)[RowCode]['status'];
+
+/** The true reasons Student Records sees on a referral (the uploader may see NOT_ACCESSIBLE instead). */
+export const referralReasons = {
+  UNKNOWN_ASN: 'No student has this ASN.',
+  NO_HISTORICAL_ENROLMENT: 'The student exists, but the authority has no association and no historical enrolment.',
+  HIGH_LAST_EXIT_OVER_6_MONTHS: rowCodes.HIGH_LAST_EXIT_OVER_6_MONTHS.meaning,
+  HIGH_MORE_RECENT_ELSEWHERE: rowCodes.HIGH_MORE_RECENT_ELSEWHERE.meaning,
+  HIGH_HISTORICAL_ONLY: rowCodes.HIGH_HISTORICAL_ONLY.meaning,
+  POTENTIAL_DUPLICATE: 'Students with the same names and birth date exist.',
+} as const;
+
+export type ReferralReason = keyof typeof referralReasons;
+
+export function statusOf(code: RowCode): RowStatus {
+  return rowCodes[code].status;
+}

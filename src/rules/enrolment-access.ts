@@ -1,0 +1,59 @@
+import type { ReferralReason } from '../outcomes.ts';
+import { associations, hasEnded, hasHistoricalEnrolment, lastEnrolledWith } from './associations.ts';
+import { addMonths } from '../validate/dates.ts';
+import type { Association, AuthorityFacts, RuleWindows, StudentFacts } from './facts.ts';
+import { restrictionLevel } from './restriction.ts';
+
+export type AccessDecision =
+  | { outcome: 'accept'; basis: Association | 'historical' | 'not_limited'; associations: Association[] }
+  | { outcome: 'refer'; reason: ReferralReason; associations: Association[] };
+
+/**
+ * SPEC §4.3: may this authority create a NEW enrolment of this existing student?
+ *
+ * | level   | association | historical | other facts                                   | outcome                            |
+ * |---------|-------------|------------|-----------------------------------------------|------------------------------------|
+ * | none    | any         | any        |                                               | accept (external access if none)   |
+ * | Low/High| yes         | any        |                                               | accept                             |
+ * | Low/High| no          | no         |                                               | refer NO_HISTORICAL_ENROLMENT      |
+ * | Low     | no          | yes        |                                               | accept                             |
+ * | High    | no          | yes        | last enrolled here, exit past the Last window | refer HIGH_LAST_EXIT_OVER_6_MONTHS |
+ * | High    | no          | yes        | ended here within Recent window, newer elsewhere | refer HIGH_MORE_RECENT_ELSEWHERE |
+ * | High    | no          | yes        | none of the above                             | refer HIGH_HISTORICAL_ONLY         |
+ */
+export function decideNewEnrolment(student: StudentFacts, authority: AuthorityFacts, asOf: string, windows: RuleWindows): AccessDecision {
+  const level = restrictionLevel(authority);
+  const held = associations(student, authority.code, level, asOf, windows);
+  if (level === 'none') return { outcome: 'accept', basis: held[0] ?? 'not_limited', associations: held };
+  if (held[0] !== undefined) return { outcome: 'accept', basis: held[0], associations: held };
+  if (!hasHistoricalEnrolment(student, authority.code)) return { outcome: 'refer', reason: 'NO_HISTORICAL_ENROLMENT', associations: held };
+  if (level === 'low') return { outcome: 'accept', basis: 'historical', associations: held };
+
+  if (lastEnrolledWith(student, authority.code, asOf) !== null) {
+    return { outcome: 'refer', reason: 'HIGH_LAST_EXIT_OVER_6_MONTHS', associations: held };
+  }
+  const own = student.enrolments.filter((e) => e.authorityCode === authority.code);
+  const endedRecently = own.some((e) => hasEnded(e, asOf) && asOf <= addMonths(e.exitDate, windows.recentEnrolmentMonths));
+  const latestOwnEntry = own.reduce((latest, e) => (e.entryDate > latest ? e.entryDate : latest), '');
+  const newerElsewhere = student.enrolments.some((e) => e.authorityCode !== authority.code && e.entryDate > latestOwnEntry);
+  if (endedRecently && newerElsewhere) return { outcome: 'refer', reason: 'HIGH_MORE_RECENT_ELSEWHERE', associations: held };
+  return { outcome: 'refer', reason: 'HIGH_HISTORICAL_ONLY', associations: held };
+}
+
+/**
+ * Whether the authority may recognise the student at all (seed 002, "Can Access Student?"):
+ * always when not limited; with an association; Low also with a historical enrolment.
+ */
+export function canAccessStudent(student: StudentFacts, authority: AuthorityFacts, asOf: string, windows: RuleWindows): boolean {
+  const level = restrictionLevel(authority);
+  if (level === 'none') return true;
+  if (associations(student, authority.code, level, asOf, windows).length > 0) return true;
+  return level === 'low' && hasHistoricalEnrolment(student, authority.code);
+}
+
+/** The privacy rule applies: a limited-access authority with no association and no historical enrolment. */
+export function isHiddenFrom(student: StudentFacts, authority: AuthorityFacts, asOf: string, windows: RuleWindows): boolean {
+  const level = restrictionLevel(authority);
+  if (level === 'none') return false;
+  return associations(student, authority.code, level, asOf, windows).length === 0 && !hasHistoricalEnrolment(student, authority.code);
+}

@@ -1,0 +1,60 @@
+/** Parsers for the value forms the spec allows. Each returns the normal form, or null when the form is wrong. */
+
+export function parseAsn(text: string): string | null {
+  const match = /^(\d{4})-(\d{4})-(\d)$/.exec(text) ?? /^(\d{9})$/.exec(text);
+  return match ? match.slice(1).join('') : null;
+}
+
+/** `1234-5678-9`: how ASNs are written to people. */
+export function formatAsn(asn: string): string {
+  return `${asn.slice(0, 4)}-${asn.slice(4, 8)}-${asn.slice(8)}`;
+}
+
+export function parseSchoolCode(text: string): string | null {
+  const match = /^(?:[Ss]\.)?(\d{4})$/.exec(text);
+  return match ? `S.${match[1]}` : null;
+}
+
+export function parseAuthorityCode(text: string): string | null {
+  const match = /^[Aa]\.(\d{4})$/.exec(text);
+  return match ? `A.${match[1]}` : null;
+}
+
+/** A real calendar date written YYYY-MM-DD (2026-02-30 is not one). */
+export function parseDate(text: string): string | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) return null;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (year < 1900 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
+  return text;
+}
+
+export function parseGrade(text: string): string | null {
+  if (/^k$/i.test(text)) return 'K';
+  if (!/^\d{1,2}$/.test(text)) return null;
+  const grade = Number(text);
+  return grade >= 1 && grade <= 12 ? String(grade) : null;
+}
+
+export function parseBoolean(text: string): boolean | null {
+  const lower = text.trim().toLowerCase();
+  if (lower === 'true') return true;
+  if (lower === 'false' || lower === '') return false;
+  return null;
+}
+
+/** Lower-case, accent-free: "Zoë" and "ZOE" match. */
+export function foldName(name: string): string {
+  return name.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+export function studentMatchKey(firstName: string, lastName: string, birthDate: string): string {
+  return `${foldName(firstName)}|${foldName(lastName)}|${birthDate}`;
+}
+
+/** Values echoed into messages: short, one line, no control characters. */
+export function quoteValue(text: string): string {
+  const clean = text.replace(/\p{Cc}/gu, ' ');
+  return `'${clean.length > 40 ? `${clean.slice(0, 40)}…` : clean}'`;
+}
