@@ -1,6 +1,9 @@
 import pg from 'pg';
 
-export type Queryable = Pick<pg.PoolClient, 'query'>;
+/** A pool or a client inside a transaction: what a query needs. */
+export interface Queryable {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
 
 /** One pool per process; every transaction goes through `transaction` so its shape is the same everywhere. */
 export class Database {

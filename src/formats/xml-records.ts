@@ -4,7 +4,7 @@ import { FileRefusedError, type ParsedItem } from './records.ts';
 export interface XmlReadOptions {
   rootName: string;
   recordName: string;
-  /** A record whose raw text (UTF-8 bytes, tags included) is longer is a BrokenRecord. */
+  /** A record whose raw text (in UTF-8 bytes, its own tags included) is longer is a BrokenRecord. */
   maxRecordBytes: number;
   /** Elements nested deeper than this inside a record (its fields are level 1) make it a BrokenRecord. */
   maxDepth: number;
@@ -13,6 +13,7 @@ export interface XmlReadOptions {
 /** No legitimate tag is this long; past it we assume a missing '>' or quote rather than buffer forever. */
 const MAX_TAG_CHARS = 64 * 1024;
 const CHECK_AND_EXPORT = 'Please check the file, or export it again from your school system.';
+const XML_CHAR = /^[\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]$/u;
 const PREDEFINED_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
 
 type Sink = ((text: string) => void) | null;
@@ -32,7 +33,6 @@ class Scanner {
   private pos = 0;
   private finished = false;
   line = 1;
-
   constructor(private readonly chunks: AsyncIterator<string>) {}
 
   private async more(): Promise<boolean> {
@@ -42,19 +42,16 @@ class Scanner {
     else [this.buf, this.pos] = [this.buf.slice(this.pos) + next.value, 0];
     return !next.done;
   }
-
   async peek(length: number): Promise<string> {
     while (this.buf.length - this.pos < length && (await this.more()));
     return this.buf.slice(this.pos, this.pos + length);
   }
-
   consume(length: number, sink: Sink): void {
     const text = this.buf.slice(this.pos, this.pos + length);
     sink?.(text); // before counting, so a sink that throws can report the line where `text` starts
     this.line += countNewlines(text);
     this.pos += text.length;
   }
-
   /** Consumes up to and including `terminator`; false if the input ends first. */
   async consumeThrough(terminator: string, sink: Sink): Promise<boolean> {
     for (;;) {
@@ -65,7 +62,6 @@ class Scanner {
       if (!(await this.more())) return (this.consume(this.buf.length - this.pos, sink), false);
     }
   }
-
   /** Consumes character data up to the next '<' or the end of input. */
   async consumeText(sink: Sink): Promise<void> {
     for (;;) {
@@ -74,18 +70,16 @@ class Scanner {
       if (at !== -1 || !(await this.more())) return;
     }
   }
-
   async markupKind(): Promise<MarkupKind> {
     const head = await this.peek(10);
     if (head === '') return 'eof';
     if (head.startsWith('<!--')) return 'comment';
     if (head.startsWith('<![CDATA[')) return 'cdata';
-    if (head.startsWith('<!')) return 'declaration';
+    if (/^<!(doctype|entity|element|attlist|notation)/i.test(head)) return 'declaration';
     if (head.startsWith('<?')) return 'pi';
     if (/^<\/[A-Za-z_:\u0080-\uffff]/.test(head)) return 'end';
     return /^<[A-Za-z_:\u0080-\uffff]/.test(head) ? 'start' : 'stray';
   }
-
   /** Reads a whole start or end tag; '>' inside quoted attribute values does not end it. */
   async readTag(): Promise<Tag> {
     const line = this.line;
@@ -113,17 +107,19 @@ class Scanner {
 /** Skips whitespace, comments and processing instructions between records; refuses anything else but tags. */
 async function nextTag(scanner: Scanner, place: string): Promise<Tag | null> {
   for (;;) {
+    const stray = { line: 0, text: '' }; // the first few characters of any non-whitespace text, for the message
     await scanner.consumeText((text) => {
-      if (isXmlSpace(text)) return;
-      const at = text.search(/[^ \t\r\n]/);
-      const line = scanner.line + countNewlines(text.slice(0, at));
-      throw refused(`Line ${line}: unexpected text "${text.slice(at, at + 30).trim()}" ${place}.`);
+      const at = stray.text ? 0 : text.search(/[^ \t\r\n]/);
+      if (at === -1) return;
+      if (!stray.text) stray.line = scanner.line + countNewlines(text.slice(0, at));
+      stray.text = (stray.text + text.slice(at, at + 30)).slice(0, 30);
     });
+    if (stray.text) throw refused(`Line ${stray.line}: unexpected text "${stray.text.split(/[\r\n]/)[0]?.trim()}" ${place}.`);
     const kind = await scanner.markupKind();
     if (kind === 'eof') return null;
     if (kind === 'comment' || kind === 'pi') await skipThrough(scanner, kind, null);
     else if (kind === 'start' || kind === 'end') return scanner.readTag();
-    else if (kind === 'declaration') throw await declarationRefusal(scanner);
+    else if (kind === 'declaration') throw declarationRefused(scanner.line);
     else throw refused(`Line ${scanner.line}: unexpected ${kind === 'cdata' ? 'CDATA text' : "'<'"} ${place}.`);
   }
 }
@@ -136,70 +132,47 @@ async function skipThrough(scanner: Scanner, kind: 'comment' | 'pi' | 'cdata', s
   }
 }
 
-async function declarationRefusal(scanner: Scanner): Promise<FileRefusedError> {
-  const head = await scanner.peek(10);
-  return /^<!(doctype|entity|element|attlist|notation)/i.test(head)
-    ? refused(`Line ${scanner.line}: XML files may not contain a DOCTYPE or entity declarations (they can be used to attack the server). Remove the <!DOCTYPE …> part.`)
-    : refused(`Line ${scanner.line}: unreadable markup "${head}".`);
-}
-
-/** Collects a record's raw text until it grows past the limit, then only counts (the record is broken anyway). */
-class RecordText {
-  private parts: string[] = [];
-  bytes = 0;
-  constructor(private readonly limit: number) {}
-  get oversize(): boolean { return this.bytes > this.limit; }
-  get text(): string { return this.parts.join(''); }
-  add(text: string, keep = true): void {
-    this.bytes += utf8Length(text);
-    if (this.oversize) this.parts = [];
-    else if (keep) this.parts.push(text);
-  }
-}
-
-/** Counts per UTF-16 unit so the total does not depend on where chunks split a surrogate pair. */
-function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit >= 0x80) bytes += unit >= 0x800 && (unit < 0xd800 || unit > 0xdfff) ? 2 : 1;
-  }
-  return bytes;
-}
+/** Entity declarations allow "billion laughs" expansion bombs; enrolment exports never need them. */
+const declarationRefused = (line: number) =>
+  refused(`Line ${line}: XML files may not contain a DOCTYPE or entity declarations. Remove the <!DOCTYPE …> part.`);
 
 type RecordEnd = { item: ParsedItem; next: 'more' | 'rootClosed' | Tag };
 const broken = (line: number, problem: string): ParsedItem => ({ kind: 'broken', broken: { line, problem } });
 
-async function readRecord(scanner: Scanner, start: Tag, options: XmlReadOptions, parser: XMLParser): Promise<RecordEnd> {
+async function readRecord(scanner: Scanner, start: Tag, options: XmlReadOptions): Promise<RecordEnd> {
   if (start.selfClosing) return { item: { kind: 'record', record: { line: start.line, fields: {} } }, next: 'more' };
   const what = `The <${start.name}> on line ${start.line}`;
-  const content = new RecordText(options.maxRecordBytes);
-  content.add(start.raw, false);
   const innerLine = scanner.line;
-  const add = (text: string) => content.add(text);
+  let inner: string[] = [];
+  let bytes = Buffer.byteLength(start.raw);
+  // an oversize record is broken anyway: stop keeping its text and only count, so memory stays bounded
+  const add = (text: string, keep = true) => {
+    bytes += Buffer.byteLength(text);
+    if (bytes > options.maxRecordBytes) inner = [];
+    else if (keep) inner.push(text);
+  };
   let depth = 0;
   let tooDeep = false;
   for (;;) {
     await scanner.consumeText(add);
     const kind = await scanner.markupKind();
     if (kind === 'eof') throw refused(`The file ends inside the <${start.name}> that starts on line ${start.line}: it looks cut off.`);
-    if (kind === 'declaration') throw await declarationRefusal(scanner);
+    if (kind === 'declaration') throw declarationRefused(scanner.line);
     if (kind === 'comment' || kind === 'pi' || kind === 'cdata') await skipThrough(scanner, kind, add);
     if (kind === 'stray') scanner.consume(1, add); // a bare '<' in text: the validator will name it
     if (kind !== 'start' && kind !== 'end') continue;
     const tag = await scanner.readTag();
     const recordTag = tag.key === options.recordName.toLowerCase();
     if (tag.end && recordTag) {
-      content.add(tag.raw, false);
-      if (content.oversize) return { item: broken(start.line, `${what} is larger than the limit of ${options.maxRecordBytes} bytes.`), next: 'more' };
-      if (tooDeep) return { item: broken(start.line, `${what} has elements nested more than ${options.maxDepth} levels deep.`), next: 'more' };
-      return { item: parseRecord(content.text, innerLine, start, options.recordName, parser), next: 'more' };
+      add(tag.raw, false);
+      const item = bytes > options.maxRecordBytes ? broken(start.line, `${what} is larger than the limit of ${options.maxRecordBytes} bytes.`)
+        : tooDeep ? broken(start.line, `${what} has elements nested more than ${options.maxDepth} levels deep.`)
+        : parseRecord(inner.join(''), innerLine, start.line, what, options.recordName);
+      return { item, next: 'more' };
     }
     // records never nest, so another record start or the root's end means this record was never closed
     if (!tag.end && recordTag) return { item: broken(start.line, `${what} is not closed before the next <${tag.name}> on line ${tag.line}.`), next: tag };
-    if (tag.end && tag.key === options.rootName.toLowerCase()) {
-      return { item: broken(start.line, `${what} is not closed before </${tag.name}> on line ${tag.line}.`), next: 'rootClosed' };
-    }
+    if (tag.end && tag.key === options.rootName.toLowerCase()) return { item: broken(start.line, `${what} is not closed before </${tag.name}> on line ${tag.line}.`), next: 'rootClosed' };
     if (tag.end) depth = Math.max(0, depth - 1);
     else if (!tag.selfClosing) depth++;
     tooDeep ||= depth + (tag.selfClosing ? 1 : 0) > options.maxDepth;
@@ -209,15 +182,22 @@ async function readRecord(scanner: Scanner, start: Tag, options: XmlReadOptions,
 
 class RecordProblem extends Error {}
 
-function parseRecord(inner: string, innerLine: number, start: Tag, recordName: string, parser: XMLParser): ParsedItem {
+// Values stay strings as written; decodeReferences decodes entities, more strictly than the parser would.
+// Lower-casing names here, before the parser's own check, makes it refuse <__PROTO__> too, and stops it
+// renaming fields such as <toString> to "__toString".
+const parser = new XMLParser({
+  preserveOrder: true, ignoreAttributes: true, parseTagValue: false, trimValues: false, processEntities: false,
+  cdataPropName: '#cdata', ignoreDeclaration: true, ignorePiTags: true, transformTagName: (name) => name.toLowerCase(),
+});
+
+function parseRecord(inner: string, innerLine: number, line: number, what: string, recordName: string): ParsedItem {
   // Our own wrapper tags: the scanner already matched the record's tags case-insensitively, XML would not.
   const xml = `<${recordName}>${inner.replace(/\r\n?/g, '\n')}</${recordName}>`;
-  const what = `The <${start.name}> on line ${start.line}`;
   const validation = XMLValidator.validate(xml);
   if (validation !== true) {
     const absolute = (relative: number) => innerLine + relative - 1;
-    const message = validation.err.msg.replace(/(in line )(\d+)(, col \d+)?/g, (_, words: string, line: string) => `${words}${absolute(Number(line))}`);
-    return broken(start.line, `${what} is not well-formed XML: line ${absolute(validation.err.line)}: ${message}`);
+    const message = validation.err.msg.replace(/in line (\d+)(, col \d+)?/g, (_, relative: string) => `in line ${absolute(Number(relative))}`);
+    return broken(line, `${what} is not well-formed XML: line ${absolute(validation.err.line)}: ${message}`);
   }
   try {
     const fields: Record<string, string> = {};
@@ -227,15 +207,14 @@ function parseRecord(inner: string, innerLine: number, start: Tag, recordName: s
         if (name === '#cdata' || !isXmlSpace(nodeText(child))) throw new RecordProblem('it has text outside any field');
         continue;
       }
-      const key = name.toLowerCase();
-      if (Object.hasOwn(fields, key)) throw new RecordProblem(`field <${name}> appears twice`);
-      fields[key] = fieldValue(child, name).trim();
+      if (Object.hasOwn(fields, name)) throw new RecordProblem(`field <${name}> appears twice`);
+      fields[name] = fieldValue(child, name).trim();
     }
-    return { kind: 'record', record: { line: start.line, fields } };
+    return { kind: 'record', record: { line, fields } };
   } catch (error) {
     if (!(error instanceof Error)) throw error;
-    // fast-xml-parser also throws here, e.g. for field names like <constructor> it deems unsafe
-    return broken(start.line, `${what} cannot be read: ${error.message}.`);
+    // fast-xml-parser throws for names that could pollute prototypes: <__proto__>, <constructor>, <prototype>
+    return broken(line, `${what} cannot be read: ${error.message}.`);
   }
 }
 
@@ -273,9 +252,7 @@ function decodeReferences(text: string, field: string): string {
       return decoded;
     }
     const code = body.startsWith('#x') ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
-    const isXmlChar = code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) ||
-      (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
-    if (!isXmlChar) throw new RecordProblem(`field <${field}> uses ${reference}, which is not a valid character`);
+    if (!(code <= 0x10ffff && XML_CHAR.test(String.fromCodePoint(code)))) throw new RecordProblem(`field <${field}> uses ${reference}, which is not a valid character`);
     return String.fromCodePoint(code);
   });
 }
@@ -283,10 +260,6 @@ function decodeReferences(text: string, field: string): string {
 /** Streams the records of `<rootName><recordName>…</recordName>…</rootName>`; see XmlReadOptions for the limits. */
 export async function* readXmlRecords(input: AsyncIterable<string>, options: XmlReadOptions): AsyncGenerator<ParsedItem> {
   const { rootName, recordName } = options;
-  const parser = new XMLParser({
-    preserveOrder: true, ignoreAttributes: true, parseTagValue: false, trimValues: false,
-    processEntities: false, cdataPropName: '#cdata', ignoreDeclaration: true, ignorePiTags: true,
-  });
   const scanner = new Scanner(input[Symbol.asyncIterator]());
   if ((await scanner.peek(1)) === '\uFEFF') scanner.consume(1, null);
 
@@ -304,7 +277,7 @@ export async function* readXmlRecords(input: AsyncIterable<string>, options: Xml
     if (tag.end || tag.key !== recordName.toLowerCase()) {
       throw refused(`Line ${tag.line}: <${tag.end ? '/' : ''}${tag.name}> is not allowed directly inside <${rootName}>, only <${recordName}> elements are.`);
     }
-    const { item, next } = await readRecord(scanner, tag, options, parser);
+    const { item, next } = await readRecord(scanner, tag, options);
     yield item;
     if (next === 'rootClosed') break;
     if (next !== 'more') pending = next;

@@ -1,0 +1,120 @@
+import type PgBoss from 'pg-boss';
+import type pg from 'pg';
+import { inTransaction, queues } from '../src/db/queue.ts';
+import type { ParsedItem } from '../src/formats/records.ts';
+import type { IntakeFile } from '../src/files/registry.ts';
+import { statusOf } from '../src/outcomes.ts';
+import {
+  allocateAsns, deleteEnrolments, insertStudents, upsertEnrolments,
+  type EnrolmentDelete, type EnrolmentWrite, type NewStudent,
+} from '../src/persist/enrolment-writes.ts';
+import { type AuditEntry, insertAudit, insertOutcomes, type RowOutcome } from '../src/persist/row-outcomes.ts';
+import { EnrolmentSnapshot } from '../src/reference/enrolment-snapshot.ts';
+import { decideEnrolmentRow } from '../src/rules/enrolment-row.ts';
+import { checkEnrolmentRecord, enrolmentColumns, type EnrolmentRow, requiredEnrolmentColumns } from '../src/validate/enrolment-row.ts';
+import { formatAsn, studentMatchKey } from '../src/validate/values.ts';
+import type { ChunkSettings, KindDefinition } from './file-runner.ts';
+
+const acceptedMessages = {
+  ENROLMENT_CREATED: 'Enrolment created.',
+  ENROLMENT_UPDATED: 'Enrolment updated.',
+  ENROLMENT_DELETED: 'Enrolment deleted.',
+} as const;
+
+/** Validate → decide → write one chunk of an enrolment file, inside the caller's transaction. */
+async function processChunk(client: pg.PoolClient, file: IntakeFile, items: ParsedItem[], settings: ChunkSettings): Promise<RowOutcome[]> {
+  const outcomes: RowOutcome[] = [];
+  const rows: EnrolmentRow[] = [];
+  for (const item of items) {
+    if (item.kind === 'broken') {
+      outcomes.push({ line: item.broken.line, status: 'invalid', code: 'MALFORMED_ROW', message: item.broken.problem, asn: null });
+      continue;
+    }
+    const checked = checkEnrolmentRecord(item.record);
+    if (checked.ok) rows.push(checked.row);
+    else outcomes.push({ line: item.record.line, status: statusOf(checked.problem.code), ...checked.problem, asn: null });
+  }
+
+  const snapshot = new EnrolmentSnapshot(file.asOf, settings.authority, settings.windows, settings.schools);
+  const keyOf = (row: EnrolmentRow) => studentMatchKey(row.firstName ?? '', row.lastName ?? '', row.birthDate ?? '');
+  await snapshot.load(client, rows.flatMap((r) => (r.asn ? [r.asn] : [])), rows.flatMap((r) => (r.asn ? [] : [keyOf(r)])));
+
+  const writes = new Map<string, EnrolmentWrite>();
+  const deletes = new Map<string, EnrolmentDelete>();
+  const students: NewStudent[] = [];
+  const audit: AuditEntry[] = [];
+  const referrals: PgBoss.JobInsert[] = [];
+  const freeAsns: string[] = [];
+  let newStudentRowsLeft = rows.filter((r) => r.asn === null).length;
+
+  for (const row of rows) {
+    if (row.asn === null) newStudentRowsLeft--;
+    const decision = decideEnrolmentRow(row, snapshot);
+    if (decision.status === 'invalid') {
+      outcomes.push({ line: row.line, status: 'invalid', code: decision.code, message: decision.message, asn: row.asn });
+      continue;
+    }
+    if (decision.status === 'referred') {
+      outcomes.push({ line: row.line, status: 'referred', code: decision.code, message: decision.message, asn: row.asn });
+      referrals.push({
+        name: queues.studentRecords,
+        data: {
+          kind: 'enrolment', authorityCode: file.authorityCode, fileId: file.id, fileName: file.originalName, line: row.line,
+          reason: decision.reason, reportedCode: decision.code, asOf: file.asOf, row, saw: decision.saw,
+        },
+      });
+      continue;
+    }
+    let primaryAsn: string;
+    let message: string;
+    if (decision.code === 'STUDENT_CREATED') {
+      // New ASNs are taken in one block for the rest of the chunk's new-student rows.
+      if (freeAsns.length === 0) freeAsns.push(...(await allocateAsns(client, newStudentRowsLeft + 1)));
+      primaryAsn = freeAsns.shift() as string;
+      const matchKey = keyOf(row);
+      students.push({
+        asn: primaryAsn, lastName: row.lastName ?? '', firstName: row.firstName ?? '', middleName: row.middleName,
+        birthDate: row.birthDate ?? '', matchKey, createdBy: file.authorityCode, createdOn: file.asOf,
+      });
+      snapshot.addStudent(primaryAsn, matchKey, file.authorityCode, file.asOf);
+      message = `Student created with ASN ${formatAsn(primaryAsn)}; enrolment created.`;
+    } else {
+      primaryAsn = decision.primaryAsn;
+      message = acceptedMessages[decision.code];
+      if (decision.externalAccess) {
+        audit.push({ actor: file.authorityCode, action: 'external_access', asn: primaryAsn, fileId: file.id, line: row.line, detail: { school: row.schoolCode, entryDate: row.entryDate } });
+      }
+    }
+    const key = `${primaryAsn}|${row.schoolCode}|${row.entryDate}`;
+    if (row.action === 'delete') {
+      snapshot.markDeleted(primaryAsn, row.schoolCode, row.entryDate);
+      const pending = writes.get(key);
+      if (pending) pending.deleted = true;
+      else deletes.set(key, { asn: primaryAsn, schoolCode: row.schoolCode, entryDate: row.entryDate });
+    } else {
+      snapshot.recordEnrolment(primaryAsn, row.schoolCode, row.entryDate, row.exitDate, false);
+      deletes.delete(key);
+      writes.set(key, {
+        asn: primaryAsn, schoolCode: row.schoolCode, entryDate: row.entryDate, exitDate: row.exitDate,
+        grade: row.grade ?? '', enrolmentType: row.enrolmentType ?? '', deleted: false,
+      });
+    }
+    outcomes.push({ line: row.line, status: 'accepted', code: decision.code, message, asn: primaryAsn });
+  }
+
+  await insertStudents(client, students);
+  await deleteEnrolments(client, file.id, [...deletes.values()]);
+  await upsertEnrolments(client, file.id, [...writes.values()]);
+  await insertOutcomes(client, file.id, outcomes);
+  await insertAudit(client, audit);
+  if (referrals.length > 0) await settings.boss.insert(referrals, inTransaction(client));
+  return outcomes;
+}
+
+export const enrolmentKind: KindDefinition = {
+  kind: 'enrolment',
+  columns: enrolmentColumns,
+  required: requiredEnrolmentColumns,
+  xml: { root: 'enrolments', record: 'enrolment' },
+  processChunk,
+};

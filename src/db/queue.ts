@@ -1,0 +1,45 @@
+import PgBoss from 'pg-boss';
+import type { Queryable } from './database.ts';
+
+/** The pg-boss queues Intake uses. */
+export const queues = {
+  /** One job per received file: `{ fileId }`. */
+  files: 'intake-file',
+  /** One job per referred row, for Student Records (SPEC §6). */
+  studentRecords: 'student-records',
+} as const;
+
+export function createBoss(url: string, options: { pollingIntervalSeconds?: number; supervise?: boolean } = {}): PgBoss {
+  return new PgBoss({
+    connectionString: url,
+    max: 4,
+    supervise: options.supervise ?? true,
+    schedule: false,
+    ...(options.pollingIntervalSeconds !== undefined ? { pollingIntervalSeconds: options.pollingIntervalSeconds } : {}),
+  });
+}
+
+/** Creates pg-boss's schema and our queues when missing. */
+export async function installQueues(boss: PgBoss): Promise<void> {
+  const settings: Record<string, PgBoss.Queue> = {
+    // A file job that outlives its expiry is retried; the file lease decides who really works it.
+    [queues.files]: { name: queues.files, retryLimit: 10, retryDelay: 30, retryBackoff: true, expireInSeconds: 3600 },
+    // Referrals wait for Student Records as long as it takes: never dropped by retention.
+    [queues.studentRecords]: { name: queues.studentRecords, retentionDays: 3650 },
+  };
+  for (const options of Object.values(settings)) {
+    if (!(await boss.getQueue(options.name))) await boss.createQueue(options.name, options);
+  }
+}
+
+/** Lets pg-boss write its jobs inside our transaction, so rows and queue items commit together. */
+export function inTransaction(client: Queryable): PgBoss.ConnectionOptions {
+  return {
+    db: {
+      executeSql: async (text: string, values: unknown[]) => {
+        const result = await client.query(text, values);
+        return { rows: result.rows };
+      },
+    },
+  };
+}

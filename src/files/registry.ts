@@ -1,0 +1,141 @@
+import type PgBoss from 'pg-boss';
+import type { Database, Queryable } from '../db/database.ts';
+import { inTransaction, queues } from '../db/queue.ts';
+
+export type FileKind = 'enrolment' | 'access';
+export type FileFormat = 'csv' | 'xml';
+
+export interface IntakeFile {
+  id: number;
+  authorityCode: string;
+  kind: FileKind;
+  originalName: string;
+  format: FileFormat;
+  sha256: string;
+  storedPath: string;
+  status: 'queued' | 'processing' | 'done' | 'failed';
+  asOf: string;
+  linesDone: number;
+  accepted: number;
+  referred: number;
+  invalid: number;
+  reportPath: string | null;
+  error: string | null;
+}
+
+interface FileRow {
+  id: string; authority_code: string; kind: FileKind; original_name: string; format: FileFormat; sha256: string;
+  stored_path: string; status: IntakeFile['status']; as_of: string; lines_done: number; accepted: number;
+  referred: number; invalid: number; report_path: string | null; error: string | null;
+}
+
+const columns = `id, authority_code, kind, original_name, format, sha256, stored_path, status, as_of::text, lines_done,
+  accepted, referred, invalid, report_path, error`;
+
+function toFile(row: FileRow): IntakeFile {
+  return {
+    id: Number(row.id), authorityCode: row.authority_code, kind: row.kind, originalName: row.original_name, format: row.format,
+    sha256: row.sha256, storedPath: row.stored_path, status: row.status, asOf: row.as_of, linesDone: row.lines_done,
+    accepted: row.accepted, referred: row.referred, invalid: row.invalid, reportPath: row.report_path, error: row.error,
+  };
+}
+
+export interface NewFile {
+  authorityCode: string;
+  kind: FileKind;
+  originalName: string;
+  format: FileFormat;
+  sha256: string;
+  sizeBytes: number;
+  storedPath: string;
+  asOf: string;
+}
+
+export type Registration = { outcome: 'registered'; file: IntakeFile } | { outcome: 'duplicate'; file: IntakeFile };
+
+/**
+ * Records a claimed file once per content hash and authority. With a boss, its processing job
+ * is queued in the same transaction, so a file is never recorded without its job.
+ */
+export async function registerFile(db: Database, file: NewFile, boss: PgBoss | null): Promise<Registration> {
+  return db.transaction(async (client) => {
+    const inserted = await client.query<FileRow>(
+      `insert into intake_file (authority_code, kind, original_name, format, sha256, size_bytes, stored_path, as_of)
+       values ($1, $2, $3, $4, $5, $6, $7, $8)
+       on conflict (authority_code, sha256) do nothing
+       returning ${columns}`,
+      [file.authorityCode, file.kind, file.originalName, file.format, file.sha256, file.sizeBytes, file.storedPath, file.asOf],
+    );
+    const row = inserted.rows[0];
+    if (row === undefined) {
+      const existing = await client.query<FileRow>(`select ${columns} from intake_file where authority_code = $1 and sha256 = $2`, [file.authorityCode, file.sha256]);
+      return { outcome: 'duplicate', file: toFile(existing.rows[0] as FileRow) };
+    }
+    const registered = toFile(row);
+    if (boss) await boss.send(queues.files, { fileId: registered.id }, { ...inTransaction(client), singletonKey: String(registered.id) });
+    return { outcome: 'registered', file: registered };
+  });
+}
+
+export async function getFile(db: Queryable, id: number): Promise<IntakeFile | null> {
+  const result = await db.query<FileRow>(`select ${columns} from intake_file where id = $1`, [id]);
+  return result.rows[0] ? toFile(result.rows[0]) : null;
+}
+
+/**
+ * Takes the file for this worker unless another holds a live lease; a lease left by a crashed
+ * worker runs out and the file is taken over, resuming after its last committed line.
+ */
+export async function acquireLease(db: Queryable, id: number, owner: string, leaseSeconds: number): Promise<IntakeFile | null> {
+  const result = await db.query<FileRow>(
+    `update intake_file set status = 'processing', lease_owner = $2, lease_until = now() + make_interval(secs => $3)
+      where id = $1 and status in ('queued', 'processing')
+        and (lease_owner is null or lease_owner = $2 or lease_until < now())
+     returning ${columns}`,
+    [id, owner, leaseSeconds],
+  );
+  return result.rows[0] ? toFile(result.rows[0]) : null;
+}
+
+export interface ChunkProgress {
+  lastLine: number;
+  accepted: number;
+  referred: number;
+  invalid: number;
+}
+
+/** Records a chunk's progress in its own transaction; fails when the lease was lost, rolling the chunk back. */
+export async function recordProgress(client: Queryable, id: number, owner: string, leaseSeconds: number, progress: ChunkProgress): Promise<void> {
+  const result = await client.query(
+    `update intake_file set lines_done = $3, accepted = accepted + $4, referred = referred + $5, invalid = invalid + $6,
+            lease_until = now() + make_interval(secs => $7)
+      where id = $1 and lease_owner = $2 and status = 'processing'`,
+    [id, owner, progress.lastLine, progress.accepted, progress.referred, progress.invalid, leaseSeconds],
+  );
+  if (result.rowCount !== 1) throw new LeaseLostError(`File ${id} is no longer leased to ${owner}.`);
+}
+
+export class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
+}
+
+export async function finishFile(db: Queryable, id: number, owner: string, outcome: { status: 'done' | 'failed'; storedPath: string; reportPath: string | null; error: string | null }): Promise<void> {
+  await db.query(
+    `update intake_file set status = $3, stored_path = $4, report_path = $5, error = $6, finished_at = now(), lease_owner = null, lease_until = null
+      where id = $1 and lease_owner = $2`,
+    [id, owner, outcome.status, outcome.storedPath, outcome.reportPath, outcome.error],
+  );
+}
+
+/** Files whose worker stopped (crash, restart) and that no job will pick up again. */
+export async function staleFiles(db: Queryable): Promise<number[]> {
+  const result = await db.query<{ id: string }>(
+    `select id from intake_file where status in ('queued', 'processing') and (lease_until is null or lease_until < now()) order by id`,
+  );
+  return result.rows.map((r) => Number(r.id));
+}
+
+export async function knownStoredPaths(db: Queryable, storedPaths: string[]): Promise<Set<string>> {
+  const result = await db.query<{ stored_path: string }>('select stored_path from intake_file where stored_path = any($1::text[])', [storedPaths]);
+  return new Set(result.rows.map((r) => r.stored_path));
+}

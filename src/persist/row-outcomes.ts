@@ -1,0 +1,40 @@
+import type { Queryable } from '../db/database.ts';
+import type { RowCode, RowStatus } from '../outcomes.ts';
+
+export interface RowOutcome {
+  line: number;
+  status: RowStatus;
+  code: RowCode;
+  message: string;
+  asn: string | null;
+}
+
+export async function insertOutcomes(client: Queryable, fileId: number, outcomes: RowOutcome[]): Promise<void> {
+  if (outcomes.length === 0) return;
+  await client.query(
+    `insert into row_outcome (file_id, line, status, code, message, asn)
+     select $1, * from unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[])`,
+    [fileId, outcomes.map((o) => o.line), outcomes.map((o) => o.status), outcomes.map((o) => o.code), outcomes.map((o) => o.message), outcomes.map((o) => o.asn)],
+  );
+}
+
+export interface AuditEntry {
+  actor: string;
+  action: string;
+  asn: string | null;
+  fileId: number | null;
+  line: number | null;
+  detail: Record<string, unknown>;
+}
+
+export async function insertAudit(client: Queryable, entries: AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await client.query(
+    `insert into audit_log (actor, action, asn, file_id, line, detail)
+     select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::jsonb[])`,
+    [
+      entries.map((e) => e.actor), entries.map((e) => e.action), entries.map((e) => e.asn), entries.map((e) => e.fileId),
+      entries.map((e) => e.line), entries.map((e) => JSON.stringify(e.detail)),
+    ],
+  );
+}
