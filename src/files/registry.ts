@@ -127,10 +127,14 @@ export async function finishFile(db: Queryable, id: number, owner: string, outco
   );
 }
 
-/** Files whose worker stopped (crash, restart) and that no job will pick up again. */
-export async function staleFiles(db: Queryable): Promise<number[]> {
+/** Files whose worker stopped (crash, restart): a lease ran out, or queued long with no worker taking them. */
+export async function staleFiles(db: Queryable, leaseSeconds: number): Promise<number[]> {
   const result = await db.query<{ id: string }>(
-    `select id from intake_file where status in ('queued', 'processing') and (lease_until is null or lease_until < now()) order by id`,
+    `select id from intake_file
+      where (status = 'processing' and lease_until < now())
+         or (status = 'queued' and received_at < now() - make_interval(secs => $1 * 5))
+      order by id`,
+    [leaseSeconds],
   );
   return result.rows.map((r) => Number(r.id));
 }

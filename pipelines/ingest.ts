@@ -1,0 +1,50 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { paths } from '../src/config/config.ts';
+import { claimFile, type ClaimResult, registerClaimed } from '../src/files/claim.ts';
+import { originalNameOf } from '../src/files/folders.ts';
+import { type IntakeFile, knownStoredPaths } from '../src/files/registry.ts';
+import type { FileKind } from '../src/files/registry.ts';
+import { runFile, type Services } from './file-runner.ts';
+import { kinds } from './kinds.ts';
+
+export type IngestResult =
+  | { outcome: 'processed'; file: IntakeFile }
+  | { outcome: 'refused'; reason: string; file?: IntakeFile }
+  | { outcome: 'duplicate'; file: IntakeFile }
+  | { outcome: 'busy'; file: IntakeFile };
+
+/**
+ * `intake ingest`: the watcher's path (claim, register, run) done now, in this process.
+ * A repeat of a file that was never finished (a crash) resumes it instead of calling it a duplicate.
+ */
+export async function ingestFile(services: Services, source: string, authority: string, kind: FileKind, asOf?: string): Promise<IngestResult> {
+  const claim: ClaimResult = await claimFile({ ...services, boss: null }, { source, authorityFolder: authority, kindFolder: kind, mode: 'copy', ...(asOf ? { asOf } : {}) });
+  if (claim.outcome === 'gone') return { outcome: 'refused', reason: `${source} cannot be read.` };
+  if (claim.outcome === 'refused') return claim;
+  if (claim.outcome === 'duplicate' && (claim.file.status === 'done' || claim.file.status === 'failed')) return claim;
+  const file = await runFile(services, claim.file.id, kinds);
+  if (file === null) return { outcome: 'busy', file: claim.file };
+  if (file.status === 'failed') return { outcome: 'refused', reason: file.error ?? 'refused', file };
+  return { outcome: 'processed', file };
+}
+
+/** Files left in `claimed/` by a crash between the rename and the database row are registered again. */
+export async function registerOrphans(services: Services): Promise<number> {
+  const root = paths.claimed(services.config);
+  const found: { path: string; authority: string; kind: string }[] = [];
+  for (const authority of await readdir(root).catch(() => [] as string[])) {
+    for (const kind of await readdir(path.join(root, authority)).catch(() => [] as string[])) {
+      for (const name of await readdir(path.join(root, authority, kind)).catch(() => [] as string[])) {
+        if (!name.endsWith('.part')) found.push({ path: path.join(root, authority, kind, name), authority, kind });
+      }
+    }
+  }
+  const known = await knownStoredPaths(services.db, found.map((f) => f.path));
+  let registered = 0;
+  for (const orphan of found.filter((f) => !known.has(f.path))) {
+    await registerClaimed(services, orphan.path, orphan.authority, orphan.kind, originalNameOf(path.basename(orphan.path)));
+    registered++;
+  }
+  return registered;
+}

@@ -1,0 +1,66 @@
+import { mkdir } from 'node:fs/promises';
+import { paths } from '../src/config/config.ts';
+import { queues } from '../src/db/queue.ts';
+import { claimFile, fileKinds } from '../src/files/claim.ts';
+import { folders } from '../src/files/folders.ts';
+import { staleFiles } from '../src/files/registry.ts';
+import { InboxWatcher } from '../src/files/watcher.ts';
+import { runFile, type Services } from './file-runner.ts';
+import { registerOrphans } from './ingest.ts';
+import { kinds } from './kinds.ts';
+
+/**
+ * `intake start`: watch → claim → queue, and workers that run queued files. Any number of
+ * these processes may share one database; file leases keep each file to one worker at a time.
+ */
+export async function startService(services: Services): Promise<{ stop(): Promise<void> }> {
+  const { config, db, boss, logger } = services;
+  const authorities = await db.query<{ code: string }>('select code from authority order by code');
+  for (const { code } of authorities.rows) for (const kind of fileKinds) await mkdir(folders.inbox(config, code, kind), { recursive: true });
+  const orphans = await registerOrphans(services);
+  if (orphans > 0) logger.info('registered files left claimed by an earlier stop', { orphans });
+
+  const run = async (fileId: number) => {
+    const file = await runFile(services, fileId, kinds);
+    if (file) logger.debug('file run ended', { fileId, status: file.status });
+  };
+  for (let worker = 0; worker < config.processing.workers; worker++) {
+    await boss.work<{ fileId: number }>(queues.files, { batchSize: 1, pollingIntervalSeconds: config.processing.pollingIntervalSeconds }, async ([job]) => {
+      if (job) await run(job.data.fileId);
+    });
+  }
+
+  // A worker that died leaves its file leased; once the lease runs out, whoever sweeps first resumes it.
+  let sweeping = false;
+  const sweep = setInterval(async () => {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      for (const fileId of await staleFiles(db, config.processing.leaseSeconds)) await run(fileId);
+    } catch (error) {
+      logger.error('resuming stale files failed', { error: (error as Error).message });
+    } finally {
+      sweeping = false;
+    }
+  }, config.processing.leaseSeconds * 1000);
+
+  const watcher = new InboxWatcher(
+    paths.inbox(config),
+    config.watch,
+    async (found) => {
+      const result = await claimFile(services, { source: found.path, authorityFolder: found.authorityFolder, kindFolder: found.kindFolder, mode: 'move' });
+      if (result.outcome === 'registered') logger.info('file queued', { fileId: result.file.id });
+    },
+    (error) => logger.error('inbox error', { error: (error as Error).message }),
+  );
+  await watcher.start();
+  logger.info('intake started', { inbox: paths.inbox(config), workers: config.processing.workers });
+  return {
+    async stop() {
+      clearInterval(sweep);
+      await watcher.stop();
+      await boss.offWork(queues.files);
+      while (sweeping) await new Promise((resolve) => setTimeout(resolve, 50));
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type PgBoss from 'pg-boss';
+import { type Config, loadConfig } from './config/config.ts';
+import { Database } from './db/database.ts';
+import { startEmbeddedPostgres } from './db/embedded.ts';
+import { migrate } from './db/migrate.ts';
+import { createBoss, installQueues } from './db/queue.ts';
+import { createLogger, type Logger } from './log.ts';
+import { ensureAsnRange } from './persist/enrolment-writes.ts';
+
+export interface App {
+  config: Config;
+  db: Database;
+  boss: PgBoss;
+  logger: Logger;
+  workerId: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Configuration → database (the configured one, or the embedded default) → migrations →
+ * queues. Every command starts here, so all of them see the same checked configuration.
+ */
+export async function openApp(overrides: Record<string, unknown> = {}, options: { supervise?: boolean } = {}): Promise<App> {
+  const config = loadConfig(overrides);
+  const logger = createLogger(config);
+  const embedded = config.databaseUrl === null ? await startEmbeddedPostgres(config, (message) => logger.debug(message.trim())) : null;
+  const url = config.databaseUrl ?? (embedded as { url: string }).url;
+  const db = new Database(url, Math.max(4, config.processing.workers * 2 + 2));
+  const boss = createBoss(url, { pollingIntervalSeconds: config.processing.pollingIntervalSeconds, supervise: options.supervise ?? false });
+  boss.on('error', (error: Error) => logger.error('queue error', { error: error.message }));
+  try {
+    const applied = await migrate(db);
+    if (applied.length > 0) logger.info('migrations applied', { applied });
+    await boss.start();
+    await installQueues(boss);
+    await ensureAsnRange(db, config.asnRange.first, config.asnRange.last);
+  } catch (error) {
+    await db.close().catch(() => {});
+    await embedded?.stop();
+    throw error;
+  }
+  return {
+    config, db, boss, logger,
+    workerId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    async close() {
+      await boss.stop({ graceful: true, wait: true, timeout: 10_000 }).catch(() => {});
+      await db.close();
+      await embedded?.stop();
+      await new Promise<void>((resolve) => {
+        logger.on('finish', () => resolve());
+        logger.end();
+        setTimeout(resolve, 500).unref();
+      });
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { type App, openApp } from '../app.ts';
+import { ConfigError } from '../config/config.ts';
+import { migrate } from '../db/migrate.ts';
+import { loadReference } from '../reference/load.ts';
+import { parseAuthorityCode, parseDate } from '../validate/values.ts';
+import { ingestFile } from '../../pipelines/ingest.ts';
+import { startService } from '../../pipelines/service.ts';
+import { printIngestResult } from './print.ts';
+
+/** Exit codes: 0 done, 1 failure, 2 the file was refused, 3 duplicate or busy, 64 bad usage or configuration. */
+const program = new Command('intake').description('Intake: SIS enrolment and access-code files, checked against the limited-access rules.');
+program.option('--home <dir>', 'runtime folder (inbox, outbox, archive, embedded database); default var/ or INTAKE_HOME');
+
+function homeOverride(): Record<string, unknown> {
+  const home = program.opts<{ home?: string }>().home;
+  return home ? { home } : {};
+}
+
+async function withApp<T>(work: (app: App) => Promise<T>, options: { supervise?: boolean } = {}): Promise<T> {
+  const app = await openApp(homeOverride(), options);
+  try {
+    return await work(app);
+  } finally {
+    await app.close();
+  }
+}
+
+const authorityOption = (value: string) => {
+  const code = parseAuthorityCode(value);
+  if (!code) throw new InvalidArgumentError('expected an authority code such as A.0094');
+  return code;
+};
+const dateOption = (value: string) => {
+  const date = parseDate(value);
+  if (!date) throw new InvalidArgumentError('expected a date YYYY-MM-DD');
+  return date;
+};
+
+program
+  .command('start')
+  .description('watch the inbox and process files until stopped (SIGINT/SIGTERM)')
+  .action(async () => {
+    const app = await openApp(homeOverride(), { supervise: true });
+    const service = await startService(app);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    app.logger.info('stopping');
+    await service.stop();
+    await app.close();
+  });
+
+program
+  .command('ingest <file>')
+  .description('process one file now, through the same steps as the inbox')
+  .requiredOption('--authority <code>', 'the submitting authority, as A.0094', authorityOption)
+  .option('--kind <kind>', 'enrolment or access', 'enrolment')
+  .option('--as-of <date>', 'the date the rules are applied on (default: today)', dateOption)
+  .option('--json', 'print the summary as JSON')
+  .action(async (file: string, options: { authority: string; kind: string; asOf?: string; json?: boolean }) => {
+    if (options.kind !== 'enrolment' && options.kind !== 'access') throw new InvalidArgumentError('--kind must be enrolment or access');
+    const kind = options.kind;
+    process.exitCode = await withApp(async (app) => printIngestResult(await ingestFile(app, file, options.authority, kind, options.asOf), options.json ?? false));
+  });
+
+const reference = program.command('reference').description('reference data: authorities, schools, students, enrolments');
+reference
+  .command('load <dir>')
+  .description('load or update authorities.csv, schools.csv, students.csv and enrolments.csv from a folder')
+  .action(async (dir: string) => {
+    await withApp(async (app) => {
+      const report = await loadReference(app.db, dir);
+      for (const [name, count] of Object.entries(report.counts)) console.log(`${name}: ${count} rows loaded`);
+      for (const problem of report.problems) console.error(`problem: ${problem}`);
+      if (report.problems.length > 0) process.exitCode = 1;
+    });
+  });
+
+program
+  .command('db')
+  .description('database tasks')
+  .command('migrate')
+  .description('apply the database migrations (every command also does this on start)')
+  .action(async () => {
+    await withApp(async (app) => {
+      const applied = await migrate(app.db);
+      console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'the database is up to date');
+    });
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exitCode = 64;
+  } else {
+    console.error(`intake: ${(error as Error).message}`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,116 @@
+import { copyFile, lstat, mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type PgBoss from 'pg-boss';
+import type { Config } from '../config/config.ts';
+import type { Database } from '../db/database.ts';
+import type { Logger } from '../log.ts';
+import { todayIn } from '../validate/dates.ts';
+import { parseAuthorityCode } from '../validate/values.ts';
+import { folders, moveFile, safeName, storedName, writeFileAtomically } from './folders.ts';
+import { inspectFile } from './inspect.ts';
+import { type FileFormat, type FileKind, type IntakeFile, registerFile } from './registry.ts';
+
+export const fileKinds: readonly FileKind[] = ['enrolment', 'access'];
+
+/** Writers drop `name.part` or `.name` and rename when done; such files are never taken. */
+export function isIgnoredName(name: string): boolean {
+  return name.startsWith('.') || name.endsWith('.part');
+}
+
+export interface ClaimRequest {
+  source: string;
+  authorityFolder: string;
+  kindFolder: string;
+  /** The inbox moves files; `intake ingest` copies, leaving the caller's file alone. */
+  mode: 'move' | 'copy';
+  asOf?: string;
+}
+
+export type ClaimResult =
+  | { outcome: 'registered'; file: IntakeFile }
+  | { outcome: 'duplicate'; file: IntakeFile }
+  | { outcome: 'refused'; reason: string }
+  | { outcome: 'gone' };
+
+interface ClaimServices {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  /** Null when the caller processes the file itself (intake ingest). */
+  boss: PgBoss | null;
+}
+
+function formatOf(name: string): FileFormat | null {
+  const extension = path.extname(name).toLowerCase();
+  return extension === '.csv' ? 'csv' : extension === '.xml' ? 'xml' : null;
+}
+
+async function refuseBeforeRegistration(services: ClaimServices, current: string, authorityFolder: string, kindFolder: string, name: string, reason: string): Promise<ClaimResult> {
+  const { config, logger } = services;
+  const failedPath = path.join(folders.failed(config, safeName(authorityFolder), safeName(kindFolder)), storedName(name));
+  await moveFile(current, failedPath);
+  await writeFile(`${failedPath}.error.txt`, `${name} was not processed: no row of it was applied.\n\n${reason}\n`, { mode: 0o640 });
+  const authority = parseAuthorityCode(authorityFolder);
+  const known = authority !== null && (await services.db.query('select 1 from authority where code = $1', [authority])).rowCount === 1;
+  if (known) await writeFileAtomically(path.join(folders.outbox(config, authority), `${name}.error.txt`), `${name} was not processed: no row of it was applied.\n\n${reason}\n`);
+  logger.warn('file refused', { authority: authorityFolder, kind: kindFolder, reason });
+  return { outcome: 'refused', reason };
+}
+
+/**
+ * Claims a complete file: atomic rename (or copy) into `claimed/`, one streaming pass for its
+ * hash and encoding, then one row per (authority, content) with its job in the same transaction.
+ */
+export async function claimFile(services: ClaimServices, request: ClaimRequest): Promise<ClaimResult> {
+  const { config, db } = services;
+  const name = safeName(request.source);
+  const info = await lstat(request.source).catch(() => null);
+  if (info === null) return { outcome: 'gone' };
+  if (!info.isFile()) return { outcome: 'refused', reason: `${name} is not a regular file (links and folders are not read).` };
+
+  const claimedFolder = folders.claimed(config, safeName(request.authorityFolder), safeName(request.kindFolder));
+  const claimed = path.join(claimedFolder, storedName(name));
+  await mkdir(claimedFolder, { recursive: true });
+  try {
+    if (request.mode === 'move') await rename(request.source, claimed);
+    else await copyFile(request.source, claimed);
+  } catch (error) {
+    // Another process claimed it first.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { outcome: 'gone' };
+    throw error;
+  }
+  return registerClaimed(services, claimed, request.authorityFolder, request.kindFolder, name, request.asOf);
+}
+
+/** The second half of a claim; also used for files found in `claimed/` after a crash. */
+export async function registerClaimed(services: ClaimServices, claimed: string, authorityFolder: string, kindFolder: string, name: string, asOf?: string): Promise<ClaimResult> {
+  const { config, db, logger } = services;
+  const authority = parseAuthorityCode(authorityFolder);
+  const refuse = (reason: string) => refuseBeforeRegistration(services, claimed, authorityFolder, kindFolder, name, reason);
+  if (authority === null || (await db.query('select 1 from authority where code = $1', [authority])).rowCount !== 1) {
+    return refuse(`The folder "${authorityFolder}" is not the code of a known school authority; files are taken only from an authority's own folder (as inbox/A.0094/enrolment/).`);
+  }
+  const kind = fileKinds.find((k) => k === kindFolder);
+  if (!kind) return refuse(`"${kindFolder}" is not a kind of file Intake takes; use the folder ${fileKinds.join(' or ')}.`);
+  const format = formatOf(name);
+  if (!format) return refuse('The file name must end in .csv or .xml so Intake knows how to read it.');
+  const inspection = await inspectFile(claimed);
+  if (inspection.problem !== null) return refuse(inspection.problem);
+
+  const registration = await registerFile(
+    db,
+    { authorityCode: authority, kind, originalName: name, format, sha256: inspection.sha256, sizeBytes: inspection.sizeBytes, storedPath: claimed, asOf: asOf ?? todayIn() },
+    services.boss,
+  );
+  if (registration.outcome === 'duplicate') {
+    const existing = registration.file;
+    const duplicatePath = path.join(folders.archive(config, authority, kind), 'duplicates', path.basename(claimed));
+    await moveFile(claimed, duplicatePath);
+    const note = `${name} has the same content as ${existing.originalName} (file ${existing.id}, ${existing.status}); it was not applied again.\n`;
+    await writeFileAtomically(path.join(folders.outbox(config, authority), `${name}.duplicate.txt`), note);
+    logger.info('duplicate file', { authority, kind, fileId: existing.id });
+  } else {
+    logger.info('file claimed', { authority, kind, fileId: registration.file.id, bytes: inspection.sizeBytes });
+  }
+  return registration;
+}
