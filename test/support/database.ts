@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { type App, openApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { startEmbeddedPostgres } from '../../src/db/embedded.ts';
+
+let server: Promise<string> | null = null;
+
+/** The Postgres server tests run against: DATABASE_URL when set, else the embedded default under var/. */
+function serverUrl(): Promise<string> {
+  if (process.env.DATABASE_URL) return Promise.resolve(process.env.DATABASE_URL);
+  server ??= (async () => {
+    const embedded = await startEmbeddedPostgres(loadConfig({}, {}), () => {});
+    process.once('exit', () => void embedded.stop());
+    return embedded.url;
+  })();
+  return server;
+}
+
+let counter = 0;
+
+/** A new, empty database on the test server; each test file gets its own. */
+export async function freshDatabaseUrl(): Promise<string> {
+  const base = await serverUrl();
+  const name = `intake_test_${process.pid}_${++counter}_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function dropDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: await serverUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists ${name} with (force)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+export interface TestApp extends App {
+  home: string;
+  url: string;
+  dispose(): Promise<void>;
+}
+
+/** A migrated database and a temporary home folder (inbox, outbox, archive) for one test file. */
+export async function createTestApp(overrides: Record<string, unknown> = {}): Promise<TestApp> {
+  const url = await freshDatabaseUrl();
+  const home = mkdtempSync(path.join(tmpdir(), 'intake-test-'));
+  const app = await openApp({ databaseUrl: url, home, logLevel: 'warn', 'watch.stableMs': 300, 'watch.pollMs': 50, ...overrides });
+  return {
+    ...app,
+    home,
+    url,
+    async dispose() {
+      await app.close();
+      await dropDatabase(url);
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
