@@ -26,15 +26,24 @@ create table intake_file (
 );
 create index intake_file_unfinished on intake_file (id) where status in ('queued', 'processing');
 
-create table row_outcome (
+-- The outcome of every row, one row per committed chunk (arrays in line order): a chunk's
+-- outcomes are written in one insert, in the transaction that applies the chunk.
+create table row_outcome_chunk (
   file_id bigint not null references intake_file (id) on delete cascade,
-  line integer not null,
-  status text not null check (status in ('accepted', 'referred', 'invalid')),
-  code text not null,
-  message text not null,
-  asn text,
-  primary key (file_id, line)
+  first_line integer not null,
+  last_line integer not null,
+  lines integer[] not null,
+  statuses text[] not null,
+  codes text[] not null,
+  messages text[] not null,
+  asns text[] not null,
+  primary key (file_id, first_line)
 );
+
+create view row_outcome as
+  select c.file_id, o.line, o.status, o.code, o.message, o.asn
+    from row_outcome_chunk c,
+         unnest(c.lines, c.statuses, c.codes, c.messages, c.asns) as o (line, status, code, message, asn);
 
 create table audit_log (
   id bigserial primary key,

@@ -55,6 +55,19 @@ async function checkXmlStructure(file: IntakeFile, kind: KindDefinition, config:
   for await (const item of readItems(file, kind, config)) void item;
 }
 
+/** Reads the next chunk while the caller works on the current one, so parsing overlaps database work. */
+async function* readAhead<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
+  let next = source.next();
+  for (;;) {
+    const current = await next;
+    if (current.done) return;
+    next = source.next();
+    // A read error surfaces when that chunk is awaited, not as an unhandled rejection meanwhile.
+    next.catch(() => {});
+    yield current.value;
+  }
+}
+
 async function* chunksOf(items: AsyncIterable<ParsedItem>, size: number, after: number): AsyncGenerator<ParsedItem[]> {
   let chunk: ParsedItem[] = [];
   for await (const item of items) {
@@ -103,7 +116,7 @@ export async function runFile(services: Services, fileId: number, kinds: Record<
     const settings: ChunkSettings = { authority, schools: reference.schoolAuthority, windows: config.rules, boss: services.boss };
     if (file.format === 'xml' && file.linesDone === 0) await checkXmlStructure(file, kind, config);
 
-    for await (const items of chunksOf(readItems(file, kind, config), config.processing.chunkRows, file.linesDone)) {
+    for await (const items of readAhead(chunksOf(readItems(file, kind, config), config.processing.chunkRows, file.linesDone))) {
       await db.transaction(async (client) => {
         const outcomes = await kind.processChunk(client, file, items, settings);
         const count = (status: RowOutcome['status']) => outcomes.filter((o) => o.status === status).length;

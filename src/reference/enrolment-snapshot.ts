@@ -81,7 +81,8 @@ export class EnrolmentSnapshot implements EnrolmentView {
   }
 
   enrolmentExists(primaryAsn: string, schoolCode: string, entryDate: string): boolean {
-    return this.enrolments.get(primaryAsn)?.has(enrolmentKey(primaryAsn, schoolCode, entryDate)) ?? false;
+    const enrolment = this.enrolments.get(primaryAsn)?.get(enrolmentKey(primaryAsn, schoolCode, entryDate));
+    return enrolment !== undefined && !enrolment.deleted;
   }
 
   potentialDuplicates(matchKey: string): string[] {

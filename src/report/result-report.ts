@@ -17,29 +17,35 @@ export function chooseReportPath(outbox: string, originalName: string): string {
   }
 }
 
-interface OutcomeRow {
-  line: number;
-  status: string;
-  code: string;
-  message: string;
-  asn: string | null;
+interface OutcomeChunk {
+  first_line: number;
+  lines: number[];
+  statuses: string[];
+  codes: string[];
+  messages: string[];
+  asns: (string | null)[];
 }
 
 async function* outcomeRows(db: Queryable, fileId: number): AsyncGenerator<string[]> {
   const counts = { accepted: 0, referred: 0, invalid: 0 };
   let after = 0;
   for (;;) {
-    const page = await db.query<OutcomeRow>(
-      'select line, status, code, message, asn from row_outcome where file_id = $1 and line > $2 order by line limit 5000',
+    const page = await db.query<OutcomeChunk>(
+      `select first_line, lines, statuses, codes, messages, asns from row_outcome_chunk
+        where file_id = $1 and first_line > $2 order by first_line limit 4`,
       [fileId, after],
     );
-    for (const row of page.rows) {
-      counts[row.status as keyof typeof counts]++;
-      yield [row.line, row.status, row.code, row.message, row.asn === null ? null : formatAsn(row.asn)].map(spreadsheetSafe);
+    for (const chunk of page.rows) {
+      for (let index = 0; index < chunk.lines.length; index++) {
+        const status = chunk.statuses[index] as keyof typeof counts;
+        const asn = chunk.asns[index] ?? null;
+        counts[status]++;
+        yield [chunk.lines[index] ?? '', status, chunk.codes[index] ?? '', chunk.messages[index] ?? '', asn === null ? null : formatAsn(asn)].map(spreadsheetSafe);
+      }
     }
     const last = page.rows[page.rows.length - 1];
     if (last === undefined) break;
-    after = last.line;
+    after = last.first_line;
   }
   // The summary closes the report: rows with no line number and status "summary".
   const total = counts.accepted + counts.referred + counts.invalid;

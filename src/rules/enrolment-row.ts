@@ -14,7 +14,7 @@ export interface EnrolmentView {
   /** Any ASN, primary or secondary. */
   studentByAsn(asn: string): { asn: string; primaryAsn: string | null } | undefined;
   facts(primaryAsn: string): StudentFacts;
-  /** Also true for a deleted enrolment: writing it again restores it. */
+  /** A deleted enrolment does not exist for any rule: writing it again is a new enrolment. */
   enrolmentExists(primaryAsn: string, schoolCode: string, entryDate: string): boolean;
   /** Primary ASNs of active students with the same names and birth date. */
   potentialDuplicates(matchKey: string): string[];

@@ -1,6 +1,20 @@
 /** Calendar arithmetic on YYYY-MM-DD strings, which also compare correctly as text. */
 
+// Rules ask the same few (date, months) pairs over and over across a file.
+const memo = new Map<string, string>();
+
 export function addMonths(date: string, months: number): string {
+  const key = `${date}+${months}`;
+  let result = memo.get(key);
+  if (result === undefined) {
+    if (memo.size > 100_000) memo.clear();
+    result = computeAddMonths(date, months);
+    memo.set(key, result);
+  }
+  return result;
+}
+
+function computeAddMonths(date: string, months: number): string {
   const [year, month, day] = date.split('-').map(Number) as [number, number, number];
   const total = year * 12 + (month - 1) + months;
   const targetYear = Math.floor(total / 12);
