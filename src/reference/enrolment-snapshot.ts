@@ -51,11 +51,12 @@ export class EnrolmentSnapshot implements EnrolmentView {
       );
       for (const s of rows.rows) this.students.set(s.asn, { asn: s.asn, primaryAsn: null, createdBy: s.created_by, createdOn: s.created_on });
     }
-    const enrolments = await db.query<{ asn: string; school_code: string; entry_date: string; exit_date: string | null; deleted: boolean }>(
-      'select asn, school_code, entry_date::text, exit_date::text, deleted from enrolment where asn = any($1::text[])',
+    // Deleted enrolments are ignored by every rule, so they are not fetched.
+    const enrolments = await db.query<{ asn: string; school_code: string; entry_date: string; exit_date: string | null }>(
+      'select asn, school_code, entry_date::text, exit_date::text from enrolment where asn = any($1::text[]) and not deleted',
       [[...primaries]],
     );
-    for (const e of enrolments.rows) this.recordEnrolment(e.asn, e.school_code, e.entry_date, e.exit_date, e.deleted);
+    for (const e of enrolments.rows) this.recordEnrolment(e.asn, e.school_code, e.entry_date, e.exit_date, false);
     if (matchKeys.length > 0) {
       const matches = await db.query<{ match_key: string; asn: string }>(
         `select distinct match_key, coalesce(primary_asn, asn) as asn from student

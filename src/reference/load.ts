@@ -138,11 +138,12 @@ async function loadEnrolments(db: Queryable, file: string, problems: string[]): 
        select coalesce(s.primary_asn, s.asn), t.sc, t.en, t.ex, t.g, t.ty, t.d
          from unnest($1::text[], $2::text[], $3::date[], $4::date[], $5::text[], $6::text[], $7::bool[]) as t (a, sc, en, ex, g, ty, d)
          join student s on s.asn = t.a
+         join school on school.code = t.sc
        on conflict (asn, school_code, entry_date) do update set exit_date = excluded.exit_date, grade = excluded.grade,
          enrolment_type = excluded.enrolment_type, deleted = excluded.deleted`,
       [0, 1, 2, 3, 4, 5, 6].map((i) => rows.map((r) => r[i])),
     );
-    if ((result.rowCount ?? 0) < rows.length) problems.push(`enrolments.csv: ${rows.length - (result.rowCount ?? 0)} row(s) near line ${batch[0]?.line} name an unknown ASN`);
+    if ((result.rowCount ?? 0) < rows.length) problems.push(`enrolments.csv: ${rows.length - (result.rowCount ?? 0)} row(s) near line ${batch[0]?.line} name an unknown ASN or school`);
     count += result.rowCount ?? 0;
   }
   return count;

@@ -1,0 +1,30 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const samplesFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../samples');
+/** The as-of date every sample's expected outcomes are worked out for. */
+export const samplesAsOf = '2026-09-15';
+
+export interface SampleFile {
+  authority: string;
+  kind: 'enrolment';
+  path: string;
+  expected: string;
+}
+
+/** Every data file under samples/<kind>/<authority>/, with its expected-outcome file. */
+export function sampleFiles(): SampleFile[] {
+  const kind = 'enrolment';
+  const root = path.join(samplesFolder, kind);
+  return readdirSync(root).sort().flatMap((authority) =>
+    readdirSync(path.join(root, authority))
+      .filter((name) => /\.(csv|xml)$/.test(name) && !name.endsWith('.expected.csv'))
+      .sort()
+      .map((name) => ({
+        authority, kind,
+        path: path.join(root, authority, name),
+        expected: path.join(root, authority, `${name.replace(/\.(csv|xml)$/, '')}.expected.csv`),
+      })),
+  );
+}
