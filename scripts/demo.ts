@@ -1,0 +1,33 @@
+/**
+ * `npm run demo`: loads the sample reference data, processes every sample file through the
+ * same path as the inbox (as of the samples' date), and prints the outcome counts.
+ */
+import path from 'node:path';
+import { openApp } from '../src/app.ts';
+import { ingestFile } from '../pipelines/ingest.ts';
+import { loadReference } from '../src/reference/load.ts';
+import { sampleFiles, samplesAsOf, samplesFolder } from './sample-files.ts';
+
+const app = await openApp({ logLevel: 'warn' });
+try {
+  const reference = await loadReference(app.db, path.join(samplesFolder, 'reference'));
+  if (reference.problems.length > 0) throw new Error(reference.problems.join('\n'));
+  console.log(`reference data: ${Object.entries(reference.counts).map(([name, count]) => `${count} ${name}`).join(', ')}`);
+  console.log(`\n${'file'.padEnd(42)} ${'accepted'.padStart(8)} ${'referred'.padStart(8)} ${'invalid'.padStart(8)}`);
+  const totals = { accepted: 0, referred: 0, invalid: 0 };
+  for (const sample of sampleFiles()) {
+    const result = await ingestFile(app, sample.path, sample.authority, sample.kind, samplesAsOf);
+    const name = `${sample.authority}/${path.basename(sample.path)}`;
+    if (result.outcome === 'refused') throw new Error(`${name} was refused: ${result.reason}`);
+    const { accepted, referred, invalid } = result.file;
+    const note = result.outcome === 'duplicate' ? '  (processed before; not applied again)' : '';
+    console.log(`${name.padEnd(42)} ${String(accepted).padStart(8)} ${String(referred).padStart(8)} ${String(invalid).padStart(8)}${note}`);
+    totals.accepted += accepted;
+    totals.referred += referred;
+    totals.invalid += invalid;
+  }
+  console.log(`${'total'.padEnd(42)} ${String(totals.accepted).padStart(8)} ${String(totals.referred).padStart(8)} ${String(totals.invalid).padStart(8)}`);
+  console.log(`\nresult reports: ${path.join(app.config.home, 'outbox')}/<authority>/<file>.results.csv`);
+} finally {
+  await app.close();
+}
