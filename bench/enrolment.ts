@@ -63,7 +63,8 @@ async function writeEnrolmentFile(file: string, count: number): Promise<void> {
   const out = createWriteStream(file);
   out.write('asn,school_code,entry_date,exit_date,grade,enrolment_type,last_name,first_name,middle_name,birth_date,action\n');
   for (let i = 0; i < count; i++) {
-    const asn = 100000001 + (i % students);
+    // Rows come grouped by school in real files, so their students arrive in no particular order.
+    const asn = 100000001 + ((i * 7919) % students);
     const school = `S.03${String(1 + (i % schoolsPerAuthority)).padStart(2, '0')}`;
     const entry = `2026-09-0${1 + Math.floor(i / students) % 9}`;
     let line: string;

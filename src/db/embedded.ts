@@ -45,7 +45,7 @@ export async function startEmbeddedPostgres(config: Config, onLog: (message: str
     password,
     persistent: true,
     createPostgresUser: runAsPostgresUser,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200', '-c', 'shared_buffers=512MB'],
     onLog,
     onError: (error: unknown) => onLog(String(error)),
   });

@@ -33,9 +33,7 @@ export class EnrolmentSnapshot implements EnrolmentView {
 
   async load(db: Queryable, asns: string[], matchKeys: string[]): Promise<void> {
     const students = await db.query<{ asn: string; primary_asn: string | null; created_by: string | null; created_on: string | null }>(
-      `select s.asn, s.primary_asn, p.created_by, p.created_on::text
-         from student s join student p on p.asn = coalesce(s.primary_asn, s.asn)
-        where s.asn = any($1::text[])`,
+      'select asn, primary_asn, created_by, created_on::text from student where asn = any($1::text[])',
       [asns],
     );
     const primaries = new Set<string>();
@@ -43,6 +41,7 @@ export class EnrolmentSnapshot implements EnrolmentView {
       this.students.set(s.asn, { asn: s.asn, primaryAsn: s.primary_asn, createdBy: s.created_by, createdOn: s.created_on });
       primaries.add(s.primary_asn ?? s.asn);
     }
+    // A secondary ASN's primary (whose creation facts the rules use) may not be in the chunk.
     const missingPrimaries = [...primaries].filter((asn) => !this.students.has(asn));
     if (missingPrimaries.length > 0) {
       const rows = await db.query<{ asn: string; created_by: string | null; created_on: string | null }>(
