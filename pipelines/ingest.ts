@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { paths } from '../src/config/config.ts';
 import { claimFile, type ClaimResult, registerClaimed } from '../src/files/claim.ts';
@@ -29,7 +29,10 @@ export async function ingestFile(services: Services, source: string, authority: 
   return { outcome: 'processed', file };
 }
 
-/** Files left in `claimed/` by a crash between the rename and the database row are registered again. */
+/**
+ * Files left in `claimed/` by a crash between the rename and the database row are registered
+ * again. Only files claimed more than a lease ago: a younger one may be a claim still under way.
+ */
 export async function registerOrphans(services: Services): Promise<number> {
   const root = paths.claimed(services.config);
   const found: { path: string; authority: string; kind: string }[] = [];
@@ -41,8 +44,11 @@ export async function registerOrphans(services: Services): Promise<number> {
     }
   }
   const known = await knownStoredPaths(services.db, found.map((f) => f.path));
+  const settled = Date.now() - services.config.processing.leaseSeconds * 1000;
   let registered = 0;
   for (const orphan of found.filter((f) => !known.has(f.path))) {
+    const info = await stat(orphan.path).catch(() => null);
+    if (info === null || info.ctimeMs > settled) continue;
     await registerClaimed(services, orphan.path, orphan.authority, orphan.kind, originalNameOf(path.basename(orphan.path)));
     registered++;
   }

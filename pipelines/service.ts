@@ -36,6 +36,7 @@ export async function startService(services: Services): Promise<{ stop(): Promis
     if (sweeping) return;
     sweeping = true;
     try {
+      await registerOrphans(services);
       for (const fileId of await staleFiles(db, config.processing.leaseSeconds)) await run(fileId);
     } catch (error) {
       logger.error('resuming stale files failed', { error: (error as Error).message });

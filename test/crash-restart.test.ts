@@ -3,7 +3,11 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ingestFile } from '../pipelines/ingest.ts';
+import { ingestFile, registerOrphans } from '../pipelines/ingest.ts';
+import { runFile } from '../pipelines/file-runner.ts';
+import { kinds } from '../pipelines/kinds.ts';
+import { staleFiles } from '../src/files/registry.ts';
+import { writeFiles } from './support/files.ts';
 import { count, loadSmallReference, readReport } from './support/files.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
 
@@ -57,4 +61,16 @@ describe('a crash mid-file, then a restart', () => {
     expect(lines[0]).to.equal(2);
     expect(lines[lines.length - 1]).to.equal(rowsInFile + 1);
   });
+
+  it('a file claimed but not yet recorded when the process died is recorded and processed later', async () => {
+    const claimed = path.join(app.home, 'claimed/A.0094/enrolment');
+    writeFiles(claimed, { '20261124T000000-abcd1234__orphan.csv': 'asn,school_code,entry_date,grade,enrolment_type\n300000001,S.0094,2026-10-01,9,Primary\n' });
+    expect(await registerOrphans(app), 'too young: may be a claim under way').to.equal(0);
+    await sleep(1100);
+    expect(await registerOrphans(app)).to.equal(1);
+    const [fileId] = await staleFiles(app.db, 0);
+    const file = await runFile(app, fileId as number, kinds);
+    expect(file).to.include({ originalName: 'orphan.csv', status: 'done', accepted: 1 });
+  });
 });
+

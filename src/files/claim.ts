@@ -62,7 +62,7 @@ async function refuseBeforeRegistration(services: ClaimServices, current: string
  * hash and encoding, then one row per (authority, content) with its job in the same transaction.
  */
 export async function claimFile(services: ClaimServices, request: ClaimRequest): Promise<ClaimResult> {
-  const { config, db } = services;
+  const { config } = services;
   const name = safeName(request.source);
   const info = await lstat(request.source).catch(() => null);
   if (info === null) return { outcome: 'gone' };
