@@ -40,7 +40,8 @@ describe('drop folders: watch, claim once, archive', () => {
     await waitFor(() => existsSync(path.join(outbox, 'waiting.csv.results.csv')));
     expect(readReport(path.join(outbox, 'waiting.csv.results.csv'))[0]?.code).to.equal('ENROLMENT_CREATED');
     expect(readdirSync(inbox)).to.deep.equal([]);
-    expect(readdirSync(path.join(app.home, 'archive/A.0094/enrolment')).some((n) => n.endsWith('__waiting.csv'))).to.equal(true);
+    const archive = path.join(app.home, 'archive/A.0094/enrolment');
+    await waitFor(() => existsSync(archive) && readdirSync(archive).some((n) => n.endsWith('__waiting.csv')));
   });
 
   it('never reads a file while it is still being written', async () => {
