@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { CsvError, parse } from 'csv-parse';
+import { parse } from 'csv-parse/sync';
 import { FileRefusedError, type ParsedItem } from './records.ts';
 
 export interface CsvReadOptions {
@@ -18,9 +17,10 @@ function checkHeader(header: string[], options: CsvReadOptions): string[] {
   const unknown = names.filter((name) => !options.columns.includes(name));
   const repeated = names.filter((name, index) => names.indexOf(name) !== index);
   const missing = options.required.filter((name) => !names.includes(name));
-  if (unknown.length > 0) problems.push(`unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}`);
-  if (repeated.length > 0) problems.push(`repeated column${repeated.length > 1 ? 's' : ''} ${repeated.map((n) => `"${n}"`).join(', ')}`);
-  if (missing.length > 0) problems.push(`missing column${missing.length > 1 ? 's' : ''} ${missing.map((n) => `"${n}"`).join(', ')}`);
+  const list = (kind: string, items: string[]) => `${kind} column${items.length > 1 ? 's' : ''} ${items.map((n) => `"${n}"`).join(', ')}`;
+  if (unknown.length > 0) problems.push(list('unknown', unknown));
+  if (repeated.length > 0) problems.push(list('repeated', repeated));
+  if (missing.length > 0) problems.push(list('missing', missing));
   if (problems.length > 0) {
     throw new FileRefusedError(
       `The header row (line 1) has ${problems.join('; ')}. The columns are: ${options.columns.join(', ')} ` +
@@ -30,99 +30,120 @@ function checkHeader(header: string[], options: CsvReadOptions): string[] {
   return names;
 }
 
-/**
- * From `offset` (the end of the last good record), skips blank lines and the one bad line after
- * them. Returns how many blank lines were skipped and where the next line starts (null at the end).
- */
-async function skipBadLine(path: string, offset: number): Promise<{ blankLines: number; next: number | null }> {
-  const file = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(64 * 1024);
-    let blankLines = 0;
-    let inBadLine = false;
-    for (let position = offset; ; ) {
-      const { bytesRead } = await file.read(buffer, 0, buffer.length, position);
-      if (bytesRead === 0) return { blankLines, next: null };
-      for (let index = 0; index < bytesRead; index++) {
-        const byte = buffer[index];
-        if (byte === 0x0a) {
-          if (inBadLine) return { blankLines, next: position + index + 1 };
-          blankLines++;
-        } else if (byte !== 0x0d) inBadLine = true;
-      }
-      position += bytesRead;
+interface Line {
+  number: number;
+  text: string | null; // null: longer than the limit, not kept
+}
+
+/** Physical lines, streamed; a line longer than the limit is reported without being held in memory. */
+async function* physicalLines(path: string, maxBytes: number): AsyncGenerator<Line> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let tooLong = false;
+  let number = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let newline = chunk.indexOf(0x0a); newline >= 0; newline = chunk.indexOf(0x0a, start)) {
+      // CRLF files: the CR belongs to the line break, not to the last field.
+      const end = newline > start && chunk[newline - 1] === 0x0d ? newline - 1 : newline;
+      const piece = chunk.subarray(start, end);
+      number++;
+      if (tooLong || pendingBytes + piece.length > maxBytes) yield { number, text: null };
+      else yield { number, text: Buffer.concat([...pending, piece]).toString('utf8') };
+      pending = [];
+      pendingBytes = 0;
+      tooLong = false;
+      start = newline + 1;
     }
-  } finally {
-    await file.close();
+    const rest = chunk.subarray(start);
+    if (!tooLong && pendingBytes + rest.length > maxBytes) {
+      tooLong = true;
+      pending = [];
+    }
+    if (!tooLong) pending.push(rest);
+    pendingBytes += rest.length;
+  }
+  if (pendingBytes > 0) yield { number: number + 1, text: tooLong ? null : Buffer.concat(pending).toString('utf8') };
+}
+
+const lineLimitProblem = (line: number, max: number) => `line ${line} is longer than ${max} bytes; check it for a missing line break or a runaway value.`;
+const unclosedProblem = (line: number) => `line ${line} has a double quote that is not closed on the same line; check the double quotes on this line.`;
+
+/** Parses one physical line; null when it is blank. */
+function parseLine(text: string): string[] | null | 'unclosed' {
+  try {
+    const [record] = parse(text, { relax_quotes: true, relax_column_count: true, skip_empty_lines: true }) as string[][];
+    return record ?? null;
+  } catch {
+    return 'unclosed';
   }
 }
 
 /**
- * Streams the records of a CSV file (UTF-8, BOM allowed, header row). A row the parser cannot
- * read becomes a broken record and reading goes on: after an unclosed quote or an over-long
- * record, parsing restarts on the next physical line, so one bad row never swallows the rest.
+ * Streams the records of a CSV file (UTF-8, BOM allowed, header row), parsing batches of lines
+ * with csv-parse. No field of ours holds a line break, so a record is one line: a quote left
+ * open spoils only its own line, and one bad row never swallows the rows after it.
  */
 export async function* readCsvRecords(path: string, options: CsvReadOptions): AsyncGenerator<ParsedItem> {
   let header: string[] | null = null;
-  let startOffset = 0;
-  let lineBase = 0;
-  for (;;) {
-    const parser = createReadStream(path, { start: startOffset }).pipe(
-      parse({
-        bom: startOffset === 0,
-        info: true,
-        skip_empty_lines: true,
-        relax_quotes: true,
-        relax_column_count: true,
-        max_record_size: options.maxRecordBytes,
-      }),
-    );
-    let lastGoodBytes = 0;
-    let lastGoodLine = lineBase;
-    let broken: { line: number; problem: string } | null = null;
-    try {
-      for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>) {
-        const newlinesInside = record.reduce((count, value) => count + (value.match(/\n/g)?.length ?? 0), 0);
-        const line = lineBase + info.lines - newlinesInside;
-        if (newlinesInside > 0) {
-          // No field of ours holds a line break, so this is an unclosed quote: resume on the next line.
-          broken = { line, problem: `line ${line} has a double quote that is not closed on the same line; check the double quotes on this line.` };
-          break;
-        }
-        lastGoodBytes = info.bytes;
-        lastGoodLine = lineBase + info.lines;
-        if (header === null) {
-          header = checkHeader(record, options);
-          continue;
-        }
-        if (record.length !== header.length) {
-          yield { kind: 'broken', broken: { line, problem: `line ${line} has ${record.length} field${record.length === 1 ? '' : 's'} but the header has ${header.length}; check for a missing or extra comma, or a comma inside a value that is not in double quotes.` } };
-          continue;
-        }
-        const fields: Record<string, string> = {};
-        header.forEach((name, index) => (fields[name] = record[index] ?? ''));
-        yield { kind: 'record', record: { line, fields } };
-      }
-      if (header === null) throw new FileRefusedError('The file is empty: it has no header row. Send a file with a header row and one row per enrolment.');
-    } catch (error) {
-      if (error instanceof FileRefusedError || !(error instanceof CsvError)) throw error;
-      const badLine = lastGoodLine + 1 + (await skipBadLine(path, startOffset + lastGoodBytes)).blankLines;
-      broken = {
-        line: badLine,
-        problem:
-          error.code === 'CSV_QUOTE_NOT_CLOSED' || error.code === 'CSV_MAX_RECORD_SIZE'
-            ? `line ${badLine} cannot be read: a double quote is not closed, or the row is longer than ${options.maxRecordBytes} bytes; check the double quotes on this line.`
-            : `line ${badLine} cannot be read (${error.code}); check the double quotes and commas on this line.`,
-      };
-    } finally {
-      parser.destroy();
+  const batchLines = 1000;
+  let batch: Line[] = [];
+
+  const toItem = (line: number, record: string[], names: string[]): ParsedItem => {
+    if (record.length !== names.length) {
+      return { kind: 'broken', broken: { line, problem: `line ${line} has ${record.length} field${record.length === 1 ? '' : 's'} but the header has ${names.length}; check for a missing or extra comma, or a comma inside a value that is not in double quotes.` } };
     }
-    if (broken === null) return;
-    if (header === null) throw new FileRefusedError(`The header row cannot be read: ${broken.problem} Correct the header and send the file again.`);
-    yield { kind: 'broken', broken };
-    const restart = (await skipBadLine(path, startOffset + lastGoodBytes)).next;
-    if (restart === null) return;
-    startOffset = restart;
-    lineBase = broken.line;
+    const fields: Record<string, string> = {};
+    for (let index = 0; index < names.length; index++) fields[names[index] as string] = record[index] as string;
+    return { kind: 'record', record: { line, fields } };
+  };
+
+  function* lineByLine(lines: Line[], names: string[]): Generator<ParsedItem> {
+    for (const line of lines) {
+      if (line.text === null) {
+        yield { kind: 'broken', broken: { line: line.number, problem: lineLimitProblem(line.number, options.maxRecordBytes) } };
+        continue;
+      }
+      const record = parseLine(line.text);
+      if (record === 'unclosed') yield { kind: 'broken', broken: { line: line.number, problem: unclosedProblem(line.number) } };
+      else if (record !== null) yield toItem(line.number, record, names);
+    }
   }
+
+  function* flush(lines: Line[], names: string[]): Generator<ParsedItem> {
+    if (lines.length === 0) return;
+    // Fast path: the whole batch at once; a batch with any trouble is read again line by line.
+    if (lines.every((l) => l.text !== null)) {
+      try {
+        const parsed = parse(lines.map((l) => l.text).join('\n'), { relax_quotes: true, relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as { record: string[]; info: { lines: number } }[];
+        const first = lines[0] as Line;
+        const spansLines = parsed.some(({ record }) => record.some((value) => value.includes('\n')));
+        if (!spansLines) {
+          for (const { record, info } of parsed) yield toItem(first.number + info.lines - 1, record, names);
+          return;
+        }
+      } catch {
+        // falls through to line by line
+      }
+    }
+    yield* lineByLine(lines, names);
+  }
+
+  for await (const line of physicalLines(path, options.maxRecordBytes)) {
+    if (line.number === 1 && line.text !== null) line.text = line.text.replace(/^\uFEFF/, '');
+    if (header === null) {
+      if (line.text === null) throw new FileRefusedError(`The header row cannot be read: ${lineLimitProblem(line.number, options.maxRecordBytes)}`);
+      const record = parseLine(line.text);
+      if (record === 'unclosed') throw new FileRefusedError(`The header row cannot be read: ${unclosedProblem(line.number)} Correct the header and send the file again.`);
+      if (record !== null) header = checkHeader(record, options);
+      continue;
+    }
+    batch.push(line);
+    if (batch.length >= batchLines) {
+      yield* flush(batch, header);
+      batch = [];
+    }
+  }
+  if (header === null) throw new FileRefusedError('The file is empty: it has no header row. Send a file with a header row and one row per enrolment.');
+  yield* flush(batch, header);
 }
