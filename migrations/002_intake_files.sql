@@ -13,8 +13,9 @@ create table intake_file (
   as_of date not null,
   received_at timestamptz not null default now(),
   finished_at timestamptz,
-  -- the last line whose outcome is committed: processing resumes after it
-  lines_done integer not null default 0,
+  -- how many records (rows, or broken rows) have their outcome committed: processing resumes
+  -- after them (counted, not by line: several XML records may share a line)
+  records_done integer not null default 0,
   lease_owner text,
   lease_until timestamptz,
   accepted integer not null default 0,
@@ -24,20 +25,22 @@ create table intake_file (
   error text,
   unique (authority_code, sha256)
 );
+-- two files of the same name never write the same report
+create unique index intake_file_report_path on intake_file (report_path) where report_path is not null;
 create index intake_file_unfinished on intake_file (id) where status in ('queued', 'processing');
 
--- The outcome of every row, one row per committed chunk (arrays in line order): a chunk's
+-- The outcome of every row, one row per committed chunk (arrays in file order): a chunk's
 -- outcomes are written in one insert, in the transaction that applies the chunk.
 create table row_outcome_chunk (
   file_id bigint not null references intake_file (id) on delete cascade,
-  first_line integer not null,
-  last_line integer not null,
+  -- records of the file before this chunk
+  first_record integer not null,
   lines integer[] not null,
   statuses text[] not null,
   codes text[] not null,
   messages text[] not null,
   asns text[] not null,
-  primary key (file_id, first_line)
+  primary key (file_id, first_record)
 );
 
 create view row_outcome as

@@ -22,22 +22,26 @@ const acceptedMessages = {
 } as const;
 
 /** Validate → decide → write one chunk of an enrolment file, inside the caller's transaction. */
-async function processChunk(client: pg.PoolClient, file: IntakeFile, items: ParsedItem[], settings: ChunkSettings): Promise<RowOutcome[]> {
-  const outcomes: RowOutcome[] = [];
-  const rows: EnrolmentRow[] = [];
-  for (const item of items) {
+async function processChunk(client: pg.PoolClient, file: IntakeFile, items: ParsedItem[], firstRecord: number, settings: ChunkSettings): Promise<RowOutcome[]> {
+  // One outcome per item, at the item's position: the report keeps the file's order.
+  const outcomes: RowOutcome[] = new Array(items.length);
+  const rows: { row: EnrolmentRow; position: number }[] = [];
+  items.forEach((item, position) => {
     if (item.kind === 'broken') {
-      outcomes.push({ line: item.broken.line, status: 'invalid', code: 'MALFORMED_ROW', message: item.broken.problem, asn: null });
-      continue;
+      outcomes[position] = { line: item.broken.line, status: 'invalid', code: 'MALFORMED_ROW', message: item.broken.problem, asn: null };
+      return;
     }
     const checked = checkEnrolmentRecord(item.record);
-    if (checked.ok) rows.push(checked.row);
-    else outcomes.push({ line: item.record.line, status: statusOf(checked.problem.code), ...checked.problem, asn: null });
-  }
+    if (checked.ok) rows.push({ row: checked.row, position });
+    else outcomes[position] = { line: item.record.line, status: statusOf(checked.problem.code), ...checked.problem, asn: null };
+  });
 
   const snapshot = new EnrolmentSnapshot(file.asOf, settings.authority, settings.windows, settings.schools);
   const keyOf = (row: EnrolmentRow) => studentMatchKey(row.firstName ?? '', row.lastName ?? '', row.birthDate ?? '');
-  await snapshot.load(client, rows.flatMap((r) => (r.asn ? [r.asn] : [])), rows.flatMap((r) => (r.asn ? [] : [keyOf(r)])));
+  const matchKeys = [...new Set(rows.flatMap(({ row }) => (row.asn ? [] : [keyOf(row)])))].sort();
+  // Two files creating the same person at once: the second waits, then sees the first's student.
+  if (matchKeys.length > 0) await client.query('select pg_advisory_xact_lock(hashtext(k)) from unnest($1::text[]) k order by k', [matchKeys]);
+  await snapshot.load(client, rows.flatMap(({ row }) => (row.asn ? [row.asn] : [])), matchKeys);
 
   const writes = new Map<string, EnrolmentWrite>();
   const deletes = new Map<string, EnrolmentDelete>();
@@ -45,17 +49,17 @@ async function processChunk(client: pg.PoolClient, file: IntakeFile, items: Pars
   const audit: AuditEntry[] = [];
   const referrals: PgBoss.JobInsert[] = [];
   const freeAsns: string[] = [];
-  let newStudentRowsLeft = rows.filter((r) => r.asn === null).length;
+  let newStudentRowsLeft = rows.filter(({ row }) => row.asn === null).length;
 
-  for (const row of rows) {
+  for (const { row, position } of rows) {
     if (row.asn === null) newStudentRowsLeft--;
     const decision = decideEnrolmentRow(row, snapshot);
     if (decision.status === 'invalid') {
-      outcomes.push({ line: row.line, status: 'invalid', code: decision.code, message: decision.message, asn: row.asn });
+      outcomes[position] = { line: row.line, status: 'invalid', code: decision.code, message: decision.message, asn: row.asn };
       continue;
     }
     if (decision.status === 'referred') {
-      outcomes.push({ line: row.line, status: 'referred', code: decision.code, message: decision.message, asn: row.asn });
+      outcomes[position] = { line: row.line, status: 'referred', code: decision.code, message: decision.message, asn: row.asn };
       referrals.push({
         name: queues.studentRecords,
         data: {
@@ -99,13 +103,14 @@ async function processChunk(client: pg.PoolClient, file: IntakeFile, items: Pars
         grade: row.grade ?? '', enrolmentType: row.enrolmentType ?? '', deleted: false,
       });
     }
-    outcomes.push({ line: row.line, status: 'accepted', code: decision.code, message, asn: primaryAsn });
+    // The ASN as submitted: a secondary ASN's primary is not the uploader's to learn from us.
+    outcomes[position] = { line: row.line, status: 'accepted', code: decision.code, message, asn: decision.code === 'STUDENT_CREATED' ? primaryAsn : row.asn };
   }
 
   await insertStudents(client, students);
   await deleteEnrolments(client, file.id, [...deletes.values()]);
   await upsertEnrolments(client, file.id, [...writes.values()]);
-  await insertOutcomes(client, file.id, outcomes);
+  await insertOutcomes(client, file.id, firstRecord, outcomes);
   await insertAudit(client, audit);
   if (referrals.length > 0) await settings.boss.insert(referrals, inTransaction(client));
   return outcomes;

@@ -1,4 +1,5 @@
-import { createReadStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type PgBoss from 'pg-boss';
@@ -9,11 +10,11 @@ import { readCsvRecords } from '../src/formats/csv-records.ts';
 import { FileRefusedError, type ParsedItem } from '../src/formats/records.ts';
 import { readXmlRecords } from '../src/formats/xml-records.ts';
 import { folders, moveFile, writeFileAtomically } from '../src/files/folders.ts';
-import { acquireLease, finishFile, type FileKind, type IntakeFile, recordProgress } from '../src/files/registry.ts';
+import { acquireLease, finishFile, type FileKind, getFile, type IntakeFile, recordProgress, renewLease, reserveReportPath } from '../src/files/registry.ts';
 import type { Logger } from '../src/log.ts';
 import type { RowOutcome } from '../src/persist/row-outcomes.ts';
 import { loadReferenceCache } from '../src/reference/reference-cache.ts';
-import { chooseReportPath, writeResultReport } from '../src/report/result-report.ts';
+import { writeResultReport } from '../src/report/result-report.ts';
 import type { AuthorityFacts, RuleWindows } from '../src/rules/facts.ts';
 
 export interface Services {
@@ -38,7 +39,8 @@ export interface KindDefinition {
   columns: readonly string[];
   required: readonly string[];
   xml: { root: string; record: string };
-  processChunk(client: pg.PoolClient, file: IntakeFile, items: ParsedItem[], settings: ChunkSettings): Promise<RowOutcome[]>;
+  /** Applies one chunk in the caller's transaction; returns one outcome per item, in file order. */
+  processChunk(client: pg.PoolClient, file: IntakeFile, items: ParsedItem[], firstRecord: number, settings: ChunkSettings): Promise<RowOutcome[]>;
 }
 
 function readItems(file: IntakeFile, kind: KindDefinition, config: Config): AsyncGenerator<ParsedItem> {
@@ -68,11 +70,12 @@ async function* readAhead<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
   }
 }
 
-async function* chunksOf(items: AsyncIterable<ParsedItem>, size: number, after: number): AsyncGenerator<ParsedItem[]> {
+/** Chunks of `size` records, after the first `skip` (committed before a restart). */
+async function* chunksOf(items: AsyncIterable<ParsedItem>, size: number, skip: number): AsyncGenerator<ParsedItem[]> {
   let chunk: ParsedItem[] = [];
+  let seen = 0;
   for await (const item of items) {
-    const line = item.kind === 'record' ? item.record.line : item.broken.line;
-    if (line <= after) continue;
+    if (seen++ < skip) continue;
     chunk.push(item);
     if (chunk.length >= size) {
       yield chunk;
@@ -82,64 +85,81 @@ async function* chunksOf(items: AsyncIterable<ParsedItem>, size: number, after: 
   if (chunk.length > 0) yield chunk;
 }
 
-function lastLineOf(items: ParsedItem[]): number {
-  return items.reduce((max, item) => Math.max(max, item.kind === 'record' ? item.record.line : item.broken.line), 0);
+/** Where a file goes when done or refused: fixed by its stored name, so a restart finds it there. */
+const finalPaths = (config: Config, file: IntakeFile) => ({
+  archive: path.join(folders.archive(config, file.authorityCode, file.kind), path.basename(file.storedPath)),
+  failed: path.join(folders.failed(config, file.authorityCode, file.kind), path.basename(file.storedPath)),
+});
+
+/** Moves the file unless a run that stopped after the move already did. */
+async function moveOnce(from: string, to: string): Promise<void> {
+  if (!existsSync(from) && existsSync(to)) return;
+  await moveFile(from, to);
 }
 
-async function refuse(services: Services, file: IntakeFile, reason: string): Promise<void> {
+async function refuse(services: Services, file: IntakeFile, owner: string, reason: string): Promise<void> {
   const { config, db } = services;
-  const failedPath = path.join(folders.failed(config, file.authorityCode, file.kind), path.basename(file.storedPath));
+  const failedPath = finalPaths(config, file).failed;
   const explanation = `${file.originalName} (${file.kind} file of ${file.authorityCode}) was not processed: no row of it was applied.\n\n${reason}\n`;
-  await moveFile(file.storedPath, failedPath).catch(() => {});
+  await renewLease(db, file.id, owner, config.processing.leaseSeconds);
+  await moveOnce(file.storedPath, failedPath);
   await writeFile(`${failedPath}.error.txt`, explanation, { mode: 0o640 });
   await writeFileAtomically(path.join(folders.outbox(config, file.authorityCode), `${file.originalName}.error.txt`), explanation);
-  await finishFile(db, file.id, services.workerId, { status: 'failed', storedPath: failedPath, reportPath: null, error: reason });
+  await finishFile(db, file.id, owner, { status: 'failed', storedPath: failedPath, error: reason });
 }
 
 /**
  * parse → validate → persist / route, chunk by chunk, each chunk in one transaction with the
- * file's progress, so a restart resumes after the last committed line. Returns null when
- * another worker holds the file or it is already finished.
+ * file's progress, so a restart resumes after the last committed record. Returns null when
+ * another run holds the file or it is already finished.
  */
 export async function runFile(services: Services, fileId: number, kinds: Record<FileKind, KindDefinition | undefined>): Promise<IntakeFile | null> {
-  const { config, db, logger, workerId } = services;
-  const file = await acquireLease(db, fileId, workerId, config.processing.leaseSeconds);
+  const { config, db, logger } = services;
+  const owner = `${services.workerId}:${randomBytes(4).toString('hex')}`;
+  const file = await acquireLease(db, fileId, owner, config.processing.leaseSeconds);
   if (!file) return null;
   const kind = kinds[file.kind];
   const started = Date.now();
-  logger.info('processing file', { fileId, authority: file.authorityCode, kind: file.kind, resumeAfterLine: file.linesDone });
+  const final = finalPaths(config, file);
+  logger.info('processing file', { fileId, authority: file.authorityCode, kind: file.kind, resumeAfterRecord: file.recordsDone });
   try {
     if (!kind) throw new FileRefusedError(`Files of kind "${file.kind}" are not processed by this version of Intake.`);
-    const reference = await loadReferenceCache(db);
-    const authority = reference.authorities.get(file.authorityCode);
-    if (!authority) throw new FileRefusedError(`Authority ${file.authorityCode} is not in the reference data.`);
-    const settings: ChunkSettings = { authority, schools: reference.schoolAuthority, windows: config.rules, boss: services.boss };
-    if (file.format === 'xml' && file.linesDone === 0) await checkXmlStructure(file, kind, config);
+    // A run that stopped between moving the file and recording it has nothing left to apply.
+    const alreadyArchived = !existsSync(file.storedPath) && existsSync(final.archive);
+    if (!alreadyArchived) {
+      const reference = await loadReferenceCache(db);
+      const authority = reference.authorities.get(file.authorityCode);
+      if (!authority) throw new FileRefusedError(`Authority ${file.authorityCode} is not in the reference data.`);
+      const settings: ChunkSettings = { authority, schools: reference.schoolAuthority, windows: config.rules, boss: services.boss };
+      if (file.format === 'xml' && file.recordsDone === 0) await checkXmlStructure(file, kind, config);
 
-    for await (const items of readAhead(chunksOf(readItems(file, kind, config), config.processing.chunkRows, file.linesDone))) {
-      await db.transaction(async (client) => {
-        const outcomes = await kind.processChunk(client, file, items, settings);
-        const count = (status: RowOutcome['status']) => outcomes.filter((o) => o.status === status).length;
-        await recordProgress(client, file.id, workerId, config.processing.leaseSeconds, {
-          lastLine: lastLineOf(items), accepted: count('accepted'), referred: count('referred'), invalid: count('invalid'),
+      let recordsDone = file.recordsDone;
+      for await (const items of readAhead(chunksOf(readItems(file, kind, config), config.processing.chunkRows, file.recordsDone))) {
+        await db.transaction(async (client) => {
+          const outcomes = await kind.processChunk(client, file, items, recordsDone, settings);
+          const count = (status: RowOutcome['status']) => outcomes.filter((o) => o.status === status).length;
+          await recordProgress(client, file.id, owner, config.processing.leaseSeconds, {
+            recordsDone: recordsDone + items.length, accepted: count('accepted'), referred: count('referred'), invalid: count('invalid'),
+          });
         });
-      });
+        recordsDone += items.length;
+      }
     }
 
-    const reportPath = file.reportPath ?? chooseReportPath(folders.outbox(config, file.authorityCode), file.originalName);
-    await db.query('update intake_file set report_path = $2 where id = $1', [file.id, reportPath]);
+    const reportPath = await reserveReportPath(db, file.id, folders.outbox(config, file.authorityCode), file.originalName);
     await writeResultReport(db, file.id, reportPath);
-    const archivePath = path.join(folders.archive(config, file.authorityCode, file.kind), path.basename(file.storedPath));
-    await moveFile(file.storedPath, archivePath);
-    await finishFile(db, file.id, workerId, { status: 'done', storedPath: archivePath, reportPath, error: null });
-    const finished = { ...file, status: 'done' as const, storedPath: archivePath, reportPath };
-    const counts = await db.query<{ accepted: number; referred: number; invalid: number }>('select accepted, referred, invalid from intake_file where id = $1', [file.id]);
-    logger.info('file processed', { fileId, ms: Date.now() - started, ...counts.rows[0] });
-    return { ...finished, ...counts.rows[0] };
+    await renewLease(db, file.id, owner, config.processing.leaseSeconds);
+    await moveOnce(file.storedPath, final.archive);
+    await finishFile(db, file.id, owner, { status: 'done', storedPath: final.archive, error: null });
+    const finished = await getFile(db, file.id);
+    logger.info('file processed', { fileId, ms: Date.now() - started, accepted: finished?.accepted, referred: finished?.referred, invalid: finished?.invalid });
+    return finished;
   } catch (error) {
     if (!(error instanceof FileRefusedError)) throw error;
-    logger.warn('file refused', { fileId, authority: file.authorityCode, reason: error.message });
-    await refuse(services, file, error.message);
-    return { ...file, status: 'failed', error: error.message };
+    // The reason may quote the file's content (a header that is really a data row): it goes to
+    // the authority and the failed folder, not to the log.
+    logger.warn('file refused', { fileId, authority: file.authorityCode, explanation: `${final.failed}.error.txt` });
+    await refuse(services, file, owner, error.message);
+    return getFile(db, file.id);
   }
 }

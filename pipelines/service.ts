@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { paths } from '../src/config/config.ts';
 import { queues } from '../src/db/queue.ts';
@@ -50,7 +51,11 @@ export async function startService(services: Services): Promise<{ stop(): Promis
     paths.inbox(config),
     config.watch,
     async (found) => {
-      const result = await claimFile(services, { source: found.path, authorityFolder: found.authorityFolder, kindFolder: found.kindFolder, mode: 'move' });
+      const result = await claimFile(services, {
+        source: found.path, authorityFolder: found.authorityFolder, kindFolder: found.kindFolder, mode: 'move',
+        expectedFolder: folders.inbox(config, found.authorityFolder, found.kindFolder),
+      });
+      if (result.outcome === 'refused' && existsSync(found.path)) logger.warn('file left in the inbox', { authority: found.authorityFolder, reason: result.reason });
       if (result.outcome === 'registered') {
         logger.info('file queued', { fileId: result.file.id });
         // Local workers look now rather than at their next poll; other machines' at theirs.

@@ -116,6 +116,10 @@ describe('new enrolment of an existing student (SPEC §4.3 table)', () => {
     expect(decide(student([enrolment('A.0230', '2021-09-01', '2026-03-15')]), high)).to.equal('accept'));
   it('High, recently enrolled here, more recent enrolment elsewhere: HIGH_MORE_RECENT_ELSEWHERE', () =>
     expect(decide(student([enrolment('A.0230', '2025-09-01', '2026-01-31'), enrolment('A.0001', '2026-02-01')]), high)).to.equal('HIGH_MORE_RECENT_ELSEWHERE'));
+  it('High, recently enrolled here, still enrolled elsewhere since before: HIGH_MORE_RECENT_ELSEWHERE (an open enrolment is the most recent)', () =>
+    expect(decide(student([enrolment('A.0230', '2024-09-01', '2026-01-31'), enrolment('A.0001', '2024-01-01')]), high)).to.equal('HIGH_MORE_RECENT_ELSEWHERE'));
+  it('High, recently enrolled here, an enrolment elsewhere that ended later: HIGH_MORE_RECENT_ELSEWHERE', () =>
+    expect(decide(student([enrolment('A.0230', '2024-09-01', '2026-01-31'), enrolment('A.0001', '2024-01-01', '2026-03-31')]), high)).to.equal('HIGH_MORE_RECENT_ELSEWHERE'));
   it('High, historical enrolment only: HIGH_HISTORICAL_ONLY', () =>
     expect(decide(student([enrolment('A.0230', '2015-09-01', '2016-06-30'), enrolment('A.0001', '2016-09-01', '2020-06-30'), enrolment('A.0002', '2020-09-01')]), high)).to.equal('HIGH_HISTORICAL_ONLY'));
   it('High, recent here ended exactly 12 months ago with newer elsewhere: still HIGH_MORE_RECENT_ELSEWHERE', () =>

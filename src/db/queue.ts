@@ -25,10 +25,12 @@ export async function installQueues(boss: PgBoss): Promise<void> {
     // A file job that outlives its expiry is retried; the file lease decides who really works it.
     [queues.files]: { name: queues.files, retryLimit: 10, retryDelay: 30, retryBackoff: true, expireInSeconds: 3600 },
     // Referrals wait for Student Records as long as it takes: never dropped by retention.
-    [queues.studentRecords]: { name: queues.studentRecords, retentionDays: 3650 },
+    // (pg-boss 10 keeps retentionMinutes for a queue, not retentionDays.)
+    [queues.studentRecords]: { name: queues.studentRecords, retentionMinutes: 3650 * 24 * 60 },
   };
   for (const options of Object.values(settings)) {
-    if (!(await boss.getQueue(options.name))) await boss.createQueue(options.name, options);
+    if (await boss.getQueue(options.name)) await boss.updateQueue(options.name, options);
+    else await boss.createQueue(options.name, options);
   }
 }
 

@@ -1,4 +1,4 @@
-import { copyFile, lstat, mkdir, rename, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, realpath, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type PgBoss from 'pg-boss';
 import type { Config } from '../config/config.ts';
@@ -21,6 +21,8 @@ export interface ClaimRequest {
   source: string;
   authorityFolder: string;
   kindFolder: string;
+  /** For inbox files: the folder the file must really be in (no symbolic links on the way). */
+  expectedFolder?: string;
   /** The inbox moves files; `intake ingest` copies, leaving the caller's file alone. */
   mode: 'move' | 'copy';
   asOf?: string;
@@ -67,6 +69,10 @@ export async function claimFile(services: ClaimServices, request: ClaimRequest):
   const info = await lstat(request.source).catch(() => null);
   if (info === null) return { outcome: 'gone' };
   if (!info.isFile()) return { outcome: 'refused', reason: `${name} is not a regular file (links and folders are not read).` };
+  // An authority's folder is its identity: a folder that is really a link elsewhere is not taken.
+  if (request.expectedFolder !== undefined && (await realpath(path.dirname(request.source)).catch(() => null)) !== (await realpath(request.expectedFolder).catch(() => undefined))) {
+    return { outcome: 'refused', reason: `${name} is not inside its authority's own folder (a symbolic link on the way); it was left where it is.` };
+  }
 
   const claimedFolder = folders.claimed(config, safeName(request.authorityFolder), safeName(request.kindFolder));
   const claimed = path.join(claimedFolder, storedName(name));
@@ -78,6 +84,10 @@ export async function claimFile(services: ClaimServices, request: ClaimRequest):
     // Another process claimed it first.
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { outcome: 'gone' };
     throw error;
+  }
+  // Swapped for a link between the look and the rename: never read through it.
+  if ((await lstat(claimed)).isSymbolicLink()) {
+    return refuseBeforeRegistration(services, claimed, request.authorityFolder, request.kindFolder, name, 'The file is a symbolic link; only regular files are read.');
   }
   return registerClaimed(services, claimed, request.authorityFolder, request.kindFolder, name, request.asOf);
 }
@@ -104,9 +114,14 @@ export async function registerClaimed(services: ClaimServices, claimed: string, 
   );
   if (registration.outcome === 'duplicate') {
     const existing = registration.file;
+    // Two sweeps recording the same orphan: the other one recorded this very file.
+    if (existing.storedPath === claimed) return registration;
     const duplicatePath = path.join(folders.archive(config, authority, kind), 'duplicates', path.basename(claimed));
     await moveFile(claimed, duplicatePath);
-    const note = `${name} has the same content as ${existing.originalName} (file ${existing.id}, ${existing.status}); it was not applied again.\n`;
+    const unfinished = existing.status === 'queued' || existing.status === 'processing';
+    const note = unfinished
+      ? `${name} has the same content as ${existing.originalName} (file ${existing.id}), which is being processed; its rows are applied once, and reported in the results of ${existing.originalName}.\n`
+      : `${name} has the same content as ${existing.originalName} (file ${existing.id}, ${existing.status}); it was not applied again.\n`;
     await writeFileAtomically(path.join(folders.outbox(config, authority), `${name}.duplicate.txt`), note);
     logger.info('duplicate file', { authority, kind, fileId: existing.id });
   } else {

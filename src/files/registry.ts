@@ -1,5 +1,5 @@
 import type PgBoss from 'pg-boss';
-import type { Database, Queryable } from '../db/database.ts';
+import { type Database, hasPgCode, pgErrorCodes, type Queryable } from '../db/database.ts';
 import { inTransaction, queues } from '../db/queue.ts';
 
 export type FileKind = 'enrolment' | 'access';
@@ -15,7 +15,8 @@ export interface IntakeFile {
   storedPath: string;
   status: 'queued' | 'processing' | 'done' | 'failed';
   asOf: string;
-  linesDone: number;
+  /** Records whose outcome is committed; processing resumes after them. */
+  recordsDone: number;
   accepted: number;
   referred: number;
   invalid: number;
@@ -25,17 +26,17 @@ export interface IntakeFile {
 
 interface FileRow {
   id: string; authority_code: string; kind: FileKind; original_name: string; format: FileFormat; sha256: string;
-  stored_path: string; status: IntakeFile['status']; as_of: string; lines_done: number; accepted: number;
+  stored_path: string; status: IntakeFile['status']; as_of: string; records_done: number; accepted: number;
   referred: number; invalid: number; report_path: string | null; error: string | null;
 }
 
-const columns = `id, authority_code, kind, original_name, format, sha256, stored_path, status, as_of::text, lines_done,
+const columns = `id, authority_code, kind, original_name, format, sha256, stored_path, status, as_of::text, records_done,
   accepted, referred, invalid, report_path, error`;
 
 function toFile(row: FileRow): IntakeFile {
   return {
     id: Number(row.id), authorityCode: row.authority_code, kind: row.kind, originalName: row.original_name, format: row.format,
-    sha256: row.sha256, storedPath: row.stored_path, status: row.status, asOf: row.as_of, linesDone: row.lines_done,
+    sha256: row.sha256, storedPath: row.stored_path, status: row.status, asOf: row.as_of, recordsDone: row.records_done,
     accepted: row.accepted, referred: row.referred, invalid: row.invalid, reportPath: row.report_path, error: row.error,
   };
 }
@@ -83,14 +84,15 @@ export async function getFile(db: Queryable, id: number): Promise<IntakeFile | n
 }
 
 /**
- * Takes the file for this worker unless another holds a live lease; a lease left by a crashed
- * worker runs out and the file is taken over, resuming after its last committed line.
+ * Takes the file for one run unless another run holds a live lease; a lease left by a crashed
+ * worker runs out and the file is taken over, resuming after its last committed record.
+ * `owner` is unique to the run, so two runs in one process never share a lease.
  */
 export async function acquireLease(db: Queryable, id: number, owner: string, leaseSeconds: number): Promise<IntakeFile | null> {
   const result = await db.query<FileRow>(
     `update intake_file set status = 'processing', lease_owner = $2, lease_until = now() + make_interval(secs => $3)
       where id = $1 and status in ('queued', 'processing')
-        and (lease_owner is null or lease_owner = $2 or lease_until < now())
+        and (lease_owner is null or lease_until < now())
      returning ${columns}`,
     [id, owner, leaseSeconds],
   );
@@ -98,7 +100,7 @@ export async function acquireLease(db: Queryable, id: number, owner: string, lea
 }
 
 export interface ChunkProgress {
-  lastLine: number;
+  recordsDone: number;
   accepted: number;
   referred: number;
   invalid: number;
@@ -107,10 +109,10 @@ export interface ChunkProgress {
 /** Records a chunk's progress in its own transaction; fails when the lease was lost, rolling the chunk back. */
 export async function recordProgress(client: Queryable, id: number, owner: string, leaseSeconds: number, progress: ChunkProgress): Promise<void> {
   const result = await client.query(
-    `update intake_file set lines_done = $3, accepted = accepted + $4, referred = referred + $5, invalid = invalid + $6,
+    `update intake_file set records_done = $3, accepted = accepted + $4, referred = referred + $5, invalid = invalid + $6,
             lease_until = now() + make_interval(secs => $7)
       where id = $1 and lease_owner = $2 and status = 'processing'`,
-    [id, owner, progress.lastLine, progress.accepted, progress.referred, progress.invalid, leaseSeconds],
+    [id, owner, progress.recordsDone, progress.accepted, progress.referred, progress.invalid, leaseSeconds],
   );
   if (result.rowCount !== 1) throw new LeaseLostError(`File ${id} is no longer leased to ${owner}.`);
 }
@@ -119,12 +121,41 @@ export class LeaseLostError extends Error {
   override name = 'LeaseLostError';
 }
 
-export async function finishFile(db: Queryable, id: number, owner: string, outcome: { status: 'done' | 'failed'; storedPath: string; reportPath: string | null; error: string | null }): Promise<void> {
-  await db.query(
-    `update intake_file set status = $3, stored_path = $4, report_path = $5, error = $6, finished_at = now(), lease_owner = null, lease_until = null
-      where id = $1 and lease_owner = $2`,
-    [id, owner, outcome.status, outcome.storedPath, outcome.reportPath, outcome.error],
+/** Renews the run's lease, failing when another run has taken the file over. */
+export async function renewLease(db: Queryable, id: number, owner: string, leaseSeconds: number): Promise<void> {
+  const result = await db.query(
+    `update intake_file set lease_until = now() + make_interval(secs => $3) where id = $1 and lease_owner = $2 and status = 'processing'`,
+    [id, owner, leaseSeconds],
   );
+  if (result.rowCount !== 1) throw new LeaseLostError(`File ${id} is no longer leased to ${owner}.`);
+}
+
+export async function finishFile(db: Queryable, id: number, owner: string, outcome: { status: 'done' | 'failed'; storedPath: string; error: string | null }): Promise<void> {
+  const result = await db.query(
+    `update intake_file set status = $3, stored_path = $4, error = $5, finished_at = now(), lease_owner = null, lease_until = null
+      where id = $1 and lease_owner = $2`,
+    [id, owner, outcome.status, outcome.storedPath, outcome.error],
+  );
+  if (result.rowCount !== 1) throw new LeaseLostError(`File ${id} is no longer leased to ${owner}.`);
+}
+
+/**
+ * The report's path, chosen once per file: `<name>.results.csv`, or `<name>.2.results.csv` and
+ * so on when another file of the same name has it (a unique index decides, not a race).
+ */
+export async function reserveReportPath(db: Queryable, id: number, outbox: string, originalName: string): Promise<string> {
+  for (let n = 1; ; n++) {
+    const candidate = `${outbox}/${n === 1 ? originalName : `${originalName}.${n}`}.results.csv`;
+    try {
+      const result = await db.query<{ report_path: string }>(
+        'update intake_file set report_path = coalesce(report_path, $2) where id = $1 returning report_path',
+        [id, candidate],
+      );
+      return (result.rows[0] as { report_path: string }).report_path;
+    } catch (error) {
+      if (!hasPgCode(error, pgErrorCodes.uniqueViolation)) throw error;
+    }
+  }
 }
 
 /** Files whose worker stopped (crash, restart): a lease ran out, or queued long with no worker taking them. */

@@ -37,6 +37,8 @@ export class InboxWatcher {
     this.watcher = watch(this.inbox, {
       depth: 2,
       ignoreInitial: false,
+      // A link in an authority's folder could point into another authority's folder.
+      followSymlinks: false,
       ignored: (file) => file !== this.inbox && isIgnoredName(path.basename(file)),
     });
     const track = (file: string) => {

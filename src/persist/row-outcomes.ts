@@ -9,16 +9,15 @@ export interface RowOutcome {
   asn: string | null;
 }
 
-/** One insert per chunk, outcomes in line order. */
-export async function insertOutcomes(client: Queryable, fileId: number, outcomes: RowOutcome[]): Promise<void> {
+/** One insert per chunk; `outcomes` in file order, `firstRecord` the records of the file before them. */
+export async function insertOutcomes(client: Queryable, fileId: number, firstRecord: number, outcomes: RowOutcome[]): Promise<void> {
   if (outcomes.length === 0) return;
-  const sorted = [...outcomes].sort((a, b) => a.line - b.line);
   await client.query(
-    `insert into row_outcome_chunk (file_id, first_line, last_line, lines, statuses, codes, messages, asns)
-     values ($1, $2, $3, $4::int[], $5::text[], $6::text[], $7::text[], $8::text[])`,
+    `insert into row_outcome_chunk (file_id, first_record, lines, statuses, codes, messages, asns)
+     values ($1, $2, $3::int[], $4::text[], $5::text[], $6::text[], $7::text[])`,
     [
-      fileId, sorted[0]?.line, sorted[sorted.length - 1]?.line, sorted.map((o) => o.line), sorted.map((o) => o.status),
-      sorted.map((o) => o.code), sorted.map((o) => o.message), sorted.map((o) => o.asn),
+      fileId, firstRecord, outcomes.map((o) => o.line), outcomes.map((o) => o.status),
+      outcomes.map((o) => o.code), outcomes.map((o) => o.message), outcomes.map((o) => o.asn),
     ],
   );
 }

@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -9,16 +9,8 @@ import { spreadsheetSafe } from './spreadsheet-safe.ts';
 
 export const reportColumns = ['line', 'status', 'code', 'message', 'asn'] as const;
 
-/** `<name>.results.csv`, or `<name>.2.results.csv` and so on when a report of that name exists. */
-export function chooseReportPath(outbox: string, originalName: string): string {
-  for (let n = 1; ; n++) {
-    const candidate = path.join(outbox, n === 1 ? `${originalName}.results.csv` : `${originalName}.${n}.results.csv`);
-    if (!existsSync(candidate)) return candidate;
-  }
-}
-
 interface OutcomeChunk {
-  first_line: number;
+  first_record: number;
   lines: number[];
   statuses: string[];
   codes: string[];
@@ -31,8 +23,8 @@ async function* outcomeRows(db: Queryable, fileId: number): AsyncGenerator<strin
   let after = 0;
   for (;;) {
     const page = await db.query<OutcomeChunk>(
-      `select first_line, lines, statuses, codes, messages, asns from row_outcome_chunk
-        where file_id = $1 and first_line > $2 order by first_line limit 4`,
+      `select first_record, lines, statuses, codes, messages, asns from row_outcome_chunk
+        where file_id = $1 and first_record >= $2 order by first_record limit 4`,
       [fileId, after],
     );
     for (const chunk of page.rows) {
@@ -45,7 +37,7 @@ async function* outcomeRows(db: Queryable, fileId: number): AsyncGenerator<strin
     }
     const last = page.rows[page.rows.length - 1];
     if (last === undefined) break;
-    after = last.first_line;
+    after = last.first_record + last.lines.length;
   }
   // The summary closes the report: rows with no line number and status "summary".
   const total = counts.accepted + counts.referred + counts.invalid;

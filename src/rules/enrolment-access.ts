@@ -1,8 +1,16 @@
 import type { ReferralReason } from '../outcomes.ts';
 import { associations, hasEnded, hasHistoricalEnrolment, lastEnrolledWith } from './associations.ts';
 import { addMonths } from '../validate/dates.ts';
-import type { Association, AuthorityFacts, RuleWindows, StudentFacts } from './facts.ts';
+import type { Association, AuthorityFacts, EnrolmentFact, RuleWindows, StudentFacts } from './facts.ts';
 import { restrictionLevel } from './restriction.ts';
+
+/**
+ * How recent an enrolment is: by its end (an open enrolment is the most recent), then by its
+ * start; comparable as text.
+ */
+function recency(enrolment: EnrolmentFact): string {
+  return `${enrolment.exitDate ?? '9999-12-31'}|${enrolment.entryDate}`;
+}
 
 export type AccessDecision =
   | { outcome: 'accept'; basis: Association | 'historical' | 'not_limited'; associations: Association[] }
@@ -18,7 +26,7 @@ export type AccessDecision =
  * | Low/High| no          | no         |                                               | refer NO_HISTORICAL_ENROLMENT      |
  * | Low     | no          | yes        |                                               | accept                             |
  * | High    | no          | yes        | last enrolled here, exit past the Last window | refer HIGH_LAST_EXIT_OVER_6_MONTHS |
- * | High    | no          | yes        | ended here within Recent window, newer elsewhere | refer HIGH_MORE_RECENT_ELSEWHERE |
+ * | High    | no          | yes        | ended here within Recent window, elsewhere one ends later (or is open) | refer HIGH_MORE_RECENT_ELSEWHERE |
  * | High    | no          | yes        | none of the above                             | refer HIGH_HISTORICAL_ONLY         |
  */
 export function decideNewEnrolment(student: StudentFacts, authority: AuthorityFacts, asOf: string, windows: RuleWindows): AccessDecision {
@@ -34,8 +42,8 @@ export function decideNewEnrolment(student: StudentFacts, authority: AuthorityFa
   }
   const own = student.enrolments.filter((e) => e.authorityCode === authority.code);
   const endedRecently = own.some((e) => hasEnded(e, asOf) && asOf <= addMonths(e.exitDate, windows.recentEnrolmentMonths));
-  const latestOwnEntry = own.reduce((latest, e) => (e.entryDate > latest ? e.entryDate : latest), '');
-  const newerElsewhere = student.enrolments.some((e) => e.authorityCode !== authority.code && e.entryDate > latestOwnEntry);
+  const latestOwn = own.reduce((latest, e) => (recency(e) > latest ? recency(e) : latest), '');
+  const newerElsewhere = student.enrolments.some((e) => e.authorityCode !== authority.code && recency(e) > latestOwn);
   if (endedRecently && newerElsewhere) return { outcome: 'refer', reason: 'HIGH_MORE_RECENT_ELSEWHERE', associations: held };
   return { outcome: 'refer', reason: 'HIGH_HISTORICAL_ONLY', associations: held };
 }
