@@ -91,9 +91,9 @@ const finalPaths = (config: Config, file: IntakeFile) => ({
   failed: path.join(folders.failed(config, file.authorityCode, file.kind), path.basename(file.storedPath)),
 });
 
-/** Moves the file unless a run that stopped after the move already did. */
+/** Moves the file unless a run that stopped after the move already did (or it is gone). */
 async function moveOnce(from: string, to: string): Promise<void> {
-  if (!existsSync(from) && existsSync(to)) return;
+  if (!existsSync(from)) return;
   await moveFile(from, to);
 }
 
@@ -126,6 +126,9 @@ export async function runFile(services: Services, fileId: number, kinds: Record<
     if (!kind) throw new FileRefusedError(`Files of kind "${file.kind}" are not processed by this version of Intake.`);
     // A run that stopped between moving the file and recording it has nothing left to apply.
     const alreadyArchived = !existsSync(file.storedPath) && existsSync(final.archive);
+    if (!alreadyArchived && !existsSync(file.storedPath)) {
+      throw new FileRefusedError('The file was removed from the claimed folder before it was processed. Send it again.');
+    }
     if (!alreadyArchived) {
       const reference = await loadReferenceCache(db);
       const authority = reference.authorities.get(file.authorityCode);

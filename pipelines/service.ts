@@ -53,7 +53,7 @@ export async function startService(services: Services): Promise<{ stop(): Promis
     async (found) => {
       const result = await claimFile(services, {
         source: found.path, authorityFolder: found.authorityFolder, kindFolder: found.kindFolder, mode: 'move',
-        expectedFolder: folders.inbox(config, found.authorityFolder, found.kindFolder),
+        inboxRoot: paths.inbox(config),
       });
       if (result.outcome === 'refused' && existsSync(found.path)) logger.warn('file left in the inbox', { authority: found.authorityFolder, reason: result.reason });
       if (result.outcome === 'registered') {

@@ -21,8 +21,8 @@ export interface ClaimRequest {
   source: string;
   authorityFolder: string;
   kindFolder: string;
-  /** For inbox files: the folder the file must really be in (no symbolic links on the way). */
-  expectedFolder?: string;
+  /** For inbox files: the inbox root; the file must really be in `<root>/<authority>/<kind>/`, no links on the way. */
+  inboxRoot?: string;
   /** The inbox moves files; `intake ingest` copies, leaving the caller's file alone. */
   mode: 'move' | 'copy';
   asOf?: string;
@@ -70,7 +70,7 @@ export async function claimFile(services: ClaimServices, request: ClaimRequest):
   if (info === null) return { outcome: 'gone' };
   if (!info.isFile()) return { outcome: 'refused', reason: `${name} is not a regular file (links and folders are not read).` };
   // An authority's folder is its identity: a folder that is really a link elsewhere is not taken.
-  if (request.expectedFolder !== undefined && (await realpath(path.dirname(request.source)).catch(() => null)) !== (await realpath(request.expectedFolder).catch(() => undefined))) {
+  if (request.inboxRoot !== undefined && (await realpath(path.dirname(request.source)).catch(() => null)) !== path.join(await realpath(request.inboxRoot), request.authorityFolder, request.kindFolder)) {
     return { outcome: 'refused', reason: `${name} is not inside its authority's own folder (a symbolic link on the way); it was left where it is.` };
   }
 

@@ -1,0 +1,123 @@
+import { expect } from 'chai';
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { runFile } from '../pipelines/file-runner.ts';
+import { ingestFile } from '../pipelines/ingest.ts';
+import { kinds } from '../pipelines/kinds.ts';
+import { startService } from '../pipelines/service.ts';
+import { queues } from '../src/db/queue.ts';
+import { registerClaimed } from '../src/files/claim.ts';
+import { writeResultReport } from '../src/report/result-report.ts';
+import { count, csv, loadSmallReference, readReport, writeFiles } from './support/files.ts';
+import { createTestApp, type TestApp } from './support/database.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('robustness: restarts, races, privacy, isolation', () => {
+  let app: TestApp;
+  let drop: string;
+  before(async () => {
+    app = await createTestApp({ 'processing.chunkRows': 2, 'processing.leaseSeconds': 1 });
+    drop = path.join(app.home, 'drop');
+    await loadSmallReference(app.db, path.join(app.home, 'reference'));
+  });
+  after(() => app.dispose());
+
+  it('XML records sharing one line are each applied once, across chunk boundaries', async () => {
+    const record = (day: string) => `<enrolment><asn>100000003</asn><school_code>S.0094</school_code><entry_date>2026-10-${day}</entry_date><grade>9</grade><enrolment_type>Primary</enrolment_type></enrolment>`;
+    const file = path.join(writeFiles(drop, { 'one-line.xml': `<enrolments>${['01', '02', '03', '04', '05'].map(record).join('')}</enrolments>` }), 'one-line.xml');
+    const result = await ingestFile(app, file, 'A.0094', 'enrolment', '2026-09-15');
+    if (result.outcome !== 'processed') throw new Error(result.outcome);
+    expect(result.file).to.include({ accepted: 5, invalid: 0 });
+    expect(await count(app.db, "select count(*) n from enrolment where entry_date between '2026-10-01' and '2026-10-05'")).to.equal(5);
+    expect(readReport(result.file.reportPath as string).filter((r) => r.status !== 'summary').map((r) => r.line)).to.deep.equal(['1', '1', '1', '1', '1']);
+  });
+
+  it('keeps Student Records referrals for years, not the queue default of 14 days', async () => {
+    const file = path.join(writeFiles(drop, { 'refer.csv': csv([['asn', 'school_code', 'entry_date', 'grade', 'enrolment_type'], ['100000001', 'S.0094', '2026-10-10', '7', 'Primary']]) }), 'refer.csv');
+    await ingestFile(app, file, 'A.0094', 'enrolment', '2026-09-15');
+    const kept = await app.db.query<{ years: number }>(`select extract(year from age(keep_until, now()))::int years from pgboss.job where name = $1`, [queues.studentRecords]);
+    expect(kept.rows).to.have.length(1);
+    expect(kept.rows[0]?.years).to.be.at.least(9);
+  });
+
+  it('a run that stopped after moving the file to the archive is finished by the next run, applying nothing twice', async () => {
+    const file = path.join(writeFiles(drop, { 'moved.csv': csv([['asn', 'school_code', 'entry_date', 'grade', 'enrolment_type'], ['100000003', 'S.0094', '2026-10-20', '9', 'Primary']]) }), 'moved.csv');
+    const result = await ingestFile(app, file, 'A.0094', 'enrolment', '2026-09-15');
+    if (result.outcome !== 'processed') throw new Error(result.outcome);
+    const claimedPath = path.join(app.home, 'claimed/A.0094/enrolment', path.basename(result.file.storedPath));
+    // The state a crash between the move and its record leaves: still "processing", path in claimed/.
+    await app.db.query("update intake_file set status = 'processing', stored_path = $2, lease_owner = 'dead', lease_until = now() - interval '1 minute' where id = $1", [result.file.id, claimedPath]);
+    const again = await runFile(app, result.file.id, kinds);
+    expect(again).to.include({ status: 'done', accepted: 1, storedPath: result.file.storedPath });
+    expect(await count(app.db, "select count(*) n from enrolment where entry_date = '2026-10-20'")).to.equal(1);
+    expect(await count(app.db, 'select count(*) n from row_outcome where file_id = $1', [result.file.id])).to.equal(1);
+  });
+
+  it('two sweeps recording the same orphan leave it recorded once and in place', async () => {
+    const claimed = path.join(writeFiles(path.join(app.home, 'claimed/A.0094/enrolment'), { '20261124T000001-0000aaaa__orphan2.csv': 'asn,school_code,entry_date,grade,enrolment_type\n100000003,S.0094,2026-10-21,9,Primary\n' }), '20261124T000001-0000aaaa__orphan2.csv');
+    const results = await Promise.all([1, 2].map(() => registerClaimed({ ...app, boss: null }, claimed, 'A.0094', 'enrolment', 'orphan2.csv', '2026-09-15')));
+    expect(results.map((r) => r.outcome).sort()).to.deep.equal(['duplicate', 'registered']);
+    expect(existsSync(claimed)).to.equal(true);
+    expect(existsSync(path.join(app.home, 'outbox/A.0094/orphan2.csv.duplicate.txt'))).to.equal(false);
+  });
+
+  it('reports the ASN as submitted: a secondary ASN\'s primary is never revealed', async () => {
+    const file = path.join(writeFiles(drop, { 'secondary.csv': csv([['asn', 'school_code', 'entry_date', 'exit_date', 'grade', 'enrolment_type'], ['100000002', 'S.0001', '2025-09-01', '2026-06-30', '6', 'Primary']]) }), 'secondary.csv');
+    const result = await ingestFile(app, file, 'A.0001', 'enrolment', '2026-09-15');
+    if (result.outcome !== 'processed') throw new Error(result.outcome);
+    const [row] = readReport(result.file.reportPath as string);
+    expect(row).to.include({ code: 'ENROLMENT_UPDATED', asn: '1000-0000-2' });
+  });
+
+  it('a file refused for its header keeps the header\'s content out of the log', async () => {
+    const file = path.join(writeFiles(drop, { 'no-header.csv': '100000003,S.0094,2026-10-22,9,Primary,Tremblay,Éloïse\n' }), 'no-header.csv');
+    const result = await ingestFile(app, file, 'A.0094', 'enrolment', '2026-09-15');
+    expect(result.outcome).to.equal('refused');
+    expect(readFileSync(path.join(app.home, 'outbox/A.0094/no-header.csv.error.txt'), 'utf8')).to.contain('tremblay');
+    const logFile = path.join(app.home, 'log/intake.log');
+    for (let i = 0; i < 50 && !readFileSync(logFile, 'utf8').includes('file refused'); i++) await sleep(50);
+    const log = readFileSync(logFile, 'utf8');
+    expect(log).to.contain('file refused');
+    expect(log.toLowerCase()).to.not.contain('tremblay').and.not.contain('100000003');
+  });
+
+  it('gives two files of the same name two reports', async () => {
+    const first = path.join(writeFiles(path.join(drop, 'a'), { 'daily.csv': csv([['asn', 'school_code', 'entry_date', 'grade', 'enrolment_type'], ['100000003', 'S.0094', '2026-10-23', '9', 'Primary']]) }), 'daily.csv');
+    const second = path.join(writeFiles(path.join(drop, 'b'), { 'daily.csv': csv([['asn', 'school_code', 'entry_date', 'grade', 'enrolment_type'], ['100000003', 'S.0094', '2026-10-24', '9', 'Primary']]) }), 'daily.csv');
+    const results = await Promise.all([first, second].map((f) => ingestFile(app, f, 'A.0094', 'enrolment', '2026-09-15')));
+    const paths = results.map((r) => (r.outcome === 'processed' ? path.basename(r.file.reportPath as string) : r.outcome)).sort();
+    expect(paths).to.deep.equal(['daily.csv.2.results.csv', 'daily.csv.results.csv']);
+  });
+
+  it('writes report cells that cannot run as spreadsheet formulas', async () => {
+    const file = await app.db.query<{ id: string }>("insert into intake_file (authority_code, kind, original_name, format, sha256, size_bytes, stored_path, as_of) values ('A.0094', 'enrolment', 'f.csv', 'csv', 'x', 1, '/nowhere', '2026-09-15') returning id");
+    await app.db.query("update intake_file set status = 'done' where id = $1", [file.rows[0]?.id]);
+    const id = Number(file.rows[0]?.id);
+    await app.db.query('insert into row_outcome_chunk (file_id, first_record, lines, statuses, codes, messages, asns) values ($1, 0, $2, $3, $4, $5, $6)', [
+      id, [2], ['invalid'], ['INVALID_FIELD'], ['=HYPERLINK("http://x")'], [null],
+    ]);
+    const target = path.join(app.home, 'formula.results.csv');
+    await writeResultReport(app.db, id, target);
+    expect(readReport(target)[0]?.message).to.equal(`'=HYPERLINK("http://x")`);
+  });
+
+  it('never takes a file through an authority folder that links to another authority\'s folder', async () => {
+    const service = await startService(app);
+    try {
+      const realFolder = path.join(app.home, 'inbox/A.0001/enrolment');
+      const linked = path.join(app.home, 'inbox/A.0230/enrolment');
+      // A.0230's enrolment folder replaced by a link to A.0001's.
+      await import('node:fs/promises').then((fs) => fs.rm(linked, { recursive: true, force: true }));
+      mkdirSync(path.dirname(linked), { recursive: true });
+      symlinkSync(realFolder, linked);
+      writeFileSync(path.join(realFolder, 'mine.csv'), csv([['asn', 'school_code', 'entry_date', 'grade', 'enrolment_type'], ['100000003', 'S.0001', '2026-10-25', '9', 'Primary']]));
+      const outbox = path.join(app.home, 'outbox');
+      for (let i = 0; i < 100 && !existsSync(path.join(outbox, 'A.0001/mine.csv.results.csv')); i++) await sleep(100);
+      expect(existsSync(path.join(outbox, 'A.0001/mine.csv.results.csv'))).to.equal(true);
+      expect(existsSync(path.join(outbox, 'A.0230')) && readdirSync(path.join(outbox, 'A.0230')).some((n) => n.startsWith('mine'))).to.equal(false);
+    } finally {
+      await service.stop();
+    }
+  });
+});
