@@ -121,3 +121,33 @@ describe('robustness: restarts, races, privacy, isolation', () => {
     }
   });
 });
+
+describe('chunks see what earlier chunks of the same file wrote (one row per chunk)', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await createTestApp({ 'processing.chunkRows': 1 });
+    await loadSmallReference(app.db, path.join(app.home, 'reference'));
+  });
+  after(() => app.dispose());
+
+  it('creates, refuses a second copy, updates, deletes and then finds nothing to delete', async () => {
+    const file = path.join(writeFiles(path.join(app.home, 'drop'), {
+      'sequence.csv': csv([
+        ['asn', 'school_code', 'entry_date', 'exit_date', 'grade', 'enrolment_type', 'last_name', 'first_name', 'birth_date', 'action'],
+        ['', 'S.0094', '2026-11-01', '', '3', 'Primary', 'Tremblay', 'Zoé', '2018-01-01', ''],
+        ['', 'S.0094', '2026-11-01', '', '3', 'Primary', 'TREMBLAY', 'Zoe', '2018-01-01', ''],
+        ['100000003', 'S.0094', '2026-11-02', '', '9', 'Primary', '', '', '', ''],
+        ['100000003', 'S.0094', '2026-11-02', '2026-11-30', '9', 'Primary', '', '', '', ''],
+        ['100000003', 'S.0094', '2026-11-02', '', '', '', '', '', '', 'delete'],
+        ['100000003', 'S.0094', '2026-11-02', '', '', '', '', '', '', 'delete'],
+      ]),
+    }), 'sequence.csv');
+    const result = await ingestFile(app, file, 'A.0094', 'enrolment', '2026-09-15');
+    if (result.outcome !== 'processed') throw new Error(result.outcome);
+    expect(readReport(result.file.reportPath as string).filter((r) => r.status !== 'summary').map((r) => r.code)).to.deep.equal([
+      'STUDENT_CREATED', 'POTENTIAL_DUPLICATE', 'ENROLMENT_CREATED', 'ENROLMENT_UPDATED', 'ENROLMENT_DELETED', 'ENROLMENT_NOT_FOUND',
+    ]);
+    const row = await app.db.query("select exit_date::text, deleted from enrolment where asn = '100000003' and entry_date = '2026-11-02'");
+    expect(row.rows).to.deep.equal([{ exit_date: '2026-11-30', deleted: true }]);
+  });
+});
