@@ -1,6 +1,5 @@
 import type PgBoss from 'pg-boss';
 import type pg from 'pg';
-import type { Queryable } from '../src/db/database.ts';
 import { inTransaction, queues } from '../src/db/queue.ts';
 import type { ParsedItem } from '../src/formats/records.ts';
 import type { IntakeFile } from '../src/files/registry.ts';
@@ -10,11 +9,11 @@ import {
   type EnrolmentDelete, type EnrolmentWrite, type NewStudent,
 } from '../src/persist/enrolment-writes.ts';
 import { type AuditEntry, insertAudit, insertOutcomes, type RowOutcome } from '../src/persist/row-outcomes.ts';
-import { type ChunkChanges, EnrolmentSnapshot } from '../src/reference/enrolment-snapshot.ts';
+import { EnrolmentSnapshot } from '../src/reference/enrolment-snapshot.ts';
 import { decideEnrolmentRow } from '../src/rules/enrolment-row.ts';
 import { checkEnrolmentRecord, enrolmentColumns, type EnrolmentRow, requiredEnrolmentColumns } from '../src/validate/enrolment-row.ts';
 import { formatAsn, studentMatchKey } from '../src/validate/values.ts';
-import type { ChunkProcessor, ChunkSettings, KindDefinition } from './file-runner.ts';
+import type { ChunkSettings, KindDefinition } from './file-runner.ts';
 
 const acceptedMessages = {
   ENROLMENT_CREATED: 'Enrolment created.',
@@ -22,73 +21,28 @@ const acceptedMessages = {
   ENROLMENT_DELETED: 'Enrolment deleted.',
 } as const;
 
-interface PreparedChunk {
-  items: ParsedItem[];
-  /** One outcome per item, at the item's position (filled as rows are decided): the report keeps the file's order. */
-  outcomes: RowOutcome[];
-  rows: { row: EnrolmentRow; position: number }[];
-  matchKeys: string[];
-  snapshot: Promise<EnrolmentSnapshot>;
-}
-
-const keyOf = (row: EnrolmentRow) => studentMatchKey(row.firstName ?? '', row.lastName ?? '', row.birthDate ?? '');
-
-/**
- * The chunks of one enrolment file: check → look up → decide → write. The next chunk's lookup
- * may start while the current chunk commits (`lookAhead`); it then gets the current chunk's
- * writes replayed, so every chunk decides on what all earlier chunks wrote.
- */
-class EnrolmentChunks implements ChunkProcessor {
-  // At most two: the chunk about to be applied and the one after it.
-  private readonly ahead = new Map<ParsedItem[], PreparedChunk>();
-  private previous: ChunkChanges | null = null;
-
-  constructor(private readonly db: Queryable, private readonly file: IntakeFile, private readonly settings: ChunkSettings) {}
-
-  private prepare(items: ParsedItem[]): PreparedChunk {
-    const outcomes: RowOutcome[] = new Array(items.length);
-    const rows: { row: EnrolmentRow; position: number }[] = [];
-    items.forEach((item, position) => {
-      if (item.kind === 'broken') {
-        outcomes[position] = { line: item.broken.line, status: 'invalid', code: 'MALFORMED_ROW', message: item.broken.problem, asn: null };
-        return;
-      }
-      const checked = checkEnrolmentRecord(item.record);
-      if (checked.ok) rows.push({ row: checked.row, position });
-      else outcomes[position] = { line: item.record.line, status: statusOf(checked.problem.code), ...checked.problem, asn: null };
-    });
-    const snapshot = new EnrolmentSnapshot(this.file.asOf, this.settings.authority, this.settings.windows, this.settings.schools);
-    const loaded = snapshot.loadStudents(this.db, rows.flatMap(({ row }) => (row.asn ? [row.asn] : []))).then(() => snapshot);
-    // Awaited in apply; a failure meanwhile must not count as unhandled.
-    loaded.catch(() => {});
-    const matchKeys = [...new Set(rows.flatMap(({ row }) => (row.asn ? [] : [keyOf(row)])))].sort();
-    return { items, outcomes, rows, matchKeys, snapshot: loaded };
-  }
-
-  lookAhead(items: ParsedItem[]): void {
-    this.ahead.set(items, this.prepare(items));
-  }
-
-  async apply(client: pg.PoolClient, items: ParsedItem[], firstRecord: number): Promise<RowOutcome[]> {
-    const prepared = this.ahead.get(items) ?? this.prepare(items);
-    this.ahead.delete(items);
-    const snapshot = await prepared.snapshot;
-    if (this.previous) snapshot.replay(this.previous);
-    // Two files creating the same person at once: the second waits, then sees the first's student.
-    if (prepared.matchKeys.length > 0) {
-      await client.query('select pg_advisory_xact_lock(hashtext(k)) from unnest($1::text[]) k order by k', [prepared.matchKeys]);
-      await snapshot.loadDuplicates(client, prepared.matchKeys);
+/** Validate → decide → write one chunk of an enrolment file, inside the caller's transaction. */
+async function processChunk(client: pg.PoolClient, file: IntakeFile, items: ParsedItem[], firstRecord: number, settings: ChunkSettings): Promise<RowOutcome[]> {
+  // One outcome per item, at the item's position: the report keeps the file's order.
+  const outcomes: RowOutcome[] = new Array(items.length);
+  const rows: { row: EnrolmentRow; position: number }[] = [];
+  items.forEach((item, position) => {
+    if (item.kind === 'broken') {
+      outcomes[position] = { line: item.broken.line, status: 'invalid', code: 'MALFORMED_ROW', message: item.broken.problem, asn: null };
+      return;
     }
-    const { outcomes, changes } = await decideAndWrite(client, this.file, prepared, firstRecord, snapshot, this.settings);
-    this.previous = changes;
-    return outcomes;
-  }
-}
+    const checked = checkEnrolmentRecord(item.record);
+    if (checked.ok) rows.push({ row: checked.row, position });
+    else outcomes[position] = { line: item.record.line, status: statusOf(checked.problem.code), ...checked.problem, asn: null };
+  });
 
-async function decideAndWrite(
-  client: pg.PoolClient, file: IntakeFile, prepared: PreparedChunk, firstRecord: number, snapshot: EnrolmentSnapshot, settings: ChunkSettings,
-): Promise<{ outcomes: RowOutcome[]; changes: ChunkChanges }> {
-  const { outcomes, rows } = prepared;
+  const snapshot = new EnrolmentSnapshot(file.asOf, settings.authority, settings.windows, settings.schools);
+  const keyOf = (row: EnrolmentRow) => studentMatchKey(row.firstName ?? '', row.lastName ?? '', row.birthDate ?? '');
+  const matchKeys = [...new Set(rows.flatMap(({ row }) => (row.asn ? [] : [keyOf(row)])))].sort();
+  // Two files creating the same person at once: the second waits, then sees the first's student.
+  if (matchKeys.length > 0) await client.query('select pg_advisory_xact_lock(hashtext(k)) from unnest($1::text[]) k order by k', [matchKeys]);
+  await snapshot.load(client, rows.flatMap(({ row }) => (row.asn ? [row.asn] : [])), matchKeys);
+
   const writes = new Map<string, EnrolmentWrite>();
   const deletes = new Map<string, EnrolmentDelete>();
   const students: NewStudent[] = [];
@@ -159,7 +113,7 @@ async function decideAndWrite(
   await insertOutcomes(client, file.id, firstRecord, outcomes);
   await insertAudit(client, audit);
   if (referrals.length > 0) await settings.boss.insert(referrals, inTransaction(client));
-  return { outcomes, changes: { students, writes: [...writes.values()], deletes: [...deletes.values()] } };
+  return outcomes;
 }
 
 export const enrolmentKind: KindDefinition = {
@@ -167,5 +121,5 @@ export const enrolmentKind: KindDefinition = {
   columns: enrolmentColumns,
   required: requiredEnrolmentColumns,
   xml: { root: 'enrolments', record: 'enrolment' },
-  chunks: (db, file, settings) => new EnrolmentChunks(db, file, settings),
+  processChunk,
 };

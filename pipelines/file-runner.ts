@@ -5,7 +5,7 @@ import path from 'node:path';
 import type PgBoss from 'pg-boss';
 import type pg from 'pg';
 import type { Config } from '../src/config/config.ts';
-import type { Database, Queryable } from '../src/db/database.ts';
+import type { Database } from '../src/db/database.ts';
 import { readCsvRecords } from '../src/formats/csv-records.ts';
 import { FileRefusedError, type ParsedItem } from '../src/formats/records.ts';
 import { readXmlRecords } from '../src/formats/xml-records.ts';
@@ -39,15 +39,8 @@ export interface KindDefinition {
   columns: readonly string[];
   required: readonly string[];
   xml: { root: string; record: string };
-  /** The chunk steps for one file run. */
-  chunks(db: Queryable, file: IntakeFile, settings: ChunkSettings): ChunkProcessor;
-}
-
-export interface ChunkProcessor {
-  /** The next chunk is read: its lookups may start while the current chunk commits. */
-  lookAhead(items: ParsedItem[]): void;
   /** Applies one chunk in the caller's transaction; returns one outcome per item, in file order. */
-  apply(client: pg.PoolClient, items: ParsedItem[], firstRecord: number): Promise<RowOutcome[]>;
+  processChunk(client: pg.PoolClient, file: IntakeFile, items: ParsedItem[], firstRecord: number, settings: ChunkSettings): Promise<RowOutcome[]>;
 }
 
 function readItems(file: IntakeFile, kind: KindDefinition, config: Config): AsyncGenerator<ParsedItem> {
@@ -62,6 +55,19 @@ function readItems(file: IntakeFile, kind: KindDefinition, config: Config): Asyn
 /** XML structure is checked whole before any row is applied: a truncated document is refused, not half-applied. */
 async function checkXmlStructure(file: IntakeFile, kind: KindDefinition, config: Config): Promise<void> {
   for await (const item of readItems(file, kind, config)) void item;
+}
+
+/** Reads the next chunk while the caller works on the current one, so parsing overlaps database work. */
+async function* readAhead<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
+  let next = source.next();
+  for (;;) {
+    const current = await next;
+    if (current.done) return;
+    next = source.next();
+    // A read error surfaces when that chunk is awaited, not as an unhandled rejection meanwhile.
+    next.catch(() => {});
+    yield current.value;
+  }
 }
 
 /** Chunks of `size` records, after the first `skip` (committed before a restart). */
@@ -131,18 +137,9 @@ export async function runFile(services: Services, fileId: number, kinds: Record<
       if (file.format === 'xml' && file.recordsDone === 0) await checkXmlStructure(file, kind, config);
 
       let recordsDone = file.recordsDone;
-      const processor = kind.chunks(db, file, settings);
-      const chunks = chunksOf(readItems(file, kind, config), config.processing.chunkRows, file.recordsDone);
-      // The next chunk is parsed, and its lookups start, while the current one is applied.
-      let next = chunks.next();
-      for (;;) {
-        const current = await next;
-        if (current.done) break;
-        const items = current.value;
-        next = chunks.next();
-        next.then((ahead) => ahead.done || processor.lookAhead(ahead.value), () => {});
+      for await (const items of readAhead(chunksOf(readItems(file, kind, config), config.processing.chunkRows, file.recordsDone))) {
         await db.transaction(async (client) => {
-          const outcomes = await processor.apply(client, items, recordsDone);
+          const outcomes = await kind.processChunk(client, file, items, recordsDone, settings);
           const count = (status: RowOutcome['status']) => outcomes.filter((o) => o.status === status).length;
           await recordProgress(client, file.id, owner, config.processing.leaseSeconds, {
             recordsDone: recordsDone + items.length, accepted: count('accepted'), referred: count('referred'), invalid: count('invalid'),

@@ -13,17 +13,10 @@ interface StudentEntry {
   createdOn: string | null;
 }
 
-/** What one chunk wrote, as the snapshot of the next chunk needs it. */
-export interface ChunkChanges {
-  students: { asn: string; matchKey: string; createdBy: string; createdOn: string }[];
-  writes: { asn: string; schoolCode: string; entryDate: string; exitDate: string | null; deleted: boolean }[];
-  deletes: { asn: string; schoolCode: string; entryDate: string }[];
-}
-
 const enrolmentKey = (asn: string, schoolCode: string, entryDate: string) => `${asn}|${schoolCode}|${entryDate}`;
 
 /**
- * What the database knows about the students of one chunk, fetched in a few batched queries.
+ * What the database knows about the students of one chunk, fetched in three batched queries.
  * The pipeline adds what it accepts as it goes, so later rows of the same file see earlier ones.
  */
 export class EnrolmentSnapshot implements EnrolmentView {
@@ -38,8 +31,7 @@ export class EnrolmentSnapshot implements EnrolmentView {
     private readonly schools: Map<string, string>,
   ) {}
 
-  /** The students named by ASN and their enrolments (two index-only scans). */
-  async loadStudents(db: Queryable, asns: string[]): Promise<void> {
+  async load(db: Queryable, asns: string[], matchKeys: string[]): Promise<void> {
     const students = await db.query<{ asn: string; primary_asn: string | null; created_by: string | null; created_on: string | null }>(
       'select asn, primary_asn, created_by, created_on::text from student where asn = any($1::text[])',
       [asns],
@@ -64,25 +56,14 @@ export class EnrolmentSnapshot implements EnrolmentView {
       [[...primaries]],
     );
     for (const e of enrolments.rows) this.recordEnrolment(e.asn, e.school_code, e.entry_date, e.exit_date, false);
-  }
-
-  /** Active students with these names and birth dates, read anew (under the caller's locks). */
-  async loadDuplicates(db: Queryable, matchKeys: string[]): Promise<void> {
-    if (matchKeys.length === 0) return;
-    const matches = await db.query<{ match_key: string; asn: string }>(
-      `select distinct match_key, coalesce(primary_asn, asn) as asn from student
-        where match_key = any($1::text[]) and not deactivated`,
-      [matchKeys],
-    );
-    for (const key of matchKeys) this.duplicates.delete(key);
-    for (const m of matches.rows) this.addDuplicateCandidate(m.match_key, m.asn);
-  }
-
-  /** Adds what a chunk committed meanwhile: its lookup may have run before that commit. */
-  replay(changes: ChunkChanges): void {
-    for (const s of changes.students) this.addStudent(s.asn, s.matchKey, s.createdBy, s.createdOn);
-    for (const e of changes.writes) this.recordEnrolment(e.asn, e.schoolCode, e.entryDate, e.exitDate, e.deleted);
-    for (const e of changes.deletes) this.markDeleted(e.asn, e.schoolCode, e.entryDate);
+    if (matchKeys.length > 0) {
+      const matches = await db.query<{ match_key: string; asn: string }>(
+        `select distinct match_key, coalesce(primary_asn, asn) as asn from student
+          where match_key = any($1::text[]) and not deactivated`,
+        [matchKeys],
+      );
+      for (const m of matches.rows) this.addDuplicateCandidate(m.match_key, m.asn);
+    }
   }
 
   schoolAuthority(schoolCode: string): string | undefined {
