@@ -77,7 +77,7 @@ describe('associations (SPEC §4.2)', () => {
     expect(associations(s, 'A.0230', 'high', asOf, windows)).to.deep.equal([]);
     expect(associations(s, 'A.0230', 'low', asOf, windows)).to.deep.equal(['recent']);
   });
-  it('historical enrolment: any enrolment ever at one of the authority\'s schools', () => {
+  it('a historical enrolment is any enrolment, ever, at one of the authority\'s schools', () => {
     expect(hasHistoricalEnrolment(student([enrolment('A.0094', '2010-09-01', '2011-06-30')]), 'A.0094')).to.equal(true);
     expect(hasHistoricalEnrolment(student([enrolment('A.0001', '2010-09-01')]), 'A.0094')).to.equal(false);
   });
