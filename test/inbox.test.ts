@@ -23,7 +23,8 @@ describe('drop folders: watch, claim once, archive', () => {
   const rows = (date: string) => csv([['asn', 'school_code', 'entry_date', 'grade', 'enrolment_type'], ['100000003', 'S.0094', date, '9', 'Primary']]);
 
   before(async () => {
-    app = await createTestApp({ 'processing.pollingIntervalSeconds': 1 });
+    // Long enough that a busy machine's pauses between appends never look like a finished file.
+    app = await createTestApp({ 'processing.pollingIntervalSeconds': 1, 'watch.stableMs': 1000 });
     await loadSmallReference(app.db, path.join(app.home, 'reference'));
     inbox = path.join(app.home, 'inbox/A.0094/enrolment');
     outbox = path.join(app.home, 'outbox/A.0094');
