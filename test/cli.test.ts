@@ -1,0 +1,63 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dropDatabase, freshDatabaseUrl } from './support/database.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+describe('the intake command', () => {
+  let url: string;
+  let home: string;
+  const intake = (...args: string[]) =>
+    spawnSync(process.execPath, [path.join(root, 'bin/intake.js'), '--home', home, ...args], {
+      env: { ...process.env, DATABASE_URL: url, INTAKE_LOG_LEVEL: 'warn' },
+      encoding: 'utf8',
+    });
+
+  before(async () => {
+    url = await freshDatabaseUrl();
+    home = mkdtempSync(path.join(tmpdir(), 'intake-cli-'));
+  });
+  after(async () => {
+    await dropDatabase(url);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('loads reference data', () => {
+    const run = intake('reference', 'load', path.join(root, 'samples/reference'));
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stdout).to.match(/students: 38 rows loaded/);
+  });
+
+  it('ingests a file, printing a JSON summary on stdout, and exits 0', () => {
+    const run = intake('ingest', path.join(root, 'samples/enrolment/A.0094/september-low.csv'), '--authority', 'A.0094', '--as-of', '2026-09-15', '--json');
+    expect(run.status, run.stderr).to.equal(0);
+    const summary = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(summary).to.include({ outcome: 'processed', accepted: 9, referred: 6, invalid: 2 });
+    expect(String(summary.report)).to.match(/outbox\/A\.0094\/september-low\.csv\.results\.csv$/);
+  });
+
+  it('exits 3 for content it has processed before', () => {
+    const run = intake('ingest', path.join(root, 'samples/enrolment/A.0094/september-low.csv'), '--authority', 'A.0094');
+    expect(run.status).to.equal(3);
+    expect(run.stdout).to.match(/^duplicate: /);
+  });
+
+  it('exits 2 for a file it refuses', () => {
+    const empty = path.join(home, 'empty.csv');
+    writeFileSync(empty, '');
+    const run = intake('ingest', empty, '--authority', 'A.0094');
+    expect(run.status).to.equal(2);
+    expect(run.stdout).to.match(/refused: The file is empty/);
+  });
+
+  it('rejects a malformed authority or date before touching anything', () => {
+    expect(intake('ingest', 'x.csv', '--authority', '94').stderr).to.match(/expected an authority code such as A\.0094/);
+    const badDate = intake('ingest', 'x.csv', '--authority', 'A.0094', '--as-of', '2026-02-30');
+    expect(badDate.status).to.not.equal(0);
+    expect(badDate.stderr).to.match(/expected a date YYYY-MM-DD/);
+  });
+});
