@@ -47,6 +47,19 @@ describe('CSV records', () => {
     expect(items[1500]).to.equal('1502:1499/x');
   });
 
+  it('reads old Mac files, whose lines end in CR alone', async () => {
+    expect(summary(await read('a,b\r1,2\r3,4\r'))).to.deep.equal(['2:1/2', '3:3/4']);
+  });
+
+  it('keeps line numbers exact when a CRLF is split between two reads', async () => {
+    const lines = Array.from({ length: 12_000 }, (_, i) => (i % 997 === 0 ? '' : `${i},x`));
+    const items = await read(`a,b\r\n${lines.join('\r\n')}\r\n`);
+    expect(items.filter((i) => i.kind === 'broken')).to.deep.equal([]);
+    const wrong = items.filter((i) => i.kind === 'record' && i.record.line !== Number(i.record.fields.a) + 2);
+    expect(wrong).to.deep.equal([]);
+    expect(items).to.have.length(12_000 - 13);
+  });
+
   it('counts blank lines and keeps line numbers exact', async () => {
     expect(summary(await read('a,b\n1,2\n\n\n3,4\n'))).to.deep.equal(['2:1/2', '5:3/4']);
   });

@@ -35,35 +35,48 @@ interface Line {
   text: string | null; // null: longer than the limit, not kept
 }
 
-/** Physical lines, streamed; a line longer than the limit is reported without being held in memory. */
+/**
+ * Physical lines, streamed. A line ends at LF, CRLF or a lone CR (old Mac files), also when the
+ * CR and LF arrive in different reads. A line longer than the limit is reported without being
+ * held in memory.
+ */
 async function* physicalLines(path: string, maxBytes: number): AsyncGenerator<Line> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
-  let tooLong = false;
   let number = 0;
+  let afterCarriageReturn = false;
+  const finishLine = (): Line => {
+    const line = { number: ++number, text: pendingBytes > maxBytes ? null : Buffer.concat(pending).toString('utf8') };
+    pending = [];
+    pendingBytes = 0;
+    return line;
+  };
+  const keep = (piece: Buffer) => {
+    if (pendingBytes + piece.length <= maxBytes) pending.push(piece);
+    pendingBytes += piece.length;
+  };
   for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
     let start = 0;
-    for (let newline = chunk.indexOf(0x0a); newline >= 0; newline = chunk.indexOf(0x0a, start)) {
-      // CRLF files: the CR belongs to the line break, not to the last field.
-      const end = newline > start && chunk[newline - 1] === 0x0d ? newline - 1 : newline;
-      const piece = chunk.subarray(start, end);
-      number++;
-      if (tooLong || pendingBytes + piece.length > maxBytes) yield { number, text: null };
-      else yield { number, text: Buffer.concat([...pending, piece]).toString('utf8') };
-      pending = [];
-      pendingBytes = 0;
-      tooLong = false;
-      start = newline + 1;
+    // The LF of a CRLF split across two reads.
+    if (afterCarriageReturn && chunk[0] === 0x0a) start = 1;
+    afterCarriageReturn = false;
+    let nextCarriageReturn = chunk.indexOf(0x0d, start);
+    let nextLineFeed = chunk.indexOf(0x0a, start);
+    while (nextCarriageReturn >= 0 || nextLineFeed >= 0) {
+      const end = nextCarriageReturn >= 0 && (nextLineFeed < 0 || nextCarriageReturn < nextLineFeed) ? nextCarriageReturn : nextLineFeed;
+      keep(chunk.subarray(start, end));
+      yield finishLine();
+      start = end + 1;
+      if (end === nextCarriageReturn) {
+        if (start === chunk.length) afterCarriageReturn = true;
+        else if (chunk[start] === 0x0a) start++;
+      }
+      if (nextCarriageReturn >= 0 && nextCarriageReturn < start) nextCarriageReturn = chunk.indexOf(0x0d, start);
+      if (nextLineFeed >= 0 && nextLineFeed < start) nextLineFeed = chunk.indexOf(0x0a, start);
     }
-    const rest = chunk.subarray(start);
-    if (!tooLong && pendingBytes + rest.length > maxBytes) {
-      tooLong = true;
-      pending = [];
-    }
-    if (!tooLong) pending.push(rest);
-    pendingBytes += rest.length;
+    keep(chunk.subarray(start));
   }
-  if (pendingBytes > 0) yield { number: number + 1, text: tooLong ? null : Buffer.concat(pending).toString('utf8') };
+  if (pendingBytes > 0) yield finishLine();
 }
 
 const lineLimitProblem = (line: number, max: number) => `line ${line} is longer than ${max} bytes; check it for a missing line break or a runaway value.`;
