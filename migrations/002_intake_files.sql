@@ -22,9 +22,11 @@ create table intake_file (
   referred integer not null default 0,
   invalid integer not null default 0,
   report_path text,
-  error text,
-  unique (authority_code, sha256)
+  error text
 );
+-- the same content is applied once per authority; a refused file does not hold its content, so
+-- it can be sent again once what was wrong outside it (its folder, the reference data) is put right
+create unique index intake_file_content on intake_file (authority_code, sha256) where status <> 'failed';
 -- two files of the same name never write the same report
 create unique index intake_file_report_path on intake_file (report_path) where report_path is not null;
 create index intake_file_unfinished on intake_file (id) where status in ('queued', 'processing');

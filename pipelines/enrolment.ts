@@ -12,7 +12,7 @@ import { type AuditEntry, insertAudit, insertOutcomes, type RowOutcome } from '.
 import { EnrolmentSnapshot } from '../src/reference/enrolment-snapshot.ts';
 import { decideEnrolmentRow } from '../src/rules/enrolment-row.ts';
 import { checkEnrolmentRecord, enrolmentColumns, type EnrolmentRow, requiredEnrolmentColumns } from '../src/validate/enrolment-row.ts';
-import { formatAsn, studentMatchKey } from '../src/validate/values.ts';
+import { formatAsn, parseAsn, studentMatchKey } from '../src/validate/values.ts';
 import type { ChunkSettings, KindDefinition } from './file-runner.ts';
 
 const acceptedMessages = {
@@ -33,7 +33,7 @@ async function processChunk(client: pg.PoolClient, file: IntakeFile, items: Pars
     }
     const checked = checkEnrolmentRecord(item.record);
     if (checked.ok) rows.push({ row: checked.row, position });
-    else outcomes[position] = { line: item.record.line, status: statusOf(checked.problem.code), ...checked.problem, asn: null };
+    else outcomes[position] = { line: item.record.line, status: statusOf(checked.problem.code), ...checked.problem, asn: parseAsn((item.record.fields.asn ?? '').trim()) };
   });
 
   const snapshot = new EnrolmentSnapshot(file.asOf, settings.authority, settings.windows, settings.schools);

@@ -9,8 +9,8 @@ import type { Database } from '../src/db/database.ts';
 import { readCsvRecords } from '../src/formats/csv-records.ts';
 import { FileRefusedError, type ParsedItem } from '../src/formats/records.ts';
 import { readXmlRecords } from '../src/formats/xml-records.ts';
-import { folders, moveFile, writeFileAtomically } from '../src/files/folders.ts';
-import { acquireLease, finishFile, type FileKind, getFile, type IntakeFile, recordProgress, renewLease, reserveReportPath } from '../src/files/registry.ts';
+import { folders, moveFile, writeNewNote } from '../src/files/folders.ts';
+import { acquireLease, finishFile, type FileKind, getFile, type IntakeFile, recordProgress, recordRefusal, renewLease, reserveReportPath } from '../src/files/registry.ts';
 import type { Logger } from '../src/log.ts';
 import type { RowOutcome } from '../src/persist/row-outcomes.ts';
 import { loadReferenceCache } from '../src/reference/reference-cache.ts';
@@ -100,11 +100,12 @@ async function moveOnce(from: string, to: string): Promise<void> {
 async function refuse(services: Services, file: IntakeFile, owner: string, reason: string): Promise<void> {
   const { config, db } = services;
   const failedPath = finalPaths(config, file).failed;
-  const explanation = `${file.originalName} (${file.kind} file of ${file.authorityCode}) was not processed: no row of it was applied.\n\n${reason}\n`;
-  await renewLease(db, file.id, owner, config.processing.leaseSeconds);
+  const applied = file.recordsDone === 0 ? 'no row of it was applied' : `processing stopped after ${file.recordsDone} rows, which were applied`;
+  const explanation = `${file.originalName} (${file.kind} file of ${file.authorityCode}) was not processed: ${applied}.\n\n${reason}\n`;
+  await recordRefusal(db, file.id, owner, reason);
   await moveOnce(file.storedPath, failedPath);
   await writeFile(`${failedPath}.error.txt`, explanation, { mode: 0o640 });
-  await writeFileAtomically(path.join(folders.outbox(config, file.authorityCode), `${file.originalName}.error.txt`), explanation);
+  await writeNewNote(folders.outbox(config, file.authorityCode), file.originalName, '.error.txt', explanation);
   await finishFile(db, file.id, owner, { status: 'failed', storedPath: failedPath, error: reason });
 }
 
@@ -123,6 +124,8 @@ export async function runFile(services: Services, fileId: number, kinds: Record<
   const final = finalPaths(config, file);
   logger.info('processing file', { fileId, authority: file.authorityCode, kind: file.kind, resumeAfterRecord: file.recordsDone });
   try {
+    // A run that stopped while refusing the file: finish that refusal, with its reason.
+    if (file.error !== null) throw new FileRefusedError(file.error);
     if (!kind) throw new FileRefusedError(`Files of kind "${file.kind}" are not processed by this version of Intake.`);
     // A run that stopped between moving the file and recording it has nothing left to apply.
     const alreadyArchived = !existsSync(file.storedPath) && existsSync(final.archive);

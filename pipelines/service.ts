@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { paths } from '../src/config/config.ts';
 import { queues } from '../src/db/queue.ts';
 import { claimFile, fileKinds } from '../src/files/claim.ts';
-import { folders } from '../src/files/folders.ts';
+import { createInboxFolders } from '../src/files/folders.ts';
 import { staleFiles } from '../src/files/registry.ts';
 import { InboxWatcher } from '../src/files/watcher.ts';
 import { runFile, type Services } from './file-runner.ts';
@@ -16,8 +15,7 @@ import { kinds } from './kinds.ts';
  */
 export async function startService(services: Services): Promise<{ stop(): Promise<void> }> {
   const { config, db, boss, logger } = services;
-  const authorities = await db.query<{ code: string }>('select code from authority order by code');
-  for (const { code } of authorities.rows) for (const kind of fileKinds) await mkdir(folders.inbox(config, code, kind), { recursive: true });
+  await createInboxFolders(config, db, fileKinds);
   const orphans = await registerOrphans(services);
   if (orphans > 0) logger.info('registered files left claimed by an earlier stop', { orphans });
 
@@ -39,7 +37,10 @@ export async function startService(services: Services): Promise<{ stop(): Promis
     sweeping = true;
     try {
       await registerOrphans(services);
-      for (const fileId of await staleFiles(db, config.processing.leaseSeconds)) await run(fileId);
+      for (const fileId of await staleFiles(db, config.processing.leaseSeconds)) {
+        // One file that cannot be run now (its error is logged) must not hold up the others.
+        await run(fileId).catch((error: Error) => logger.error('resuming a file failed; it is tried again later', { fileId, error: error.message }));
+      }
     } catch (error) {
       logger.error('resuming stale files failed', { error: (error as Error).message });
     } finally {

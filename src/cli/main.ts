@@ -1,8 +1,10 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type App, openApp } from '../app.ts';
 import { ConfigError } from '../config/config.ts';
 import { migrate } from '../db/migrate.ts';
 import { loadReference } from '../reference/load.ts';
+import { fileKinds } from '../files/claim.ts';
+import { createInboxFolders } from '../files/folders.ts';
 import { parseAuthorityCode, parseDate } from '../validate/values.ts';
 import { ingestFile } from '../../pipelines/ingest.ts';
 import { startService } from '../../pipelines/service.ts';
@@ -10,6 +12,8 @@ import { printIngestResult } from './print.ts';
 
 /** Exit codes: 0 done, 1 failure, 2 the file was refused, 3 duplicate or busy, 64 bad usage or configuration. */
 const program = new Command('intake').description('Intake: SIS enrolment and access-code files, checked against the limited-access rules.');
+// Usage errors (unknown command, bad option) end with 64, like bad configuration.
+program.exitOverride();
 program.option('--home <dir>', 'runtime folder (inbox, outbox, archive, embedded database); default var/ or INTAKE_HOME');
 
 function homeOverride(): Record<string, unknown> {
@@ -60,13 +64,11 @@ program
   .command('ingest <file>')
   .description('process one file now, through the same steps as the inbox')
   .requiredOption('--authority <code>', 'the submitting authority, as A.0094', authorityOption)
-  .option('--kind <kind>', 'enrolment or access', 'enrolment')
+  .addOption(new Option('--kind <kind>', 'the kind of file').choices(['enrolment', 'access']).default('enrolment'))
   .option('--as-of <date>', 'the date the rules are applied on (default: today)', dateOption)
   .option('--json', 'print the summary as JSON')
-  .action(async (file: string, options: { authority: string; kind: string; asOf?: string; json?: boolean }) => {
-    if (options.kind !== 'enrolment' && options.kind !== 'access') throw new InvalidArgumentError('--kind must be enrolment or access');
-    const kind = options.kind;
-    process.exitCode = await withApp(async (app) => printIngestResult(await ingestFile(app, file, options.authority, kind, options.asOf), options.json ?? false));
+  .action(async (file: string, options: { authority: string; kind: 'enrolment' | 'access'; asOf?: string; json?: boolean }) => {
+    process.exitCode = await withApp(async (app) => printIngestResult(await ingestFile(app, file, options.authority, options.kind, options.asOf), options.json ?? false));
   });
 
 const reference = program.command('reference').description('reference data: authorities, schools, students, enrolments');
@@ -76,6 +78,7 @@ reference
   .action(async (dir: string) => {
     await withApp(async (app) => {
       const report = await loadReference(app.db, dir);
+      await createInboxFolders(app.config, app.db, fileKinds);
       for (const [name, count] of Object.entries(report.counts)) console.log(`${name}: ${count} rows loaded`);
       for (const problem of report.problems) console.error(`problem: ${problem}`);
       if (report.problems.length > 0) process.exitCode = 1;
@@ -97,7 +100,10 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ConfigError) {
+  if (error instanceof CommanderError) {
+    // Help and version end well; anything else commander refused is a usage error (already printed).
+    process.exitCode = error.exitCode === 0 ? 0 : 64;
+  } else if (error instanceof ConfigError) {
     console.error(error.message);
     process.exitCode = 64;
   } else {

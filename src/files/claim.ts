@@ -6,7 +6,7 @@ import type { Database } from '../db/database.ts';
 import type { Logger } from '../log.ts';
 import { todayIn } from '../validate/dates.ts';
 import { parseAuthorityCode } from '../validate/values.ts';
-import { folders, moveFile, safeName, storedName, writeFileAtomically } from './folders.ts';
+import { folders, moveFile, safeName, storedName, writeNewNote } from './folders.ts';
 import { inspectFile } from './inspect.ts';
 import { type FileFormat, type FileKind, type IntakeFile, registerFile } from './registry.ts';
 
@@ -54,7 +54,7 @@ async function refuseBeforeRegistration(services: ClaimServices, current: string
   await writeFile(`${failedPath}.error.txt`, `${name} was not processed: no row of it was applied.\n\n${reason}\n`, { mode: 0o640 });
   const authority = parseAuthorityCode(authorityFolder);
   const known = authority !== null && (await services.db.query('select 1 from authority where code = $1', [authority])).rowCount === 1;
-  if (known) await writeFileAtomically(path.join(folders.outbox(config, authority), `${name}.error.txt`), `${name} was not processed: no row of it was applied.\n\n${reason}\n`);
+  if (known) await writeNewNote(folders.outbox(config, authority), name, '.error.txt', `${name} was not processed: no row of it was applied.\n\n${reason}\n`);
   logger.warn('file refused', { authority: authorityFolder, kind: kindFolder, reason });
   return { outcome: 'refused', reason };
 }
@@ -122,7 +122,7 @@ export async function registerClaimed(services: ClaimServices, claimed: string, 
     const note = unfinished
       ? `${name} has the same content as ${existing.originalName} (file ${existing.id}), which is being processed; its rows are applied once, and reported in the results of ${existing.originalName}.\n`
       : `${name} has the same content as ${existing.originalName} (file ${existing.id}, ${existing.status}); it was not applied again.\n`;
-    await writeFileAtomically(path.join(folders.outbox(config, authority), `${name}.duplicate.txt`), note);
+    await writeNewNote(folders.outbox(config, authority), name, '.duplicate.txt', note);
     logger.info('duplicate file', { authority, kind, fileId: existing.id });
   } else {
     logger.info('file claimed', { authority, kind, fileId: registration.file.id, bytes: inspection.sizeBytes });

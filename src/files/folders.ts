@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import type { Queryable } from '../db/database.ts';
 import path from 'node:path';
 import { type Config, paths } from '../config/config.ts';
 
@@ -40,10 +41,26 @@ export async function moveFile(from: string, to: string): Promise<void> {
   }
 }
 
-/** Writes a file whole or not at all: to a temporary name, then renamed. */
-export async function writeFileAtomically(target: string, content: string, mode = 0o640): Promise<void> {
-  await mkdir(path.dirname(target), { recursive: true });
-  const temporary = `${target}.${randomBytes(4).toString('hex')}.part`;
-  await writeFile(temporary, content, { mode });
-  await rename(temporary, target);
+/**
+ * Writes a note for an authority under a name no earlier note has: `<base><suffix>`, else
+ * `<base>.2<suffix>` and so on (exclusive create, so two writers never share a name).
+ */
+export async function writeNewNote(folder: string, base: string, suffix: string, content: string): Promise<string> {
+  await mkdir(folder, { recursive: true });
+  for (let n = 1; ; n++) {
+    const target = path.join(folder, n === 1 ? `${base}${suffix}` : `${base}.${n}${suffix}`);
+    try {
+      await writeFile(target, content, { mode: 0o640, flag: 'wx' });
+      return target;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+}
+
+/** One drop folder per authority and kind, so an authority can drop files before the first start. */
+export async function createInboxFolders(config: Config, db: Queryable, kinds: readonly string[]): Promise<void> {
+  await mkdir(paths.inbox(config), { recursive: true });
+  const authorities = await db.query<{ code: string }>('select code from authority order by code');
+  for (const { code } of authorities.rows) for (const kind of kinds) await mkdir(folders.inbox(config, code, kind), { recursive: true });
 }

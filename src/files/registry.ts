@@ -63,13 +63,16 @@ export async function registerFile(db: Database, file: NewFile, boss: PgBoss | n
     const inserted = await client.query<FileRow>(
       `insert into intake_file (authority_code, kind, original_name, format, sha256, size_bytes, stored_path, as_of)
        values ($1, $2, $3, $4, $5, $6, $7, $8)
-       on conflict (authority_code, sha256) do nothing
+       on conflict (authority_code, sha256) where status <> 'failed' do nothing
        returning ${columns}`,
       [file.authorityCode, file.kind, file.originalName, file.format, file.sha256, file.sizeBytes, file.storedPath, file.asOf],
     );
     const row = inserted.rows[0];
     if (row === undefined) {
-      const existing = await client.query<FileRow>(`select ${columns} from intake_file where authority_code = $1 and sha256 = $2`, [file.authorityCode, file.sha256]);
+      const existing = await client.query<FileRow>(
+        `select ${columns} from intake_file where authority_code = $1 and sha256 = $2 and status <> 'failed'`,
+        [file.authorityCode, file.sha256],
+      );
       return { outcome: 'duplicate', file: toFile(existing.rows[0] as FileRow) };
     }
     const registered = toFile(row);
@@ -119,6 +122,12 @@ export async function recordProgress(client: Queryable, id: number, owner: strin
 
 export class LeaseLostError extends Error {
   override name = 'LeaseLostError';
+}
+
+/** Records why the file is refused before it is moved, so a restart finishes the same refusal. */
+export async function recordRefusal(db: Queryable, id: number, owner: string, reason: string): Promise<void> {
+  const result = await db.query(`update intake_file set error = $3 where id = $1 and lease_owner = $2 and status = 'processing'`, [id, owner, reason]);
+  if (result.rowCount !== 1) throw new LeaseLostError(`File ${id} is no longer leased to ${owner}.`);
 }
 
 /** Renews the run's lease, failing when another run has taken the file over. */

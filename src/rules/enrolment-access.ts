@@ -40,10 +40,12 @@ export function decideNewEnrolment(student: StudentFacts, authority: AuthorityFa
   if (lastEnrolledWith(student, authority.code, asOf) !== null) {
     return { outcome: 'refer', reason: 'HIGH_LAST_EXIT_OVER_6_MONTHS', associations: held };
   }
-  const own = student.enrolments.filter((e) => e.authorityCode === authority.code);
+  // Enrolments not yet started on the as-of date (a replay of an old file) are not "more recent".
+  const started = student.enrolments.filter((e) => e.entryDate <= asOf);
+  const own = started.filter((e) => e.authorityCode === authority.code);
   const endedRecently = own.some((e) => hasEnded(e, asOf) && asOf <= addMonths(e.exitDate, windows.recentEnrolmentMonths));
   const latestOwn = own.reduce((latest, e) => (recency(e) > latest ? recency(e) : latest), '');
-  const newerElsewhere = student.enrolments.some((e) => e.authorityCode !== authority.code && recency(e) > latestOwn);
+  const newerElsewhere = started.some((e) => e.authorityCode !== authority.code && recency(e) > latestOwn);
   if (endedRecently && newerElsewhere) return { outcome: 'refer', reason: 'HIGH_MORE_RECENT_ELSEWHERE', associations: held };
   return { outcome: 'refer', reason: 'HIGH_HISTORICAL_ONLY', associations: held };
 }
