@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,8 @@ describe('the intake command', () => {
     const run = intake('reference', 'load', path.join(root, 'samples/reference'));
     expect(run.status, run.stderr).to.equal(0);
     expect(run.stdout).to.match(/students: 38 rows loaded/);
+    // Authorities can drop files before the service first starts.
+    expect(existsSync(path.join(home, 'inbox/A.0094/enrolment'))).to.equal(true);
   });
 
   it('ingests a file, printing a JSON summary on stdout, and exits 0', () => {
@@ -54,10 +56,14 @@ describe('the intake command', () => {
     expect(run.stdout).to.match(/refused: The file is empty/);
   });
 
-  it('rejects a malformed authority or date before touching anything', () => {
-    expect(intake('ingest', 'x.csv', '--authority', '94').stderr).to.match(/expected an authority code such as A\.0094/);
+  it('ends a usage error (bad authority, date, kind, unknown command) with 64', () => {
+    const badAuthority = intake('ingest', 'x.csv', '--authority', '94');
+    expect(badAuthority.status).to.equal(64);
+    expect(badAuthority.stderr).to.match(/expected an authority code such as A\.0094/);
     const badDate = intake('ingest', 'x.csv', '--authority', 'A.0094', '--as-of', '2026-02-30');
-    expect(badDate.status).to.not.equal(0);
+    expect(badDate.status).to.equal(64);
     expect(badDate.stderr).to.match(/expected a date YYYY-MM-DD/);
+    expect(intake('ingest', 'x.csv', '--authority', 'A.0094', '--kind', 'marks').status).to.equal(64);
+    expect(intake('frobnicate').status).to.equal(64);
   });
 });

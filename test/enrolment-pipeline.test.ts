@@ -48,6 +48,8 @@ describe('enrolment pipeline, end to end', () => {
     expect(report[1]?.message.replace('1000-0000-1', 'X')).to.equal(report[3]?.message.replace('9999-9999-9', 'X'));
     expect(report[6]).to.include({ status: 'summary', code: 'TOTAL', message: '6 rows' });
     expect(report[2]?.asn).to.match(/^2\d{3}-\d{4}-\d$/);
+    // A row that fails its checks still shows the ASN it was sent with.
+    expect(report[5]).to.include({ code: 'INVALID_DATE', asn: '1000-0000-3' });
 
     expect(await count(app.db, "select count(*) n from enrolment where school_code = 'S.0094' and entry_date = '2026-09-02'")).to.equal(2);
     const created = await app.db.query("select created_by, first_name from student where last_name = 'Nguyễn'");

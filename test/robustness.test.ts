@@ -82,6 +82,34 @@ describe('robustness: restarts, races, privacy, isolation', () => {
     expect(log.toLowerCase()).to.not.contain('tremblay').and.not.contain('100000003');
   });
 
+  it('a run that stopped while refusing a file finishes the refusal with its first reason', async () => {
+    const file = path.join(writeFiles(drop, { 'colour.csv': 'asn,school_code,entry_date,colour\n100000003,S.0094,2026-10-26,blue\n' }), 'colour.csv');
+    const result = await ingestFile(app, file, 'A.0094', 'enrolment', '2026-09-15');
+    if (result.outcome !== 'refused' || !result.file) throw new Error(result.outcome);
+    const claimedPath = path.join(app.home, 'claimed/A.0094/enrolment', path.basename(result.file.storedPath));
+    await app.db.query("update intake_file set status = 'processing', stored_path = $2, lease_owner = 'dead', lease_until = now() - interval '1 minute' where id = $1", [result.file.id, claimedPath]);
+    const again = await runFile(app, result.file.id, kinds);
+    expect(again).to.include({ status: 'failed', storedPath: result.file.storedPath });
+    expect(again?.error).to.match(/unknown column "colour"/);
+  });
+
+  it('a refused file does not hold its content: sent again to the right place, it is processed', async () => {
+    const content = csv([['asn', 'school_code', 'entry_date', 'grade', 'enrolment_type'], ['100000003', 'S.0094', '2026-10-27', '9', 'Primary']]);
+    const file = path.join(writeFiles(drop, { 'resend.csv': content }), 'resend.csv');
+    expect((await ingestFile(app, file, 'A.0094', 'access', '2026-09-15')).outcome).to.equal('refused');
+    const again = await ingestFile(app, file, 'A.0094', 'enrolment', '2026-09-15');
+    expect(again.outcome).to.equal('processed');
+  });
+
+  it('the same new student asked for by two files at once is created once', async () => {
+    const person = (day: string) => csv([['asn', 'school_code', 'entry_date', 'grade', 'enrolment_type', 'last_name', 'first_name', 'birth_date'], ['', 'S.0001', `2026-10-${day}`, '2', 'Primary', 'Okafor', 'Adaeze', '2019-04-04']]);
+    const files = [path.join(writeFiles(path.join(drop, 'x'), { 'twin-a.csv': person('28') }), 'twin-a.csv'), path.join(writeFiles(path.join(drop, 'y'), { 'twin-b.csv': person('29') }), 'twin-b.csv')];
+    const results = await Promise.all(files.map((f) => ingestFile(app, f, 'A.0001', 'enrolment', '2026-09-15')));
+    const codes = results.map((r) => (r.outcome === 'processed' ? readReport(r.file.reportPath as string)[0]?.code : r.outcome)).sort();
+    expect(codes).to.deep.equal(['DUPLICATE_STUDENT', 'STUDENT_CREATED']);
+    expect(await count(app.db, "select count(*) n from student where last_name = 'Okafor'")).to.equal(1);
+  });
+
   it('gives two files of the same name two reports', async () => {
     const first = path.join(writeFiles(path.join(drop, 'a'), { 'daily.csv': csv([['asn', 'school_code', 'entry_date', 'grade', 'enrolment_type'], ['100000003', 'S.0094', '2026-10-23', '9', 'Primary']]) }), 'daily.csv');
     const second = path.join(writeFiles(path.join(drop, 'b'), { 'daily.csv': csv([['asn', 'school_code', 'entry_date', 'grade', 'enrolment_type'], ['100000003', 'S.0094', '2026-10-24', '9', 'Primary']]) }), 'daily.csv');

@@ -119,8 +119,11 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
   for (const [dotted, value] of Object.entries(overrides)) if (value !== undefined) setPath(raw, dotted, value);
 
   const read = new Reader(raw);
+  // The default home is the checkout's var/; a home given on the command line or in the
+  // environment is taken from where the command runs.
+  const homeGiven = overrides.home !== undefined || (env.INTAKE_HOME ?? '') !== '';
   const config: Config = {
-    home: path.resolve(projectRoot, read.text('home')),
+    home: path.resolve(homeGiven ? process.cwd() : projectRoot, read.text('home')),
     databaseUrl: read.optionalText('databaseUrl'),
     embeddedPostgresPort: read.integer('embeddedPostgresPort', 1024, 65535),
     logLevel: read.choice('logLevel', ['info', 'error', 'warn', 'debug'] as const),

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import pg from 'pg';
 import { type Config, paths } from '../config/config.ts';
 
 const user = 'postgres';
@@ -22,6 +23,23 @@ function portAnswers(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/** The server already on the port must be this home's, not another home's or another program's. */
+async function checkServesFolder(url: string, databaseDir: string, port: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  let folder: string | undefined;
+  try {
+    await client.connect();
+    folder = (await client.query<{ data_directory: string }>('show data_directory')).rows[0]?.data_directory;
+  } catch {
+    folder = undefined;
+  } finally {
+    await client.end().catch(() => {});
+  }
+  if (folder === undefined || path.resolve(folder) !== path.resolve(databaseDir)) {
+    throw new Error(`Port ${port} is taken by ${folder ? `the database in ${folder}` : 'another program'}, not this home's embedded database (${databaseDir}). Set INTAKE_EMBEDDED_PG_PORT to a free port, or DATABASE_URL.`);
+  }
 }
 
 function ancestors(folder: string): string[] {
