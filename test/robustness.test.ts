@@ -110,6 +110,16 @@ describe('robustness: restarts, races, privacy, isolation', () => {
     expect(await count(app.db, "select count(*) n from student where last_name = 'Okafor'")).to.equal(1);
   });
 
+  it('two runs of one file in one process: one works it, the other stands back', async () => {
+    const claimed = path.join(writeFiles(path.join(app.home, 'claimed/A.0094/enrolment'), { '20261124T000002-0000bbbb__twice.csv': 'asn,school_code,entry_date,grade,enrolment_type\n100000003,S.0094,2026-10-30,9,Primary\n' }), '20261124T000002-0000bbbb__twice.csv');
+    const registered = await registerClaimed({ ...app, boss: null }, claimed, 'A.0094', 'enrolment', 'twice.csv', '2026-09-15');
+    if (registered.outcome !== 'registered') throw new Error(registered.outcome);
+    const runs = await Promise.all([runFile(app, registered.file.id, kinds), runFile(app, registered.file.id, kinds)]);
+    expect(runs.filter((r) => r === null)).to.have.length(1);
+    expect(await count(app.db, "select count(*) n from enrolment where entry_date = '2026-10-30'")).to.equal(1);
+    expect(await count(app.db, 'select count(*) n from row_outcome where file_id = $1', [registered.file.id])).to.equal(1);
+  });
+
   it('gives two files of the same name two reports', async () => {
     const first = path.join(writeFiles(path.join(drop, 'a'), { 'daily.csv': csv([['asn', 'school_code', 'entry_date', 'grade', 'enrolment_type'], ['100000003', 'S.0094', '2026-10-23', '9', 'Primary']]) }), 'daily.csv');
     const second = path.join(writeFiles(path.join(drop, 'b'), { 'daily.csv': csv([['asn', 'school_code', 'entry_date', 'grade', 'enrolment_type'], ['100000003', 'S.0094', '2026-10-24', '9', 'Primary']]) }), 'daily.csv');
