@@ -60,8 +60,8 @@ describe('CSV records', () => {
     expect(items).to.have.length(12_000 - 13);
   });
 
-  it('counts blank lines and keeps line numbers exact', async () => {
-    expect(summary(await read('a,b\n1,2\n\n\n3,4\n'))).to.deep.equal(['2:1/2', '5:3/4']);
+  it('counts blank lines (also lines of spaces) and keeps line numbers exact', async () => {
+    expect(summary(await read('a,b\n1,2\n\n \t \n3,4\n'))).to.deep.equal(['2:1/2', '5:3/4']);
   });
 
   it('an unclosed quote spoils only its own line', async () => {
