@@ -168,6 +168,11 @@ describe('readXmlRecords', () => {
     expect(multiLine).to.deep.equal([record(2, { notes: 'a\nb' }), record(4, {})]);
   });
 
+  it('counts a lone CR as a line break, as XML does', async () => {
+    const items = await readEverySplit('<enrolments>\r<enrolment><asn>1</asn></enrolment>\r\r<enrolment/></enrolments>');
+    expect(items).to.deep.equal([record(2, { asn: '1' }), record(4, {})]);
+  });
+
   it('streams 200,000 records without memory growing with the file', async () => {
     v8.setFlagsFromString('--expose-gc');
     const collectGarbage: unknown = vm.runInNewContext('gc');

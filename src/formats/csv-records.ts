@@ -145,7 +145,7 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
   for await (const line of physicalLines(path, options.maxRecordBytes)) {
     if (line.number === 1 && line.text !== null) line.text = line.text.replace(/^\uFEFF/, '');
     // A line of spaces or tabs is as blank as an empty one (kept, emptied, so line numbers hold).
-    if (line.text !== null && line.text.trim() === '') line.text = '';
+    if (line.text !== null && /^[ \t]*$/.test(line.text)) line.text = '';
     if (header === null) {
       if (line.text === null) throw new FileRefusedError(`The header row cannot be read: ${lineLimitProblem(line.number, options.maxRecordBytes)}`);
       const record = parseLine(line.text);

@@ -21,7 +21,8 @@ type MarkupKind = 'eof' | 'comment' | 'cdata' | 'pi' | 'declaration' | 'end' | '
 interface Tag { name: string; key: string; end: boolean; selfClosing: boolean; line: number; raw: string }
 
 const refused = (message: string) => new FileRefusedError(`${message} ${CHECK_AND_EXPORT}`);
-const countNewlines = (text: string) => text.split('\n').length - 1;
+// Line breaks as XML reads them: LF, CRLF or a lone CR, each one line.
+const countNewlines = (text: string) => text.match(/\r\n|\r|\n/g)?.length ?? 0;
 const isXmlSpace = (text: string) => /^[ \t\r\n]*$/.test(text);
 
 /**
@@ -32,6 +33,7 @@ class Scanner {
   private buf = '';
   private pos = 0;
   private finished = false;
+  private afterCarriageReturn = false;
   line = 1;
   constructor(private readonly chunks: AsyncIterator<string>) {}
 
@@ -49,7 +51,9 @@ class Scanner {
   consume(length: number, sink: Sink): void {
     const text = this.buf.slice(this.pos, this.pos + length);
     sink?.(text); // before counting, so a sink that throws can report the line where `text` starts
-    this.line += countNewlines(text);
+    // A CRLF split between two consumed pieces is one line break, not two.
+    this.line += countNewlines(text) - (this.afterCarriageReturn && text.startsWith('\n') ? 1 : 0);
+    if (text.length > 0) this.afterCarriageReturn = text.endsWith('\r');
     this.pos += text.length;
   }
   /** Consumes up to and including `terminator`; false if the input ends first. */
