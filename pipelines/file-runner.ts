@@ -30,6 +30,8 @@ export interface ChunkSettings {
   authority: AuthorityFacts;
   schools: Map<string, string>;
   windows: RuleWindows;
+  /** Every email domain of every authority and school. */
+  institutionDomains: ReadonlySet<string>;
   boss: PgBoss;
 }
 
@@ -41,6 +43,8 @@ export interface KindDefinition {
   xml: { root: string; record: string };
   /** Applies one chunk in the caller's transaction; returns one outcome per item, in file order. */
   processChunk(client: pg.PoolClient, file: IntakeFile, items: ParsedItem[], firstRecord: number, settings: ChunkSettings): Promise<RowOutcome[]>;
+  /** Runs once every row is applied, before the report (access files: the PIN letters); must be safe to run again. */
+  afterRows?(services: Services, file: IntakeFile): Promise<void>;
 }
 
 function readItems(file: IntakeFile, kind: KindDefinition, config: Config): AsyncGenerator<ParsedItem> {
@@ -136,7 +140,9 @@ export async function runFile(services: Services, fileId: number, kinds: Record<
       const reference = await loadReferenceCache(db);
       const authority = reference.authorities.get(file.authorityCode);
       if (!authority) throw new FileRefusedError(`Authority ${file.authorityCode} is not in the reference data.`);
-      const settings: ChunkSettings = { authority, schools: reference.schoolAuthority, windows: config.rules, boss: services.boss };
+      const settings: ChunkSettings = {
+        authority, schools: reference.schoolAuthority, windows: config.rules, institutionDomains: reference.institutionDomains, boss: services.boss,
+      };
       if (file.format === 'xml' && file.recordsDone === 0) await checkXmlStructure(file, kind, config);
 
       let recordsDone = file.recordsDone;
@@ -149,6 +155,10 @@ export async function runFile(services: Services, fileId: number, kinds: Record<
           });
         });
         recordsDone += items.length;
+      }
+      if (kind.afterRows) {
+        await renewLease(db, file.id, owner, config.processing.leaseSeconds);
+        await kind.afterRows(services, file);
       }
     }
 

@@ -5,6 +5,9 @@ import { claimFile, fileKinds } from '../src/files/claim.ts';
 import { createInboxFolders } from '../src/files/folders.ts';
 import { staleFiles } from '../src/files/registry.ts';
 import { InboxWatcher } from '../src/files/watcher.ts';
+import { expireConnections } from '../src/connections/connection-status.ts';
+import { createMailSender } from '../src/mail/mail-sender.ts';
+import { startMailWorker } from './activation-mail.ts';
 import { runFile, type Services } from './file-runner.ts';
 import { registerOrphans } from './ingest.ts';
 import { kinds } from './kinds.ts';
@@ -29,6 +32,18 @@ export async function startService(services: Services): Promise<{ stop(): Promis
       if (job) await run(job.data.fileId);
     }));
   }
+
+  // Waiting requests past their expiry: at start, then on the configured schedule (any one
+  // process of the cluster runs each scheduled job).
+  const expire = async () => {
+    const expired = await expireConnections(db);
+    if (expired > 0) logger.info('connection requests expired', { expired });
+  };
+  await expire();
+  await boss.schedule(queues.connectionExpiry, config.connections.expirySchedule, {}, { tz: 'America/Edmonton' });
+  await boss.work(queues.connectionExpiry, { pollingIntervalSeconds: 30 }, expire);
+  const mailSender = createMailSender(config);
+  const mailWorker = startMailWorker(services, mailSender);
 
   // A worker that died leaves its file leased; once the lease runs out, whoever sweeps first resumes it.
   let sweeping = false;
@@ -66,12 +81,14 @@ export async function startService(services: Services): Promise<{ stop(): Promis
     (error) => logger.error('inbox error', { error: (error as Error).message }),
   );
   await watcher.start();
-  logger.info('intake started', { inbox: paths.inbox(config), workers: config.processing.workers });
+  logger.info('intake started', { inbox: paths.inbox(config), workers: config.processing.workers, mail: mailSender.destination });
   return {
     async stop() {
       clearInterval(sweep);
       await watcher.stop();
       await boss.offWork(queues.files);
+      await boss.offWork(queues.connectionExpiry);
+      await mailWorker.stop();
       while (sweeping) await new Promise((resolve) => setTimeout(resolve, 50));
     },
   };

@@ -8,9 +8,10 @@ import { createInboxFolders } from '../files/folders.ts';
 import { parseAuthorityCode, parseDate } from '../validate/values.ts';
 import { ingestFile } from '../../pipelines/ingest.ts';
 import { startService } from '../../pipelines/service.ts';
+import { addConnectionCommands } from './connections.ts';
 import { printIngestResult } from './print.ts';
 
-/** Exit codes: 0 done, 1 failure, 2 the file was refused, 3 duplicate or busy, 64 bad usage or configuration. */
+/** Exit codes: 0 done, 1 failure, 2 the file was refused, 3 duplicate or busy, 4 activation refused, 64 bad usage or configuration. */
 const program = new Command('intake').description('Intake: SIS enrolment and access-code files, checked against the limited-access rules.');
 // Usage errors (unknown command, bad option) end with 64, like bad configuration.
 program.exitOverride();
@@ -84,6 +85,8 @@ reference
       if (report.problems.length > 0) process.exitCode = 1;
     });
   });
+
+addConnectionCommands(program, withApp);
 
 program
   .command('db')

@@ -18,6 +18,27 @@ export interface Config {
   };
   rules: { lastEnrolmentMonths: number; recentEnrolmentMonths: number; creationAssociationMonths: number };
   asnRange: { first: number; last: number };
+  connections: {
+    /** Key of the PIN hashes; null: generated once under the home folder. */
+    secret: string | null;
+    expiryDays: number;
+    maxPinAttempts: number;
+    lockMinutes: number;
+    /** How often the expiry job runs (cron). */
+    expirySchedule: string;
+  };
+  letters: { maxPagesPerPdf: number };
+  mail: {
+    /** smtp:// or smtps:// URL; null: messages are written as .eml files to outbox/mail. */
+    smtpUrl: string | null;
+    from: string;
+    /** Where the activation page is served; the email's link points there. */
+    activationUrl: string;
+    maxConnections: number;
+    batchSize: number;
+    retryLimit: number;
+    retryDelaySeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -47,6 +68,15 @@ const environmentKeys: Record<string, string> = {
   INTAKE_CREATION_ASSOCIATION_MONTHS: 'rules.creationAssociationMonths',
   INTAKE_ASN_FIRST: 'asnRange.first',
   INTAKE_ASN_LAST: 'asnRange.last',
+  INTAKE_CONNECTION_SECRET: 'connections.secret',
+  INTAKE_CONNECTION_EXPIRY_DAYS: 'connections.expiryDays',
+  INTAKE_MAX_PIN_ATTEMPTS: 'connections.maxPinAttempts',
+  INTAKE_PIN_LOCK_MINUTES: 'connections.lockMinutes',
+  INTAKE_LETTERS_MAX_PAGES: 'letters.maxPagesPerPdf',
+  INTAKE_SMTP_URL: 'mail.smtpUrl',
+  INTAKE_MAIL_FROM: 'mail.from',
+  INTAKE_ACTIVATION_URL: 'mail.activationUrl',
+  INTAKE_MAIL_RETRY_DELAY_SECONDS: 'mail.retryDelaySeconds',
 };
 
 type Raw = Record<string, unknown>;
@@ -142,7 +172,31 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
       creationAssociationMonths: read.integer('rules.creationAssociationMonths', 0, 240),
     },
     asnRange: { first: read.integer('asnRange.first', 100000000, 999999999), last: read.integer('asnRange.last', 100000000, 999999999) },
+    connections: {
+      secret: read.optionalText('connections.secret'),
+      expiryDays: read.integer('connections.expiryDays', 1, 365),
+      maxPinAttempts: read.integer('connections.maxPinAttempts', 1, 100),
+      lockMinutes: read.integer('connections.lockMinutes', 1, 10_080),
+      expirySchedule: read.text('connections.expirySchedule'),
+    },
+    letters: { maxPagesPerPdf: read.integer('letters.maxPagesPerPdf', 2, 100_000) },
+    mail: {
+      smtpUrl: read.optionalText('mail.smtpUrl'),
+      from: read.text('mail.from'),
+      activationUrl: read.text('mail.activationUrl'),
+      maxConnections: read.integer('mail.maxConnections', 1, 100),
+      batchSize: read.integer('mail.batchSize', 1, 1000),
+      retryLimit: read.integer('mail.retryLimit', 0, 1000),
+      retryDelaySeconds: read.integer('mail.retryDelaySeconds', 1, 86_400),
+    },
   };
+  if (config.connections.secret !== null && config.connections.secret.length < 32) {
+    read.problems.push('connections.secret (INTAKE_CONNECTION_SECRET): expected at least 32 characters');
+  }
+  if (config.mail.smtpUrl !== null && !/^smtps?:\/\//.test(config.mail.smtpUrl)) {
+    read.problems.push('mail.smtpUrl (INTAKE_SMTP_URL): expected an smtp:// or smtps:// URL');
+  }
+  if (!/^https?:\/\//.test(config.mail.activationUrl)) read.problems.push('mail.activationUrl (INTAKE_ACTIVATION_URL): expected an http:// or https:// URL');
   if (config.databaseUrl !== null && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     read.problems.push('databaseUrl (DATABASE_URL): expected a postgres:// connection string');
   }
@@ -159,4 +213,5 @@ export const paths = {
   outbox: (config: Config) => path.join(config.home, 'outbox'),
   logs: (config: Config) => path.join(config.home, 'log'),
   embeddedData: (config: Config) => path.join(config.home, 'pgdata'),
+  mailOutbox: (config: Config) => path.join(config.home, 'outbox', 'mail'),
 };

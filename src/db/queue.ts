@@ -7,6 +7,10 @@ export const queues = {
   files: 'intake-file',
   /** One job per referred row, for Student Records (SPEC §6). */
   studentRecords: 'student-records',
+  /** One job per letter issued: `{ connectionId, issue }`; the email is composed when sent. */
+  activationMail: 'activation-mail',
+  /** Scheduled: moves Waiting connections past their expiry to Request Expired. */
+  connectionExpiry: 'connection-expiry',
 } as const;
 
 export function createBoss(url: string, options: { pollingIntervalSeconds?: number; supervise?: boolean } = {}): PgBoss {
@@ -14,19 +18,26 @@ export function createBoss(url: string, options: { pollingIntervalSeconds?: numb
     connectionString: url,
     max: 4,
     supervise: options.supervise ?? true,
-    schedule: false,
+    // Only a running service turns schedules into jobs; one-shot commands leave that to it.
+    schedule: options.supervise ?? true,
     ...(options.pollingIntervalSeconds !== undefined ? { pollingIntervalSeconds: options.pollingIntervalSeconds } : {}),
   });
 }
 
 /** Creates pg-boss's schema and our queues when missing. */
-export async function installQueues(boss: PgBoss): Promise<void> {
+export async function installQueues(boss: PgBoss, mail: { retryLimit: number; retryDelaySeconds: number }): Promise<void> {
   const settings: Record<string, PgBoss.Queue> = {
     // A file job that outlives its expiry is retried; the file lease decides who really works it.
     [queues.files]: { name: queues.files, retryLimit: 10, retryDelay: 30, retryBackoff: true, expireInSeconds: 3600 },
     // Referrals wait for Student Records as long as it takes: never dropped by retention.
     // (pg-boss 10 keeps retentionMinutes for a queue, not retentionDays.)
     [queues.studentRecords]: { name: queues.studentRecords, retentionMinutes: 3650 * 24 * 60 },
+    // A mail server that is down or refuses: tried again later, with growing delays, for days.
+    [queues.activationMail]: {
+      name: queues.activationMail, retryLimit: mail.retryLimit, retryDelay: mail.retryDelaySeconds, retryBackoff: true,
+      expireInSeconds: 600, retentionMinutes: 60 * 24 * 30,
+    },
+    [queues.connectionExpiry]: { name: queues.connectionExpiry, retryLimit: 3, expireInSeconds: 600 },
   };
   for (const options of Object.values(settings)) {
     if (await boss.getQueue(options.name)) await boss.updateQueue(options.name, options);

@@ -5,6 +5,8 @@ import type { AuthorityFacts } from '../rules/facts.ts';
 export interface ReferenceCache {
   authorities: Map<string, AuthorityFacts & { name: string; emailDomains: string[] }>;
   schoolAuthority: Map<string, string>;
+  /** Every email domain of every authority and school, lower case: addresses there are not personal. */
+  institutionDomains: Set<string>;
 }
 
 export async function loadReferenceCache(db: Queryable): Promise<ReferenceCache> {
@@ -12,7 +14,8 @@ export async function loadReferenceCache(db: Queryable): Promise<ReferenceCache>
     code: string; name: string; nationally_contracted: boolean; international: boolean; active: boolean;
     usage_agreement_signed: boolean; email_domains: string[];
   }>('select * from authority');
-  const schools = await db.query<{ code: string; authority_code: string }>('select code, authority_code from school');
+  const schools = await db.query<{ code: string; authority_code: string; email_domains: string[] }>('select code, authority_code, email_domains from school');
+  const domains = [...authorities.rows, ...schools.rows].flatMap((row) => row.email_domains.map((d) => d.trim().toLowerCase().replace(/^@/, '')));
   return {
     authorities: new Map(
       authorities.rows.map((a) => [
@@ -24,5 +27,6 @@ export async function loadReferenceCache(db: Queryable): Promise<ReferenceCache>
       ]),
     ),
     schoolAuthority: new Map(schools.rows.map((s) => [s.code, s.authority_code])),
+    institutionDomains: new Set(domains.filter((d) => d !== '')),
   };
 }

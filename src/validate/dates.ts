@@ -25,5 +25,10 @@ function computeAddMonths(date: string, months: number): string {
 }
 
 export function todayIn(timeZone = 'America/Edmonton'): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+  return dateIn(new Date(), timeZone);
+}
+
+/** The calendar date (YYYY-MM-DD) of a moment in the province's time zone. */
+export function dateIn(moment: Date, timeZone = 'America/Edmonton'): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(moment);
 }

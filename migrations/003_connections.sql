@@ -1,0 +1,50 @@
+-- Connections: a person's online access to a student's record (SPEC §5).
+create table connection (
+  id bigserial primary key,
+  asn text not null, -- always a primary ASN
+  -- the school that set it up: its letters go to this school's authority
+  school_code text not null,
+  authority_code text not null,
+  requester text not null check (requester in ('student', 'parent_guardian')),
+  relationship text,
+  person_name text,
+  -- lower case: one person is one address
+  email text not null,
+  language text not null check (language in ('en', 'fr')),
+  status text not null check (status in ('waiting', 'activated', 'expired', 'deleted')),
+  -- keyed hash (HMAC-SHA-256 with the server secret) of the PIN; null until a letter is issued
+  pin_hash bytea,
+  -- SHA-256 of the activation token; null until the email is sent
+  token_hash bytea,
+  -- counts letters issued (create, then each reset): an email is sent only for the newest
+  issue integer not null default 0,
+  -- the file whose letters must carry this connection's next PIN
+  letter_file_id bigint references intake_file (id),
+  issued_at timestamptz,
+  expires_at timestamptz,
+  failed_attempts integer not null default 0,
+  locked_until timestamptz,
+  activated_at timestamptz,
+  activated_account text,
+  created_at timestamptz not null default now(),
+  created_by text not null,
+  source_file_id bigint references intake_file (id),
+  source_line integer,
+  status_changed_at timestamptz not null default now(),
+  status_changed_by text not null
+);
+-- A person holds at most one live connection to a student: a second create is refused, and
+-- concurrent files cannot both create one.
+create unique index connection_live on connection (asn, email) where status in ('waiting', 'activated');
+create index connection_asn on connection (asn);
+create unique index connection_token on connection (token_hash) where token_hash is not null;
+create index connection_letters on connection (letter_file_id) where pin_hash is null and status = 'waiting';
+create index connection_expiry on connection (expires_at) where status = 'waiting';
+
+-- The letters of a file are issued once: PIN hashes, PDFs and email jobs commit together.
+create table letter_batch (
+  file_id bigint primary key references intake_file (id),
+  letters integer not null,
+  pdf_paths text[] not null,
+  issued_at timestamptz not null default now()
+);

@@ -1,0 +1,92 @@
+import type PgBoss from 'pg-boss';
+import type pg from 'pg';
+import { inTransaction, queues } from '../src/db/queue.ts';
+import type { ParsedItem } from '../src/formats/records.ts';
+import type { IntakeFile } from '../src/files/registry.ts';
+import { statusOf } from '../src/outcomes.ts';
+import { ConnectionChanges } from '../src/persist/connection-writes.ts';
+import { type AuditEntry, insertAudit, insertOutcomes, type RowOutcome } from '../src/persist/row-outcomes.ts';
+import { AccessSnapshot } from '../src/reference/access-snapshot.ts';
+import { type AccessCode, decideAccessRow } from '../src/rules/access-row.ts';
+import { type AccessRow, accessColumns, checkAccessRecord, requiredAccessColumns } from '../src/validate/access-row.ts';
+import { parseAsn } from '../src/validate/values.ts';
+import type { ChunkSettings, KindDefinition } from './file-runner.ts';
+import { issueLetters } from './access-letters.ts';
+
+const acceptedMessages: Record<AccessCode, string> = {
+  CONNECTION_CREATED: 'Connection set up: the PIN letter is in your outbox and the activation email is on its way.',
+  CONNECTION_REPLACED: 'The waiting connection was deleted and a new one set up: a new PIN letter is in your outbox and a new activation email is on its way.',
+  CONNECTION_RESET: 'New PIN issued: the new letter is in your outbox and a new activation email is on its way; the old PIN and link no longer work.',
+  CONNECTION_REVOKED: 'Connection deleted: the person can no longer see the student\'s record, and any pending PIN no longer works.',
+};
+
+const auditActions: Record<AccessCode, string> = {
+  CONNECTION_CREATED: 'connection_created',
+  CONNECTION_REPLACED: 'connection_replaced',
+  CONNECTION_RESET: 'connection_reset',
+  CONNECTION_REVOKED: 'connection_revoked',
+};
+
+/** Validate → decide → write one chunk of an access-code file, inside the caller's transaction. */
+async function processChunk(client: pg.PoolClient, file: IntakeFile, items: ParsedItem[], firstRecord: number, settings: ChunkSettings): Promise<RowOutcome[]> {
+  const outcomes: RowOutcome[] = new Array(items.length);
+  const rows: { row: AccessRow; position: number }[] = [];
+  items.forEach((item, position) => {
+    if (item.kind === 'broken') {
+      outcomes[position] = { line: item.broken.line, status: 'invalid', code: 'MALFORMED_ROW', message: item.broken.problem, asn: null };
+      return;
+    }
+    const checked = checkAccessRecord(item.record);
+    if (checked.ok) rows.push({ row: checked.row, position });
+    else outcomes[position] = { line: item.record.line, status: statusOf(checked.problem.code), ...checked.problem, asn: parseAsn((item.record.fields.asn ?? '').trim()) };
+  });
+
+  const snapshot = new AccessSnapshot(file.asOf, settings.authority, settings.windows, settings.schools, settings.institutionDomains);
+  // Two files acting on the same person and student at once: the second waits and sees the first's connection.
+  const lockKeys = [...new Set(rows.map(({ row }) => `connection|${row.asn}|${row.email}`))].sort();
+  if (lockKeys.length > 0) await client.query('select pg_advisory_xact_lock(hashtext(k)) from unnest($1::text[]) k order by k', [lockKeys]);
+  await snapshot.load(client, rows.map(({ row }) => ({ asn: row.asn, email: row.email })));
+
+  const changes = new ConnectionChanges();
+  const audit: AuditEntry[] = [];
+  const referrals: PgBoss.JobInsert[] = [];
+  for (const { row, position } of rows) {
+    const decision = decideAccessRow(row, snapshot);
+    // The report's ASN is the one submitted: a secondary ASN's primary is not revealed.
+    if (decision.status !== 'accepted') {
+      outcomes[position] = { line: row.line, status: decision.status, code: decision.code, message: decision.message, asn: row.asn };
+      if (decision.status === 'referred') {
+        referrals.push({
+          name: queues.studentRecords,
+          data: {
+            kind: 'access', authorityCode: file.authorityCode, fileId: file.id, fileName: file.originalName, line: row.line,
+            reason: decision.reason, reportedCode: decision.code, asOf: file.asOf, row, saw: decision.saw,
+          },
+        });
+      }
+      continue;
+    }
+    changes.apply(decision.code, decision.primaryAsn, row);
+    snapshot.recordConnection(decision.primaryAsn, row.email, decision.code === 'CONNECTION_REVOKED' ? 'none' : 'waiting');
+    audit.push({
+      actor: file.authorityCode, action: auditActions[decision.code], asn: decision.primaryAsn, fileId: file.id, line: row.line,
+      detail: { school: row.schoolCode, requester: row.requester, relationship: row.relationship },
+    });
+    outcomes[position] = { line: row.line, status: 'accepted', code: decision.code, message: acceptedMessages[decision.code], asn: row.asn };
+  }
+
+  await changes.write(client, file);
+  await insertOutcomes(client, file.id, firstRecord, outcomes);
+  await insertAudit(client, audit);
+  if (referrals.length > 0) await settings.boss.insert(referrals, inTransaction(client));
+  return outcomes;
+}
+
+export const accessKind: KindDefinition = {
+  kind: 'access',
+  columns: accessColumns,
+  required: requiredAccessColumns,
+  xml: { root: 'access_requests', record: 'access_request' },
+  processChunk,
+  afterRows: issueLetters,
+};

@@ -1,0 +1,110 @@
+import { newToken, tokenHash } from '../src/connections/secrets.ts';
+import { queues } from '../src/db/queue.ts';
+import { composeActivationEmail } from '../src/mail/activation-email.ts';
+import type { MailSender } from '../src/mail/mail-sender.ts';
+import { dueMailTargets, storeTokenHashes } from '../src/persist/mail-queries.ts';
+import { dateIn } from '../src/validate/dates.ts';
+import type { Services } from './file-runner.ts';
+
+interface MailJobData {
+  connectionId: string;
+  issue: number;
+}
+
+export interface MailRound {
+  sent: number;
+  /** Jobs made moot by a reset, revoke or expiry since they were queued. */
+  skipped: number;
+  failed: number;
+}
+
+/** `https://…/activate?token=…&lang=fr` */
+function activationLink(base: string, token: string, language: 'en' | 'fr'): string {
+  const url = new URL(base);
+  url.searchParams.set('token', token);
+  if (language === 'fr') url.searchParams.set('lang', 'fr');
+  return url.toString();
+}
+
+/**
+ * Sends one batch of queued activation emails. Every job ends completed (sent, or no longer
+ * due) or failed (the server was down or refused it), which pg-boss retries with backoff.
+ */
+export async function sendMailBatch(services: Services, sender: MailSender): Promise<MailRound | null> {
+  const { config, db, boss, logger } = services;
+  const jobs = await boss.fetch<MailJobData>(queues.activationMail, { batchSize: config.mail.batchSize });
+  if (jobs.length === 0) return null;
+  const targets = await dueMailTargets(db, jobs.map((j) => j.data));
+  const tokens = new Map<string, string>();
+  for (const target of targets.values()) tokens.set(target.id, newToken());
+  // Stored before sending: a link that arrives must already work.
+  await storeTokenHashes(db, [...targets.values()].map((t) => ({ id: t.id, issue: t.issue, hash: tokenHash(tokens.get(t.id) as string) })));
+
+  const round: MailRound = { sent: 0, skipped: 0, failed: 0 };
+  const done: string[] = [];
+  await Promise.all(jobs.map(async (job) => {
+    const target = targets.get(job.data.connectionId);
+    if (!target || target.issue !== job.data.issue) {
+      round.skipped++;
+      done.push(job.id);
+      return;
+    }
+    const composed = composeActivationEmail({
+      to: target.email, recipientName: target.recipientName, schoolName: target.schoolName, language: target.language,
+      link: activationLink(config.mail.activationUrl, tokens.get(target.id) as string, target.language), expiresOn: dateIn(target.expiresAt),
+    });
+    try {
+      await sender.send({ to: target.email, ...composed, reference: `connection-${target.id}-issue-${target.issue}` });
+      round.sent++;
+      done.push(job.id);
+    } catch (error) {
+      round.failed++;
+      // The server's answer, without the message: it names no address or link.
+      const reason = (error as { code?: string; responseCode?: number }).code ?? String((error as { responseCode?: number }).responseCode ?? 'unknown');
+      await boss.fail(queues.activationMail, job.id, { reason });
+    }
+  }));
+  if (done.length > 0) await boss.complete(queues.activationMail, done);
+  if (round.failed > 0) logger.warn('activation emails not sent; they are retried later', { failed: round.failed, destination: sender.destination });
+  logger.debug('activation emails', { ...round });
+  return round;
+}
+
+/** Sends every email that is due now (the demo, tests and `intake mail send`); retries not yet due are left queued. */
+export async function sendDueMail(services: Services, sender: MailSender): Promise<MailRound> {
+  const total: MailRound = { sent: 0, skipped: 0, failed: 0 };
+  for (;;) {
+    const round = await sendMailBatch(services, sender);
+    if (round === null) return total;
+    total.sent += round.sent;
+    total.skipped += round.skipped;
+    total.failed += round.failed;
+  }
+}
+
+/** The service's mail worker: sends while there is mail, else looks again after the polling interval. */
+export function startMailWorker(services: Services, sender: MailSender): { stop(): Promise<void> } {
+  let running = true;
+  let wake: (() => void) | null = null;
+  const loop = (async () => {
+    while (running) {
+      const round = await sendMailBatch(services, sender).catch((error: Error) => {
+        services.logger.error('sending activation emails failed; tried again later', { error: error.message });
+        return null;
+      });
+      if (round !== null && running) continue;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, services.config.processing.pollingIntervalSeconds * 1000).unref();
+      });
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+      sender.close();
+    },
+  };
+}

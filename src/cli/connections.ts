@@ -1,0 +1,82 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import type { App } from '../app.ts';
+import { activateConnection, describeActivation } from '../connections/activation.ts';
+import { listConnections, statusNames } from '../connections/connection-status.ts';
+import { createMailSender } from '../mail/mail-sender.ts';
+import { formatAsn, parseAsn } from '../validate/values.ts';
+import { sendDueMail } from '../../pipelines/activation-mail.ts';
+
+type WithApp = <T>(work: (app: App) => Promise<T>) => Promise<T>;
+
+const asnOption = (value: string) => {
+  const asn = parseAsn(value);
+  if (!asn) throw new InvalidArgumentError('expected an ASN, as 123456789 or 1234-5678-9');
+  return asn;
+};
+const dateText = (date: Date | null) => (date ? date.toISOString().slice(0, 16).replace('T', ' ') : '');
+
+/** `intake connections …` and `intake mail send`. Exit code 4: an activation was refused. */
+export function addConnectionCommands(program: Command, withApp: WithApp): void {
+  const connections = program.command('connections').description('online access to student records: activate, list');
+  connections
+    .command('activate')
+    .description('activate a connection with the token from its email and the PIN from its letter')
+    .requiredOption('--token <token>', 'the token of the email\'s activation link')
+    .requiredOption('--pin <pin>', 'the 4-digit PIN of the letter')
+    .requiredOption('--account <id>', 'the account the person signed in with')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (options: { token: string; pin: string; account: string; json?: boolean }) => {
+      const account = options.account.trim();
+      if (account === '' || account.length > 200) {
+        console.error('intake: --account: expected an account identifier of 1 to 200 characters');
+        process.exitCode = 64;
+        return;
+      }
+      const result = await withApp((app) => activateConnection(app.db, app.config, { token: options.token.trim(), pin: options.pin.trim(), account }));
+      console.log(options.json ? JSON.stringify(result) : describeActivation(result));
+      process.exitCode = result.outcome === 'activated' ? 0 : 4;
+    });
+  connections
+    .command('list')
+    .description('who can see a student\'s record, and each connection\'s status')
+    .requiredOption('--asn <asn>', 'the student\'s ASN', asnOption)
+    .option('--json', 'print the connections as JSON')
+    .action(async (options: { asn: string; json?: boolean }) => {
+      const listing = await withApp((app) => listConnections(app.db, options.asn));
+      if (options.json) {
+        console.log(JSON.stringify(listing));
+        return;
+      }
+      if (listing.primaryAsn === null) {
+        console.log(`No student has ASN ${formatAsn(options.asn)}.`);
+        process.exitCode = 1;
+        return;
+      }
+      const under = listing.primaryAsn === options.asn ? '' : ` (under primary ASN ${formatAsn(listing.primaryAsn)})`;
+      console.log(`Connections to the record of ASN ${formatAsn(options.asn)}${under}: ${listing.connections.length}`);
+      for (const c of listing.connections) {
+        const who = c.requester === 'student' ? 'the student' : `${c.name ?? ''} (${c.relationship ?? ''})`;
+        const since = c.status === 'activated' ? `activated ${dateText(c.activatedAt)} by ${c.activatedAccount ?? ''}` : c.status === 'waiting' ? `expires ${dateText(c.expiresAt)}` : '';
+        const locked = c.lockedUntil ? `, locked until ${dateText(c.lockedUntil)}` : '';
+        console.log(`  #${c.id}  ${statusNames[c.status].padEnd(22)} ${who}, ${c.email}, set up by ${c.schoolCode} on ${dateText(c.createdAt)}${since ? `, ${since}` : ''}${locked}`);
+      }
+    });
+
+  program
+    .command('mail')
+    .description('activation emails')
+    .command('send')
+    .description('send the activation emails that are due now (a running service does this on its own)')
+    .action(async () => {
+      const round = await withApp(async (app) => {
+        const sender = createMailSender(app.config);
+        try {
+          return await sendDueMail(app, sender);
+        } finally {
+          sender.close();
+        }
+      });
+      console.log(`sent ${round.sent}, no longer due ${round.skipped}, failed (retried later) ${round.failed}`);
+      if (round.failed > 0) process.exitCode = 1;
+    });
+}

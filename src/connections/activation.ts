@@ -1,0 +1,101 @@
+import type { Config } from '../config/config.ts';
+import type { Database } from '../db/database.ts';
+import { insertAudit } from '../persist/row-outcomes.ts';
+import { connectionSecret, pinMatches, tokenHash } from './secrets.ts';
+
+export type ActivationResult =
+  | { outcome: 'activated'; connectionId: string; asn: string }
+  | { outcome: 'wrong_pin'; attemptsLeft: number }
+  | { outcome: 'locked'; until: Date }
+  | { outcome: 'expired' }
+  | { outcome: 'revoked' }
+  | { outcome: 'already_activated' }
+  | { outcome: 'unknown_link' };
+
+export interface ActivationRequest {
+  token: string;
+  pin: string;
+  /** The Education (or Google/Microsoft) account the person signed in with. */
+  account: string;
+}
+
+interface Candidate {
+  id: string;
+  asn: string;
+  status: 'waiting' | 'activated' | 'expired' | 'deleted';
+  pin_hash: Buffer | null;
+  failed_attempts: number;
+  locked_until: Date | null;
+  is_locked: boolean;
+  is_past_expiry: boolean;
+}
+
+/**
+ * SPEC §5: activation needs the email's token and the letter's PIN. Wrong PINs count; the
+ * configured number of them locks the connection for the configured minutes, after which the
+ * count starts again. A locked, expired, deleted or activated connection is never activated.
+ */
+export async function activateConnection(db: Database, config: Config, request: ActivationRequest): Promise<ActivationResult> {
+  const secret = connectionSecret(config);
+  const { maxPinAttempts, lockMinutes } = config.connections;
+  return db.transaction(async (client) => {
+    // Row-locked: two tries at once are counted one after the other.
+    const found = await client.query<Candidate>(
+      `select id::text, asn, status, pin_hash, failed_attempts, locked_until,
+              coalesce(locked_until > now(), false) as is_locked, coalesce(expires_at <= now(), false) as is_past_expiry
+         from connection where token_hash = $1 for update`,
+      [tokenHash(request.token)],
+    );
+    const connection = found.rows[0];
+    if (!connection) return { outcome: 'unknown_link' } as const;
+    const audit = (action: string, detail: Record<string, unknown> = {}) =>
+      insertAudit(client, [{ actor: request.account, action, asn: connection.asn, fileId: null, line: null, detail: { connection: connection.id, ...detail } }]);
+
+    if (connection.status === 'deleted') return { outcome: 'revoked' } as const;
+    if (connection.status === 'activated') return { outcome: 'already_activated' } as const;
+    if (connection.status === 'expired' || connection.is_past_expiry || connection.pin_hash === null) {
+      if (connection.status === 'waiting') {
+        await client.query(`update connection set status = 'expired', pin_hash = null, status_changed_at = now(), status_changed_by = 'expiry' where id = $1`, [connection.id]);
+      }
+      return { outcome: 'expired' } as const;
+    }
+    if (connection.is_locked) return { outcome: 'locked', until: connection.locked_until as Date } as const;
+
+    if (!/^\d{4}$/.test(request.pin) || !pinMatches(secret, connection.id, request.pin, connection.pin_hash)) {
+      const attempts = connection.failed_attempts + 1;
+      if (attempts >= maxPinAttempts) {
+        const locked = await client.query<{ locked_until: Date }>(
+          `update connection set failed_attempts = 0, locked_until = now() + make_interval(mins => $2) where id = $1 returning locked_until`,
+          [connection.id, lockMinutes],
+        );
+        await audit('activation_locked', { minutes: lockMinutes });
+        return { outcome: 'locked', until: (locked.rows[0] as { locked_until: Date }).locked_until } as const;
+      }
+      await client.query('update connection set failed_attempts = $2 where id = $1', [connection.id, attempts]);
+      await audit('activation_wrong_pin', { attempt: attempts });
+      return { outcome: 'wrong_pin', attemptsLeft: maxPinAttempts - attempts } as const;
+    }
+
+    await client.query(
+      `update connection set status = 'activated', activated_at = now(), activated_account = $2, pin_hash = null, failed_attempts = 0,
+              locked_until = null, status_changed_at = now(), status_changed_by = $2
+        where id = $1`,
+      [connection.id, request.account],
+    );
+    await audit('connection_activated');
+    return { outcome: 'activated', connectionId: connection.id, asn: connection.asn } as const;
+  });
+}
+
+/** What each outcome means, in plain words, for the CLI (the activation page words its own). */
+export function describeActivation(result: ActivationResult): string {
+  switch (result.outcome) {
+    case 'activated': return 'The connection is activated: the account can now see the student\'s record.';
+    case 'wrong_pin': return `The PIN is not right. ${result.attemptsLeft} ${result.attemptsLeft === 1 ? 'attempt is' : 'attempts are'} left before the connection is locked.`;
+    case 'locked': return `Too many wrong PINs: the connection is locked until ${result.until.toISOString()}. Try again after that.`;
+    case 'expired': return 'This activation request has expired. Ask the school for a new PIN.';
+    case 'revoked': return 'This connection was deleted by the school; it can no longer be activated. Ask the school if you need access.';
+    case 'already_activated': return 'This connection is already activated. If you cannot sign in, reset your Education Account password.';
+    case 'unknown_link': return 'This activation link is not valid: it may have been replaced by a newer email. Use the link in the newest email, or ask the school.';
+  }
+}

@@ -1,0 +1,65 @@
+import type { Queryable } from '../db/database.ts';
+
+/** SPEC §5's statuses, as people read them. */
+export const statusNames = {
+  waiting: 'Waiting for Activation',
+  activated: 'Activated',
+  expired: 'Request Expired',
+  deleted: 'Deleted',
+} as const;
+
+export type ConnectionStatus = keyof typeof statusNames;
+
+/**
+ * Moves Waiting connections whose request has expired (30 days after their letter, by
+ * default) to Request Expired; their PIN stops working. `now` is for replays and tests.
+ */
+export async function expireConnections(db: Queryable, now: Date = new Date()): Promise<number> {
+  const result = await db.query(
+    `update connection set status = 'expired', pin_hash = null, locked_until = null, status_changed_at = now(), status_changed_by = 'expiry'
+      where status = 'waiting' and expires_at <= $1`,
+    [now],
+  );
+  return result.rowCount ?? 0;
+}
+
+export interface ConnectionListing {
+  id: string;
+  status: ConnectionStatus;
+  requester: 'student' | 'parent_guardian';
+  relationship: string | null;
+  name: string | null;
+  email: string;
+  schoolCode: string;
+  createdAt: Date;
+  createdBy: string;
+  expiresAt: Date | null;
+  activatedAt: Date | null;
+  activatedAccount: string | null;
+  lockedUntil: Date | null;
+}
+
+/** Everyone connected to a student's record (under its primary ASN), newest first. Never a PIN or token. */
+export async function listConnections(db: Queryable, asn: string): Promise<{ primaryAsn: string | null; connections: ConnectionListing[] }> {
+  const student = await db.query<{ primary: string }>('select coalesce(primary_asn, asn) as primary from student where asn = $1', [asn]);
+  const primaryAsn = student.rows[0]?.primary ?? null;
+  if (primaryAsn === null) return { primaryAsn, connections: [] };
+  const rows = await db.query<{
+    id: string; status: ConnectionStatus; requester: 'student' | 'parent_guardian'; relationship: string | null; person_name: string | null;
+    email: string; school_code: string; created_at: Date; created_by: string; expires_at: Date | null; activated_at: Date | null;
+    activated_account: string | null; locked_until: Date | null;
+  }>(
+    `select id::text, status, requester, relationship, person_name, email, school_code, created_at, created_by, expires_at,
+            activated_at, activated_account, case when locked_until > now() then locked_until end as locked_until
+       from connection where asn = $1 order by created_at desc, id desc`,
+    [primaryAsn],
+  );
+  return {
+    primaryAsn,
+    connections: rows.rows.map((r) => ({
+      id: r.id, status: r.status, requester: r.requester, relationship: r.relationship, name: r.person_name, email: r.email,
+      schoolCode: r.school_code, createdAt: r.created_at, createdBy: r.created_by, expiresAt: r.expires_at, activatedAt: r.activated_at,
+      activatedAccount: r.activated_account, lockedUntil: r.locked_until,
+    })),
+  };
+}

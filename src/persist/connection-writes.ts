@@ -1,0 +1,96 @@
+import type { Queryable } from '../db/database.ts';
+import type { AccessCode } from '../rules/access-row.ts';
+import type { AccessRow } from '../validate/access-row.ts';
+
+interface NewConnection {
+  asn: string;
+  row: AccessRow;
+  status: 'waiting' | 'deleted';
+}
+
+const keyOf = (asn: string, email: string) => `${asn}|${email}`;
+
+/**
+ * The connection changes of one chunk, applied in three batched statements. Rows of the chunk
+ * that touch the same person and student are folded in file order first, so a create followed
+ * by a revoke in one file leaves a deleted connection, as if applied one by one.
+ */
+export class ConnectionChanges {
+  private readonly inserts: NewConnection[] = [];
+  /** Index in `inserts` of the live connection this chunk created, by person and student. */
+  private readonly createdHere = new Map<string, number>();
+  /** Live connections in the database to delete (replace, revoke) or give a new letter (reset). */
+  private readonly deletes = new Map<string, { asn: string; email: string }>();
+  private readonly resets = new Map<string, { asn: string; email: string }>();
+
+  apply(code: AccessCode, primaryAsn: string, row: AccessRow): void {
+    const key = keyOf(primaryAsn, row.email);
+    const here = this.createdHere.get(key);
+    const fromDatabase = { asn: primaryAsn, email: row.email };
+    switch (code) {
+      case 'CONNECTION_CREATED':
+      case 'CONNECTION_REPLACED':
+        if (here !== undefined) (this.inserts[here] as NewConnection).status = 'deleted';
+        else if (code === 'CONNECTION_REPLACED') {
+          this.deletes.set(key, fromDatabase);
+          this.resets.delete(key);
+        }
+        this.createdHere.set(key, this.inserts.push({ asn: primaryAsn, row, status: 'waiting' }) - 1);
+        break;
+      case 'CONNECTION_RESET':
+        // One created in this file gets its first letter with this file anyway.
+        if (here === undefined) this.resets.set(key, fromDatabase);
+        break;
+      case 'CONNECTION_REVOKED':
+        if (here !== undefined) {
+          (this.inserts[here] as NewConnection).status = 'deleted';
+          this.createdHere.delete(key);
+        } else {
+          this.deletes.set(key, fromDatabase);
+          this.resets.delete(key);
+        }
+        break;
+    }
+  }
+
+  async write(client: Queryable, file: { id: number; authorityCode: string }): Promise<void> {
+    const actor = file.authorityCode;
+    if (this.deletes.size > 0) {
+      const deletes = [...this.deletes.values()];
+      // The PIN stops working at once; the token is kept so its link can say the access ended.
+      await client.query(
+        `update connection c set status = 'deleted', pin_hash = null, locked_until = null, status_changed_at = now(), status_changed_by = $3
+           from unnest($1::text[], $2::text[]) as gone (asn, email)
+          where c.asn = gone.asn and c.email = gone.email and c.status in ('waiting', 'activated')`,
+        [deletes.map((d) => d.asn), deletes.map((d) => d.email), actor],
+      );
+    }
+    if (this.resets.size > 0) {
+      const resets = [...this.resets.values()];
+      // The old PIN and link stop working now; this file's letters carry the new ones.
+      await client.query(
+        `update connection c set pin_hash = null, token_hash = null, letter_file_id = $3, failed_attempts = 0, locked_until = null,
+                issued_at = null, expires_at = null, status_changed_at = now(), status_changed_by = $4
+           from unnest($1::text[], $2::text[]) as reset (asn, email)
+          where c.asn = reset.asn and c.email = reset.email and c.status = 'waiting'`,
+        [resets.map((r) => r.asn), resets.map((r) => r.email), file.id, actor],
+      );
+    }
+    if (this.inserts.length > 0) {
+      const rows = this.inserts;
+      await client.query(
+        `insert into connection (asn, school_code, authority_code, requester, relationship, person_name, email, language, status,
+                                 letter_file_id, created_by, source_file_id, source_line, status_changed_by)
+         select n.asn, n.school_code, $10, n.requester, n.relationship, n.person_name, n.email, n.language, n.status,
+                case when n.status = 'waiting' then $11::bigint end, $10, $11, n.line, $10
+           from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[])
+             as n (asn, school_code, requester, relationship, person_name, email, language, status, line)`,
+        [
+          rows.map((r) => r.asn), rows.map((r) => r.row.schoolCode), rows.map((r) => r.row.requester ?? 'student'),
+          rows.map((r) => r.row.relationship), rows.map((r) => r.row.name), rows.map((r) => r.row.email),
+          rows.map((r) => r.row.language), rows.map((r) => r.status), rows.map((r) => r.row.line), actor, file.id,
+        ],
+      );
+    }
+  }
+}

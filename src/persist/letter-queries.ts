@@ -1,0 +1,83 @@
+import type { Queryable } from '../db/database.ts';
+
+/** A connection waiting for its letter, with what the letter prints. */
+export interface PendingLetter {
+  id: string;
+  schoolCode: string;
+  schoolName: string;
+  requester: 'student' | 'parent_guardian';
+  relationship: string | null;
+  personName: string | null;
+  email: string;
+  language: 'en' | 'fr';
+  firstName: string;
+  middleName: string | null;
+  lastName: string;
+  grade: string | null;
+}
+
+const pendingWhere = `c.letter_file_id = $1 and c.status = 'waiting' and c.pin_hash is null`;
+
+export async function pendingLetterCounts(client: Queryable, fileId: number): Promise<{ schoolCode: string; letters: number }[]> {
+  const result = await client.query<{ school_code: string; letters: string }>(
+    `select c.school_code, count(*) as letters from connection c where ${pendingWhere} group by c.school_code order by c.school_code`,
+    [fileId],
+  );
+  return result.rows.map((r) => ({ schoolCode: r.school_code, letters: Number(r.letters) }));
+}
+
+/**
+ * Opens a cursor over the file's pending letters, sorted by school, grade (K first, unknown
+ * last) and student name, so they are read in batches and never held all at once.
+ */
+export async function openPendingLetters(client: Queryable, fileId: number, cursor: string): Promise<(count: number) => Promise<PendingLetter[]>> {
+  await client.query(
+    `declare ${cursor} no scroll cursor for
+     select c.id::text, c.school_code, sc.name as school_name, c.requester, c.relationship, c.person_name, c.email, c.language,
+            s.first_name, s.middle_name, s.last_name, e.grade
+       from connection c
+       join student s on s.asn = c.asn
+       join school sc on sc.code = c.school_code
+       left join lateral (
+         select grade from enrolment where asn = c.asn and school_code = c.school_code and not deleted order by entry_date desc limit 1
+       ) e on true
+      where ${pendingWhere}
+      order by c.school_code,
+               case when e.grade = 'K' then 0 when e.grade ~ '^[0-9]{1,2}$' then e.grade::int else 99 end,
+               lower(s.last_name), lower(s.first_name), c.id`,
+    [fileId],
+  );
+  return async (count: number) => {
+    const result = await client.query<{
+      id: string; school_code: string; school_name: string; requester: 'student' | 'parent_guardian'; relationship: string | null;
+      person_name: string | null; email: string; language: 'en' | 'fr'; first_name: string; middle_name: string | null; last_name: string; grade: string | null;
+    }>(`fetch ${count} from ${cursor}`);
+    return result.rows.map((r) => ({
+      id: r.id, schoolCode: r.school_code, schoolName: r.school_name, requester: r.requester, relationship: r.relationship,
+      personName: r.person_name, email: r.email, language: r.language, firstName: r.first_name, middleName: r.middle_name,
+      lastName: r.last_name, grade: r.grade,
+    }));
+  };
+}
+
+/** Stores the PINs' keyed hashes and the new expiry; returns each connection's issue number. */
+export async function recordIssuedPins(client: Queryable, pins: { id: string; hash: Buffer }[], expiresAt: Date): Promise<{ id: string; issue: number }[]> {
+  if (pins.length === 0) return [];
+  const result = await client.query<{ id: string; issue: number }>(
+    `update connection c set pin_hash = issued.hash, issue = c.issue + 1, issued_at = now(), expires_at = $3,
+            failed_attempts = 0, locked_until = null
+       from unnest($1::bigint[], $2::bytea[]) as issued (id, hash)
+      where c.id = issued.id
+     returning c.id::text, c.issue`,
+    [pins.map((p) => p.id), pins.map((p) => p.hash), expiresAt],
+  );
+  return result.rows;
+}
+
+export async function lettersIssued(client: Queryable, fileId: number): Promise<boolean> {
+  return (await client.query('select 1 from letter_batch where file_id = $1', [fileId])).rowCount === 1;
+}
+
+export async function recordLetterBatch(client: Queryable, fileId: number, letters: number, pdfPaths: string[]): Promise<void> {
+  await client.query('insert into letter_batch (file_id, letters, pdf_paths) values ($1, $2, $3)', [fileId, letters, pdfPaths]);
+}

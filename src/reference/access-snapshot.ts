@@ -1,0 +1,77 @@
+import type { Queryable } from '../db/database.ts';
+import type { AccessView, LiveConnection } from '../rules/access-row.ts';
+import type { AuthorityFacts, RuleWindows, StudentFacts } from '../rules/facts.ts';
+import { EnrolmentSnapshot } from './enrolment-snapshot.ts';
+
+const connectionKey = (asn: string, email: string) => `${asn}|${email}`;
+
+/**
+ * What the database knows about the students and connections of one chunk of an access-code
+ * file, in batched queries. The pipeline records what it changes, so later rows of the same
+ * file see earlier ones.
+ */
+export class AccessSnapshot implements AccessView {
+  private readonly students: EnrolmentSnapshot;
+  private readonly birthDates = new Map<string, string | null>();
+  private readonly connections = new Map<string, LiveConnection>();
+
+  constructor(
+    readonly asOf: string,
+    readonly authority: AuthorityFacts,
+    readonly windows: RuleWindows,
+    schools: Map<string, string>,
+    readonly institutionDomains: ReadonlySet<string>,
+  ) {
+    this.students = new EnrolmentSnapshot(asOf, authority, windows, schools);
+  }
+
+  /** `requests`: the (ASN as written, email) pairs of the chunk's rows. */
+  async load(db: Queryable, requests: { asn: string; email: string }[]): Promise<void> {
+    await this.students.load(db, [...new Set(requests.map((r) => r.asn))], []);
+    const primaryOf = (asn: string) => {
+      const entry = this.students.studentByAsn(asn);
+      return entry ? (entry.primaryAsn ?? entry.asn) : null;
+    };
+    const pairs = requests.flatMap((r) => {
+      const primary = primaryOf(r.asn);
+      return primary === null ? [] : [{ asn: primary, email: r.email }];
+    });
+    const primaries = [...new Set(pairs.map((p) => p.asn))];
+    const births = await db.query<{ asn: string; birth_date: string | null }>(
+      'select asn, birth_date::text from student where asn = any($1::text[])',
+      [primaries],
+    );
+    for (const b of births.rows) this.birthDates.set(b.asn, b.birth_date);
+    const live = await db.query<{ asn: string; email: string; status: 'waiting' | 'activated' }>(
+      `select c.asn, c.email, c.status from connection c
+         join unnest($1::text[], $2::text[]) as wanted (asn, email) using (asn, email)
+        where c.status in ('waiting', 'activated')`,
+      [pairs.map((p) => p.asn), pairs.map((p) => p.email)],
+    );
+    for (const c of live.rows) this.connections.set(connectionKey(c.asn, c.email), c.status);
+  }
+
+  schoolAuthority(schoolCode: string): string | undefined {
+    return this.students.schoolAuthority(schoolCode);
+  }
+
+  studentByAsn(asn: string): { asn: string; primaryAsn: string | null } | undefined {
+    return this.students.studentByAsn(asn);
+  }
+
+  facts(primaryAsn: string): StudentFacts {
+    return this.students.facts(primaryAsn);
+  }
+
+  birthDate(primaryAsn: string): string | null {
+    return this.birthDates.get(primaryAsn) ?? null;
+  }
+
+  liveConnection(primaryAsn: string, email: string): LiveConnection {
+    return this.connections.get(connectionKey(primaryAsn, email)) ?? 'none';
+  }
+
+  recordConnection(primaryAsn: string, email: string, live: LiveConnection): void {
+    this.connections.set(connectionKey(primaryAsn, email), live);
+  }
+}
