@@ -8,14 +8,17 @@ export const samplesAsOf = '2026-09-15';
 
 export interface SampleFile {
   authority: string;
-  kind: 'enrolment';
+  kind: 'enrolment' | 'access';
   path: string;
   expected: string;
 }
 
-/** Every data file under samples/<kind>/<authority>/, with its expected-outcome file. */
+/** Every data file under samples/<kind>/<authority>/, with its expected-outcome file: enrolments first. */
 export function sampleFiles(): SampleFile[] {
-  const kind = 'enrolment';
+  return (['enrolment', 'access'] as const).flatMap((kind) => filesOfKind(kind));
+}
+
+function filesOfKind(kind: SampleFile['kind']): SampleFile[] {
   const root = path.join(samplesFolder, kind);
   return readdirSync(root).sort().flatMap((authority) =>
     readdirSync(path.join(root, authority))
