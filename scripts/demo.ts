@@ -4,7 +4,10 @@
  */
 import path from 'node:path';
 import { openApp } from '../src/app.ts';
+import { existsSync, readdirSync } from 'node:fs';
+import { sendDueMail } from '../pipelines/activation-mail.ts';
 import { ingestFile } from '../pipelines/ingest.ts';
+import { createMailSender } from '../src/mail/mail-sender.ts';
 import { loadReference } from '../src/reference/load.ts';
 import { sampleFiles, samplesAsOf, samplesFolder } from './sample-files.ts';
 
@@ -28,6 +31,17 @@ try {
   }
   console.log(`${'total'.padEnd(42)} ${String(totals.accepted).padStart(8)} ${String(totals.referred).padStart(8)} ${String(totals.invalid).padStart(8)}`);
   console.log(`\nresult reports: ${path.join(app.config.home, 'outbox')}/<authority>/<file>.results.csv`);
+  const sender = createMailSender(app.config);
+  const mail = await sendDueMail(app, sender).finally(() => sender.close());
+  const outbox = path.join(app.config.home, 'outbox');
+  const letters = readdirSync(outbox)
+    .map((authority) => path.join(outbox, authority, 'letters'))
+    .filter((folder) => existsSync(folder))
+    .flatMap((folder) => readdirSync(folder).filter((name) => name.endsWith('.pdf')).map((name) => path.join(folder, name)));
+  console.log(`PIN letters (PDF, owner-only): ${letters.length}`);
+  for (const letter of letters) console.log(`  ${letter}`);
+  console.log(`activation emails: ${mail.sent} sent to ${sender.destination}`);
+  console.log('activate one: intake connections activate --token <token= in an email\'s link> --pin <PIN of its letter> --account you@example.com');
 } finally {
   await app.close();
 }

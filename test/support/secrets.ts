@@ -1,0 +1,50 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Queryable } from '../../src/db/database.ts';
+
+/**
+ * How often a PIN appears as a number of its own in a text, leaving out what is certainly not
+ * a PIN: dates and times (ISO and mail headers), organisation codes, hex digests and keys, UUIDs, URLs
+ * and log timings.
+ */
+export function pinOccurrences(text: string, pin: string): number {
+  const cleaned = text
+    .replace(/https?:\/\/\S+/g, ' ')
+    .replace(/\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?/g, ' ')
+    .replace(/\b\d{2}:\d{2}(?::\d{2})?\b/g, ' ')
+    .replace(/\b[AS]\.\d{4}\b/g, ' ')
+    .replace(/\\\\?x[0-9a-f]+/gi, ' ')
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, ' ')
+    .replace(/\b[0-9a-f]{32,}\b/gi, ' ')
+    .replace(/\b\d{1,2} [A-Z][a-z]{2} \d{4}\b|[+-]\d{4}\b/g, ' ')
+    .replace(/"ms":\d+|ms=\d+/g, ' ');
+  return (cleaned.match(new RegExp(`(?<![0-9])${pin}(?![0-9])`, 'g')) ?? []).length;
+}
+
+/** Every row of every table of the database (ours and the queue's), as text. */
+export async function databaseText(db: Queryable): Promise<string> {
+  const tables = await db.query<{ name: string }>(
+    `select format('%I.%I', table_schema, table_name) as name from information_schema.tables
+      where table_schema in ('public', 'pgboss') and table_type = 'BASE TABLE'`,
+  );
+  const parts: string[] = [];
+  for (const { name } of tables.rows) {
+    const rows = await db.query<{ row: string }>(`select t::text as row from ${name} t`);
+    parts.push(...rows.rows.map((r) => r.row));
+  }
+  return parts.join('\n');
+}
+
+/** The text of every file under a folder, PDFs left out (they are where PINs belong). */
+export function folderText(folder: string): string {
+  const parts: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const file = path.join(dir, name);
+      if (statSync(file).isDirectory()) walk(file);
+      else if (!name.endsWith('.pdf') && !file.includes(`${path.sep}pgdata${path.sep}`)) parts.push(readFileSync(file, 'utf8'));
+    }
+  };
+  walk(folder);
+  return parts.join('\n');
+}
