@@ -64,6 +64,8 @@ export async function issueLetters(services: Services, file: IntakeFile): Promis
         const target = pdfPath(folder, file, pdf.schoolCode, pdf.part, pdf.parts);
         const temporary = `${target}.tmp`;
         written.push(temporary);
+        // Created afresh, so it gets owner-only permissions even where an earlier attempt left one.
+        await rm(temporary, { force: true });
         let document: LetterPdf | null = null;
         let issued: { id: string; hash: Buffer }[] = [];
         const flush = async () => {

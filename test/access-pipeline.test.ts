@@ -84,7 +84,7 @@ describe('access-code files: connections, letters, emails, activation', function
     const letters = await lettersOf(file.file.id);
     // Created and kept: Gagnon (reset in the same file: one letter), Wong, Pauloosie, Tremblay, Singh's mother (replaced).
     expect(letters).to.have.length(5);
-    expect(new Set(letters.map((l) => path.basename(l.pdf).split('.').at(-2)))).to.deep.equal(new Set(['S.0101', 'S.0102']));
+    expect(new Set(letters.map((l) => /(S\.\d{4})\.pdf$/.exec(l.pdf)?.[1]))).to.deep.equal(new Set(['S.0101', 'S.0102']));
     for (const pdf of new Set(letters.map((l) => l.pdf))) expect(statSync(pdf).mode & 0o777).to.equal(0o600);
     const text = letters.map((l) => l.page).join('\n');
     for (const name of ['黃志明', 'ᓯᐊᓯ ᐸᐅᓗᓯ', 'Trần Thị Thu Hà', 'Marie-Ève Gagnon-Béliveau', 'Gurpreet Kaur Singh']) expect(text).to.contain(name);
@@ -114,7 +114,9 @@ describe('access-code files: connections, letters, emails, activation', function
   it('activates with the email\'s token and the letter\'s PIN; the listing shows it, never a PIN', async () => {
     const file = await ingest('activate.csv', `${header}\ncreate,126597034,S.0101,parent_guardian,Father,Marc Tremblay,marc.tremblay@example.com,en,\n`);
     const [letter] = await lettersOf(file.id);
-    const token = tokenOf((await newMail())[0]?.mail.text ?? '');
+    const mails = await newMail();
+    expect(mails).to.have.length(1);
+    const token = tokenOf(mails[0]?.mail.text ?? '');
     const wrong = letter?.pin === '0000' ? '0001' : '0000';
     expect(await activateConnection(app.db, app.config, { token, pin: wrong, account: 'marc@education' })).to.deep.equal({ outcome: 'wrong_pin', attemptsLeft: 4 });
     const done = await activateConnection(app.db, app.config, { token, pin: letter?.pin as string, account: 'marc@education' });
@@ -173,7 +175,7 @@ describe('access-code files: connections, letters, emails, activation', function
     expect(listing.connections.find((c) => c.email === 'tom.p@example.com')?.status).to.equal('deleted');
     expect((await activateConnection(app.db, app.config, { token, pin: letter?.pin as string, account: 'tom' })).outcome).to.equal('revoked');
     // Deleted connections are ignored: a new create is allowed.
-    const recreate = await ingest('revoke-3.csv', `${header}\ncreate,162835097,S.0102,parent_guardian,Father,Tom Pauloosie,tom.p@example.com,en,\n`);
+    const recreate = await ingest('revoke-3.csv', `${header}\ncreate,162835097,S.0102,parent_guardian,Father,Tom Pauloosie,tom.p@example.com,en,no\n`);
     expect(readReport(recreate.reportPath as string)[0]).to.include({ code: 'CONNECTION_CREATED' });
     await newMail();
   });
@@ -186,7 +188,7 @@ describe('access-code files: connections, letters, emails, activation', function
     expect(await expireConnections(app.db, new Date(Date.now() + 30 * 86_400_000 + 60_000))).to.be.at.least(1);
     expect((await listConnections(app.db, '133708415')).connections.find((c) => c.email === 'raj.singh@example.com')?.status).to.equal('expired');
     expect((await activateConnection(app.db, app.config, { token, pin: letter?.pin as string, account: 'raj' })).outcome).to.equal('expired');
-    const again = await ingest('expire-2.csv', `${header}\ncreate,133708415,S.0102,parent_guardian,Father,Raj Singh,raj.singh@example.com,en,\n`);
+    const again = await ingest('expire-2.csv', `${header}\ncreate,133708415,S.0102,parent_guardian,Father,Raj Singh,raj.singh@example.com,en,no\n`);
     expect(readReport(again.reportPath as string)[0]).to.include({ code: 'CONNECTION_CREATED' });
     await newMail();
   });

@@ -27,9 +27,3 @@ export function isInstitutionAddress(email: string, institutionDomains: Readonly
   }
   return false;
 }
-
-/** `j•••@example.com`: enough for the person to recognise their address, not to harvest it. */
-export function maskEmail(email: string): string {
-  const at = email.lastIndexOf('@');
-  return `${email.slice(0, 1)}•••${email.slice(at)}`;
-}
