@@ -36,3 +36,22 @@ describe('samples run end to end against their expected outcomes', () => {
     });
   }
 });
+
+describe('access samples do not depend on the enrolment samples', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await createTestApp();
+    await loadReference(app.db, path.join(samplesFolder, 'reference'));
+  });
+  after(() => app.dispose());
+
+  for (const sample of sampleFiles().filter((s) => s.kind === 'access')) {
+    it(`${sample.authority}/${path.basename(sample.path)} on the reference data alone`, async () => {
+      const result = await ingestFile(app, sample.path, sample.authority, sample.kind, samplesAsOf);
+      if (result.outcome !== 'processed') throw new Error(result.outcome);
+      const expected = parse(readFileSync(sample.expected), { columns: true }) as { line: string; status: string; code: string }[];
+      const actual = readReport(result.file.reportPath as string).filter((r) => r.status !== 'summary');
+      expect(actual.map((r) => `${r.line} ${r.status} ${r.code}`)).to.deep.equal(expected.map((r) => `${r.line} ${r.status} ${r.code}`));
+    });
+  }
+});
