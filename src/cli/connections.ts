@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { App } from '../app.ts';
 import { activateConnection, describeActivation } from '../connections/activation.ts';
 import { listConnections, statusNames } from '../connections/connection-status.ts';
+import { tokenFromEml } from '../mail/eml-token.ts';
 import { createMailSender } from '../mail/mail-sender.ts';
 import { formatAsn, parseAsn } from '../validate/values.ts';
 import { sendDueMail } from '../../pipelines/activation-mail.ts';
@@ -21,18 +23,25 @@ export function addConnectionCommands(program: Command, withApp: WithApp): void 
   connections
     .command('activate')
     .description('activate a connection with the token from its email and the PIN from its letter')
-    .requiredOption('--token <token>', 'the token of the email\'s activation link')
+    .option('--token <token>', 'the token of the email\'s activation link')
+    .option('--email <file>', 'or: an .eml file of the mail outbox, to take the token from')
     .requiredOption('--pin <pin>', 'the 4-digit PIN of the letter')
     .requiredOption('--account <id>', 'the account the person signed in with')
     .option('--json', 'print the outcome as JSON')
-    .action(async (options: { token: string; pin: string; account: string; json?: boolean }) => {
+    .action(async (options: { token?: string; email?: string; pin: string; account: string; json?: boolean }) => {
       const account = options.account.trim();
+      const token = options.token?.trim() ?? (options.email ? tokenFromEml(readFileSync(options.email, 'utf8')) : null);
+      if (!token) {
+        console.error(`intake: ${options.email ? `${options.email} holds no activation link` : 'give --token, or --email with an .eml file'}`);
+        process.exitCode = 64;
+        return;
+      }
       if (account === '' || account.length > 200) {
         console.error('intake: --account: expected an account identifier of 1 to 200 characters');
         process.exitCode = 64;
         return;
       }
-      const result = await withApp((app) => activateConnection(app.db, app.config, { token: options.token.trim(), pin: options.pin.trim(), account }));
+      const result = await withApp((app) => activateConnection(app.db, app.config, { token, pin: options.pin.trim(), account }));
       console.log(options.json ? JSON.stringify(result) : describeActivation(result));
       process.exitCode = result.outcome === 'activated' ? 0 : 4;
     });
