@@ -32,8 +32,9 @@ function pdfPath(folder: string, file: IntakeFile, schoolCode: string, part: num
 /**
  * Issues the PIN letters of a processed access-code file: one PDF per school (in parts of at
  * most the configured pages), one letter per page. Each PIN is drawn here, printed once and
- * stored only as a keyed hash; the PDFs, the hashes and the email jobs commit together, so a
- * crash before the commit issues every letter again, with new PINs, over the same PDFs.
+ * stored only as a keyed hash; the PDFs, the hashes and the email jobs commit together. A
+ * failure removes this attempt's PDFs; a crash before the commit leaves PDFs whose PINs were
+ * never stored, and the rerun issues every letter again, with new PINs, over the same names.
  */
 export async function issueLetters(services: Services, file: IntakeFile): Promise<void> {
   const { config, db, boss, logger } = services;
@@ -41,6 +42,7 @@ export async function issueLetters(services: Services, file: IntakeFile): Promis
   const folder = path.join(folders.outbox(config, file.authorityCode), 'letters');
   const written: string[] = [];
   const finals: string[] = [];
+  const renamed: string[] = [];
   const started = Date.now();
   let letters = 0;
   try {
@@ -94,11 +96,15 @@ export async function issueLetters(services: Services, file: IntakeFile): Promis
       }
       await client.query('close pending_letters');
       // Renamed before the commit: a crash in between leaves PDFs that the rerun overwrites.
-      for (const [i, target] of finals.entries()) await rename(written[i] as string, target);
+      for (const [i, target] of finals.entries()) {
+        await rename(written[i] as string, target);
+        renamed.push(target);
+      }
       await recordLetterBatch(client, file.id, letters, finals);
     });
   } catch (error) {
-    await Promise.all(written.map((temporary) => rm(temporary, { force: true })));
+    // Their PINs were never stored: a school must not print them.
+    await Promise.all([...written, ...renamed].map((pdf) => rm(pdf, { force: true })));
     throw error;
   }
   if (finals.length > 0) logger.info('letters issued', { fileId: file.id, letters, pdfs: finals.length, ms: Date.now() - started });
