@@ -71,9 +71,9 @@ describe('readXmlRecords', () => {
     ]);
   });
 
-  it('is not fooled by record-end tags in comments, CDATA and attribute values', async () => {
+  it('is not fooled by record-end tags in comments and CDATA, or by > in attribute values', async () => {
     const doc = wrap(`<!-- </enrolment> <enrolment> -->
-<enrolment note="a > b" other='</enrolment>'>
+<enrolment note="a > b" other='/enrolment>'>
   <first_name><![CDATA[<b>Zoë</b> </enrolment> &amp;]]></first_name><!-- </enrolment> -->
   <last_name>A<!-- > -->B<?pi </enrolment> ?></last_name>
 </enrolment>
@@ -83,6 +83,19 @@ describe('readXmlRecords', () => {
       record(4, { first_name: '<b>Zoë</b> </enrolment> &amp;', last_name: 'AB' }),
       record(9, { asn: '2' }),
     ]);
+  });
+
+  it('an attribute value without its closing quote breaks only its own record', async () => {
+    const doc = '<enrolments><enrolment><a x="></a></enrolment>\n<enrolment><b>2</b></enrolment>\n<enrolment><c y="/></enrolment></enrolments>';
+    const items = await readEverySplit(doc);
+    expect(items.map((item) => (item.kind === 'broken' ? `${item.broken.line}: broken` : `${item.record.line}: ${JSON.stringify(item.record.fields)}`))).to.deep.equal([
+      '1: broken', '2: {"b":"2"}', '3: broken',
+    ]);
+    expect(items[0]?.kind === 'broken' && items[0].broken.problem).to.contain('without its closing quote on line 1');
+  });
+
+  it('refuses a root element whose attribute has no closing quote', async () => {
+    expect(await refusal('<enrolments a="x><enrolment><b>1</b></enrolment></enrolments>')).to.contain('no closing quote');
   });
 
   it('reports broken records by line and goes on with the next ones', async () => {
@@ -153,7 +166,12 @@ describe('readXmlRecords', () => {
     expect(await refusal(normal.slice(0, normal.indexOf('</enrolments>')))).to.contain('looks cut off');
     expect(await refusal(normal.slice(0, normal.indexOf('<last_name>')))).to.contain('looks cut off');
     expect(await refusal(normal.slice(0, normal.indexOf('ment>', 200)))).to.contain('never closed');
-    expect(await refusal(wrap('<enrolment><asn a="1>2</asn></enrolment>'))).to.contain('line 3 is never closed');
+  });
+
+  it('a quote left open in a tag no longer refuses the file: that record is broken', async () => {
+    const [item] = await readEverySplit(wrap('<enrolment><asn a="1>2</asn></enrolment>'));
+    expect(item?.kind === 'broken' && item.broken).to.deep.include({ line: 3 });
+    expect(item?.kind === 'broken' && item.broken.problem).to.contain('without its closing quote on line 3');
   });
 
   it('refuses empty input and a file without a root', async () => {

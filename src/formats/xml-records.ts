@@ -18,7 +18,8 @@ const PREDEFINED_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&'
 
 type Sink = ((text: string) => void) | null;
 type MarkupKind = 'eof' | 'comment' | 'cdata' | 'pi' | 'declaration' | 'end' | 'start' | 'stray';
-interface Tag { name: string; key: string; end: boolean; selfClosing: boolean; line: number; raw: string }
+/** `unclosedQuote`: an attribute value ran into a '<' (never legal in one), so the tag was cut there. */
+interface Tag { name: string; key: string; end: boolean; selfClosing: boolean; line: number; raw: string; unclosedQuote: boolean }
 
 const refused = (message: string) => new FileRefusedError(`${message} ${CHECK_AND_EXPORT}`);
 // Line breaks as XML reads them: LF, CRLF or a lone CR, each one line.
@@ -84,21 +85,26 @@ class Scanner {
     if (/^<\/[A-Za-z_:\u0080-\uffff]/.test(head)) return 'end';
     return /^<[A-Za-z_:\u0080-\uffff]/.test(head) ? 'start' : 'stray';
   }
-  /** Reads a whole start or end tag; '>' inside quoted attribute values does not end it. */
+  /**
+   * Reads a whole start or end tag; '>' inside quoted attribute values does not end it. A '<'
+   * inside one means its closing quote is missing: the tag ends there, so the quote cannot
+   * swallow the records after it.
+   */
   async readTag(): Promise<Tag> {
     const line = this.line;
     let quote = '';
     for (let offset = 1; ; ) {
       for (; this.pos + offset < this.buf.length; offset++) {
         const char = this.buf[this.pos + offset];
-        if (quote) quote = char === quote ? '' : quote;
+        const unclosedQuote = quote !== '' && char === '<';
+        if (quote && !unclosedQuote) quote = char === quote ? '' : quote;
         else if (char === '"' || char === "'") quote = char;
-        else if (char === '>') {
-          const raw = this.buf.slice(this.pos, this.pos + offset + 1);
+        else if (char === '>' || unclosedQuote) {
+          const raw = this.buf.slice(this.pos, this.pos + offset + (unclosedQuote ? 0 : 1));
           this.consume(raw.length, null);
-          const name = /^<\/?([^\s/>]+)/.exec(raw)?.[1] ?? '';
+          const name = /^<\/?([^\s/>"']+)/.exec(raw)?.[1] ?? '';
           const end = raw.startsWith('</');
-          return { name, key: name.toLowerCase(), end, selfClosing: !end && raw.endsWith('/>'), line, raw };
+          return { name, key: name.toLowerCase(), end, selfClosing: !end && raw.endsWith('/>'), line, raw, unclosedQuote };
         }
       }
       if (offset > MAX_TAG_CHARS || !(await this.more())) {
@@ -157,6 +163,7 @@ async function readRecord(scanner: Scanner, start: Tag, options: XmlReadOptions)
   };
   let depth = 0;
   let tooDeep = false;
+  let unclosedQuoteLine = start.unclosedQuote ? start.line : 0;
   for (;;) {
     await scanner.consumeText(add);
     const kind = await scanner.markupKind();
@@ -166,11 +173,13 @@ async function readRecord(scanner: Scanner, start: Tag, options: XmlReadOptions)
     if (kind === 'stray') scanner.consume(1, add); // a bare '<' in text: the validator will name it
     if (kind !== 'start' && kind !== 'end') continue;
     const tag = await scanner.readTag();
+    if (tag.unclosedQuote && !unclosedQuoteLine) unclosedQuoteLine = tag.line;
     const recordTag = tag.key === options.recordName.toLowerCase();
     if (tag.end && recordTag) {
       add(tag.raw, false);
       const item = bytes > options.maxRecordBytes ? broken(start.line, `${what} is larger than the limit of ${options.maxRecordBytes} bytes.`)
         : tooDeep ? broken(start.line, `${what} has elements nested more than ${options.maxDepth} levels deep.`)
+        : unclosedQuoteLine ? broken(start.line, `${what} has an attribute value without its closing quote on line ${unclosedQuoteLine}.`)
         : parseRecord(inner.join(''), innerLine, start.line, what, options.recordName);
       return { item, next: 'more' };
     }
@@ -269,6 +278,7 @@ export async function* readXmlRecords(input: AsyncIterable<string>, options: Xml
 
   const root = await nextTag(scanner, `before <${rootName}>`);
   if (!root) throw refused(`The file is empty or has no <${rootName}> element.`);
+  if (root.unclosedQuote) throw refused(`Line ${root.line}: an attribute of <${root.name}> has no closing quote.`);
   if (root.end || root.key !== rootName.toLowerCase()) {
     throw refused(`Line ${root.line}: the file starts with <${root.end ? '/' : ''}${root.name}>, but it must start with <${rootName}>. Is this the right file?`);
   }
