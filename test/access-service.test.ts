@@ -8,6 +8,7 @@ import { loadReference } from '../src/reference/load.ts';
 import { samplesAsOf, samplesFolder } from '../scripts/sample-files.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
 import { count, readReport } from './support/files.ts';
+import { pdfPages } from './support/pdf.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function waitFor(check: () => boolean, ms = 30_000): Promise<void> {
@@ -85,5 +86,32 @@ describe('the letters of a file are issued all or nothing', function () {
     expect(await count(app.db, 'select count(*) n from connection where pin_hash is not null')).to.equal(2);
     expect(await count(app.db, `select count(*) n from pgboss.job where name = $1`, [queues.activationMail])).to.equal(2);
     expect(await count(app.db, 'select count(*) n from connection')).to.equal(2);
+  });
+});
+
+describe('letters are split per school and into parts, and sorted by grade and name', function () {
+  this.timeout(120_000);
+  let app: TestApp;
+  before(async () => {
+    app = await createTestApp({ 'letters.maxPagesPerPdf': 3 });
+    await loadReference(app.db, path.join(samplesFolder, 'reference'));
+  });
+  after(() => app.dispose());
+
+  it('parts of at most the configured pages, cover included, each with its own cover', async () => {
+    const result = await ingestFile(app, path.join(samplesFolder, 'access/A.0001/fall-access.csv'), 'A.0001', 'access', samplesAsOf);
+    expect(result.outcome).to.equal('processed');
+    const letters = path.join(app.home, 'outbox/A.0001/letters');
+    expect(readdirSync(letters).sort()).to.deep.equal([
+      'fall-access.1.S.0101.pdf', 'fall-access.1.S.0102.part1.pdf', 'fall-access.1.S.0102.part2.pdf',
+    ]);
+    const part1 = await pdfPages(path.join(letters, 'fall-access.1.S.0102.part1.pdf'));
+    const part2 = await pdfPages(path.join(letters, 'fall-access.1.S.0102.part2.pdf'));
+    expect(part1).to.have.length(3);
+    expect(part1[0]).to.match(/2 letters \(part 1 of 2\)/);
+    expect(part2[0]).to.match(/1 letter \(part 2 of 2\)/);
+    // Grade 6: Pauloosie, then Wong; grade 9: Singh.
+    const students = [...part1.slice(1), ...part2.slice(1)].map((page) => /Student: ([^·\n]+)/.exec(page)?.[1]?.trim());
+    expect(students).to.deep.equal(['Leah Pauloosie', 'Ethan Wong', 'Harpreet Kaur Singh']);
   });
 });
