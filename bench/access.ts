@@ -37,8 +37,8 @@ async function seed(url: string): Promise<void> {
       select (100000000 + i)::text, 'Last' || i, 'First' || i, date '2010-01-01' + (i % 1500), 'k' || i from generate_series(1, ${students}) i;
     insert into enrolment (asn, school_code, entry_date, grade, enrolment_type)
       select (100000000 + i)::text, 'S.' || lpad((1 + i % ${schools})::text, 4, '0'), date '2025-09-02', (1 + i % 12)::text, 'Primary'
-        from generate_series(1, ${students}) i;
-    vacuum analyze;`);
+        from generate_series(1, ${students}) i;`);
+  await client.query('vacuum analyze');
   await client.end();
 }
 
