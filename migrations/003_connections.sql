@@ -14,9 +14,11 @@ create table connection (
   status text not null check (status in ('waiting', 'activated', 'expired', 'deleted')),
   -- keyed hash (HMAC-SHA-256 with the server secret) of the PIN; null until a letter is issued
   pin_hash bytea,
-  -- SHA-256 of the activation token; null until the email is sent
+  -- 16 random bytes drawn with the PIN: the email's token is derived from them with the server
+  -- secret, so a resent email carries the same link; only the token's SHA-256 is matched
+  token_seed bytea,
   token_hash bytea,
-  -- counts letters issued (create, then each reset): an email is sent only for the newest
+  -- counts PINs issued and resets: an email is sent only for the newest
   issue integer not null default 0,
   -- the file whose letters must carry this connection's next PIN
   letter_file_id bigint references intake_file (id),
@@ -24,6 +26,8 @@ create table connection (
   expires_at timestamptz,
   failed_attempts integer not null default 0,
   locked_until timestamptz,
+  -- lockouts since the PIN was issued: after the configured number the PIN stays locked
+  lockouts integer not null default 0,
   activated_at timestamptz,
   activated_account text,
   created_at timestamptz not null default now(),
@@ -46,5 +50,15 @@ create table letter_batch (
   file_id bigint primary key references intake_file (id),
   letters integer not null,
   pdf_paths text[] not null,
+  -- where each PDF was written before the commit; moved to pdf_paths right after it
+  temp_paths text[] not null,
   issued_at timestamptz not null default now()
+);
+
+-- Which key the PIN hashes and tokens were made with, so a machine with another key refuses to
+-- issue or check PINs instead of issuing ones that never work.
+create table connection_key (
+  only_row boolean primary key default true check (only_row),
+  fingerprint bytea not null,
+  created_at timestamptz not null default now()
 );

@@ -1,14 +1,19 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { connectionSecret, newPin, pinHash } from '../src/connections/secrets.ts';
+import type pg from 'pg';
+import { connectionSecret, keyFingerprint, newPin, newTokenSeed, pinHash, tokenFromSeed, tokenHash } from '../src/connections/secrets.ts';
 import { inTransaction, queues } from '../src/db/queue.ts';
 import { folders } from '../src/files/folders.ts';
 import type { IntakeFile } from '../src/files/registry.ts';
 import { type Letter, LetterPdf } from '../src/letters/letter-pdf.ts';
+import { assertConnectionKey } from '../src/persist/connection-key.ts';
 import {
-  lettersIssued, openPendingLetters, pendingLetterCounts, type PendingLetter, recordIssuedPins, recordLetterBatch,
+  type IssuedPin, letterBatch, type LetterPdfPaths, lockPendingLetters, openPendingLetters, pendingLetterCounts, type PendingLetter,
+  recordIssuedPins, recordLetterBatch,
 } from '../src/persist/letter-queries.ts';
-import { dateIn } from '../src/validate/dates.ts';
+import { addDays, dateIn, todayIn } from '../src/validate/dates.ts';
 import type { Services } from './file-runner.ts';
 
 const fetchSize = 250;
@@ -23,89 +28,135 @@ function letterOf(pending: PendingLetter, pin: string, expiresOn: string): Lette
   };
 }
 
-/** `outbox/<authority>/letters/<file>.<id>.<school>[.partN].pdf`: fixed by the file, so a rerun overwrites its own. */
+/** `outbox/<authority>/letters/<file>.<id>.<school>[.partN].pdf`: fixed by the file. */
 function pdfPath(folder: string, file: IntakeFile, schoolCode: string, part: number, parts: number): string {
   const base = file.originalName.replace(/\.(csv|xml)$/i, '');
   return path.join(folder, `${base}.${file.id}.${schoolCode}${parts > 1 ? `.part${part}` : ''}.pdf`);
 }
 
+/** Hidden, and named by file and attempt, so attempts never write into each other's PDFs. */
+const temporaryPrefix = (file: IntakeFile) => `.letters-${file.id}-`;
+
+/** PDFs of attempts that never committed: their PINs were never stored, so no one may print them. */
+async function removeAbandonedPdfs(folder: string, file: IntakeFile): Promise<void> {
+  const names = (await readdir(folder)).filter((name) => name.startsWith(temporaryPrefix(file)) && name.endsWith('.tmp'));
+  await Promise.all(names.map((name) => rm(path.join(folder, name), { force: true })));
+}
+
+/** After the commit: each PDF gets its final name (again, if a crash came in between). */
+async function moveIntoPlace(services: Services, file: IntakeFile, pdfs: LetterPdfPaths[]): Promise<void> {
+  for (const pdf of pdfs) {
+    if (existsSync(pdf.temporary)) await rename(pdf.temporary, pdf.final);
+    else if (!existsSync(pdf.final)) {
+      services.logger.error('a letter PDF is missing: its PINs cannot be printed; reset those connections', { fileId: file.id, pdf: path.basename(pdf.final) });
+    }
+  }
+}
+
+interface Rendering {
+  letters: number;
+  pdfs: LetterPdfPaths[];
+}
+
 /**
- * Issues the PIN letters of a processed access-code file: one PDF per school (in parts of at
- * most the configured pages), one letter per page. Each PIN is drawn here, printed once and
- * stored only as a keyed hash; the PDFs, the hashes and the email jobs commit together. A
- * failure removes this attempt's PDFs; a crash before the commit leaves PDFs whose PINs were
- * never stored, and the rerun issues every letter again, with new PINs, over the same names.
+ * Draws a PIN per pending letter and renders the PDFs (one per school, in parts of at most the
+ * configured pages), storing the hashes and queueing the emails as it goes, in the caller's
+ * transaction. `written` learns each PDF before it is created, so a failure can remove it.
  */
-export async function issueLetters(services: Services, file: IntakeFile): Promise<void> {
-  const { config, db, boss, logger } = services;
+async function renderLetters(services: Services, client: pg.PoolClient, file: IntakeFile, folder: string, keepLease: () => Promise<void>, written: LetterPdfPaths[]): Promise<Rendering> {
+  const { config, boss } = services;
   const secret = connectionSecret(config);
-  const folder = path.join(folders.outbox(config, file.authorityCode), 'letters');
-  const written: string[] = [];
-  const finals: string[] = [];
-  const renamed: string[] = [];
-  const started = Date.now();
+  const attempt = randomBytes(4).toString('hex');
+  // Valid through the printed day, in the province's time zone.
+  const expiresOn = addDays(todayIn(), config.connections.expiryDays);
+  const perPdf = config.letters.maxPagesPerPdf - 1; // the cover takes a page
+  await lockPendingLetters(client, file.id);
+  const plan = (await pendingLetterCounts(client, file.id)).flatMap(({ schoolCode, letters: count }) => {
+    const parts = Math.ceil(count / perPdf);
+    return Array.from({ length: parts }, (_, i) => ({ schoolCode, part: i + 1, parts, count: Math.min(perPdf, count - i * perPdf) }));
+  });
+  const next = await openPendingLetters(client, file.id, 'pending_letters');
+  let buffered: PendingLetter[] = [];
+  const take = async (): Promise<PendingLetter | undefined> => {
+    if (buffered.length === 0) buffered = await next(fetchSize);
+    return buffered.shift();
+  };
   let letters = 0;
-  try {
-    await db.transaction(async (client) => {
-      if (await lettersIssued(client, file.id)) return;
-      await mkdir(folder, { recursive: true, mode: 0o700 });
-      const expiresAt = new Date(Date.now() + config.connections.expiryDays * 86_400_000);
-      const expiresOn = dateIn(expiresAt);
-      const perPdf = config.letters.maxPagesPerPdf - 1; // the cover takes a page
-      const plan = (await pendingLetterCounts(client, file.id)).flatMap(({ schoolCode, letters: count }) => {
-        const parts = Math.ceil(count / perPdf);
-        return Array.from({ length: parts }, (_, i) => ({ schoolCode, part: i + 1, parts, count: Math.min(perPdf, count - i * perPdf) }));
+  let issued: IssuedPin[] = [];
+  const flush = async () => {
+    const rows = await recordIssuedPins(client, file.id, issued, expiresOn);
+    if (rows.length > 0) {
+      await boss.insert(rows.map((r) => ({ name: queues.activationMail, data: { connectionId: r.id, issue: r.issue } })), inTransaction(client));
+    }
+    issued = [];
+    await keepLease();
+  };
+  for (const pdf of plan) {
+    const paths = {
+      final: pdfPath(folder, file, pdf.schoolCode, pdf.part, pdf.parts),
+      temporary: path.join(folder, `${temporaryPrefix(file)}${attempt}-${written.length}.tmp`),
+    };
+    written.push(paths);
+    let document: LetterPdf | null = null;
+    for (let n = 0; n < pdf.count; n++) {
+      const pending = await take();
+      if (!pending || pending.schoolCode !== pdf.schoolCode) throw new Error(`letters of file ${file.id} changed while being issued`);
+      document ??= LetterPdf.open(paths.temporary, {
+        authorityCode: file.authorityCode, schoolCode: pending.schoolCode, schoolName: pending.schoolName, fileName: file.originalName,
+        part: pdf.part, parts: pdf.parts, letterCount: pdf.count, issuedOn: dateIn(new Date()),
       });
-      const next = await openPendingLetters(client, file.id, 'pending_letters');
-      let buffered: PendingLetter[] = [];
-      const take = async (): Promise<PendingLetter | undefined> => {
-        if (buffered.length === 0) buffered = await next(fetchSize);
-        return buffered.shift();
-      };
-      for (const pdf of plan) {
-        const target = pdfPath(folder, file, pdf.schoolCode, pdf.part, pdf.parts);
-        const temporary = `${target}.tmp`;
-        written.push(temporary);
-        // Created afresh, so it gets owner-only permissions even where an earlier attempt left one.
-        await rm(temporary, { force: true });
-        let document: LetterPdf | null = null;
-        let issued: { id: string; hash: Buffer }[] = [];
-        const flush = async () => {
-          const rows = await recordIssuedPins(client, issued, expiresAt);
-          if (rows.length > 0) {
-            await boss.insert(rows.map((r) => ({ name: queues.activationMail, data: { connectionId: r.id, issue: r.issue } })), inTransaction(client));
-          }
-          issued = [];
-        };
-        for (let n = 0; n < pdf.count; n++) {
-          const pending = await take();
-          if (!pending) throw new Error(`letters of file ${file.id} changed while being issued`);
-          document ??= LetterPdf.open(temporary, {
-            authorityCode: file.authorityCode, schoolCode: pending.schoolCode, schoolName: pending.schoolName, fileName: file.originalName,
-            part: pdf.part, parts: pdf.parts, letterCount: pdf.count, issuedOn: dateIn(new Date()),
-          });
-          const pin = newPin();
-          await document.add(letterOf(pending, pin, expiresOn));
-          issued.push({ id: pending.id, hash: pinHash(secret, pending.id, pin) });
-          letters++;
-          if (issued.length >= fetchSize) await flush();
-        }
-        await flush();
-        await document?.close();
-        finals.push(target);
-      }
-      await client.query('close pending_letters');
-      // Renamed before the commit: a crash in between leaves PDFs that the rerun overwrites.
-      for (const [i, target] of finals.entries()) {
-        await rename(written[i] as string, target);
-        renamed.push(target);
-      }
-      await recordLetterBatch(client, file.id, letters, finals);
+      const pin = newPin();
+      await document.add(letterOf(pending, pin, expiresOn));
+      const tokenSeed = newTokenSeed();
+      issued.push({ id: pending.id, pinHash: pinHash(secret, pending.id, pin), tokenSeed, tokenHash: tokenHash(tokenFromSeed(secret, tokenSeed)) });
+      letters++;
+      if (issued.length >= fetchSize) await flush();
+    }
+    await flush();
+    await document?.close();
+  }
+  await client.query('close pending_letters');
+  return { letters, pdfs: written };
+}
+
+/**
+ * Issues the PIN letters of a processed access-code file. Each PIN is drawn here, printed once
+ * and stored only as a keyed hash; PIN hashes, email jobs and the record of the PDFs commit
+ * together, and the PDFs get their final names only after that commit. One attempt at a time
+ * per file (an advisory lock); an attempt that fails removes its PDFs, and one that crashed is
+ * cleaned up by the next.
+ */
+export async function issueLetters(services: Services, file: IntakeFile, keepLease: () => Promise<void>): Promise<void> {
+  const { config, db, logger } = services;
+  const folder = path.join(folders.outbox(config, file.authorityCode), 'letters');
+  const started = Date.now();
+  const written: LetterPdfPaths[] = [];
+  let outcome: { rendering: Rendering; fresh: boolean };
+  try {
+    outcome = await db.transaction(async (client) => {
+      await client.query('select pg_advisory_xact_lock(hashtext($1), $2)', ['letters', file.id]);
+      const earlier = await letterBatch(client, file.id);
+      if (earlier) return { rendering: earlier, fresh: false };
+      await assertConnectionKey(client, keyFingerprint(connectionSecret(config)));
+      await mkdir(folder, { recursive: true, mode: 0o700 });
+      await removeAbandonedPdfs(folder, file);
+      const rendering = await renderLetters(services, client, file, folder, keepLease, written);
+      await recordLetterBatch(client, file.id, rendering.letters, rendering.pdfs);
+      return { rendering, fresh: true };
     });
   } catch (error) {
-    // Their PINs were never stored: a school must not print them.
-    await Promise.all([...written, ...renamed].map((pdf) => rm(pdf, { force: true })));
+    // The commit may have gone through before the connection broke: then the PDFs are valid.
+    const committed = await letterBatch(db, file.id).catch(() => undefined);
+    if (committed) {
+      await moveIntoPlace(services, file, committed.pdfs);
+      return;
+    }
+    // Unknown (the database is unreachable): the next attempt decides, under the lock.
+    if (committed === null) await Promise.all(written.map((pdf) => rm(pdf.temporary, { force: true })));
     throw error;
   }
-  if (finals.length > 0) logger.info('letters issued', { fileId: file.id, letters, pdfs: finals.length, ms: Date.now() - started });
+  await moveIntoPlace(services, file, outcome.rendering.pdfs);
+  if (outcome.fresh && outcome.rendering.pdfs.length > 0) {
+    logger.info('letters issued', { fileId: file.id, letters: outcome.rendering.letters, pdfs: outcome.rendering.pdfs.length, ms: Date.now() - started });
+  }
 }

@@ -1,5 +1,6 @@
 import type PgBoss from 'pg-boss';
 import type pg from 'pg';
+import { expireOverdueOf } from '../src/connections/connection-status.ts';
 import { inTransaction, queues } from '../src/db/queue.ts';
 import type { ParsedItem } from '../src/formats/records.ts';
 import type { IntakeFile } from '../src/files/registry.ts';
@@ -42,10 +43,18 @@ async function processChunk(client: pg.PoolClient, file: IntakeFile, items: Pars
   });
 
   const snapshot = new AccessSnapshot(file.asOf, settings.authority, settings.windows, settings.schools, settings.institutionDomains);
-  // Two files acting on the same person and student at once: the second waits and sees the first's connection.
-  const lockKeys = [...new Set(rows.map(({ row }) => `connection|${row.asn}|${row.email}`))].sort();
+  await snapshot.loadStudents(client, rows.map(({ row }) => row.asn));
+  const pairs = rows.flatMap(({ row }) => {
+    const primary = snapshot.primaryOf(row.asn);
+    return primary === null ? [] : [{ asn: primary, email: row.email }];
+  });
+  // Two files acting on the same person and student at once (by primary or secondary ASN): the
+  // second waits and sees the first's connection.
+  const lockKeys = [...new Set(pairs.map((p) => `connection|${p.asn}|${p.email}`))].sort();
   if (lockKeys.length > 0) await client.query('select pg_advisory_xact_lock(hashtext(k)) from unnest($1::text[]) k order by k', [lockKeys]);
-  await snapshot.load(client, rows.map(({ row }) => ({ asn: row.asn, email: row.email })));
+  // A request past its expiry counts as expired even before the expiry job has run.
+  await expireOverdueOf(client, [...new Set(pairs.map((p) => p.asn))], settings.connectionExpiryDays);
+  await snapshot.loadConnections(client, pairs);
 
   const changes = new ConnectionChanges();
   const audit: AuditEntry[] = [];

@@ -1,9 +1,10 @@
-import { newToken, tokenHash } from '../src/connections/secrets.ts';
+import { connectionSecret, keyFingerprint, tokenFromSeed } from '../src/connections/secrets.ts';
 import { queues } from '../src/db/queue.ts';
 import { composeActivationEmail } from '../src/mail/activation-email.ts';
 import type { MailSender } from '../src/mail/mail-sender.ts';
-import { dueMailTargets, storeTokenHashes } from '../src/persist/mail-queries.ts';
-import { dateIn } from '../src/validate/dates.ts';
+import { assertConnectionKey } from '../src/persist/connection-key.ts';
+import { dueMailTargets } from '../src/persist/mail-queries.ts';
+import { dateEndingAt } from '../src/validate/dates.ts';
 import type { Services } from './file-runner.ts';
 
 interface MailJobData {
@@ -26,22 +27,29 @@ function activationLink(base: string, token: string, language: 'en' | 'fr'): str
   return url.toString();
 }
 
+/** The server's answer, without its message: it names no address or link. */
+function failureReason(error: unknown): string {
+  const { code, responseCode } = error as { code?: string; responseCode?: number };
+  return code ?? String(responseCode ?? 'unknown');
+}
+
 /**
  * Sends one batch of queued activation emails. Every job ends completed (sent, or no longer
- * due) or failed (the server was down or refused it), which pg-boss retries with backoff.
+ * due) or failed (the server was down or refused it), which pg-boss retries with backoff. A
+ * retried email carries the same link as any copy that did arrive: the token is derived from
+ * the PIN issue, not drawn per send.
  */
 export async function sendMailBatch(services: Services, sender: MailSender): Promise<MailRound | null> {
   const { config, db, boss, logger } = services;
   const jobs = await boss.fetch<MailJobData>(queues.activationMail, { batchSize: config.mail.batchSize });
   if (jobs.length === 0) return null;
+  const secret = connectionSecret(config);
+  await assertConnectionKey(db, keyFingerprint(secret));
   const targets = await dueMailTargets(db, jobs.map((j) => j.data));
-  const tokens = new Map<string, string>();
-  for (const target of targets.values()) tokens.set(target.id, newToken());
-  // Stored before sending: a link that arrives must already work.
-  await storeTokenHashes(db, [...targets.values()].map((t) => ({ id: t.id, issue: t.issue, hash: tokenHash(tokens.get(t.id) as string) })));
 
   const round: MailRound = { sent: 0, skipped: 0, failed: 0 };
   const done: string[] = [];
+  const failed: { id: string; reason: string }[] = [];
   await Promise.all(jobs.map(async (job) => {
     const target = targets.get(job.data.connectionId);
     if (!target || target.issue !== job.data.issue) {
@@ -50,8 +58,8 @@ export async function sendMailBatch(services: Services, sender: MailSender): Pro
       return;
     }
     const composed = composeActivationEmail({
-      to: target.email, recipientName: target.recipientName, schoolName: target.schoolName, language: target.language,
-      link: activationLink(config.mail.activationUrl, tokens.get(target.id) as string, target.language), expiresOn: dateIn(target.expiresAt),
+      to: target.email, schoolName: target.schoolName, language: target.language,
+      link: activationLink(config.mail.activationUrl, tokenFromSeed(secret, target.tokenSeed), target.language), expiresOn: dateEndingAt(target.expiresAt),
     });
     try {
       await sender.send({ to: target.email, ...composed, reference: `connection-${target.id}-issue-${target.issue}` });
@@ -59,12 +67,14 @@ export async function sendMailBatch(services: Services, sender: MailSender): Pro
       done.push(job.id);
     } catch (error) {
       round.failed++;
-      // The server's answer, without the message: it names no address or link.
-      const reason = (error as { code?: string; responseCode?: number }).code ?? String((error as { responseCode?: number }).responseCode ?? 'unknown');
-      await boss.fail(queues.activationMail, job.id, { reason });
+      failed.push({ id: job.id, reason: failureReason(error) });
     }
   }));
+  // Sent mail is marked first: a failure to record a failure must not get sent mail sent again.
   if (done.length > 0) await boss.complete(queues.activationMail, done);
+  const settled = await Promise.allSettled(failed.map((f) => boss.fail(queues.activationMail, f.id, { reason: f.reason })));
+  const unrecorded = settled.filter((s) => s.status === 'rejected').length;
+  if (unrecorded > 0) logger.error('failed emails could not be marked for retry; they are retried when their jobs expire', { jobs: unrecorded });
   if (round.failed > 0) logger.warn('activation emails not sent; they are retried later', { failed: round.failed, destination: sender.destination });
   logger.debug('activation emails', { ...round });
   return round;

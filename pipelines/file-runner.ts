@@ -32,6 +32,8 @@ export interface ChunkSettings {
   windows: RuleWindows;
   /** Every email domain of every authority and school. */
   institutionDomains: ReadonlySet<string>;
+  /** Days a connection request waits for activation. */
+  connectionExpiryDays: number;
   boss: PgBoss;
 }
 
@@ -43,8 +45,11 @@ export interface KindDefinition {
   xml: { root: string; record: string };
   /** Applies one chunk in the caller's transaction; returns one outcome per item, in file order. */
   processChunk(client: pg.PoolClient, file: IntakeFile, items: ParsedItem[], firstRecord: number, settings: ChunkSettings): Promise<RowOutcome[]>;
-  /** Runs once every row is applied, before the report (access files: the PIN letters); must be safe to run again. */
-  afterRows?(services: Services, file: IntakeFile): Promise<void>;
+  /**
+   * Runs once every row is applied, before the report (access files: the PIN letters); must be
+   * safe to run again. `keepLease` renews the file's lease and throws when it was lost.
+   */
+  afterRows?(services: Services, file: IntakeFile, keepLease: () => Promise<void>): Promise<void>;
 }
 
 function readItems(file: IntakeFile, kind: KindDefinition, config: Config): AsyncGenerator<ParsedItem> {
@@ -141,7 +146,8 @@ export async function runFile(services: Services, fileId: number, kinds: Record<
       const authority = reference.authorities.get(file.authorityCode);
       if (!authority) throw new FileRefusedError(`Authority ${file.authorityCode} is not in the reference data.`);
       const settings: ChunkSettings = {
-        authority, schools: reference.schoolAuthority, windows: config.rules, institutionDomains: reference.institutionDomains, boss: services.boss,
+        authority, schools: reference.schoolAuthority, windows: config.rules, institutionDomains: reference.institutionDomains,
+        connectionExpiryDays: config.connections.expiryDays, boss: services.boss,
       };
       if (file.format === 'xml' && file.recordsDone === 0) await checkXmlStructure(file, kind, config);
 
@@ -157,8 +163,9 @@ export async function runFile(services: Services, fileId: number, kinds: Record<
         recordsDone += items.length;
       }
       if (kind.afterRows) {
-        await renewLease(db, file.id, owner, config.processing.leaseSeconds);
-        await kind.afterRows(services, file);
+        const keepLease = () => renewLease(db, file.id, owner, config.processing.leaseSeconds);
+        await keepLease();
+        await kind.afterRows(services, file, keepLease);
       }
     }
 

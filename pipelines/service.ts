@@ -6,6 +6,8 @@ import { createInboxFolders } from '../src/files/folders.ts';
 import { staleFiles } from '../src/files/registry.ts';
 import { InboxWatcher } from '../src/files/watcher.ts';
 import { expireConnections } from '../src/connections/connection-status.ts';
+import { connectionSecret, keyFingerprint } from '../src/connections/secrets.ts';
+import { assertConnectionKey } from '../src/persist/connection-key.ts';
 import { createMailSender } from '../src/mail/mail-sender.ts';
 import { startMailWorker } from './activation-mail.ts';
 import { runFile, type Services } from './file-runner.ts';
@@ -22,6 +24,8 @@ export async function startService(services: Services): Promise<{ stop(): Promis
   const orphans = await registerOrphans(services);
   if (orphans > 0) logger.info('registered files left claimed by an earlier stop', { orphans });
 
+  // A machine whose PIN key differs from the one the database knows would issue dead PINs.
+  await assertConnectionKey(db, keyFingerprint(connectionSecret(config)));
   const run = async (fileId: number) => {
     const file = await runFile(services, fileId, kinds);
     if (file) logger.debug('file run ended', { fileId, status: file.status });
@@ -36,7 +40,7 @@ export async function startService(services: Services): Promise<{ stop(): Promis
   // Waiting requests past their expiry: at start, then on the configured schedule (any one
   // process of the cluster runs each scheduled job).
   const expire = async () => {
-    const expired = await expireConnections(db);
+    const expired = await expireConnections(db, config.connections.expiryDays);
     if (expired > 0) logger.info('connection requests expired', { expired });
   };
   await expire();

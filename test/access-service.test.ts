@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ingestFile } from '../pipelines/ingest.ts';
 import { startService } from '../pipelines/service.ts';
@@ -66,19 +66,20 @@ describe('the letters of a file are issued all or nothing', function () {
   it('a failure while writing the PDFs leaves no PIN, no email job and no partial PDF; the rerun issues them all', async () => {
     const source = path.join(samplesFolder, 'access/A.0094/access-low.csv');
     const letters = path.join(app.home, 'outbox/A.0094/letters');
-    // The second school's PDF cannot be put in place: a folder has its name.
-    const blocker = path.join(letters, 'access-low.1.S.0942.pdf');
-    mkdirSync(blocker, { recursive: true });
+    // The second school's PINs cannot be stored: the first school's PDF is written by then.
+    await app.db.query(`create function refuse_pin() returns trigger language plpgsql as $$
+      begin if new.pin_hash is not null and new.school_code = 'S.0942' then raise exception 'storage failure'; end if; return new; end $$`);
+    await app.db.query('create trigger refuse_pin before update on connection for each row execute function refuse_pin()');
     let failure: unknown = null;
     await ingestFile(app, source, 'A.0094', 'access', samplesAsOf).catch((error: unknown) => { failure = error; });
     expect(failure).to.be.instanceOf(Error);
     expect(await count(app.db, 'select count(*) n from connection where pin_hash is not null')).to.equal(0);
     expect(await count(app.db, `select count(*) n from pgboss.job where name = $1`, [queues.activationMail])).to.equal(0);
-    expect(readdirSync(letters).sort()).to.deep.equal(['access-low.1.S.0942.pdf']);
+    expect(readdirSync(letters)).to.deep.equal([]);
     // Rows were committed before the letters: they are not applied twice.
     expect(await count(app.db, 'select count(*) n from connection')).to.equal(2);
 
-    rmdirSync(blocker);
+    await app.db.query('drop trigger refuse_pin on connection');
     await sleep(1100); // the failed run's lease runs out
     const rerun = await ingestFile(app, source, 'A.0094', 'access', samplesAsOf);
     expect(rerun.outcome).to.equal('processed');
@@ -86,6 +87,37 @@ describe('the letters of a file are issued all or nothing', function () {
     expect(await count(app.db, 'select count(*) n from connection where pin_hash is not null')).to.equal(2);
     expect(await count(app.db, `select count(*) n from pgboss.job where name = $1`, [queues.activationMail])).to.equal(2);
     expect(await count(app.db, 'select count(*) n from connection')).to.equal(2);
+  });
+
+  it('a PDF that cannot get its name after the commit keeps its PINs and gets the name on the rerun', async () => {
+    const letters = path.join(app.home, 'outbox/A.0094/letters');
+    // The next file's id, which names its PDFs.
+    const fileId = await count(app.db, 'select last_value + case when is_called then 1 else 0 end as n from intake_file_id_seq');
+    // A folder has the second PDF's name.
+    const blocker = path.join(letters, `access-low.${fileId}.S.0942.pdf`);
+    mkdirSync(blocker, { recursive: true });
+    const drop = path.join(app.home, 'drop');
+    mkdirSync(drop, { recursive: true });
+    // A second file that resets both connections of the sample.
+    const resets = path.join(drop, 'access-low.csv');
+    writeFileSync(resets, 'action,asn,school_code,email\n' + (await app.db.query<{ asn: string; school_code: string; email: string }>(
+      'select asn, school_code, email from connection order by id')).rows.map((r) => `reset,${r.asn},${r.school_code},${r.email}`).join('\n') + '\n');
+    let failure: unknown = null;
+    await ingestFile(app, resets, 'A.0094', 'access', samplesAsOf).catch((error: unknown) => { failure = error; });
+    expect(failure).to.be.instanceOf(Error);
+    // Committed: the new PINs are stored and their emails queued; the PDF waits under its temporary name.
+    expect(await count(app.db, 'select count(*) n from connection where pin_hash is not null and letter_file_id = $1', [fileId])).to.equal(2);
+    expect(readdirSync(letters).filter((n) => n.endsWith('.tmp'))).to.have.length(1);
+
+    rmdirSync(blocker);
+    await sleep(1100);
+    const rerun = await ingestFile(app, resets, 'A.0094', 'access', samplesAsOf);
+    expect(rerun.outcome).to.equal('processed');
+    if (rerun.outcome === 'processed') expect(rerun.file.id).to.equal(fileId);
+    expect(readdirSync(letters).sort()).to.include.members([`access-low.${fileId}.S.0941.pdf`, `access-low.${fileId}.S.0942.pdf`]);
+    expect(readdirSync(letters).filter((n) => n.endsWith('.tmp'))).to.deep.equal([]);
+    const pages = await pdfPages(path.join(letters, `access-low.${fileId}.S.0942.pdf`));
+    expect(pages).to.have.length(2);
   });
 });
 

@@ -5,6 +5,7 @@ import { activateConnection, describeActivation } from '../connections/activatio
 import { listConnections, statusNames } from '../connections/connection-status.ts';
 import { tokenFromEml } from '../mail/eml-token.ts';
 import { createMailSender } from '../mail/mail-sender.ts';
+import { dateEndingAt, timeIn } from '../validate/dates.ts';
 import { formatAsn, parseAsn } from '../validate/values.ts';
 import { sendDueMail } from '../../pipelines/activation-mail.ts';
 
@@ -15,7 +16,7 @@ const asnOption = (value: string) => {
   if (!asn) throw new InvalidArgumentError('expected an ASN, as 123456789 or 1234-5678-9');
   return asn;
 };
-const dateText = (date: Date | null) => (date ? date.toISOString().slice(0, 16).replace('T', ' ') : '');
+const dateText = (date: Date | null) => (date ? timeIn(date) : '');
 
 /** `intake connections …` and `intake mail send`. Exit code 4: an activation was refused. */
 export function addConnectionCommands(program: Command, withApp: WithApp): void {
@@ -51,7 +52,7 @@ export function addConnectionCommands(program: Command, withApp: WithApp): void 
     .requiredOption('--asn <asn>', 'the student\'s ASN', asnOption)
     .option('--json', 'print the connections as JSON')
     .action(async (options: { asn: string; json?: boolean }) => {
-      const listing = await withApp((app) => listConnections(app.db, options.asn));
+      const listing = await withApp((app) => listConnections(app.db, options.asn, app.config.connections.maxLockouts));
       if (options.json) {
         console.log(JSON.stringify(listing));
         return;
@@ -65,8 +66,8 @@ export function addConnectionCommands(program: Command, withApp: WithApp): void 
       console.log(`Connections to the record of ASN ${formatAsn(options.asn)}${under}: ${listing.connections.length}`);
       for (const c of listing.connections) {
         const who = c.requester === 'student' ? 'the student' : `${c.name ?? ''} (${c.relationship ?? ''})`;
-        const since = c.status === 'activated' ? `activated ${dateText(c.activatedAt)} by ${c.activatedAccount ?? ''}` : c.status === 'waiting' ? `expires ${dateText(c.expiresAt)}` : '';
-        const locked = c.lockedUntil ? `, locked until ${dateText(c.lockedUntil)}` : '';
+        const since = c.status === 'activated' ? `activated ${dateText(c.activatedAt)} by ${c.activatedAccount ?? ''}` : c.status === 'waiting' && c.expiresAt ? `expires at the end of ${dateEndingAt(c.expiresAt)}` : '';
+        const locked = c.lockedUntilReset ? ', PIN locked until the school resets it' : c.lockedUntil ? `, locked until ${dateText(c.lockedUntil)}` : '';
         console.log(`  #${c.id}  ${statusNames[c.status].padEnd(22)} ${who}, ${c.email}, set up by ${c.schoolCode} on ${dateText(c.createdAt)}${since ? `, ${since}` : ''}${locked}`);
       }
     });

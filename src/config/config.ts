@@ -24,6 +24,8 @@ export interface Config {
     expiryDays: number;
     maxPinAttempts: number;
     lockMinutes: number;
+    /** Lockouts after which a PIN stays locked until the school resets it. */
+    maxLockouts: number;
     /** How often the expiry job runs (cron). */
     expirySchedule: string;
   };
@@ -72,6 +74,7 @@ const environmentKeys: Record<string, string> = {
   INTAKE_CONNECTION_EXPIRY_DAYS: 'connections.expiryDays',
   INTAKE_MAX_PIN_ATTEMPTS: 'connections.maxPinAttempts',
   INTAKE_PIN_LOCK_MINUTES: 'connections.lockMinutes',
+  INTAKE_MAX_PIN_LOCKOUTS: 'connections.maxLockouts',
   INTAKE_LETTERS_MAX_PAGES: 'letters.maxPagesPerPdf',
   INTAKE_SMTP_URL: 'mail.smtpUrl',
   INTAKE_MAIL_FROM: 'mail.from',
@@ -177,6 +180,7 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
       expiryDays: read.integer('connections.expiryDays', 1, 365),
       maxPinAttempts: read.integer('connections.maxPinAttempts', 1, 100),
       lockMinutes: read.integer('connections.lockMinutes', 1, 10_080),
+      maxLockouts: read.integer('connections.maxLockouts', 1, 100),
       expirySchedule: read.text('connections.expirySchedule'),
     },
     letters: { maxPagesPerPdf: read.integer('letters.maxPagesPerPdf', 2, 100_000) },

@@ -1,12 +1,14 @@
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
+import { assertConnectionKey } from '../persist/connection-key.ts';
 import { insertAudit } from '../persist/row-outcomes.ts';
-import { connectionSecret, pinMatches, tokenHash } from './secrets.ts';
+import { connectionSecret, keyFingerprint, pinMatches, tokenHash } from './secrets.ts';
 
 export type ActivationResult =
   | { outcome: 'activated'; connectionId: string; asn: string }
   | { outcome: 'wrong_pin'; attemptsLeft: number }
-  | { outcome: 'locked'; until: Date }
+  /** `until` null: locked until the school resets the PIN. */
+  | { outcome: 'locked'; until: Date | null }
   | { outcome: 'expired' }
   | { outcome: 'revoked' }
   | { outcome: 'already_activated' }
@@ -25,6 +27,7 @@ interface Candidate {
   status: 'waiting' | 'activated' | 'expired' | 'deleted';
   pin_hash: Buffer | null;
   failed_attempts: number;
+  lockouts: number;
   locked_until: Date | null;
   is_locked: boolean;
   is_past_expiry: boolean;
@@ -33,15 +36,18 @@ interface Candidate {
 /**
  * SPEC §5: activation needs the email's token and the letter's PIN. Wrong PINs count; the
  * configured number of them locks the connection for the configured minutes, after which the
- * count starts again. A locked, expired, deleted or activated connection is never activated.
+ * count starts again. After the configured number of lockouts the PIN stays locked until the
+ * school resets it: 3 lockouts of 5 tries leave 19 guesses in all, a 0.19% chance for a
+ * 4-digit PIN. A locked, expired, deleted or activated connection is never activated.
  */
 export async function activateConnection(db: Database, config: Config, request: ActivationRequest): Promise<ActivationResult> {
   const secret = connectionSecret(config);
-  const { maxPinAttempts, lockMinutes } = config.connections;
+  const { maxPinAttempts, lockMinutes, maxLockouts } = config.connections;
   return db.transaction(async (client) => {
+    await assertConnectionKey(client, keyFingerprint(secret));
     // Row-locked: two tries at once are counted one after the other.
     const found = await client.query<Candidate>(
-      `select id::text, asn, status, pin_hash, failed_attempts, locked_until,
+      `select id::text, asn, status, pin_hash, failed_attempts, lockouts, locked_until,
               coalesce(locked_until > now(), false) as is_locked, coalesce(expires_at <= now(), false) as is_past_expiry
          from connection where token_hash = $1 for update`,
       [tokenHash(request.token)],
@@ -53,23 +59,28 @@ export async function activateConnection(db: Database, config: Config, request: 
 
     if (connection.status === 'deleted') return { outcome: 'revoked' } as const;
     if (connection.status === 'activated') return { outcome: 'already_activated' } as const;
-    if (connection.status === 'expired' || connection.is_past_expiry || connection.pin_hash === null) {
+    if (connection.status === 'expired' || connection.is_past_expiry) {
       if (connection.status === 'waiting') {
         await client.query(`update connection set status = 'expired', pin_hash = null, status_changed_at = now(), status_changed_by = 'expiry' where id = $1`, [connection.id]);
       }
       return { outcome: 'expired' } as const;
     }
+    // A token is stored with its PIN and cleared with it; a link without a PIN is not valid.
+    if (connection.pin_hash === null) return { outcome: 'unknown_link' } as const;
+    if (connection.lockouts >= maxLockouts) return { outcome: 'locked', until: null } as const;
     if (connection.is_locked) return { outcome: 'locked', until: connection.locked_until as Date } as const;
 
     if (!/^\d{4}$/.test(request.pin) || !pinMatches(secret, connection.id, request.pin, connection.pin_hash)) {
       const attempts = connection.failed_attempts + 1;
       if (attempts >= maxPinAttempts) {
+        const lockouts = connection.lockouts + 1;
         const locked = await client.query<{ locked_until: Date }>(
-          `update connection set failed_attempts = 0, locked_until = now() + make_interval(mins => $2) where id = $1 returning locked_until`,
-          [connection.id, lockMinutes],
+          `update connection set failed_attempts = 0, lockouts = $3, locked_until = now() + make_interval(mins => $2) where id = $1 returning locked_until`,
+          [connection.id, lockMinutes, lockouts],
         );
-        await audit('activation_locked', { minutes: lockMinutes });
-        return { outcome: 'locked', until: (locked.rows[0] as { locked_until: Date }).locked_until } as const;
+        const forGood = lockouts >= maxLockouts;
+        await audit('activation_locked', forGood ? { untilReset: true, lockouts } : { minutes: lockMinutes, lockouts });
+        return { outcome: 'locked', until: forGood ? null : (locked.rows[0] as { locked_until: Date }).locked_until } as const;
       }
       await client.query('update connection set failed_attempts = $2 where id = $1', [connection.id, attempts]);
       await audit('activation_wrong_pin', { attempt: attempts });
@@ -92,7 +103,9 @@ export function describeActivation(result: ActivationResult): string {
   switch (result.outcome) {
     case 'activated': return 'The connection is activated: the account can now see the student\'s record.';
     case 'wrong_pin': return `The PIN is not right. ${result.attemptsLeft} ${result.attemptsLeft === 1 ? 'attempt is' : 'attempts are'} left before the connection is locked.`;
-    case 'locked': return `Too many wrong PINs: the connection is locked until ${result.until.toISOString()}. Try again after that.`;
+    case 'locked': return result.until === null
+      ? 'Too many wrong PINs: the PIN is locked for good. Ask the school for a new PIN.'
+      : `Too many wrong PINs: the connection is locked until ${result.until.toISOString()}. Try again after that.`;
     case 'expired': return 'This activation request has expired. Ask the school for a new PIN.';
     case 'revoked': return 'This connection was deleted by the school; it can no longer be activated. Ask the school if you need access.';
     case 'already_activated': return 'This connection is already activated. If you cannot sign in, reset your Education Account password.';

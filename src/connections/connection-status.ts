@@ -10,17 +10,32 @@ export const statusNames = {
 
 export type ConnectionStatus = keyof typeof statusNames;
 
+const expire = `status = 'expired', pin_hash = null, locked_until = null, status_changed_at = now(), status_changed_by = 'expiry'`;
+
 /**
- * Moves Waiting connections whose request has expired (30 days after their letter, by
- * default) to Request Expired; their PIN stops working. `now` is for replays and tests.
+ * Moves Waiting connections whose request has expired (at the end of the day printed on the
+ * letter, 30 days after it by default) to Request Expired; their PIN stops working. A request
+ * whose letter was never issued expires the same number of days after it was made. `now` is for
+ * replays and tests.
  */
-export async function expireConnections(db: Queryable, now: Date = new Date()): Promise<number> {
+export async function expireConnections(db: Queryable, expiryDays: number, now: Date = new Date()): Promise<number> {
   const result = await db.query(
-    `update connection set status = 'expired', pin_hash = null, locked_until = null, status_changed_at = now(), status_changed_by = 'expiry'
-      where status = 'waiting' and expires_at <= $1`,
-    [now],
+    `update connection set ${expire}
+      where status = 'waiting' and (expires_at <= $1 or (expires_at is null and status_changed_at <= $1 - make_interval(days => $2)))`,
+    [now, expiryDays],
   );
   return result.rowCount ?? 0;
+}
+
+/** The same, for the connections of one chunk's students, so its rules see them as expired. */
+export async function expireOverdueOf(db: Queryable, asns: string[], expiryDays: number): Promise<void> {
+  if (asns.length === 0) return;
+  await db.query(
+    `update connection set ${expire}
+      where asn = any($1::text[]) and status = 'waiting'
+        and (expires_at <= now() or (expires_at is null and status_changed_at <= now() - make_interval(days => $2)))`,
+    [asns, expiryDays],
+  );
 }
 
 export interface ConnectionListing {
@@ -37,29 +52,32 @@ export interface ConnectionListing {
   activatedAt: Date | null;
   activatedAccount: string | null;
   lockedUntil: Date | null;
+  /** Too many lockouts: the PIN works again only after the school resets it. */
+  lockedUntilReset: boolean;
 }
 
 /** Everyone connected to a student's record (under its primary ASN), newest first. Never a PIN or token. */
-export async function listConnections(db: Queryable, asn: string): Promise<{ primaryAsn: string | null; connections: ConnectionListing[] }> {
+export async function listConnections(db: Queryable, asn: string, maxLockouts: number): Promise<{ primaryAsn: string | null; connections: ConnectionListing[] }> {
   const student = await db.query<{ primary: string }>('select coalesce(primary_asn, asn) as primary from student where asn = $1', [asn]);
   const primaryAsn = student.rows[0]?.primary ?? null;
   if (primaryAsn === null) return { primaryAsn, connections: [] };
   const rows = await db.query<{
     id: string; status: ConnectionStatus; requester: 'student' | 'parent_guardian'; relationship: string | null; person_name: string | null;
     email: string; school_code: string; created_at: Date; created_by: string; expires_at: Date | null; activated_at: Date | null;
-    activated_account: string | null; locked_until: Date | null;
+    activated_account: string | null; locked_until: Date | null; locked_until_reset: boolean;
   }>(
     `select id::text, status, requester, relationship, person_name, email, school_code, created_at, created_by, expires_at,
-            activated_at, activated_account, case when locked_until > now() then locked_until end as locked_until
+            activated_at, activated_account, case when locked_until > now() then locked_until end as locked_until,
+            status = 'waiting' and lockouts >= $2 as locked_until_reset
        from connection where asn = $1 order by created_at desc, id desc`,
-    [primaryAsn],
+    [primaryAsn, maxLockouts],
   );
   return {
     primaryAsn,
     connections: rows.rows.map((r) => ({
       id: r.id, status: r.status, requester: r.requester, relationship: r.relationship, name: r.person_name, email: r.email,
       schoolCode: r.school_code, createdAt: r.created_at, createdBy: r.created_by, expiresAt: r.expires_at, activatedAt: r.activated_at,
-      activatedAccount: r.activated_account, lockedUntil: r.locked_until,
+      activatedAccount: r.activated_account, lockedUntil: r.locked_until, lockedUntilReset: r.locked_until_reset,
     })),
   };
 }

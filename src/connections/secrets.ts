@@ -42,9 +42,22 @@ export function pinMatches(secret: Buffer, connectionId: number | string, pin: s
   return stored.length === candidate.length && timingSafeEqual(stored, candidate);
 }
 
-/** 256 random bits, URL-safe. */
-export function newToken(): string {
-  return randomBytes(32).toString('base64url');
+/** 128 random bits, drawn with each PIN; the activation token is derived from them. */
+export function newTokenSeed(): Buffer {
+  return randomBytes(16);
+}
+
+/**
+ * The activation token of a PIN issue: 256 bits, URL-safe. Derived rather than stored, so an
+ * email sent again (a retry after an ambiguous SMTP answer) carries the link of the first one.
+ */
+export function tokenFromSeed(secret: Buffer, seed: Buffer): string {
+  return createHmac('sha256', secret).update('token:').update(seed).digest('base64url');
+}
+
+/** Names the key without revealing it: recorded in the database so machines with another key refuse to run. */
+export function keyFingerprint(secret: Buffer): Buffer {
+  return createHmac('sha256', secret).update('fingerprint').digest().subarray(0, 16);
 }
 
 export function tokenHash(token: string): Buffer {

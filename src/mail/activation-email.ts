@@ -1,11 +1,10 @@
 /**
  * The activation email of SPEC §6, in English and French: the link and the expiry date, never
- * the PIN. It names neither the student nor the record: an address typed wrong must not tell a
- * stranger who the student is; the person learns that once the PIN is right.
+ * the PIN. It names no one, neither the student nor the recipient: an address typed wrong must
+ * not tell a stranger who the student is; the person learns that once the PIN is right.
  */
 export interface ActivationEmail {
   to: string;
-  recipientName: string;
   schoolName: string;
   link: string;
   expiresOn: string;
@@ -21,7 +20,7 @@ export interface ComposedEmail {
 const wording = {
   en: {
     subject: 'myPass Activation – DO NOT DELETE',
-    greeting: (name: string) => `Hello ${name},`,
+    greeting: 'Hello,',
     intro: (school: string) => `${school} has set up a connection for you in myPass, so that you can see a student's record online. To activate it you need this email and the 4-digit PIN in the letter the school gave you.`,
     button: 'Activate Connection',
     steps: [
@@ -35,7 +34,7 @@ const wording = {
   },
   fr: {
     subject: 'Activation myPass – NE PAS SUPPRIMER',
-    greeting: (name: string) => `Bonjour ${name},`,
+    greeting: 'Bonjour,',
     intro: (school: string) => `${school} a créé pour vous une connexion dans myPass afin que vous puissiez consulter en ligne le dossier d'un élève. Pour l'activer, il vous faut ce courriel et le NIP à 4 chiffres inscrit sur la lettre que l'école vous a remise.`,
     button: 'Activer la connexion',
     steps: [
@@ -56,7 +55,7 @@ function escapeHtml(text: string): string {
 export function composeActivationEmail(email: ActivationEmail): ComposedEmail {
   const w = wording[email.language];
   const text = [
-    w.greeting(email.recipientName),
+    w.greeting,
     '',
     w.intro(email.schoolName),
     '',
@@ -73,7 +72,7 @@ export function composeActivationEmail(email: ActivationEmail): ComposedEmail {
   const html = `<!doctype html>
 <html lang="${email.language}"><head><meta charset="utf-8"><title>${escapeHtml(w.subject)}</title></head>
 <body style="font-family: Arial, sans-serif; color: #1a1a1a; max-width: 36em">
-<p>${escapeHtml(w.greeting(email.recipientName))}</p>
+<p>${escapeHtml(w.greeting)}</p>
 <p>${escapeHtml(w.intro(email.schoolName))}</p>
 <p><a href="${escapeHtml(email.link)}" style="display: inline-block; padding: 0.6em 1.2em; background: #00527c; color: #fff; text-decoration: none; border-radius: 4px">${escapeHtml(w.button)}</a></p>
 <ol>${w.steps.map((step) => `<li>${escapeHtml(step)}</li>`).join('')}</ol>

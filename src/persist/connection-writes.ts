@@ -21,7 +21,7 @@ export class ConnectionChanges {
   private readonly createdHere = new Map<string, number>();
   /** Live connections in the database to delete (replace, revoke) or give a new letter (reset). */
   private readonly deletes = new Map<string, { asn: string; email: string }>();
-  private readonly resets = new Map<string, { asn: string; email: string }>();
+  private readonly resets = new Map<string, { asn: string; row: AccessRow }>();
 
   apply(code: AccessCode, primaryAsn: string, row: AccessRow): void {
     const key = keyOf(primaryAsn, row.email);
@@ -39,7 +39,7 @@ export class ConnectionChanges {
         break;
       case 'CONNECTION_RESET':
         // One created in this file gets its first letter with this file anyway.
-        if (here === undefined) this.resets.set(key, fromDatabase);
+        if (here === undefined) this.resets.set(key, { asn: primaryAsn, row });
         break;
       case 'CONNECTION_REVOKED':
         if (here !== undefined) {
@@ -67,13 +67,17 @@ export class ConnectionChanges {
     }
     if (this.resets.size > 0) {
       const resets = [...this.resets.values()];
-      // The old PIN and link stop working now; this file's letters carry the new ones.
+      // The old PIN and link stop working now, and emails queued for them are moot (the issue
+      // moves on); this file's letters carry the new ones, from the school that asked.
       await client.query(
-        `update connection c set pin_hash = null, token_hash = null, letter_file_id = $3, failed_attempts = 0, locked_until = null,
-                issued_at = null, expires_at = null, status_changed_at = now(), status_changed_by = $4
-           from unnest($1::text[], $2::text[]) as reset (asn, email)
+        `update connection c set pin_hash = null, token_seed = null, token_hash = null, issue = c.issue + 1, letter_file_id = $3,
+                failed_attempts = 0, locked_until = null, lockouts = 0, issued_at = null, expires_at = null,
+                school_code = reset.school_code, authority_code = $4, language = reset.language,
+                person_name = coalesce(reset.person_name, c.person_name), status_changed_at = now(), status_changed_by = $4
+           from unnest($1::text[], $2::text[], $5::text[], $6::text[], $7::text[]) as reset (asn, email, school_code, language, person_name)
           where c.asn = reset.asn and c.email = reset.email and c.status = 'waiting'`,
-        [resets.map((r) => r.asn), resets.map((r) => r.email), file.id, actor],
+        [resets.map((r) => r.asn), resets.map((r) => r.row.email), file.id, actor,
+          resets.map((r) => r.row.schoolCode), resets.map((r) => r.row.language), resets.map((r) => r.row.name)],
       );
     }
     if (this.inserts.length > 0) {

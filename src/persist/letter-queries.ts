@@ -60,24 +60,61 @@ export async function openPendingLetters(client: Queryable, fileId: number, curs
   };
 }
 
-/** Stores the PINs' keyed hashes and the new expiry; returns each connection's issue number. */
-export async function recordIssuedPins(client: Queryable, pins: { id: string; hash: Buffer }[], expiresAt: Date): Promise<{ id: string; issue: number }[]> {
+/** An issued PIN: its keyed hash and the seed of the activation token that goes with it. */
+export interface IssuedPin {
+  id: string;
+  pinHash: Buffer;
+  tokenSeed: Buffer;
+  tokenHash: Buffer;
+}
+
+/**
+ * Row-locks the file's pending letters until the letters commit: a reset or revoke from another
+ * file waits, so the counts, the cursor and the stored PINs all see the same connections.
+ */
+export async function lockPendingLetters(client: Queryable, fileId: number): Promise<void> {
+  await client.query(`select c.id from connection c where ${pendingWhere} order by c.id for update`, [fileId]);
+}
+
+/**
+ * Stores the PINs' keyed hashes, the token hashes and the expiry (the end of the printed day in
+ * the province); returns each connection's issue number, which the email job carries.
+ */
+export async function recordIssuedPins(client: Queryable, fileId: number, pins: IssuedPin[], expiresOn: string): Promise<{ id: string; issue: number }[]> {
   if (pins.length === 0) return [];
   const result = await client.query<{ id: string; issue: number }>(
-    `update connection c set pin_hash = issued.hash, issue = c.issue + 1, issued_at = now(), expires_at = $3,
-            failed_attempts = 0, locked_until = null
-       from unnest($1::bigint[], $2::bytea[]) as issued (id, hash)
-      where c.id = issued.id
+    `update connection c set pin_hash = issued.pin_hash, token_seed = issued.token_seed, token_hash = issued.token_hash,
+            issue = c.issue + 1, issued_at = now(), expires_at = ($5::date + 1)::timestamp at time zone 'America/Edmonton',
+            failed_attempts = 0, locked_until = null, lockouts = 0
+       from unnest($2::bigint[], $3::bytea[], $4::bytea[], $6::bytea[]) as issued (id, pin_hash, token_seed, token_hash)
+      where c.id = issued.id and ${pendingWhere}
      returning c.id::text, c.issue`,
-    [pins.map((p) => p.id), pins.map((p) => p.hash), expiresAt],
+    [fileId, pins.map((p) => p.id), pins.map((p) => p.pinHash), pins.map((p) => p.tokenSeed), expiresOn, pins.map((p) => p.tokenHash)],
   );
+  // The rows are locked for this transaction: a miss means the letters printed would not work.
+  if (result.rows.length !== pins.length) throw new Error(`letters of file ${fileId} changed while being issued`);
   return result.rows;
 }
 
-export async function lettersIssued(client: Queryable, fileId: number): Promise<boolean> {
-  return (await client.query('select 1 from letter_batch where file_id = $1', [fileId])).rowCount === 1;
+/** A letter PDF: written under a temporary name, moved to its final name once the PINs are stored. */
+export interface LetterPdfPaths {
+  temporary: string;
+  final: string;
 }
 
-export async function recordLetterBatch(client: Queryable, fileId: number, letters: number, pdfPaths: string[]): Promise<void> {
-  await client.query('insert into letter_batch (file_id, letters, pdf_paths) values ($1, $2, $3)', [fileId, letters, pdfPaths]);
+export async function letterBatch(db: Queryable, fileId: number): Promise<{ letters: number; pdfs: LetterPdfPaths[] } | null> {
+  const result = await db.query<{ letters: number; pdf_paths: string[]; temp_paths: string[] }>(
+    'select letters, pdf_paths, temp_paths from letter_batch where file_id = $1',
+    [fileId],
+  );
+  const row = result.rows[0];
+  if (!row) return null;
+  return { letters: row.letters, pdfs: row.pdf_paths.map((final, i) => ({ final, temporary: row.temp_paths[i] as string })) };
+}
+
+export async function recordLetterBatch(client: Queryable, fileId: number, letters: number, pdfs: LetterPdfPaths[]): Promise<void> {
+  await client.query(
+    'insert into letter_batch (file_id, letters, pdf_paths, temp_paths) values ($1, $2, $3, $4)',
+    [fileId, letters, pdfs.map((p) => p.final), pdfs.map((p) => p.temporary)],
+  );
 }

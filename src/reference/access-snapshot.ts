@@ -25,23 +25,25 @@ export class AccessSnapshot implements AccessView {
     this.students = new EnrolmentSnapshot(asOf, authority, windows, schools);
   }
 
-  /** `requests`: the (ASN as written, email) pairs of the chunk's rows. */
-  async load(db: Queryable, requests: { asn: string; email: string }[]): Promise<void> {
-    await this.students.load(db, [...new Set(requests.map((r) => r.asn))], []);
-    const primaryOf = (asn: string) => {
-      const entry = this.students.studentByAsn(asn);
-      return entry ? (entry.primaryAsn ?? entry.asn) : null;
-    };
-    const pairs = requests.flatMap((r) => {
-      const primary = primaryOf(r.asn);
-      return primary === null ? [] : [{ asn: primary, email: r.email }];
-    });
-    const primaries = [...new Set(pairs.map((p) => p.asn))];
+  /** The chunk's students, by the ASNs as written, with their birth dates. */
+  async loadStudents(db: Queryable, asns: string[]): Promise<void> {
+    await this.students.load(db, [...new Set(asns)], []);
+    const primaries = [...new Set(asns.flatMap((asn) => this.primaryOf(asn) ?? []))];
     const births = await db.query<{ asn: string; birth_date: string | null }>(
       'select asn, birth_date::text from student where asn = any($1::text[])',
       [primaries],
     );
     for (const b of births.rows) this.birthDates.set(b.asn, b.birth_date);
+  }
+
+  /** The primary ASN behind an ASN as written; null for an unknown student. */
+  primaryOf(asn: string): string | null {
+    const entry = this.students.studentByAsn(asn);
+    return entry ? (entry.primaryAsn ?? entry.asn) : null;
+  }
+
+  /** The live connections of (primary ASN, email) pairs. */
+  async loadConnections(db: Queryable, pairs: { asn: string; email: string }[]): Promise<void> {
     const live = await db.query<{ asn: string; email: string; status: 'waiting' | 'activated' }>(
       `select c.asn, c.email, c.status from connection c
          join unnest($1::text[], $2::text[]) as wanted (asn, email) using (asn, email)
