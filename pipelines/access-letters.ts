@@ -46,8 +46,11 @@ async function removeAbandonedPdfs(folder: string, file: IntakeFile): Promise<vo
 /** After the commit: each PDF gets its final name (again, if a crash came in between). */
 async function moveIntoPlace(services: Services, file: IntakeFile, pdfs: LetterPdfPaths[]): Promise<void> {
   for (const pdf of pdfs) {
-    if (existsSync(pdf.temporary)) await rename(pdf.temporary, pdf.final);
-    else if (!existsSync(pdf.final)) {
+    // Another run finishing the same batch may rename it first.
+    await rename(pdf.temporary, pdf.final).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    if (!existsSync(pdf.final)) {
       services.logger.error('a letter PDF is missing: its PINs cannot be printed; reset those connections', { fileId: file.id, pdf: path.basename(pdf.final) });
     }
   }
