@@ -1,24 +1,17 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { intakeCommand, root } from './support/cli.ts';
 import { dropDatabase, freshDatabaseUrl } from './support/database.ts';
 import { pdfPages } from './support/pdf.ts';
 import { pinOccurrences } from './support/secrets.ts';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 describe('the intake command: access files, mail, connections', function () {
   this.timeout(120_000);
   let url: string;
   let home: string;
-  const intake = (...args: string[]) =>
-    spawnSync(process.execPath, [path.join(root, 'bin/intake.js'), '--home', home, ...args], {
-      env: { ...process.env, DATABASE_URL: url, INTAKE_LOG_LEVEL: 'warn' },
-      encoding: 'utf8',
-    });
+  const intake = intakeCommand(() => ({ database: url, home }));
 
   before(async () => {
     url = await freshDatabaseUrl();

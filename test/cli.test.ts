@@ -1,21 +1,14 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { intakeCommand, root } from './support/cli.ts';
 import { dropDatabase, freshDatabaseUrl } from './support/database.ts';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 describe('the intake command', () => {
   let url: string;
   let home: string;
-  const intake = (...args: string[]) =>
-    spawnSync(process.execPath, [path.join(root, 'bin/intake.js'), '--home', home, ...args], {
-      env: { ...process.env, DATABASE_URL: url, INTAKE_LOG_LEVEL: 'warn' },
-      encoding: 'utf8',
-    });
+  const intake = intakeCommand(() => ({ database: url, home }));
 
   before(async () => {
     url = await freshDatabaseUrl();

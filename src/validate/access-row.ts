@@ -2,7 +2,7 @@ import type { SourceRecord } from '../formats/records.ts';
 import type { RowCode } from '../outcomes.ts';
 import type { Checked, RowProblem } from './enrolment-row.ts';
 import { parseEmail } from './email.ts';
-import { parseAsn, parseSchoolCode, quoteValue } from './values.ts';
+import { fieldFormProblem, parseAsn, parseSchoolCode, quoteValue } from './values.ts';
 
 export const accessColumns = ['action', 'asn', 'school_code', 'requester', 'relationship', 'name', 'email', 'language', 'replace'] as const;
 
@@ -43,9 +43,8 @@ export function checkAccessRecord(record: SourceRecord): Checked<AccessRow> {
   const fail = (code: RowCode, message: string) => problems.push({ code, message });
 
   for (const name of accessColumns) {
-    const value = field(name);
-    if (value.length > maxFieldLength && name !== 'email') fail('INVALID_FIELD', `${name} is longer than ${maxFieldLength} characters; shorten it.`);
-    else if (/\p{Cc}/u.test(value)) fail('INVALID_FIELD', `${name} contains control characters; remove them.`);
+    const problem = fieldFormProblem(name, field(name), name === 'email' ? null : maxFieldLength);
+    if (problem !== null) fail('INVALID_FIELD', problem);
   }
 
   const action = choose(field('action'), ['create', 'reset', 'revoke'] as const, 'create');

@@ -1,6 +1,6 @@
 import type { SourceRecord } from '../formats/records.ts';
 import type { RowCode } from '../outcomes.ts';
-import { parseAsn, parseDate, parseGrade, parseSchoolCode, quoteValue } from './values.ts';
+import { fieldFormProblem, parseAsn, parseDate, parseGrade, parseSchoolCode, quoteValue } from './values.ts';
 
 export const enrolmentColumns = [
   'asn', 'school_code', 'entry_date', 'exit_date', 'grade', 'enrolment_type',
@@ -42,9 +42,8 @@ export function checkEnrolmentRecord(record: SourceRecord): Checked<EnrolmentRow
   const fail = (code: RowCode, message: string) => problems.push({ code, message });
 
   for (const name of enrolmentColumns) {
-    const value = field(name);
-    if (value.length > maxFieldLength) fail('INVALID_FIELD', `${name} is longer than ${maxFieldLength} characters; shorten it.`);
-    else if (/\p{Cc}/u.test(value)) fail('INVALID_FIELD', `${name} contains control characters; remove them.`);
+    const problem = fieldFormProblem(name, field(name), maxFieldLength);
+    if (problem !== null) fail('INVALID_FIELD', problem);
   }
 
   const actionText = field('action').toLowerCase() || 'upsert';
