@@ -14,11 +14,7 @@ create table connection (
   status text not null check (status in ('waiting', 'activated', 'expired', 'deleted')),
   -- keyed hash (HMAC-SHA-256 with the server secret) of the PIN; null until a letter is issued
   pin_hash bytea,
-  -- 16 random bytes drawn with the PIN: the email's token is derived from them with the server
-  -- secret, so a resent email carries the same link; only the token's SHA-256 is matched
-  token_seed bytea,
-  token_hash bytea,
-  -- counts PINs issued and resets: an email is sent only for the newest
+  -- counts PINs issued and resets: an email is sent, and its link works, only for the newest
   issue integer not null default 0,
   -- the file whose letters must carry this connection's next PIN
   letter_file_id bigint references intake_file (id),
@@ -41,9 +37,19 @@ create table connection (
 -- concurrent files cannot both create one.
 create unique index connection_live on connection (asn, email) where status in ('waiting', 'activated');
 create index connection_asn on connection (asn);
-create unique index connection_token on connection (token_hash) where token_hash is not null;
 create index connection_letters on connection (letter_file_id) where pin_hash is null and status = 'waiting';
 create index connection_expiry on connection (expires_at) where status = 'waiting';
+
+-- The activation tokens sent by email: only their SHA-256. Each send draws a new token and keeps
+-- the ones before, so a copy of an email that did arrive keeps working; a token works only while
+-- its issue is the connection's newest (a reset makes it stop).
+create table connection_token (
+  token_hash bytea primary key,
+  connection_id bigint not null references connection (id),
+  issue integer not null,
+  created_at timestamptz not null default now()
+);
+create index connection_token_connection on connection_token (connection_id);
 
 -- The letters of a file are issued once: PIN hashes, PDFs and email jobs commit together.
 create table letter_batch (

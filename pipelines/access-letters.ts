@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
-import { connectionSecret, keyFingerprint, newPin, newTokenSeed, pinHash, tokenFromSeed, tokenHash } from '../src/connections/secrets.ts';
+import { connectionSecret, keyFingerprint, newPin, pinHash } from '../src/connections/secrets.ts';
 import { inTransaction, queues } from '../src/db/queue.ts';
 import { folders } from '../src/files/folders.ts';
 import type { IntakeFile } from '../src/files/registry.ts';
@@ -110,8 +110,7 @@ async function renderLetters(services: Services, client: pg.PoolClient, file: In
       });
       const pin = newPin();
       await document.add(letterOf(pending, pin, expiresOn));
-      const tokenSeed = newTokenSeed();
-      issued.push({ id: pending.id, pinHash: pinHash(secret, pending.id, pin), tokenSeed, tokenHash: tokenHash(tokenFromSeed(secret, tokenSeed)) });
+      issued.push({ id: pending.id, pinHash: pinHash(secret, pending.id, pin) });
       letters++;
       if (issued.length >= fetchSize) await flush();
     }
@@ -134,6 +133,7 @@ export async function issueLetters(services: Services, file: IntakeFile, keepLea
   const folder = path.join(folders.outbox(config, file.authorityCode), 'letters');
   const started = Date.now();
   const written: LetterPdfPaths[] = [];
+  let committing = false;
   let outcome: { rendering: Rendering; fresh: boolean };
   try {
     outcome = await db.transaction(async (client) => {
@@ -145,17 +145,14 @@ export async function issueLetters(services: Services, file: IntakeFile, keepLea
       await removeAbandonedPdfs(folder, file);
       const rendering = await renderLetters(services, client, file, folder, keepLease, written);
       await recordLetterBatch(client, file.id, rendering.letters, rendering.pdfs);
+      committing = true;
       return { rendering, fresh: true };
     });
   } catch (error) {
-    // The commit may have gone through before the connection broke: then the PDFs are valid.
-    const committed = await letterBatch(db, file.id).catch(() => undefined);
-    if (committed) {
-      await moveIntoPlace(services, file, committed.pdfs);
-      return;
-    }
-    // Unknown (the database is unreachable): the next attempt decides, under the lock.
-    if (committed === null) await Promise.all(written.map((pdf) => rm(pdf.temporary, { force: true })));
+    // Failed before the commit: rolled back, so no one may print these PINs. Failed during it:
+    // it may have gone through, so the PDFs stay for the next attempt, which decides under the
+    // lock (it names them if the commit did go through, and removes them if not).
+    if (!committing) await Promise.all(written.map((pdf) => rm(pdf.temporary, { force: true })));
     throw error;
   }
   await moveIntoPlace(services, file, outcome.rendering.pdfs);

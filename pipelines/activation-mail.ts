@@ -1,9 +1,8 @@
-import { connectionSecret, keyFingerprint, tokenFromSeed } from '../src/connections/secrets.ts';
+import { newToken, tokenHash } from '../src/connections/secrets.ts';
 import { queues } from '../src/db/queue.ts';
 import { composeActivationEmail } from '../src/mail/activation-email.ts';
 import type { MailSender } from '../src/mail/mail-sender.ts';
-import { assertConnectionKey } from '../src/persist/connection-key.ts';
-import { dueMailTargets } from '../src/persist/mail-queries.ts';
+import { mailJobTargets, storeTokenHashes } from '../src/persist/mail-queries.ts';
 import { dateEndingAt } from '../src/validate/dates.ts';
 import type { Services } from './file-runner.ts';
 
@@ -35,17 +34,20 @@ function failureReason(error: unknown): string {
 
 /**
  * Sends one batch of queued activation emails. Every job ends completed (sent, or no longer
- * due) or failed (the server was down or refused it), which pg-boss retries with backoff. A
- * retried email carries the same link as any copy that did arrive: the token is derived from
- * the PIN issue, not drawn per send.
+ * due) or failed (the server was down or refused it), which pg-boss tries again later. Each
+ * send carries a new token, stored (hashed) before it goes; the tokens of earlier sends of the
+ * same PIN keep working, so a copy that did arrive despite an error is not spoilt by the retry.
  */
 export async function sendMailBatch(services: Services, sender: MailSender): Promise<MailRound | null> {
   const { config, db, boss, logger } = services;
   const jobs = await boss.fetch<MailJobData>(queues.activationMail, { batchSize: config.mail.batchSize });
   if (jobs.length === 0) return null;
-  const secret = connectionSecret(config);
-  await assertConnectionKey(db, keyFingerprint(secret));
-  const targets = await dueMailTargets(db, jobs.map((j) => j.data));
+  const { due: targets, expiredUnsent } = await mailJobTargets(db, jobs.map((j) => j.data));
+  if (expiredUnsent.length > 0) {
+    logger.warn('activation emails never sent: their requests expired first; the school must reset those connections', { connections: expiredUnsent });
+  }
+  const tokens = new Map([...targets.keys()].map((id) => [id, newToken()]));
+  await storeTokenHashes(db, [...targets.values()].map((t) => ({ connectionId: t.id, issue: t.issue, hash: tokenHash(tokens.get(t.id) as string) })));
 
   const round: MailRound = { sent: 0, skipped: 0, failed: 0 };
   const done: string[] = [];
@@ -59,7 +61,7 @@ export async function sendMailBatch(services: Services, sender: MailSender): Pro
     }
     const composed = composeActivationEmail({
       to: target.email, schoolName: target.schoolName, language: target.language,
-      link: activationLink(config.mail.activationUrl, tokenFromSeed(secret, target.tokenSeed), target.language), expiresOn: dateEndingAt(target.expiresAt),
+      link: activationLink(config.mail.activationUrl, tokens.get(target.id) as string, target.language), expiresOn: dateEndingAt(target.expiresAt),
     });
     try {
       await sender.send({ to: target.email, ...composed, reference: `connection-${target.id}-issue-${target.issue}` });

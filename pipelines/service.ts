@@ -45,7 +45,7 @@ export async function startService(services: Services): Promise<{ stop(): Promis
   };
   await expire();
   await boss.schedule(queues.connectionExpiry, config.connections.expirySchedule, {}, { tz: 'America/Edmonton' });
-  await boss.work(queues.connectionExpiry, { pollingIntervalSeconds: 30 }, expire);
+  await boss.work(queues.connectionExpiry, { pollingIntervalSeconds: config.processing.pollingIntervalSeconds }, expire);
   const mailSender = createMailSender(config);
   const mailWorker = startMailWorker(services, mailSender);
 

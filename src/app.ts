@@ -34,7 +34,7 @@ export async function openApp(overrides: Record<string, unknown> = {}, options: 
     const applied = await migrate(db);
     if (applied.length > 0) logger.info('migrations applied', { applied });
     await boss.start();
-    await installQueues(boss, config.mail);
+    await installQueues(boss, { retryDelaySeconds: config.mail.retryDelaySeconds, expiryDays: config.connections.expiryDays });
     await ensureAsnRange(db, config.asnRange.first, config.asnRange.last);
   } catch (error) {
     await db.close().catch(() => {});

@@ -8,9 +8,11 @@ const record = (fields: Record<string, string>) => ({
 });
 
 describe('access-code row checks', () => {
-  it('fills the defaults: create, English, no replace; lower-cases the email', () => {
+  it('fills the defaults: create, no replace, language left open (English for a create); lower-cases the email', () => {
     const checked = checkAccessRecord(record({ email: 'Sam.Example@Example.COM', asn: '1234-5678-9', school_code: '0101' }));
-    expect(checked.ok && checked.row).to.deep.include({ action: 'create', language: 'en', replace: false, email: 'sam.example@example.com', asn: '123456789', schoolCode: 'S.0101' });
+    expect(checked.ok && checked.row).to.deep.include({ action: 'create', language: null, replace: false, email: 'sam.example@example.com', asn: '123456789', schoolCode: 'S.0101' });
+    const french = checkAccessRecord(record({ language: 'FR' }));
+    expect(french.ok && french.row.language).to.equal('fr');
   });
   it('reset and revoke rows need only the ASN, school and email', () => {
     const checked = checkAccessRecord(record({ action: 'Revoke', requester: '', relationship: '', name: '' }));

@@ -48,9 +48,21 @@ describe('the service takes access-code files from the inbox', function () {
     await waitFor(() => existsSync(path.join(app.home, 'outbox/mail')) && readdirSync(path.join(app.home, 'outbox/mail')).length === issued);
   });
 
-  it('schedules the expiry job', async () => {
+  it('schedules the expiry job, whose run moves requests past their expiry to Request Expired', async () => {
     const schedules = await app.boss.getSchedules();
     expect(schedules.map((s) => [s.name, s.cron])).to.deep.include([queues.connectionExpiry, app.config.connections.expirySchedule]);
+    const waiting = await count(app.db, `select count(*) n from connection where status = 'waiting' and pin_hash is not null`);
+    expect(waiting).to.be.at.least(1);
+    await app.db.query(`update connection set expires_at = now() - interval '1 second' where status = 'waiting'`);
+    // What the schedule does when its time comes.
+    await app.boss.send(queues.connectionExpiry, {});
+    let left = waiting;
+    for (let i = 0; i < 100 && left > 0; i++) {
+      await sleep(100);
+      left = await count(app.db, `select count(*) n from connection where status = 'waiting'`);
+    }
+    expect(left).to.equal(0);
+    expect(await count(app.db, `select count(*) n from connection where status = 'expired' and pin_hash is null`)).to.equal(waiting);
   });
 });
 

@@ -38,7 +38,7 @@ export interface Config {
     activationUrl: string;
     maxConnections: number;
     batchSize: number;
-    retryLimit: number;
+    /** Between tries of an email the server refused or could not take; tried until its request expires. */
     retryDelaySeconds: number;
   };
 }
@@ -190,7 +190,6 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
       activationUrl: read.text('mail.activationUrl'),
       maxConnections: read.integer('mail.maxConnections', 1, 100),
       batchSize: read.integer('mail.batchSize', 1, 1000),
-      retryLimit: read.integer('mail.retryLimit', 0, 1000),
       retryDelaySeconds: read.integer('mail.retryDelaySeconds', 1, 86_400),
     },
   };

@@ -45,11 +45,13 @@ export async function activateConnection(db: Database, config: Config, request: 
   const { maxPinAttempts, lockMinutes, maxLockouts } = config.connections;
   return db.transaction(async (client) => {
     await assertConnectionKey(client, keyFingerprint(secret));
-    // Row-locked: two tries at once are counted one after the other.
+    // Row-locked: two tries at once are counted one after the other. A token of an earlier
+    // issue (before a reset) is not a link to this connection any more.
     const found = await client.query<Candidate>(
-      `select id::text, asn, status, pin_hash, failed_attempts, lockouts, locked_until,
-              coalesce(locked_until > now(), false) as is_locked, coalesce(expires_at <= now(), false) as is_past_expiry
-         from connection where token_hash = $1 for update`,
+      `select c.id::text, c.asn, c.status, c.pin_hash, c.failed_attempts, c.lockouts, c.locked_until,
+              coalesce(c.locked_until > now(), false) as is_locked, coalesce(c.expires_at <= now(), false) as is_past_expiry
+         from connection_token t join connection c on c.id = t.connection_id and c.issue = t.issue
+        where t.token_hash = $1 for update of c`,
       [tokenHash(request.token)],
     );
     const connection = found.rows[0];
@@ -65,7 +67,7 @@ export async function activateConnection(db: Database, config: Config, request: 
       }
       return { outcome: 'expired' } as const;
     }
-    // A token is stored with its PIN and cleared with it; a link without a PIN is not valid.
+    // Tokens are sent only for an issued PIN; without one, the link is not valid.
     if (connection.pin_hash === null) return { outcome: 'unknown_link' } as const;
     if (connection.lockouts >= maxLockouts) return { outcome: 'locked', until: null } as const;
     if (connection.is_locked) return { outcome: 'locked', until: connection.locked_until as Date } as const;

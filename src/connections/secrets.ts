@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/config.ts';
 
@@ -15,16 +15,28 @@ export function connectionSecret(config: Config): Buffer {
   const known = secrets.get(file);
   if (known) return known;
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  try {
-    writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    // Another process made it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
+  if (!existsSync(file)) createKeyFile(file);
   const secret = Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
   if (secret.length < 32) throw new Error(`${file} does not hold a 32-byte key; remove it only if no PIN is outstanding.`);
   secrets.set(file, secret);
   return secret;
+}
+
+/**
+ * Written whole under another name, then linked into place: a process starting at the same
+ * moment sees no key or a complete one, never a half-written one.
+ */
+function createKeyFile(file: string): void {
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(draft, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(draft, file);
+  } catch (error) {
+    // Another process made it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    unlinkSync(draft);
+  }
 }
 
 /** Four digits from the operating system's CSPRNG, leading zeros kept. */
@@ -42,17 +54,12 @@ export function pinMatches(secret: Buffer, connectionId: number | string, pin: s
   return stored.length === candidate.length && timingSafeEqual(stored, candidate);
 }
 
-/** 128 random bits, drawn with each PIN; the activation token is derived from them. */
-export function newTokenSeed(): Buffer {
-  return randomBytes(16);
-}
-
 /**
- * The activation token of a PIN issue: 256 bits, URL-safe. Derived rather than stored, so an
- * email sent again (a retry after an ambiguous SMTP answer) carries the link of the first one.
+ * 256 random bits, URL-safe: a new one for every email sent. Only its SHA-256 is stored, so the
+ * database and the key together still do not give anyone a working link.
  */
-export function tokenFromSeed(secret: Buffer, seed: Buffer): string {
-  return createHmac('sha256', secret).update('token:').update(seed).digest('base64url');
+export function newToken(): string {
+  return randomBytes(32).toString('base64url');
 }
 
 /** Names the key without revealing it: recorded in the database so machines with another key refuse to run. */

@@ -25,17 +25,19 @@ export function createBoss(url: string, options: { pollingIntervalSeconds?: numb
 }
 
 /** Creates pg-boss's schema and our queues when missing. */
-export async function installQueues(boss: PgBoss, mail: { retryLimit: number; retryDelaySeconds: number }): Promise<void> {
+export async function installQueues(boss: PgBoss, mail: { retryDelaySeconds: number; expiryDays: number }): Promise<void> {
+  // Tried at a steady pace until the request itself expires: growing delays would push the
+  // tries of a long outage past the expiry, and the person would never get the link.
+  const mailLifetimeSeconds = (mail.expiryDays + 1) * 86_400;
   const settings: Record<string, PgBoss.Queue> = {
     // A file job that outlives its expiry is retried; the file lease decides who really works it.
     [queues.files]: { name: queues.files, retryLimit: 10, retryDelay: 30, retryBackoff: true, expireInSeconds: 3600 },
     // Referrals wait for Student Records as long as it takes: never dropped by retention.
     // (pg-boss 10 keeps retentionMinutes for a queue, not retentionDays.)
     [queues.studentRecords]: { name: queues.studentRecords, retentionMinutes: 3650 * 24 * 60 },
-    // A mail server that is down or refuses: tried again later, with growing delays, for days.
     [queues.activationMail]: {
-      name: queues.activationMail, retryLimit: mail.retryLimit, retryDelay: mail.retryDelaySeconds, retryBackoff: true,
-      expireInSeconds: 600, retentionMinutes: 60 * 24 * 30,
+      name: queues.activationMail, retryLimit: Math.ceil(mailLifetimeSeconds / mail.retryDelaySeconds), retryDelay: mail.retryDelaySeconds,
+      retryBackoff: false, expireInSeconds: 600, retentionMinutes: Math.ceil(mailLifetimeSeconds / 60),
     },
     [queues.connectionExpiry]: { name: queues.connectionExpiry, retryLimit: 3, expireInSeconds: 600 },
   };

@@ -38,8 +38,13 @@ export class ConnectionChanges {
         this.createdHere.set(key, this.inserts.push({ asn: primaryAsn, row, status: 'waiting' }) - 1);
         break;
       case 'CONNECTION_RESET':
-        // One created in this file gets its first letter with this file anyway.
         if (here === undefined) this.resets.set(key, { asn: primaryAsn, row });
+        else {
+          // One created in this chunk gets its first letter with this file anyway, from the
+          // school and in the language the reset asks for, as when they are chunks apart.
+          const created = this.inserts[here] as NewConnection;
+          created.row = { ...created.row, schoolCode: row.schoolCode, language: row.language ?? created.row.language, name: row.name ?? created.row.name };
+        }
         break;
       case 'CONNECTION_REVOKED':
         if (here !== undefined) {
@@ -57,7 +62,7 @@ export class ConnectionChanges {
     const actor = file.authorityCode;
     if (this.deletes.size > 0) {
       const deletes = [...this.deletes.values()];
-      // The PIN stops working at once; the token is kept so its link can say the access ended.
+      // The PIN stops working at once; the tokens keep their issue, so their links can say the access ended.
       await client.query(
         `update connection c set status = 'deleted', pin_hash = null, locked_until = null, status_changed_at = now(), status_changed_by = $3
            from unnest($1::text[], $2::text[]) as gone (asn, email)
@@ -70,9 +75,9 @@ export class ConnectionChanges {
       // The old PIN and link stop working now, and emails queued for them are moot (the issue
       // moves on); this file's letters carry the new ones, from the school that asked.
       await client.query(
-        `update connection c set pin_hash = null, token_seed = null, token_hash = null, issue = c.issue + 1, letter_file_id = $3,
+        `update connection c set pin_hash = null, issue = c.issue + 1, letter_file_id = $3,
                 failed_attempts = 0, locked_until = null, lockouts = 0, issued_at = null, expires_at = null,
-                school_code = reset.school_code, authority_code = $4, language = reset.language,
+                school_code = reset.school_code, authority_code = $4, language = coalesce(reset.language, c.language),
                 person_name = coalesce(reset.person_name, c.person_name), status_changed_at = now(), status_changed_by = $4
            from unnest($1::text[], $2::text[], $5::text[], $6::text[], $7::text[]) as reset (asn, email, school_code, language, person_name)
           where c.asn = reset.asn and c.email = reset.email and c.status = 'waiting'`,
@@ -92,7 +97,7 @@ export class ConnectionChanges {
         [
           rows.map((r) => r.asn), rows.map((r) => r.row.schoolCode), rows.map((r) => r.row.requester ?? 'student'),
           rows.map((r) => r.row.relationship), rows.map((r) => r.row.name), rows.map((r) => r.row.email),
-          rows.map((r) => r.row.language), rows.map((r) => r.status), rows.map((r) => r.row.line), actor, file.id,
+          rows.map((r) => r.row.language ?? 'en'), rows.map((r) => r.status), rows.map((r) => r.row.line), actor, file.id,
         ],
       );
     }

@@ -60,12 +60,10 @@ export async function openPendingLetters(client: Queryable, fileId: number, curs
   };
 }
 
-/** An issued PIN: its keyed hash and the seed of the activation token that goes with it. */
+/** An issued PIN: the connection and the PIN's keyed hash. */
 export interface IssuedPin {
   id: string;
   pinHash: Buffer;
-  tokenSeed: Buffer;
-  tokenHash: Buffer;
 }
 
 /**
@@ -77,19 +75,19 @@ export async function lockPendingLetters(client: Queryable, fileId: number): Pro
 }
 
 /**
- * Stores the PINs' keyed hashes, the token hashes and the expiry (the end of the printed day in
+ * Stores the PINs' keyed hashes and the expiry (the end of the printed day in
  * the province); returns each connection's issue number, which the email job carries.
  */
 export async function recordIssuedPins(client: Queryable, fileId: number, pins: IssuedPin[], expiresOn: string): Promise<{ id: string; issue: number }[]> {
   if (pins.length === 0) return [];
   const result = await client.query<{ id: string; issue: number }>(
-    `update connection c set pin_hash = issued.pin_hash, token_seed = issued.token_seed, token_hash = issued.token_hash,
-            issue = c.issue + 1, issued_at = now(), expires_at = ($5::date + 1)::timestamp at time zone 'America/Edmonton',
+    `update connection c set pin_hash = issued.pin_hash,
+            issue = c.issue + 1, issued_at = now(), expires_at = ($4::date + 1)::timestamp at time zone 'America/Edmonton',
             failed_attempts = 0, locked_until = null, lockouts = 0
-       from unnest($2::bigint[], $3::bytea[], $4::bytea[], $6::bytea[]) as issued (id, pin_hash, token_seed, token_hash)
+       from unnest($2::bigint[], $3::bytea[]) as issued (id, pin_hash)
       where c.id = issued.id and ${pendingWhere}
      returning c.id::text, c.issue`,
-    [fileId, pins.map((p) => p.id), pins.map((p) => p.pinHash), pins.map((p) => p.tokenSeed), expiresOn, pins.map((p) => p.tokenHash)],
+    [fileId, pins.map((p) => p.id), pins.map((p) => p.pinHash), expiresOn],
   );
   // The rows are locked for this transaction: a miss means the letters printed would not work.
   if (result.rows.length !== pins.length) throw new Error(`letters of file ${fileId} changed while being issued`);

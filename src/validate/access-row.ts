@@ -24,7 +24,8 @@ export interface AccessRow {
   name: string | null;
   /** Lower case: the same address in any case is the same person. */
   email: string;
-  language: Language;
+  /** Null when empty: a create is then in English, and a reset keeps the connection's language. */
+  language: Language | null;
   replace: boolean;
 }
 
@@ -78,8 +79,8 @@ export function checkAccessRecord(record: SourceRecord): Checked<AccessRow> {
   if (emailText === '') fail('MISSING_FIELD', 'email is empty; give the person\'s personal email address.');
   else if (email === null) fail('INVALID_EMAIL', `email ${quoteValue(emailText)} is not a valid email address; check it.`);
 
-  const language = choose(field('language'), ['en', 'fr'] as const, 'en');
-  if (language === null) fail('INVALID_FIELD', `language ${quoteValue(field('language'))} is not valid; write en or fr (or leave it empty for en).`);
+  const language = field('language') === '' ? null : choose(field('language'), ['en', 'fr'] as const, 'en');
+  if (field('language') !== '' && language === null) fail('INVALID_FIELD', `language ${quoteValue(field('language'))} is not valid; write en or fr, or leave it empty (English for a new connection; a reset keeps the connection's language).`);
   const replace = choose(field('replace'), ['yes', 'no'] as const, 'no');
   if (replace === null) fail('INVALID_FIELD', `replace ${quoteValue(field('replace'))} is not valid; write yes or no (or leave it empty for no).`);
 
@@ -96,7 +97,7 @@ export function checkAccessRecord(record: SourceRecord): Checked<AccessRow> {
       relationship: requester === 'student' ? null : relationship,
       name: requester === 'student' ? null : name,
       email: email as string,
-      language: language as Language,
+      language,
       replace: replace === 'yes',
     },
   };

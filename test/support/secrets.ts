@@ -4,7 +4,7 @@ import type { Queryable } from '../../src/db/database.ts';
 
 /**
  * How often a PIN appears as a number of its own in a text, leaving out what is certainly not
- * a PIN: dates and times (ISO and mail headers), organisation codes, hex digests and keys, UUIDs, URLs
+ * a PIN: dates and times (ISO and mail headers), organisation codes, formatted ASNs, hex digests and keys, UUIDs, URLs
  * and log timings.
  */
 export function pinOccurrences(text: string, pin: string): number {
@@ -13,6 +13,7 @@ export function pinOccurrences(text: string, pin: string): number {
     .replace(/\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?/g, ' ')
     .replace(/\b\d{2}:\d{2}(?::\d{2})?\b/g, ' ')
     .replace(/\b[AS]\.\d{4}\b/g, ' ')
+    .replace(/\b\d{4}-\d{4}-\d\b/g, ' ')
     .replace(/\\\\?x[0-9a-f]+/gi, ' ')
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, ' ')
     .replace(/\b[0-9a-f]{32,}\b/gi, ' ')
