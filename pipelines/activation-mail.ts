@@ -2,7 +2,7 @@ import { newToken, tokenHash } from '../src/connections/secrets.ts';
 import { queues } from '../src/db/queue.ts';
 import { composeActivationEmail } from '../src/mail/activation-email.ts';
 import type { MailSender } from '../src/mail/mail-sender.ts';
-import { mailJobTargets, storeTokenHashes } from '../src/persist/mail-queries.ts';
+import { forgetTokenHashes, mailJobTargets, storeTokenHashes } from '../src/persist/mail-queries.ts';
 import { dateEndingAt } from '../src/validate/dates.ts';
 import type { Services } from './file-runner.ts';
 
@@ -26,10 +26,24 @@ function activationLink(base: string, token: string, language: 'en' | 'fr'): str
   return url.toString();
 }
 
+interface SendError {
+  code?: string;
+  originalCode?: string;
+  syscall?: string;
+  responseCode?: number;
+}
+
 /** The server's answer, without its message: it names no address or link. */
 function failureReason(error: unknown): string {
-  const { code, responseCode } = error as { code?: string; responseCode?: number };
-  return code ?? String(responseCode ?? 'unknown');
+  const { code, originalCode, responseCode } = error as SendError;
+  return originalCode ?? code ?? String(responseCode ?? 'unknown');
+}
+
+/** The server said no, or could not be reached: the message is certainly not on its way. */
+function certainlyNotTaken(error: unknown): boolean {
+  const { originalCode, syscall, responseCode } = error as SendError;
+  return (responseCode !== undefined && responseCode >= 400) || syscall === 'connect'
+    || ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH'].includes(originalCode ?? '');
 }
 
 /**
@@ -50,6 +64,8 @@ export async function sendMailBatch(services: Services, sender: MailSender): Pro
   await storeTokenHashes(db, [...targets.values()].map((t) => ({ connectionId: t.id, issue: t.issue, hash: tokenHash(tokens.get(t.id) as string) })));
 
   const round: MailRound = { sent: 0, skipped: 0, failed: 0 };
+  const delivered = new Set<string>();
+  const notTaken = new Set<string>();
   const done: string[] = [];
   const failed: { id: string; reason: string }[] = [];
   await Promise.all(jobs.map(async (job) => {
@@ -66,12 +82,16 @@ export async function sendMailBatch(services: Services, sender: MailSender): Pro
     try {
       await sender.send({ to: target.email, ...composed, reference: `connection-${target.id}-issue-${target.issue}` });
       round.sent++;
+      delivered.add(target.id);
       done.push(job.id);
     } catch (error) {
       round.failed++;
+      if (certainlyNotTaken(error)) notTaken.add(target.id);
       failed.push({ id: job.id, reason: failureReason(error) });
     }
   }));
+  // A long outage must not leave a token row behind for every try.
+  await forgetTokenHashes(db, [...notTaken].filter((id) => !delivered.has(id)).map((id) => tokenHash(tokens.get(id) as string)));
   // Sent mail is marked first: a failure to record a failure must not get sent mail sent again.
   if (done.length > 0) await boss.complete(queues.activationMail, done);
   const settled = await Promise.allSettled(failed.map((f) => boss.fail(queues.activationMail, f.id, { reason: f.reason })));

@@ -5,11 +5,12 @@ import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { sendDueMail } from '../pipelines/activation-mail.ts';
 import { ingestFile } from '../pipelines/ingest.ts';
+import { tokenHash } from '../src/connections/secrets.ts';
 import { createMailSender } from '../src/mail/mail-sender.ts';
 import { loadReference } from '../src/reference/load.ts';
 import { samplesAsOf, samplesFolder } from '../scripts/sample-files.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
-import { writeFiles } from './support/files.ts';
+import { count, writeFiles } from './support/files.ts';
 import { pdfPages } from './support/pdf.ts';
 import { pinOccurrences } from './support/secrets.ts';
 
@@ -69,6 +70,8 @@ describe('activation emails over SMTP', function () {
     const down = await sendDueMail(app, sender);
     expect(down).to.deep.equal({ sent: 0, skipped: 0, failed: 3 });
     expect(received).to.have.length(0);
+    // The server could not be reached: no one holds those links, so none is kept.
+    expect(await count(app.db, 'select count(*) n from connection_token')).to.equal(0);
 
     await startSmtp();
     const deadline = Date.now() + 60_000;
@@ -91,6 +94,10 @@ describe('activation emails over SMTP', function () {
       expect(mail.html).to.be.a('string');
       for (const pin of pins) expect(pinOccurrences(`${mail.subject}\n${mail.text}\n${String(mail.html)}`, pin)).to.equal(0);
     }
+    // Each link that arrived is one Intake knows (by its hash), and the only one kept.
+    const tokens = received.map((mail) => (/token=([A-Za-z0-9_-]+)/.exec(mail.text ?? '') as RegExpExecArray)[1] as string);
+    expect(await count(app.db, 'select count(*) n from connection_token where token_hash = any($1::bytea[])', [tokens.map((t) => tokenHash(t))])).to.equal(3);
+    expect(await count(app.db, 'select count(*) n from connection_token')).to.equal(3);
     const jobs = await app.db.query<{ state: string; n: string }>(`select state, count(*) n from pgboss.job where name = 'activation-mail' group by state`);
     expect(jobs.rows).to.deep.equal([{ state: 'completed', n: '3' }]);
   });

@@ -28,7 +28,8 @@ export function createBoss(url: string, options: { pollingIntervalSeconds?: numb
 export async function installQueues(boss: PgBoss, mail: { retryDelaySeconds: number; expiryDays: number }): Promise<void> {
   // Tried at a steady pace until the request itself expires: growing delays would push the
   // tries of a long outage past the expiry, and the person would never get the link.
-  const mailLifetimeSeconds = (mail.expiryDays + 1) * 86_400;
+  // A day beyond the expiry, and one more for a letters run over midnight or a clock change.
+  const mailLifetimeSeconds = (mail.expiryDays + 2) * 86_400;
   const settings: Record<string, PgBoss.Queue> = {
     // A file job that outlives its expiry is retried; the file lease decides who really works it.
     [queues.files]: { name: queues.files, retryLimit: 10, retryDelay: 30, retryBackoff: true, expireInSeconds: 3600 },

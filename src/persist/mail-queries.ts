@@ -43,6 +43,12 @@ export async function mailJobTargets(db: Queryable, jobs: { connectionId: string
   return { due, expiredUnsent };
 }
 
+/** Drops the hashes of tokens whose emails the server certainly did not take: no one holds their link. */
+export async function forgetTokenHashes(db: Queryable, hashes: Buffer[]): Promise<void> {
+  if (hashes.length === 0) return;
+  await db.query('delete from connection_token where token_hash = any($1::bytea[])', [hashes]);
+}
+
 /**
  * Stores the hashes of the tokens about to be sent, before sending: a link that arrives must
  * already work. Earlier tokens of the same issue keep working.
