@@ -26,10 +26,18 @@ export async function startService(services: Services): Promise<{ stop(): Promis
 
   // A machine whose PIN key differs from the one the database knows would issue dead PINs.
   await assertConnectionKey(db, keyFingerprint(connectionSecret(config)));
-  const run = async (fileId: number) => {
+  // pg-boss's offWork does not wait for a running handler: stop() waits for these instead, so
+  // nothing is still using the database when the caller closes it.
+  const running = new Set<Promise<unknown>>();
+  const tracked = <T>(work: Promise<T>): Promise<T> => {
+    running.add(work);
+    void work.catch(() => {}).finally(() => running.delete(work));
+    return work;
+  };
+  const run = (fileId: number) => tracked((async () => {
     const file = await runFile(services, fileId, kinds);
     if (file) logger.debug('file run ended', { fileId, status: file.status });
-  };
+  })());
   const workerIds: string[] = [];
   for (let worker = 0; worker < config.processing.workers; worker++) {
     workerIds.push(await boss.work<{ fileId: number }>(queues.files, { batchSize: 1, pollingIntervalSeconds: config.processing.pollingIntervalSeconds }, async ([job]) => {
@@ -39,10 +47,10 @@ export async function startService(services: Services): Promise<{ stop(): Promis
 
   // Waiting requests past their expiry: at start, then on the configured schedule (any one
   // process of the cluster runs each scheduled job).
-  const expire = async () => {
+  const expire = () => tracked((async () => {
     const expired = await expireConnections(db, config.connections.expiryDays);
     if (expired > 0) logger.info('connection requests expired', { expired });
-  };
+  })());
   await expire();
   await boss.schedule(queues.connectionExpiry, config.connections.expirySchedule, {}, { tz: 'America/Edmonton' });
   await boss.work(queues.connectionExpiry, { pollingIntervalSeconds: config.processing.pollingIntervalSeconds }, expire);
@@ -94,6 +102,13 @@ export async function startService(services: Services): Promise<{ stop(): Promis
       await boss.offWork(queues.connectionExpiry);
       await mailWorker.stop();
       while (sweeping) await new Promise((resolve) => setTimeout(resolve, 50));
+      // A long file is not waited for to the end: its committed chunks stand, and it resumes
+      // at the next start.
+      const settled = await Promise.race([
+        Promise.allSettled([...running]).then(() => true),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), 10_000).unref()),
+      ]);
+      if (!settled) logger.warn('stopping while a file is being processed; it resumes after its lease at the next start');
     },
   };
 }
