@@ -19,7 +19,7 @@ export const rowCodes = {
   POTENTIAL_DUPLICATE: { status: 'referred', meaning: 'A limited-access authority asked for a new student who may already exist; Student Records decides.' },
   MALFORMED_ROW: { status: 'invalid', meaning: 'The row could not be read (stray quote, wrong number of fields, too long).' },
   MISSING_FIELD: { status: 'invalid', meaning: 'A required field is empty.' },
-  INVALID_FIELD: { status: 'invalid', meaning: 'A field is too long or holds control characters.' },
+  INVALID_FIELD: { status: 'invalid', meaning: 'A field is too long, holds control characters, or is not one of its allowed values.' },
   INVALID_ACTION: { status: 'invalid', meaning: 'The action is not one this file kind accepts.' },
   INVALID_ASN: { status: 'invalid', meaning: 'The ASN is not 9 digits (123456789 or 1234-5678-9).' },
   INVALID_SCHOOL_CODE: { status: 'invalid', meaning: 'The school code is not S.NNNN (or 4 digits).' },
@@ -35,7 +35,7 @@ export const rowCodes = {
   INVALID_EMAIL: { status: 'invalid', meaning: 'The email is not a valid address.' },
   EMAIL_NOT_PERSONAL: { status: 'invalid', meaning: 'The email is on a domain of an authority or school; a personal address is needed.' },
   STUDENT_TOO_YOUNG: { status: 'invalid', meaning: 'A student asks for their own access but is under 13 on the as-of date (or the birth date is not on record).' },
-  ALREADY_ACTIVATED: { status: 'invalid', meaning: 'The person already has an activated connection to the student (for a forgotten password: reset the Education Account password).' },
+  ALREADY_ACTIVATED: { status: 'invalid', meaning: 'The person already has an activated connection to the student (for a forgotten password: reset the password of the account used to activate it: Education Account, Google or Microsoft).' },
   ALREADY_WAITING: { status: 'invalid', meaning: 'The person already has a connection waiting for activation; send replace=yes to delete it and set up a new one.' },
   CONNECTION_NOT_FOUND: { status: 'invalid', meaning: 'A reset or revoke named no waiting (reset) or live (revoke) connection of that person to the student.' },
 } as const;

@@ -271,11 +271,11 @@ describe('access-code files: connections, letters, emails, activation', function
     expect((await newMail())[0]?.mail.subject).to.equal('Activation myPass – NE PAS SUPPRIMER');
   });
 
-  it('a create and a reset of one person in one file: one letter, from the school and in the language of the reset', async () => {
-    const file = await ingest('same-file.csv', `${header}\ncreate,104827361,S.0101,parent_guardian,Aunt,Rita Gagnon,rita.gagnon@example.org,en,\nreset,104827361,S.0102,,,,rita.gagnon@example.org,fr,\n`);
+  it('a create and a reset of one person in one file: one letter, from the school, in the language and with the relationship of the reset', async () => {
+    const file = await ingest('same-file.csv', `${header}\ncreate,104827361,S.0101,parent_guardian,Aunt,Rita Gagnon,rita.gagnon@example.org,en,\nreset,104827361,S.0102,,Tante,,rita.gagnon@example.org,fr,\n`);
     const letters = await lettersOf(file.id);
     expect(letters.map((l) => path.basename(l.pdf))).to.deep.equal([`same-file.${file.id}.S.0102.pdf`]);
-    expect(letters[0]?.page).to.contain('Ce NIP expire le').and.to.contain('Rita Gagnon');
+    expect(letters[0]?.page).to.contain('Ce NIP expire le').and.to.contain('Rita Gagnon').and.to.contain('Tante');
     await newMail();
   });
 

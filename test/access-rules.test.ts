@@ -135,6 +135,6 @@ describe('existing connections of the same person (seed 000 §2.1, seed 001)', (
   }
   it('ALREADY_ACTIVATED tells the school to direct the person to a password reset', () => {
     const outcome = decideConnectionAction(row(), 'activated');
-    expect(outcome.status === 'invalid' && outcome.message).to.contain('reset their Education Account password');
+    expect(outcome.status === 'invalid' && outcome.message).to.contain('reset the password of the account they activated it with (Education Account, Google or Microsoft)');
   });
 });

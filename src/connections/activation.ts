@@ -110,7 +110,7 @@ export function describeActivation(result: ActivationResult): string {
       : `Too many wrong PINs: the connection is locked until ${result.until.toISOString()}. Try again after that.`;
     case 'expired': return 'This activation request has expired. Ask the school for a new PIN.';
     case 'revoked': return 'This connection was deleted by the school; it can no longer be activated. Ask the school if you need access.';
-    case 'already_activated': return 'This connection is already activated. If you cannot sign in, reset your Education Account password.';
+    case 'already_activated': return 'This connection is already activated. If you cannot sign in, reset the password of the account you activated it with (Education Account, Google or Microsoft).';
     case 'unknown_link': return 'This activation link is not valid: it may have been replaced by a newer email. Use the link in the newest email, or ask the school.';
   }
 }

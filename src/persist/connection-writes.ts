@@ -43,7 +43,10 @@ export class ConnectionChanges {
           // One created in this chunk gets its first letter with this file anyway, from the
           // school and in the language the reset asks for, as when they are chunks apart.
           const created = this.inserts[here] as NewConnection;
-          created.row = { ...created.row, schoolCode: row.schoolCode, language: row.language ?? created.row.language, name: row.name ?? created.row.name };
+          created.row = {
+            ...created.row, schoolCode: row.schoolCode, language: row.language ?? created.row.language, name: row.name ?? created.row.name,
+            relationship: row.relationship ?? created.row.relationship,
+          };
         }
         break;
       case 'CONNECTION_REVOKED':
@@ -78,11 +81,14 @@ export class ConnectionChanges {
         `update connection c set pin_hash = null, issue = c.issue + 1, letter_file_id = $3,
                 failed_attempts = 0, locked_until = null, lockouts = 0, issued_at = null, expires_at = null,
                 school_code = reset.school_code, authority_code = $4, language = coalesce(reset.language, c.language),
-                person_name = coalesce(reset.person_name, c.person_name), status_changed_at = now(), status_changed_by = $4
-           from unnest($1::text[], $2::text[], $5::text[], $6::text[], $7::text[]) as reset (asn, email, school_code, language, person_name)
+                person_name = coalesce(reset.person_name, c.person_name), relationship = coalesce(reset.relationship, c.relationship),
+                status_changed_at = now(), status_changed_by = $4
+           from unnest($1::text[], $2::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+             as reset (asn, email, school_code, language, person_name, relationship)
           where c.asn = reset.asn and c.email = reset.email and c.status = 'waiting'`,
         [resets.map((r) => r.asn), resets.map((r) => r.row.email), file.id, actor,
-          resets.map((r) => r.row.schoolCode), resets.map((r) => r.row.language), resets.map((r) => r.row.name)],
+          resets.map((r) => r.row.schoolCode), resets.map((r) => r.row.language), resets.map((r) => r.row.name),
+          resets.map((r) => (r.row.requester === 'student' ? null : r.row.relationship))],
       );
     }
     if (this.inserts.length > 0) {

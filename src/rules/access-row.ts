@@ -40,7 +40,7 @@ type ConnectionOutcome = { status: 'accepted'; code: AccessCode } | { status: 'i
 
 const alreadyActivated = (row: AccessRow): ConnectionOutcome => ({
   status: 'invalid', code: 'ALREADY_ACTIVATED',
-  message: `${row.email} already has an activated connection to ASN ${formatAsn(row.asn)}; nothing was changed. If they cannot sign in, direct them to reset their Education Account password.`,
+  message: `${row.email} already has an activated connection to ASN ${formatAsn(row.asn)}; nothing was changed. If they cannot sign in, direct them to reset the password of the account they activated it with (Education Account, Google or Microsoft).`,
 });
 const notFound = (row: AccessRow, what: string): ConnectionOutcome => ({
   status: 'invalid', code: 'CONNECTION_NOT_FOUND',
