@@ -1,6 +1,6 @@
 import type PgBoss from 'pg-boss';
 import type pg from 'pg';
-import { expireOverdueOf } from '../src/connections/connection-status.ts';
+import { expireConnections } from '../src/connections/connection-status.ts';
 import { inTransaction, queues } from '../src/db/queue.ts';
 import type { ParsedItem } from '../src/formats/records.ts';
 import type { IntakeFile } from '../src/files/registry.ts';
@@ -53,7 +53,7 @@ async function processChunk(client: pg.PoolClient, file: IntakeFile, items: Pars
   const lockKeys = [...new Set(pairs.map((p) => `connection|${p.asn}|${p.email}`))].sort();
   if (lockKeys.length > 0) await client.query('select pg_advisory_xact_lock(hashtext(k)) from unnest($1::text[]) k order by k', [lockKeys]);
   // A request past its expiry counts as expired even before the expiry job has run.
-  await expireOverdueOf(client, [...new Set(pairs.map((p) => p.asn))], settings.connectionExpiryDays);
+  if (pairs.length > 0) await expireConnections(client, settings.connectionExpiryDays, { asns: [...new Set(pairs.map((p) => p.asn))] });
   await snapshot.loadConnections(client, pairs);
 
   const changes = new ConnectionChanges();

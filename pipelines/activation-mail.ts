@@ -90,10 +90,11 @@ export async function sendMailBatch(services: Services, sender: MailSender): Pro
       failed.push({ id: job.id, reason: failureReason(error) });
     }
   }));
-  // A long outage must not leave a token row behind for every try.
-  await forgetTokenHashes(db, [...notTaken].filter((id) => !delivered.has(id)).map((id) => tokenHash(tokens.get(id) as string)));
   // Sent mail is marked first: a failure to record a failure must not get sent mail sent again.
   if (done.length > 0) await boss.complete(queues.activationMail, done);
+  // A long outage must not leave a token row behind for every try; a leftover row is harmless.
+  const unused = [...notTaken].filter((id) => !delivered.has(id)).map((id) => tokenHash(tokens.get(id) as string));
+  await forgetTokenHashes(db, unused).catch((error: Error) => logger.warn('unused activation tokens not dropped', { error: error.message }));
   const settled = await Promise.allSettled(failed.map((f) => boss.fail(queues.activationMail, f.id, { reason: f.reason })));
   const unrecorded = settled.filter((s) => s.status === 'rejected').length;
   if (unrecorded > 0) logger.error('failed emails could not be marked for retry; they are retried when their jobs expire', { jobs: unrecorded });

@@ -2,6 +2,7 @@ import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
 import { assertConnectionKey } from '../persist/connection-key.ts';
 import { insertAudit } from '../persist/row-outcomes.ts';
+import { timeIn } from '../validate/dates.ts';
 import { connectionSecret, keyFingerprint, pinMatches, tokenHash } from './secrets.ts';
 
 export type ActivationResult =
@@ -107,7 +108,7 @@ export function describeActivation(result: ActivationResult): string {
     case 'wrong_pin': return `The PIN is not right. ${result.attemptsLeft} ${result.attemptsLeft === 1 ? 'attempt is' : 'attempts are'} left before the connection is locked.`;
     case 'locked': return result.until === null
       ? 'Too many wrong PINs: the PIN is locked for good. Ask the school for a new PIN.'
-      : `Too many wrong PINs: the connection is locked until ${result.until.toISOString()}. Try again after that.`;
+      : `Too many wrong PINs: the connection is locked until ${timeIn(result.until)}. Try again after that.`;
     case 'expired': return 'This activation request has expired. Ask the school for a new PIN.';
     case 'revoked': return 'This connection was deleted by the school; it can no longer be activated. Ask the school if you need access.';
     case 'already_activated': return 'This connection is already activated. If you cannot sign in, reset the password of the account you activated it with (Education Account, Google or Microsoft).';

@@ -10,32 +10,20 @@ export const statusNames = {
 
 export type ConnectionStatus = keyof typeof statusNames;
 
-const expire = `status = 'expired', pin_hash = null, locked_until = null, status_changed_at = now(), status_changed_by = 'expiry'`;
-
 /**
  * Moves Waiting connections whose request has expired (at the end of the day printed on the
  * letter, 30 days after it by default) to Request Expired; their PIN stops working. A request
- * whose letter was never issued expires the same number of days after it was made. `now` is for
- * replays and tests.
+ * whose letter was never issued expires the same number of days after it was made. `asns`:
+ * only those students' (a chunk's, so its rules see them as expired); `now` is for tests.
  */
-export async function expireConnections(db: Queryable, expiryDays: number, now: Date = new Date()): Promise<number> {
+export async function expireConnections(db: Queryable, expiryDays: number, options: { asns?: string[]; now?: Date } = {}): Promise<number> {
   const result = await db.query(
-    `update connection set ${expire}
-      where status = 'waiting' and (expires_at <= $1 or (expires_at is null and status_changed_at <= $1 - make_interval(days => $2)))`,
-    [now, expiryDays],
+    `update connection set status = 'expired', pin_hash = null, locked_until = null, status_changed_at = now(), status_changed_by = 'expiry'
+      where status = 'waiting' and ($3::text[] is null or asn = any($3::text[]))
+        and (expires_at <= $1 or (expires_at is null and status_changed_at <= $1 - make_interval(days => $2)))`,
+    [options.now ?? new Date(), expiryDays, options.asns ?? null],
   );
   return result.rowCount ?? 0;
-}
-
-/** The same, for the connections of one chunk's students, so its rules see them as expired. */
-export async function expireOverdueOf(db: Queryable, asns: string[], expiryDays: number): Promise<void> {
-  if (asns.length === 0) return;
-  await db.query(
-    `update connection set ${expire}
-      where asn = any($1::text[]) and status = 'waiting'
-        and (expires_at <= now() or (expires_at is null and status_changed_at <= now() - make_interval(days => $2)))`,
-    [asns, expiryDays],
-  );
 }
 
 export interface ConnectionListing {
