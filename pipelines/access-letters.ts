@@ -125,8 +125,8 @@ async function renderLetters(services: Services, client: pg.PoolClient, file: In
  * Issues the PIN letters of a processed access-code file. Each PIN is drawn here, printed once
  * and stored only as a keyed hash; PIN hashes, email jobs and the record of the PDFs commit
  * together, and the PDFs get their final names only after that commit. One attempt at a time
- * per file (an advisory lock); an attempt that fails removes its PDFs, and one that crashed is
- * cleaned up by the next.
+ * per file (an advisory lock); an attempt that fails before its commit removes its PDFs, and
+ * the next attempt finishes or cleans up one that crashed or lost its connection while committing.
  */
 export async function issueLetters(services: Services, file: IntakeFile, keepLease: () => Promise<void>): Promise<void> {
   const { config, db, logger } = services;

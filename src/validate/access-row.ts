@@ -79,8 +79,9 @@ export function checkAccessRecord(record: SourceRecord): Checked<AccessRow> {
   if (emailText === '') fail('MISSING_FIELD', 'email is empty; give the person\'s personal email address.');
   else if (email === null) fail('INVALID_EMAIL', `email ${quoteValue(emailText)} is not a valid email address; check it.`);
 
-  const language = field('language') === '' ? null : choose(field('language'), ['en', 'fr'] as const, 'en');
-  if (field('language') !== '' && language === null) fail('INVALID_FIELD', `language ${quoteValue(field('language'))} is not valid; write en or fr, or leave it empty (English for a new connection; a reset keeps the connection's language).`);
+  const languageText = field('language');
+  const language = languageText === '' ? null : choose(languageText, ['en', 'fr'] as const, 'en');
+  if (languageText !== '' && language === null) fail('INVALID_FIELD', `language ${quoteValue(languageText)} is not valid; write en or fr, or leave it empty (English for a new connection; a reset keeps the connection's language).`);
   const replace = choose(field('replace'), ['yes', 'no'] as const, 'no');
   if (replace === null) fail('INVALID_FIELD', `replace ${quoteValue(field('replace'))} is not valid; write yes or no (or leave it empty for no).`);
 
