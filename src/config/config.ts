@@ -41,6 +41,24 @@ export interface Config {
     /** Between tries of an email the server refused or could not take; tried until its request expires. */
     retryDelaySeconds: number;
   };
+  /** The web console and the activation page, served by `intake start`. */
+  server: {
+    host: string;
+    /** 0: any free port (tests). */
+    port: number;
+    sessionHours: number;
+    /** Cookies marked Secure; by default when the activation URL is https (behind TLS). */
+    secureCookies: boolean;
+    /** Failed sign-ins per account, or per client address, within `signInWindowMinutes` before more are refused. */
+    maxSignInFailures: number;
+    signInWindowMinutes: number;
+  };
+  /** Student Records' queue of referred rows. */
+  queue: {
+    /** A claim not resolved within this time returns the item to the queue. */
+    claimMinutes: number;
+    pageSize: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -80,6 +98,11 @@ const environmentKeys: Record<string, string> = {
   INTAKE_MAIL_FROM: 'mail.from',
   INTAKE_ACTIVATION_URL: 'mail.activationUrl',
   INTAKE_MAIL_RETRY_DELAY_SECONDS: 'mail.retryDelaySeconds',
+  INTAKE_HTTP_HOST: 'server.host',
+  INTAKE_HTTP_PORT: 'server.port',
+  INTAKE_SESSION_HOURS: 'server.sessionHours',
+  INTAKE_SECURE_COOKIES: 'server.secureCookies',
+  INTAKE_CLAIM_MINUTES: 'queue.claimMinutes',
 };
 
 type Raw = Record<string, unknown>;
@@ -127,6 +150,16 @@ class Reader {
     const value = this.get(dotted);
     if (value === null || value === undefined || value === '') return null;
     return this.text(dotted);
+  }
+
+  /** true/false, or "true"/"false" from the environment; null when not set. */
+  optionalBoolean(dotted: string): boolean | null {
+    const value = this.get(dotted);
+    if (value === null || value === undefined || value === '') return null;
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    this.problems.push(`${dotted}: expected true or false, got ${JSON.stringify(value)}`);
+    return null;
   }
 
   choice<T extends string>(dotted: string, choices: readonly T[]): T {
@@ -192,7 +225,20 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
       batchSize: read.integer('mail.batchSize', 1, 1000),
       retryDelaySeconds: read.integer('mail.retryDelaySeconds', 1, 86_400),
     },
+    server: {
+      host: read.text('server.host'),
+      port: read.integer('server.port', 0, 65535),
+      sessionHours: read.integer('server.sessionHours', 1, 168),
+      secureCookies: false,
+      maxSignInFailures: read.integer('server.maxSignInFailures', 1, 1000),
+      signInWindowMinutes: read.integer('server.signInWindowMinutes', 1, 1440),
+    },
+    queue: {
+      claimMinutes: read.integer('queue.claimMinutes', 1, 10_080),
+      pageSize: read.integer('queue.pageSize', 5, 500),
+    },
   };
+  config.server.secureCookies = read.optionalBoolean('server.secureCookies') ?? config.mail.activationUrl.startsWith('https://');
   if (config.connections.secret !== null && config.connections.secret.length < 32) {
     read.problems.push('connections.secret (INTAKE_CONNECTION_SECRET): expected at least 32 characters');
   }
