@@ -11,7 +11,7 @@ import { type Letter, LetterPdf } from '../src/letters/letter-pdf.ts';
 import { assertConnectionKey } from '../src/persist/connection-key.ts';
 import {
   type IssuedPin, letterBatch, type LetterPdfPaths, lockPendingLetters, openPendingLetters, pendingLetterCounts, type PendingLetter,
-  recordIssuedPins, recordLetterBatch,
+  type LetterSource, recordIssuedPins, recordLetterBatch,
 } from '../src/persist/letter-queries.ts';
 import { addDays, dateIn, todayIn } from '../src/validate/dates.ts';
 import type { Services } from './file-runner.ts';
@@ -28,30 +28,44 @@ function letterOf(pending: PendingLetter, pin: string, expiresOn: string): Lette
   };
 }
 
-/** `outbox/<authority>/letters/<file>.<id>.<school>[.partN].pdf`: fixed by the file. */
-function pdfPath(folder: string, file: IntakeFile, schoolCode: string, part: number, parts: number): string {
-  const base = file.originalName.replace(/\.(csv|xml)$/i, '');
-  return path.join(folder, `${base}.${file.id}.${schoolCode}${parts > 1 ? `.part${part}` : ''}.pdf`);
+/** One run of letters: a processed file's, or a queue item's that Student Records approved. */
+export interface LetterRun {
+  source: LetterSource;
+  authorityCode: string;
+  /** PDF names start with it: fixed by the source, so a run again writes the same names. */
+  baseName: string;
+  /** Printed on the cover: where the requests came from. */
+  fileName: string;
 }
 
-/** Hidden, and named by file and attempt, so attempts never write into each other's PDFs. */
-const temporaryPrefix = (file: IntakeFile) => `.letters-${file.id}-`;
+export function fileLetterRun(file: IntakeFile): LetterRun {
+  const base = file.originalName.replace(/\.(csv|xml)$/i, '');
+  return { source: { kind: 'file', id: file.id }, authorityCode: file.authorityCode, baseName: `${base}.${file.id}`, fileName: file.originalName };
+}
+
+/** `outbox/<authority>/letters/<base>.<school>[.partN].pdf`. */
+function pdfPath(folder: string, run: LetterRun, schoolCode: string, part: number, parts: number): string {
+  return path.join(folder, `${run.baseName}.${schoolCode}${parts > 1 ? `.part${part}` : ''}.pdf`);
+}
+
+/** Hidden, and named by source and attempt, so attempts never write into each other's PDFs. */
+const temporaryPrefix = (run: LetterRun) => `.letters-${run.source.kind === 'file' ? '' : 'r'}${run.source.id}-`;
 
 /** PDFs of attempts that never committed: their PINs were never stored, so no one may print them. */
-async function removeAbandonedPdfs(folder: string, file: IntakeFile): Promise<void> {
-  const names = (await readdir(folder)).filter((name) => name.startsWith(temporaryPrefix(file)) && name.endsWith('.tmp'));
+async function removeAbandonedPdfs(folder: string, run: LetterRun): Promise<void> {
+  const names = (await readdir(folder)).filter((name) => name.startsWith(temporaryPrefix(run)) && name.endsWith('.tmp'));
   await Promise.all(names.map((name) => rm(path.join(folder, name), { force: true })));
 }
 
 /** After the commit: each PDF gets its final name (again, if a crash came in between). */
-async function moveIntoPlace(services: Services, file: IntakeFile, pdfs: LetterPdfPaths[]): Promise<void> {
+async function moveIntoPlace(services: Services, run: LetterRun, pdfs: LetterPdfPaths[]): Promise<void> {
   for (const pdf of pdfs) {
     // Another run finishing the same batch may rename it first.
     await rename(pdf.temporary, pdf.final).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
     });
     if (!existsSync(pdf.final)) {
-      services.logger.error('a letter PDF is missing: its PINs cannot be printed; reset those connections', { fileId: file.id, pdf: path.basename(pdf.final) });
+      services.logger.error('a letter PDF is missing: its PINs cannot be printed; reset those connections', { [run.source.kind]: run.source.id, pdf: path.basename(pdf.final) });
     }
   }
 }
@@ -66,19 +80,19 @@ interface Rendering {
  * configured pages), storing the hashes and queueing the emails as it goes, in the caller's
  * transaction. `written` learns each PDF before it is created, so a failure can remove it.
  */
-async function renderLetters(services: Services, client: pg.PoolClient, file: IntakeFile, folder: string, keepLease: () => Promise<void>, written: LetterPdfPaths[]): Promise<Rendering> {
+async function renderLetters(services: Services, client: pg.PoolClient, run: LetterRun, folder: string, keepLease: () => Promise<void>, written: LetterPdfPaths[]): Promise<Rendering> {
   const { config, boss } = services;
   const secret = connectionSecret(config);
   const attempt = randomBytes(4).toString('hex');
   // Valid through the printed day, in the province's time zone.
   const expiresOn = addDays(todayIn(), config.connections.expiryDays);
   const perPdf = config.letters.maxPagesPerPdf - 1; // the cover takes a page
-  await lockPendingLetters(client, file.id);
-  const plan = (await pendingLetterCounts(client, file.id)).flatMap(({ schoolCode, letters: count }) => {
+  await lockPendingLetters(client, run.source);
+  const plan = (await pendingLetterCounts(client, run.source)).flatMap(({ schoolCode, letters: count }) => {
     const parts = Math.ceil(count / perPdf);
     return Array.from({ length: parts }, (_, i) => ({ schoolCode, part: i + 1, parts, count: Math.min(perPdf, count - i * perPdf) }));
   });
-  const next = await openPendingLetters(client, file.id, 'pending_letters');
+  const next = await openPendingLetters(client, run.source, 'pending_letters');
   let buffered: PendingLetter[] = [];
   const take = async (): Promise<PendingLetter | undefined> => {
     if (buffered.length === 0) buffered = await next(fetchSize);
@@ -87,7 +101,7 @@ async function renderLetters(services: Services, client: pg.PoolClient, file: In
   let letters = 0;
   let issued: IssuedPin[] = [];
   const flush = async () => {
-    const rows = await recordIssuedPins(client, file.id, issued, expiresOn);
+    const rows = await recordIssuedPins(client, run.source, issued, expiresOn);
     if (rows.length > 0) {
       await boss.insert(rows.map((r) => ({ name: queues.activationMail, data: { connectionId: r.id, issue: r.issue } })), inTransaction(client));
     }
@@ -96,16 +110,16 @@ async function renderLetters(services: Services, client: pg.PoolClient, file: In
   };
   for (const pdf of plan) {
     const paths = {
-      final: pdfPath(folder, file, pdf.schoolCode, pdf.part, pdf.parts),
-      temporary: path.join(folder, `${temporaryPrefix(file)}${attempt}-${written.length}.tmp`),
+      final: pdfPath(folder, run, pdf.schoolCode, pdf.part, pdf.parts),
+      temporary: path.join(folder, `${temporaryPrefix(run)}${attempt}-${written.length}.tmp`),
     };
     written.push(paths);
     let document: LetterPdf | null = null;
     for (let n = 0; n < pdf.count; n++) {
       const pending = await take();
-      if (!pending || pending.schoolCode !== pdf.schoolCode) throw new Error(`letters of file ${file.id} changed while being issued`);
+      if (!pending || pending.schoolCode !== pdf.schoolCode) throw new Error(`letters of ${run.source.kind} ${run.source.id} changed while being issued`);
       document ??= LetterPdf.open(paths.temporary, {
-        authorityCode: file.authorityCode, schoolCode: pending.schoolCode, schoolName: pending.schoolName, fileName: file.originalName,
+        authorityCode: run.authorityCode, schoolCode: pending.schoolCode, schoolName: pending.schoolName, fileName: run.fileName,
         part: pdf.part, parts: pdf.parts, letterCount: pdf.count, issuedOn: dateIn(new Date()),
       });
       const pin = newPin();
@@ -129,22 +143,27 @@ async function renderLetters(services: Services, client: pg.PoolClient, file: In
  * the next attempt finishes or cleans up one that crashed or lost its connection while committing.
  */
 export async function issueLetters(services: Services, file: IntakeFile, keepLease: () => Promise<void>): Promise<void> {
+  await issueLetterRun(services, fileLetterRun(file), keepLease);
+}
+
+/** `issueLetters` for any source of letters; safe to run again. */
+export async function issueLetterRun(services: Services, run: LetterRun, keepLease: () => Promise<void>): Promise<void> {
   const { config, db, logger } = services;
-  const folder = path.join(folders.outbox(config, file.authorityCode), 'letters');
+  const folder = path.join(folders.outbox(config, run.authorityCode), 'letters');
   const started = Date.now();
   const written: LetterPdfPaths[] = [];
   let committing = false;
   let outcome: { rendering: Rendering; fresh: boolean };
   try {
     outcome = await db.transaction(async (client) => {
-      await client.query('select pg_advisory_xact_lock(hashtext($1), $2)', ['letters', file.id]);
-      const earlier = await letterBatch(client, file.id);
+      await client.query('select pg_advisory_xact_lock(hashtext($1), $2)', [run.source.kind === 'file' ? 'letters' : 'letters-referral', run.source.id]);
+      const earlier = await letterBatch(client, run.source);
       if (earlier) return { rendering: earlier, fresh: false };
       await assertConnectionKey(client, keyFingerprint(connectionSecret(config)));
       await mkdir(folder, { recursive: true, mode: 0o700 });
-      await removeAbandonedPdfs(folder, file);
-      const rendering = await renderLetters(services, client, file, folder, keepLease, written);
-      await recordLetterBatch(client, file.id, rendering.letters, rendering.pdfs);
+      await removeAbandonedPdfs(folder, run);
+      const rendering = await renderLetters(services, client, run, folder, keepLease, written);
+      await recordLetterBatch(client, run.source, rendering.letters, rendering.pdfs);
       committing = true;
       return { rendering, fresh: true };
     });
@@ -155,8 +174,8 @@ export async function issueLetters(services: Services, file: IntakeFile, keepLea
     if (!committing) await Promise.all(written.map((pdf) => rm(pdf.temporary, { force: true })));
     throw error;
   }
-  await moveIntoPlace(services, file, outcome.rendering.pdfs);
+  await moveIntoPlace(services, run, outcome.rendering.pdfs);
   if (outcome.fresh && outcome.rendering.pdfs.length > 0) {
-    logger.info('letters issued', { fileId: file.id, letters: outcome.rendering.letters, pdfs: outcome.rendering.pdfs.length, ms: Date.now() - started });
+    logger.info('letters issued', { [run.source.kind === 'file' ? 'fileId' : 'itemId']: run.source.id, letters: outcome.rendering.letters, pdfs: outcome.rendering.pdfs.length, ms: Date.now() - started });
   }
 }

@@ -1,7 +1,6 @@
-import type PgBoss from 'pg-boss';
 import type pg from 'pg';
 import { expireConnections } from '../src/connections/connection-status.ts';
-import { inTransaction, queues } from '../src/db/queue.ts';
+import { type NewReferral, queueReferrals } from '../src/queue/referral-writes.ts';
 import type { ParsedItem } from '../src/formats/records.ts';
 import type { IntakeFile } from '../src/files/registry.ts';
 import { statusOf } from '../src/outcomes.ts';
@@ -9,10 +8,12 @@ import { ConnectionChanges } from '../src/persist/connection-writes.ts';
 import { type AuditEntry, insertAudit, insertOutcomes, type RowOutcome } from '../src/persist/row-outcomes.ts';
 import { AccessSnapshot } from '../src/reference/access-snapshot.ts';
 import { type AccessCode, decideAccessRow } from '../src/rules/access-row.ts';
+import type { DecisionBasis } from '../src/rules/enrolment-row.ts';
 import { type AccessRow, accessColumns, checkAccessRecord, requiredAccessColumns } from '../src/validate/access-row.ts';
 import { parseAsn } from '../src/validate/values.ts';
 import type { ChunkSettings, KindDefinition } from './file-runner.ts';
 import { issueLetters } from './access-letters.ts';
+import type { AppliedRow, RowTarget } from './enrolment.ts';
 
 const acceptedMessages: Record<AccessCode, string> = {
   CONNECTION_CREATED: 'Connection set up: the PIN letter is in your outbox and the activation email is on its way.',
@@ -42,9 +43,32 @@ async function processChunk(client: pg.PoolClient, file: IntakeFile, items: Pars
     else outcomes[position] = { line: item.record.line, status: statusOf(checked.problem.code), ...checked.problem, asn: parseAsn((item.record.fields.asn ?? '').trim()) };
   });
 
-  const snapshot = new AccessSnapshot(file.asOf, settings.authority, settings.windows, settings.schools, settings.institutionDomains);
-  await snapshot.loadStudents(client, rows.map(({ row }) => row.asn));
-  const pairs = rows.flatMap(({ row }) => {
+  const target: RowTarget = { fileId: file.id, authorityCode: file.authorityCode, asOf: file.asOf, actor: file.authorityCode };
+  const applied = await applyAccessRows(client, target, rows.map(({ row }) => row), settings, 'limited_access_rules');
+  const referrals: NewReferral[] = [];
+  applied.forEach((result, i) => {
+    outcomes[(rows[i] as { position: number }).position] = result.outcome;
+    if (result.referral) referrals.push(result.referral);
+  });
+  await insertOutcomes(client, file.id, firstRecord, outcomes);
+  await queueReferrals(client, settings.boss, file, referrals);
+  return outcomes;
+}
+
+/** What the access rules need besides the database. */
+export type AccessRuleSettings = Pick<ChunkSettings, 'authority' | 'windows' | 'schools' | 'institutionDomains' | 'connectionExpiryDays'>;
+
+/**
+ * Decides checked access rows and applies the accepted ones, in the caller's transaction: a
+ * file's chunk under the limited-access rules (its letters go with the file), or a row Student
+ * Records approved (its letter goes with the queue item, `letterReferralId`).
+ */
+export async function applyAccessRows(
+  client: pg.PoolClient, target: RowTarget, rows: AccessRow[], rules: AccessRuleSettings, basis: DecisionBasis, letterReferralId?: number,
+): Promise<AppliedRow[]> {
+  const snapshot = new AccessSnapshot(target.asOf, rules.authority, rules.windows, rules.schools, rules.institutionDomains);
+  await snapshot.loadStudents(client, rows.map((row) => row.asn));
+  const pairs = rows.flatMap((row) => {
     const primary = snapshot.primaryOf(row.asn);
     return primary === null ? [] : [{ asn: primary, email: row.email }];
   });
@@ -53,42 +77,34 @@ async function processChunk(client: pg.PoolClient, file: IntakeFile, items: Pars
   const lockKeys = [...new Set(pairs.map((p) => `connection|${p.asn}|${p.email}`))].sort();
   if (lockKeys.length > 0) await client.query('select pg_advisory_xact_lock(hashtext(k)) from unnest($1::text[]) k order by k', [lockKeys]);
   // A request past its expiry counts as expired even before the expiry job has run.
-  if (pairs.length > 0) await expireConnections(client, settings.connectionExpiryDays, { asns: [...new Set(pairs.map((p) => p.asn))] });
+  if (pairs.length > 0) await expireConnections(client, rules.connectionExpiryDays, { asns: [...new Set(pairs.map((p) => p.asn))] });
   await snapshot.loadConnections(client, pairs);
 
   const changes = new ConnectionChanges();
   const audit: AuditEntry[] = [];
-  const referrals: PgBoss.JobInsert[] = [];
-  for (const { row, position } of rows) {
-    const decision = decideAccessRow(row, snapshot);
+  const results: AppliedRow[] = [];
+  for (const row of rows) {
+    const decision = decideAccessRow(row, snapshot, basis);
     // The report's ASN is the one submitted: a secondary ASN's primary is not revealed.
     if (decision.status !== 'accepted') {
-      outcomes[position] = { line: row.line, status: decision.status, code: decision.code, message: decision.message, asn: row.asn };
-      if (decision.status === 'referred') {
-        referrals.push({
-          name: queues.studentRecords,
-          data: {
-            kind: 'access', authorityCode: file.authorityCode, fileId: file.id, fileName: file.originalName, line: row.line,
-            reason: decision.reason, reportedCode: decision.code, asOf: file.asOf, row, saw: decision.saw,
-          },
-        });
-      }
+      const outcome: RowOutcome = { line: row.line, status: decision.status, code: decision.code, message: decision.message, asn: row.asn };
+      results.push(decision.status === 'referred'
+        ? { outcome, referral: { kind: 'access', row, reason: decision.reason, reportedCode: decision.code, saw: decision.saw } }
+        : { outcome });
       continue;
     }
     changes.apply(decision.code, decision.primaryAsn, row);
     snapshot.recordConnection(decision.primaryAsn, row.email, decision.code === 'CONNECTION_REVOKED' ? 'none' : 'waiting');
     audit.push({
-      actor: file.authorityCode, action: auditActions[decision.code], asn: decision.primaryAsn, fileId: file.id, line: row.line,
+      actor: target.actor, action: auditActions[decision.code], asn: decision.primaryAsn, fileId: target.fileId, line: row.line,
       detail: { school: row.schoolCode, requester: row.requester, relationship: row.relationship },
     });
-    outcomes[position] = { line: row.line, status: 'accepted', code: decision.code, message: acceptedMessages[decision.code], asn: row.asn };
+    results.push({ outcome: { line: row.line, status: 'accepted', code: decision.code, message: acceptedMessages[decision.code], asn: row.asn }, primaryAsn: decision.primaryAsn });
   }
 
-  await changes.write(client, file);
-  await insertOutcomes(client, file.id, firstRecord, outcomes);
+  await changes.write(client, { fileId: target.fileId, authorityCode: target.authorityCode, actor: target.actor, letterReferralId: letterReferralId ?? null });
   await insertAudit(client, audit);
-  if (referrals.length > 0) await settings.boss.insert(referrals, inTransaction(client));
-  return outcomes;
+  return results;
 }
 
 export const accessKind: KindDefinition = {

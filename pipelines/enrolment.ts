@@ -1,6 +1,5 @@
-import type PgBoss from 'pg-boss';
 import type pg from 'pg';
-import { inTransaction, queues } from '../src/db/queue.ts';
+import { type NewReferral, queueReferrals } from '../src/queue/referral-writes.ts';
 import type { ParsedItem } from '../src/formats/records.ts';
 import type { IntakeFile } from '../src/files/registry.ts';
 import { statusOf } from '../src/outcomes.ts';
@@ -10,7 +9,7 @@ import {
 } from '../src/persist/enrolment-writes.ts';
 import { type AuditEntry, insertAudit, insertOutcomes, type RowOutcome } from '../src/persist/row-outcomes.ts';
 import { EnrolmentSnapshot } from '../src/reference/enrolment-snapshot.ts';
-import { decideEnrolmentRow } from '../src/rules/enrolment-row.ts';
+import { type DecisionBasis, decideEnrolmentRow } from '../src/rules/enrolment-row.ts';
 import { checkEnrolmentRecord, enrolmentColumns, type EnrolmentRow, requiredEnrolmentColumns } from '../src/validate/enrolment-row.ts';
 import { formatAsn, parseAsn, studentMatchKey } from '../src/validate/values.ts';
 import type { ChunkSettings, KindDefinition } from './file-runner.ts';
@@ -36,36 +35,69 @@ async function processChunk(client: pg.PoolClient, file: IntakeFile, items: Pars
     else outcomes[position] = { line: item.record.line, status: statusOf(checked.problem.code), ...checked.problem, asn: parseAsn((item.record.fields.asn ?? '').trim()) };
   });
 
-  const snapshot = new EnrolmentSnapshot(file.asOf, settings.authority, settings.windows, settings.schools);
+  const target: RowTarget = { fileId: file.id, authorityCode: file.authorityCode, asOf: file.asOf, actor: file.authorityCode };
+  const applied = await applyEnrolmentRows(client, target, rows.map(({ row }) => row), settings, 'limited_access_rules');
+  const referrals: NewReferral[] = [];
+  applied.forEach((result, i) => {
+    outcomes[(rows[i] as { position: number }).position] = result.outcome;
+    if (result.referral) referrals.push(result.referral);
+  });
+  await insertOutcomes(client, file.id, firstRecord, outcomes);
+  await queueReferrals(client, settings.boss, file, referrals);
+  return outcomes;
+}
+
+/** Whose rows are applied, and who is recorded as doing it. */
+export interface RowTarget {
+  /** The file the rows came from (kept as each write's source). */
+  fileId: number;
+  authorityCode: string;
+  asOf: string;
+  /** The authority itself, or the Student Records staff member who approved. */
+  actor: string;
+}
+
+/** One row's fate: its outcome, the referral to queue when referred, the student it was applied to. */
+export interface AppliedRow {
+  outcome: RowOutcome;
+  referral?: NewReferral;
+  primaryAsn?: string;
+}
+
+/** What the rules need besides the database: the authority's facts and the schools. */
+export type RuleSettings = Pick<ChunkSettings, 'authority' | 'windows' | 'schools'>;
+
+/**
+ * Decides checked enrolment rows and writes the accepted ones in bulk, in the caller's
+ * transaction: a file's chunk under the limited-access rules, or a row Student Records approved.
+ */
+export async function applyEnrolmentRows(client: pg.PoolClient, target: RowTarget, rows: EnrolmentRow[], rules: RuleSettings, basis: DecisionBasis): Promise<AppliedRow[]> {
+  const snapshot = new EnrolmentSnapshot(target.asOf, rules.authority, rules.windows, rules.schools);
   const keyOf = (row: EnrolmentRow) => studentMatchKey(row.firstName ?? '', row.lastName ?? '', row.birthDate ?? '');
-  const matchKeys = [...new Set(rows.flatMap(({ row }) => (row.asn ? [] : [keyOf(row)])))].sort();
+  const matchKeys = [...new Set(rows.flatMap((row) => (row.asn ? [] : [keyOf(row)])))].sort();
   // Two files creating the same person at once: the second waits, then sees the first's student.
   if (matchKeys.length > 0) await client.query('select pg_advisory_xact_lock(hashtext(k)) from unnest($1::text[]) k order by k', [matchKeys]);
-  await snapshot.load(client, rows.flatMap(({ row }) => (row.asn ? [row.asn] : [])), matchKeys);
+  await snapshot.load(client, rows.flatMap((row) => (row.asn ? [row.asn] : [])), matchKeys);
 
   const writes = new Map<string, EnrolmentWrite>();
   const deletes = new Map<string, EnrolmentDelete>();
   const students: NewStudent[] = [];
   const audit: AuditEntry[] = [];
-  const referrals: PgBoss.JobInsert[] = [];
   const freeAsns: string[] = [];
-  let newStudentRowsLeft = rows.filter(({ row }) => row.asn === null).length;
+  let newStudentRowsLeft = rows.filter((row) => row.asn === null).length;
 
-  for (const { row, position } of rows) {
+  const results: AppliedRow[] = [];
+  for (const row of rows) {
     if (row.asn === null) newStudentRowsLeft--;
-    const decision = decideEnrolmentRow(row, snapshot);
+    const decision = decideEnrolmentRow(row, snapshot, basis);
     if (decision.status === 'invalid') {
-      outcomes[position] = { line: row.line, status: 'invalid', code: decision.code, message: decision.message, asn: row.asn };
+      results.push({ outcome: { line: row.line, status: 'invalid', code: decision.code, message: decision.message, asn: row.asn } });
       continue;
     }
     if (decision.status === 'referred') {
-      outcomes[position] = { line: row.line, status: 'referred', code: decision.code, message: decision.message, asn: row.asn };
-      referrals.push({
-        name: queues.studentRecords,
-        data: {
-          kind: 'enrolment', authorityCode: file.authorityCode, fileId: file.id, fileName: file.originalName, line: row.line,
-          reason: decision.reason, reportedCode: decision.code, asOf: file.asOf, row, saw: decision.saw,
-        },
+      results.push({
+        outcome: { line: row.line, status: 'referred', code: decision.code, message: decision.message, asn: row.asn },
+        referral: { kind: 'enrolment', row, reason: decision.reason, reportedCode: decision.code, saw: decision.saw },
       });
       continue;
     }
@@ -78,15 +110,15 @@ async function processChunk(client: pg.PoolClient, file: IntakeFile, items: Pars
       const matchKey = keyOf(row);
       students.push({
         asn: primaryAsn, lastName: row.lastName ?? '', firstName: row.firstName ?? '', middleName: row.middleName,
-        birthDate: row.birthDate ?? '', matchKey, createdBy: file.authorityCode, createdOn: file.asOf,
+        birthDate: row.birthDate ?? '', matchKey, createdBy: target.authorityCode, createdOn: target.asOf,
       });
-      snapshot.addStudent(primaryAsn, matchKey, file.authorityCode, file.asOf);
+      snapshot.addStudent(primaryAsn, matchKey, target.authorityCode, target.asOf);
       message = `Student created with ASN ${formatAsn(primaryAsn)}; enrolment created.`;
     } else {
       primaryAsn = decision.primaryAsn;
       message = acceptedMessages[decision.code];
       if (decision.externalAccess) {
-        audit.push({ actor: file.authorityCode, action: 'external_access', asn: primaryAsn, fileId: file.id, line: row.line, detail: { school: row.schoolCode, entryDate: row.entryDate } });
+        audit.push({ actor: target.actor, action: 'external_access', asn: primaryAsn, fileId: target.fileId, line: row.line, detail: { school: row.schoolCode, entryDate: row.entryDate } });
       }
     }
     const key = `${primaryAsn}|${row.schoolCode}|${row.entryDate}`;
@@ -104,16 +136,14 @@ async function processChunk(client: pg.PoolClient, file: IntakeFile, items: Pars
       });
     }
     // The ASN as submitted: a secondary ASN's primary is not the uploader's to learn from us.
-    outcomes[position] = { line: row.line, status: 'accepted', code: decision.code, message, asn: decision.code === 'STUDENT_CREATED' ? primaryAsn : row.asn };
+    results.push({ outcome: { line: row.line, status: 'accepted', code: decision.code, message, asn: decision.code === 'STUDENT_CREATED' ? primaryAsn : row.asn }, primaryAsn });
   }
 
   await insertStudents(client, students);
-  await deleteEnrolments(client, file.id, [...deletes.values()]);
-  await upsertEnrolments(client, file.id, [...writes.values()]);
-  await insertOutcomes(client, file.id, firstRecord, outcomes);
+  await deleteEnrolments(client, target.fileId, [...deletes.values()]);
+  await upsertEnrolments(client, target.fileId, [...writes.values()]);
   await insertAudit(client, audit);
-  if (referrals.length > 0) await settings.boss.insert(referrals, inTransaction(client));
-  return outcomes;
+  return results;
 }
 
 export const enrolmentKind: KindDefinition = {

@@ -61,8 +61,13 @@ export class ConnectionChanges {
     }
   }
 
-  async write(client: Queryable, file: { id: number; authorityCode: string }): Promise<void> {
-    const actor = file.authorityCode;
+  /**
+   * `source.fileId`: the file the rows came from; their letters go with it, or with the queue
+   * item `letterReferralId` when Student Records approved them.
+   */
+  async write(client: Queryable, source: { fileId: number; authorityCode: string; actor: string; letterReferralId: number | null }): Promise<void> {
+    const { actor } = source;
+    const letterFileId = source.letterReferralId === null ? source.fileId : null;
     if (this.deletes.size > 0) {
       const deletes = [...this.deletes.values()];
       // The PIN stops working at once; the tokens keep their issue, so their links can say the access ended.
@@ -78,32 +83,33 @@ export class ConnectionChanges {
       // The old PIN and link stop working now, and emails queued for them are moot (the issue
       // moves on); this file's letters carry the new ones, from the school that asked.
       await client.query(
-        `update connection c set pin_hash = null, issue = c.issue + 1, letter_file_id = $3,
+        `update connection c set pin_hash = null, issue = c.issue + 1, letter_file_id = $3, letter_referral_id = $9,
                 failed_attempts = 0, locked_until = null, lockouts = 0, issued_at = null, expires_at = null,
-                school_code = reset.school_code, authority_code = $4, language = coalesce(reset.language, c.language),
+                school_code = reset.school_code, authority_code = $10, language = coalesce(reset.language, c.language),
                 person_name = coalesce(reset.person_name, c.person_name), relationship = coalesce(reset.relationship, c.relationship),
                 status_changed_at = now(), status_changed_by = $4
            from unnest($1::text[], $2::text[], $5::text[], $6::text[], $7::text[], $8::text[])
              as reset (asn, email, school_code, language, person_name, relationship)
           where c.asn = reset.asn and c.email = reset.email and c.status = 'waiting'`,
-        [resets.map((r) => r.asn), resets.map((r) => r.row.email), file.id, actor,
+        [resets.map((r) => r.asn), resets.map((r) => r.row.email), letterFileId, actor,
           resets.map((r) => r.row.schoolCode), resets.map((r) => r.row.language), resets.map((r) => r.row.name),
-          resets.map((r) => (r.row.requester === 'student' ? null : r.row.relationship))],
+          resets.map((r) => (r.row.requester === 'student' ? null : r.row.relationship)), source.letterReferralId, source.authorityCode],
       );
     }
     if (this.inserts.length > 0) {
       const rows = this.inserts;
       await client.query(
         `insert into connection (asn, school_code, authority_code, requester, relationship, person_name, email, language, status,
-                                 letter_file_id, created_by, source_file_id, source_line, status_changed_by)
-         select n.asn, n.school_code, $10, n.requester, n.relationship, n.person_name, n.email, n.language, n.status,
-                case when n.status = 'waiting' then $11::bigint end, $10, $11, n.line, $10
+                                 letter_file_id, letter_referral_id, created_by, source_file_id, source_line, status_changed_by)
+         select n.asn, n.school_code, $14, n.requester, n.relationship, n.person_name, n.email, n.language, n.status,
+                case when n.status = 'waiting' then $12::bigint end, case when n.status = 'waiting' then $13::bigint end, $10, $11, n.line, $10
            from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[])
              as n (asn, school_code, requester, relationship, person_name, email, language, status, line)`,
         [
           rows.map((r) => r.asn), rows.map((r) => r.row.schoolCode), rows.map((r) => r.row.requester ?? 'student'),
           rows.map((r) => r.row.relationship), rows.map((r) => r.row.name), rows.map((r) => r.row.email),
-          rows.map((r) => r.row.language ?? 'en'), rows.map((r) => r.status), rows.map((r) => r.row.line), actor, file.id,
+          rows.map((r) => r.row.language ?? 'en'), rows.map((r) => r.status), rows.map((r) => r.row.line), actor, source.fileId,
+          letterFileId, source.letterReferralId, source.authorityCode,
         ],
       );
     }

@@ -16,12 +16,19 @@ export interface PendingLetter {
   grade: string | null;
 }
 
-const pendingWhere = `c.letter_file_id = $1 and c.status = 'waiting' and c.pin_hash is null`;
+/** Whose letters: a processed file's, or one queue item's that Student Records approved. */
+export type LetterSource = { kind: 'file'; id: number } | { kind: 'referral'; id: number };
 
-export async function pendingLetterCounts(client: Queryable, fileId: number): Promise<{ schoolCode: string; letters: number }[]> {
+const pendingWhereOf = {
+  file: `c.letter_file_id = $1 and c.status = 'waiting' and c.pin_hash is null`,
+  referral: `c.letter_referral_id = $1 and c.status = 'waiting' and c.pin_hash is null`,
+} as const;
+const batchColumn = { file: 'file_id', referral: 'referral_id' } as const;
+
+export async function pendingLetterCounts(client: Queryable, source: LetterSource): Promise<{ schoolCode: string; letters: number }[]> {
   const result = await client.query<{ school_code: string; letters: string }>(
-    `select c.school_code, count(*) as letters from connection c where ${pendingWhere} group by c.school_code order by c.school_code`,
-    [fileId],
+    `select c.school_code, count(*) as letters from connection c where ${pendingWhereOf[source.kind]} group by c.school_code order by c.school_code`,
+    [source.id],
   );
   return result.rows.map((r) => ({ schoolCode: r.school_code, letters: Number(r.letters) }));
 }
@@ -30,7 +37,7 @@ export async function pendingLetterCounts(client: Queryable, fileId: number): Pr
  * Opens a cursor over the file's pending letters, sorted by school, grade (K first, unknown
  * last) and student name, so they are read in batches and never held all at once.
  */
-export async function openPendingLetters(client: Queryable, fileId: number, cursor: string): Promise<(count: number) => Promise<PendingLetter[]>> {
+export async function openPendingLetters(client: Queryable, source: LetterSource, cursor: string): Promise<(count: number) => Promise<PendingLetter[]>> {
   await client.query(
     `declare ${cursor} no scroll cursor for
      select c.id::text, c.school_code, sc.name as school_name, c.requester, c.relationship, c.person_name, c.email, c.language,
@@ -41,11 +48,11 @@ export async function openPendingLetters(client: Queryable, fileId: number, curs
        left join lateral (
          select grade from enrolment where asn = c.asn and school_code = c.school_code and not deleted order by entry_date desc limit 1
        ) e on true
-      where ${pendingWhere}
+      where ${pendingWhereOf[source.kind]}
       order by c.school_code,
                case when e.grade = 'K' then 0 when e.grade ~ '^[0-9]{1,2}$' then e.grade::int else 99 end,
                lower(s.last_name), lower(s.first_name), c.id`,
-    [fileId],
+    [source.id],
   );
   return async (count: number) => {
     const result = await client.query<{
@@ -70,27 +77,27 @@ export interface IssuedPin {
  * Row-locks the file's pending letters until the letters commit: a reset or revoke from another
  * file waits, so the counts, the cursor and the stored PINs all see the same connections.
  */
-export async function lockPendingLetters(client: Queryable, fileId: number): Promise<void> {
-  await client.query(`select c.id from connection c where ${pendingWhere} order by c.id for update`, [fileId]);
+export async function lockPendingLetters(client: Queryable, source: LetterSource): Promise<void> {
+  await client.query(`select c.id from connection c where ${pendingWhereOf[source.kind]} order by c.id for update`, [source.id]);
 }
 
 /**
  * Stores the PINs' keyed hashes and the expiry (the end of the printed day in
  * the province); returns each connection's issue number, which the email job carries.
  */
-export async function recordIssuedPins(client: Queryable, fileId: number, pins: IssuedPin[], expiresOn: string): Promise<{ id: string; issue: number }[]> {
+export async function recordIssuedPins(client: Queryable, source: LetterSource, pins: IssuedPin[], expiresOn: string): Promise<{ id: string; issue: number }[]> {
   if (pins.length === 0) return [];
   const result = await client.query<{ id: string; issue: number }>(
     `update connection c set pin_hash = issued.pin_hash,
             issue = c.issue + 1, issued_at = now(), expires_at = ($4::date + 1)::timestamp at time zone 'America/Edmonton',
             failed_attempts = 0, locked_until = null, lockouts = 0
        from unnest($2::bigint[], $3::bytea[]) as issued (id, pin_hash)
-      where c.id = issued.id and ${pendingWhere}
+      where c.id = issued.id and ${pendingWhereOf[source.kind]}
      returning c.id::text, c.issue`,
-    [fileId, pins.map((p) => p.id), pins.map((p) => p.pinHash), expiresOn],
+    [source.id, pins.map((p) => p.id), pins.map((p) => p.pinHash), expiresOn],
   );
   // The rows are locked for this transaction: a miss means the letters printed would not work.
-  if (result.rows.length !== pins.length) throw new Error(`letters of file ${fileId} changed while being issued`);
+  if (result.rows.length !== pins.length) throw new Error(`letters of ${source.kind} ${source.id} changed while being issued`);
   return result.rows;
 }
 
@@ -100,19 +107,19 @@ export interface LetterPdfPaths {
   final: string;
 }
 
-export async function letterBatch(db: Queryable, fileId: number): Promise<{ letters: number; pdfs: LetterPdfPaths[] } | null> {
+export async function letterBatch(db: Queryable, source: LetterSource): Promise<{ letters: number; pdfs: LetterPdfPaths[] } | null> {
   const result = await db.query<{ letters: number; pdf_paths: string[]; temp_paths: string[] }>(
-    'select letters, pdf_paths, temp_paths from letter_batch where file_id = $1',
-    [fileId],
+    `select letters, pdf_paths, temp_paths from letter_batch where ${batchColumn[source.kind]} = $1`,
+    [source.id],
   );
   const row = result.rows[0];
   if (!row) return null;
   return { letters: row.letters, pdfs: row.pdf_paths.map((final, i) => ({ final, temporary: row.temp_paths[i] as string })) };
 }
 
-export async function recordLetterBatch(client: Queryable, fileId: number, letters: number, pdfs: LetterPdfPaths[]): Promise<void> {
+export async function recordLetterBatch(client: Queryable, source: LetterSource, letters: number, pdfs: LetterPdfPaths[]): Promise<void> {
   await client.query(
-    'insert into letter_batch (file_id, letters, pdf_paths, temp_paths) values ($1, $2, $3, $4)',
-    [fileId, letters, pdfs.map((p) => p.final), pdfs.map((p) => p.temporary)],
+    `insert into letter_batch (${batchColumn[source.kind]}, letters, pdf_paths, temp_paths) values ($1, $2, $3, $4)`,
+    [source.id, letters, pdfs.map((p) => p.final), pdfs.map((p) => p.temporary)],
   );
 }

@@ -29,16 +29,18 @@ export interface AuditEntry {
   fileId: number | null;
   line: number | null;
   detail: Record<string, unknown>;
+  /** The Student Records queue item the entry concerns. */
+  referralId?: number | null;
 }
 
 export async function insertAudit(client: Queryable, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
   await client.query(
-    `insert into audit_log (actor, action, asn, file_id, line, detail)
-     select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::jsonb[])`,
+    `insert into audit_log (actor, action, asn, file_id, line, detail, referral_id)
+     select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::jsonb[], $7::bigint[])`,
     [
       entries.map((e) => e.actor), entries.map((e) => e.action), entries.map((e) => e.asn), entries.map((e) => e.fileId),
-      entries.map((e) => e.line), entries.map((e) => JSON.stringify(e.detail)),
+      entries.map((e) => e.line), entries.map((e) => JSON.stringify(e.detail)), entries.map((e) => e.referralId ?? null),
     ],
   );
 }

@@ -5,7 +5,7 @@ import { isInstitutionAddress } from '../validate/email.ts';
 import { formatAsn } from '../validate/values.ts';
 import { associations, hasHistoricalEnrolment } from './associations.ts';
 import { isHiddenFrom } from './enrolment-access.ts';
-import { notAccessibleMessage, type RulesSaw } from './enrolment-row.ts';
+import { type DecisionBasis, notAccessibleMessage, type RulesSaw } from './enrolment-row.ts';
 import type { AuthorityFacts, EnrolmentFact, RuleWindows, StudentFacts } from './facts.ts';
 import { isLimitedAccess, restrictionLevel } from './restriction.ts';
 
@@ -111,10 +111,14 @@ function recentEnrolments(facts: StudentFacts): EnrolmentFact[] {
  * | no association (any authority)                                  | referred NO_ASSOCIATION_FOR_ACCESS        |
  * | create for the student, under 13 or birth date unknown          | invalid STUDENT_TOO_YOUNG                 |
  * | otherwise                                                       | decideConnectionAction                    |
+ *
+ * On Student Records' approval the two association rows are skipped (an unknown ASN stays
+ * invalid); every other check applies.
  */
-export function decideAccessRow(row: AccessRow, view: AccessView): AccessDecision {
+export function decideAccessRow(row: AccessRow, view: AccessView, basis: DecisionBasis = 'limited_access_rules'): AccessDecision {
   const { authority, asOf, windows } = view;
   const level = restrictionLevel(authority);
+  const approved = basis === 'student_records_approval';
 
   const schoolAuthority = view.schoolAuthority(row.schoolCode);
   if (schoolAuthority === undefined) {
@@ -129,7 +133,7 @@ export function decideAccessRow(row: AccessRow, view: AccessView): AccessDecisio
 
   const entry = view.studentByAsn(row.asn);
   if (entry === undefined) {
-    if (isLimitedAccess(level)) {
+    if (isLimitedAccess(level) && !approved) {
       return { status: 'referred', code: 'NOT_ACCESSIBLE', reason: 'UNKNOWN_ASN', message: notAccessibleMessage(row.asn), saw: { restriction: level, associations: [], recentEnrolments: [] } };
     }
     return { status: 'invalid', code: 'UNKNOWN_ASN', message: `No student has ASN ${formatAsn(row.asn)}; check the number.` };
@@ -138,10 +142,11 @@ export function decideAccessRow(row: AccessRow, view: AccessView): AccessDecisio
   const facts = view.facts(primaryAsn);
   const held = associations(facts, authority.code, level, asOf, windows);
   const saw: RulesSaw = { restriction: level, associations: held, recentEnrolments: recentEnrolments(facts) };
-  if (isHiddenFrom(facts, authority, asOf, windows)) {
+  // On Student Records' own authority no association is needed.
+  if (!approved && isHiddenFrom(facts, authority, asOf, windows)) {
     return { status: 'referred', code: 'NOT_ACCESSIBLE', reason: 'NO_HISTORICAL_ENROLMENT', message: notAccessibleMessage(row.asn), saw };
   }
-  if (held.length === 0) {
+  if (!approved && held.length === 0) {
     const history = hasHistoricalEnrolment(facts, authority.code) ? ' (a past enrolment is not enough)' : '';
     return {
       status: 'referred', code: 'NO_ASSOCIATION_FOR_ACCESS', reason: 'NO_ASSOCIATION_FOR_ACCESS',

@@ -43,11 +43,23 @@ function recentEnrolments(facts: StudentFacts | undefined): EnrolmentFact[] {
   return [...facts.enrolments].sort((a, b) => (a.entryDate < b.entryDate ? 1 : -1)).slice(0, 5);
 }
 
-/** Decides one checked enrolment row (SPEC §4.3). Pure: the view is a snapshot. */
-export function decideEnrolmentRow(row: EnrolmentRow, view: EnrolmentView): EnrolmentDecision {
+/**
+ * Who decides a row: the uploader under the limited-access rules, or Student Records approving
+ * a referred row (SPEC §7), which bypasses the limited-access rules but none of the data checks.
+ */
+export type DecisionBasis = 'limited_access_rules' | 'student_records_approval';
+
+/**
+ * Decides one checked enrolment row (SPEC §4.3). Pure: the view is a snapshot. On Student
+ * Records' approval: a possible duplicate becomes a new student, a secondary ASN is enrolled
+ * under its primary, and an existing student is enrolled whatever the associations; an unknown
+ * ASN or school stays invalid.
+ */
+export function decideEnrolmentRow(row: EnrolmentRow, view: EnrolmentView, basis: DecisionBasis = 'limited_access_rules'): EnrolmentDecision {
   const { authority, asOf, windows } = view;
   const level = restrictionLevel(authority);
   const limited = isLimitedAccess(level);
+  const approved = basis === 'student_records_approval';
   const saw = (associations: Association[], facts?: StudentFacts, extra: Partial<RulesSaw> = {}): RulesSaw => ({
     restriction: level,
     associations,
@@ -66,7 +78,7 @@ export function decideEnrolmentRow(row: EnrolmentRow, view: EnrolmentView): Enro
   if (row.asn === null) {
     const key = studentMatchKey(row.firstName ?? '', row.lastName ?? '', row.birthDate ?? '');
     const matches = view.potentialDuplicates(key);
-    if (matches.length === 0) return { status: 'accepted', code: 'STUDENT_CREATED' };
+    if (matches.length === 0 || approved) return { status: 'accepted', code: 'STUDENT_CREATED' };
     if (limited) {
       return {
         status: 'referred', code: 'POTENTIAL_DUPLICATE', reason: 'POTENTIAL_DUPLICATE',
@@ -91,7 +103,7 @@ export function decideEnrolmentRow(row: EnrolmentRow, view: EnrolmentView): Enro
   }
 
   if (entry === undefined || primaryAsn === null) {
-    if (limited) {
+    if (limited && !approved) {
       return { status: 'referred', code: 'NOT_ACCESSIBLE', reason: 'UNKNOWN_ASN', message: notAccessibleMessage(row.asn), saw: saw([]) };
     }
     return { status: 'invalid', code: 'UNKNOWN_ASN', message: `No student has ASN ${formatAsn(row.asn)}; check the number, or leave asn empty and give names and birth date to create a new student.` };
@@ -101,6 +113,7 @@ export function decideEnrolmentRow(row: EnrolmentRow, view: EnrolmentView): Enro
     return { status: 'accepted', code: 'ENROLMENT_UPDATED', primaryAsn, externalAccess: false };
   }
 
+  if (approved) return { status: 'accepted', code: 'ENROLMENT_CREATED', primaryAsn, externalAccess: false };
   const facts = view.facts(primaryAsn);
   if (entry.primaryAsn !== null) {
     if (isHiddenFrom(facts, authority, asOf, windows)) {

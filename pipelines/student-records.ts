@@ -1,0 +1,131 @@
+import type pg from 'pg';
+import { queues, inTransaction } from '../src/db/queue.ts';
+import { insertAudit, type RowOutcome } from '../src/persist/row-outcomes.ts';
+import { auditItem } from '../src/queue/claims.ts';
+import { getItem, type QueueItem } from '../src/queue/queue-queries.ts';
+import { loadReferenceCache } from '../src/reference/reference-cache.ts';
+import { writeDecisionsFile } from '../src/report/decisions-report.ts';
+import type { AccessRow } from '../src/validate/access-row.ts';
+import { dateIn, todayIn } from '../src/validate/dates.ts';
+import type { EnrolmentRow } from '../src/validate/enrolment-row.ts';
+import { applyAccessRows } from './access.ts';
+import { issueLetterRun, type LetterRun } from './access-letters.ts';
+import { type AppliedRow, applyEnrolmentRows, type RowTarget } from './enrolment.ts';
+import type { Services } from './file-runner.ts';
+
+export const resolutions = ['approve', 'reject', 'return'] as const;
+export type Resolution = (typeof resolutions)[number];
+
+const resolvedState = { approve: 'approved', reject: 'rejected', return: 'returned' } as const;
+
+export type ResolveResult =
+  | { outcome: 'resolved'; item: QueueItem }
+  /** Approval refused by a data check (the student does not exist, the school left the authority…): nothing changed. */
+  | { outcome: 'not_applicable'; problem: RowOutcome }
+  | { outcome: 'claimed_by_other'; claimedBy: string; until: Date }
+  | { outcome: 'already_resolved'; item: QueueItem }
+  | { outcome: 'note_required' }
+  | { outcome: 'not_found' };
+
+export const maxNoteLength = 1000;
+
+/** A note as stored: trimmed, control characters (but line breaks) removed; null when empty. */
+export function cleanNote(note: string | undefined): string | null {
+  const cleaned = (note ?? '').replace(/\r\n?/g, '\n').replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, ' ').trim();
+  return cleaned === '' ? null : cleaned.slice(0, maxNoteLength);
+}
+
+interface LockedItem {
+  id: string; job_id: string; kind: 'enrolment' | 'access'; authority_code: string; file_id: string; line: number; asn: string | null;
+  state: string; claimed_by: string | null; claimed_until: Date | null; live: boolean; row_data: Record<string, unknown>;
+}
+
+/** Applies the item's row on Student Records' authority, in the caller's transaction. */
+async function applyApproved(services: Services, client: pg.PoolClient, item: LockedItem, staff: string): Promise<AppliedRow> {
+  const { config } = services;
+  const reference = await loadReferenceCache(client);
+  const authority = reference.authorities.get(item.authority_code);
+  if (!authority) throw new Error(`authority ${item.authority_code} is not in the reference data`);
+  const target: RowTarget = { fileId: Number(item.file_id), authorityCode: item.authority_code, asOf: todayIn(), actor: staff };
+  const rules = {
+    authority, windows: config.rules, schools: reference.schoolAuthority, institutionDomains: reference.institutionDomains,
+    connectionExpiryDays: config.connections.expiryDays,
+  };
+  const [applied] = item.kind === 'enrolment'
+    ? await applyEnrolmentRows(client, target, [item.row_data as unknown as EnrolmentRow], rules, 'student_records_approval')
+    : await applyAccessRows(client, target, [item.row_data as unknown as AccessRow], rules, 'student_records_approval', Number(item.id));
+  return applied as AppliedRow;
+}
+
+export function referralLetterRun(item: QueueItem): LetterRun {
+  return {
+    source: { kind: 'referral', id: item.id }, authorityCode: item.authorityCode, baseName: `student-records.${item.id}`,
+    fileName: `${item.fileName}, line ${item.line} (approved by Student Records)`,
+  };
+}
+
+/**
+ * Approves, rejects or returns a queue item (SPEC §7). The item is row-locked, so of two staff
+ * resolving it at once the second finds it resolved; an item another holds a live claim on
+ * cannot be resolved. The row's changes, the decision, its audit and the end of the pg-boss job
+ * commit together; the approved letter and the authority's decisions file follow the commit
+ * (both are written again by the service's sweep if the process dies in between).
+ */
+export async function resolveItem(services: Services, id: number, staff: string, resolution: Resolution, noteText?: string): Promise<ResolveResult> {
+  const { db, boss, config } = services;
+  const note = cleanNote(noteText);
+  if (resolution !== 'approve' && note === null) return { outcome: 'note_required' };
+  const result = await db.transaction(async (client): Promise<ResolveResult> => {
+    const found = await client.query<LockedItem>(
+      `select id::text, job_id::text, kind, authority_code, file_id::text, line, asn, state, claimed_by, claimed_until,
+              coalesce(claimed_until > now(), false) as live, row_data
+         from referral where id = $1 for update`,
+      [id],
+    );
+    const item = found.rows[0];
+    if (!item) return { outcome: 'not_found' };
+    if (item.state !== 'open') return { outcome: 'already_resolved', item: (await getItem(client, id)) as QueueItem };
+    if (item.live && item.claimed_by !== staff) return { outcome: 'claimed_by_other', claimedBy: item.claimed_by as string, until: item.claimed_until as Date };
+
+    let applied: AppliedRow | null = null;
+    if (resolution === 'approve') {
+      applied = await applyApproved(services, client, item, staff);
+      if (applied.outcome.status !== 'accepted') {
+        await auditItem(client, staff, 'approval_refused', id, { code: applied.outcome.code });
+        return { outcome: 'not_applicable', problem: applied.outcome };
+      }
+    }
+    const resultAsn = applied?.outcome.code === 'STUDENT_CREATED' ? applied.outcome.asn : null;
+    await client.query(
+      `update referral set state = $2, resolved_by = $3, resolved_at = now(), note = $4, result = $5, result_asn = $6,
+              claimed_by = $3, claimed_until = null
+        where id = $1`,
+      [id, resolvedState[resolution], staff, note, applied?.outcome.message ?? null, resultAsn],
+    );
+    await insertAudit(client, [{
+      actor: staff, action: `item_${resolvedState[resolution]}`, asn: applied?.primaryAsn ?? item.asn, fileId: Number(item.file_id), line: item.line,
+      referralId: id, detail: { note, ...(applied ? { code: applied.outcome.code } : {}) },
+    }]);
+    // The pg-boss queue holds the open items only: the history stays in `referral` and the audit log.
+    await boss.deleteJob(queues.studentRecords, item.job_id, inTransaction(client));
+    return { outcome: 'resolved', item: (await getItem(client, id)) as QueueItem };
+  });
+  if (result.outcome !== 'resolved') return result;
+  const { item } = result;
+  if (item.kind === 'access' && item.state === 'approved') await issueLetterRun(services, referralLetterRun(item), async () => {});
+  await writeDecisionsFile(db, config, item.authorityCode, dateIn(item.resolvedAt as Date));
+  return result;
+}
+
+/** Approved access items whose letters did not get issued (the process died after the decision). */
+export async function issueMissingReferralLetters(services: Services): Promise<number> {
+  const missing = await services.db.query<{ id: string }>(
+    `select distinct c.letter_referral_id::text as id from connection c
+      where c.letter_referral_id is not null and c.pin_hash is null and c.status = 'waiting'`,
+  );
+  for (const { id } of missing.rows) {
+    const item = await getItem(services.db, Number(id));
+    if (item) await issueLetterRun(services, referralLetterRun(item), async () => {});
+  }
+  return missing.rows.length;
+}

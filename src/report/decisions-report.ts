@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import type { Config } from '../config/config.ts';
+import type { Database } from '../db/database.ts';
+import { folders } from '../files/folders.ts';
+import { timeIn } from '../validate/dates.ts';
+import { formatAsn } from '../validate/values.ts';
+import { spreadsheetSafe } from './spreadsheet-safe.ts';
+
+export const decisionColumns = ['file', 'line', 'asn', 'decision', 'note', 'when', 'result'] as const;
+
+/** What each decision means for the uploader, in the file's `decision` column. */
+const decisionWords = { approved: 'approved', rejected: 'rejected', returned: 'returned' } as const;
+
+/** `outbox/<authority>/student-records/decisions-<day>.csv`: one file per authority and day (America/Edmonton). */
+export function decisionsPath(config: Config, authorityCode: string, day: string): string {
+  return path.join(folders.outbox(config, authorityCode), 'student-records', `decisions-${day}.csv`);
+}
+
+interface DecisionRow {
+  id: string; file_name: string; line: number; asn: string | null; result_asn: string | null; state: keyof typeof decisionWords;
+  note: string | null; decided: Date; result: string | null;
+}
+
+/**
+ * Writes (again) the day's decisions file of an authority from the database, whole, under a
+ * lock per authority and day: the last writer has read every decision committed before it, so
+ * a decision is never dropped by two writers racing. Marks the decisions as reported.
+ */
+export async function writeDecisionsFile(db: Database, config: Config, authorityCode: string, day: string): Promise<string> {
+  return db.transaction(async (client) => {
+    await client.query('select pg_advisory_xact_lock(hashtext($1))', [`decisions|${authorityCode}|${day}`]);
+    const decided = await client.query<DecisionRow>(
+      `select r.id::text, f.original_name as file_name, r.line, r.asn, r.result_asn, r.state, r.note, r.result,
+              r.resolved_at as decided
+         from referral r join intake_file f on f.id = r.file_id
+        where r.authority_code = $1 and r.state <> 'open'
+          and r.resolved_at >= ($2::date)::timestamp at time zone 'America/Edmonton'
+          and r.resolved_at < ($2::date + 1)::timestamp at time zone 'America/Edmonton'
+        order by r.resolved_at, r.id`,
+      [authorityCode, day],
+    );
+    const rows = decided.rows.map((r) => {
+      // A new student's ASN is the uploader's to learn; otherwise the ASN as they sent it.
+      const asn = r.result_asn ?? r.asn;
+      return [r.file_name, r.line, asn === null ? '' : formatAsn(asn), decisionWords[r.state], r.note ?? '', timeIn(r.decided), r.result ?? ''].map(spreadsheetSafe);
+    });
+    const target = decisionsPath(config, authorityCode, day);
+    await mkdir(path.dirname(target), { recursive: true });
+    const temporary = path.join(path.dirname(target), `.decisions-${day}-${randomBytes(4).toString('hex')}.tmp`);
+    try {
+      await writeFile(temporary, stringify([[...decisionColumns], ...rows]), { mode: 0o640 });
+      await rename(temporary, target);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+    await client.query('update referral set reported_at = now() where id = any($1::bigint[]) and reported_at is null', [decided.rows.map((r) => r.id)]);
+    return target;
+  });
+}
+
+/** Decisions not yet in their authority's file (a crash right after a decision): their files are written again. */
+export async function writeUnreportedDecisions(db: Database, config: Config): Promise<number> {
+  const pending = await db.query<{ authority_code: string; day: string }>(
+    `select distinct authority_code, to_char(resolved_at at time zone 'America/Edmonton', 'YYYY-MM-DD') as day
+       from referral where state <> 'open' and reported_at is null`,
+  );
+  for (const { authority_code: authority, day } of pending.rows) await writeDecisionsFile(db, config, authority, day);
+  return pending.rows.length;
+}

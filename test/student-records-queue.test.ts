@@ -1,0 +1,156 @@
+import { expect } from 'chai';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { ingestFile } from '../pipelines/ingest.ts';
+import { resolveItem } from '../pipelines/student-records.ts';
+import { queues } from '../src/db/queue.ts';
+import { auditOfItem, auditOfStudent } from '../src/queue/audit-trail.ts';
+import { claimItem, claimNextItem, releaseItem } from '../src/queue/claims.ts';
+import { getItemDetail } from '../src/queue/item-detail.ts';
+import { countOpenByReason, listOpenItems } from '../src/queue/queue-queries.ts';
+import { loadReference } from '../src/reference/load.ts';
+import { decisionsPath } from '../src/report/decisions-report.ts';
+import { dateIn, todayIn } from '../src/validate/dates.ts';
+import { samplesAsOf, samplesFolder } from '../scripts/sample-files.ts';
+import { createTestApp, type TestApp } from './support/database.ts';
+import { count } from './support/files.ts';
+import { pdfPages } from './support/pdf.ts';
+
+describe('Student Records works the queue of referred rows', function () {
+  this.timeout(120_000);
+  let app: TestApp;
+
+  before(async () => {
+    app = await createTestApp();
+    await loadReference(app.db, path.join(samplesFolder, 'reference'));
+    await ingestFile(app, path.join(samplesFolder, 'enrolment/A.0230/september-high.csv'), 'A.0230', 'enrolment', samplesAsOf);
+    await ingestFile(app, path.join(samplesFolder, 'access/A.0094/access-low.csv'), 'A.0094', 'access', samplesAsOf);
+  });
+  after(async () => app.dispose());
+
+  const itemAt = async (authority: string, line: number) => {
+    const page = await listOpenItems(app.db, { authority }, 100);
+    const item = page.items.find((i) => i.line === line);
+    if (!item) throw new Error(`no open item for ${authority} line ${line}`);
+    return item;
+  };
+  const decisions = (authority: string) => {
+    const file = decisionsPath(app.config, authority, todayIn());
+    return parse(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
+  };
+
+  it('each referred row is an open item, oldest first, with a pg-boss job while it is open', async () => {
+    const page = await listOpenItems(app.db, {}, 100);
+    expect(page.items.map((i) => `${i.authorityCode}:${i.line}`)).to.deep.equal([
+      ...[4, 5, 9, 10, 11, 12, 14, 15, 16, 18].map((l) => `A.0230:${l}`), 'A.0094:3', 'A.0094:4',
+    ]);
+    expect(await app.boss.getQueueSize(queues.studentRecords)).to.equal(12);
+    const counts = await countOpenByReason(app.db, { authority: 'A.0230' });
+    expect(counts.get('HIGH_MORE_RECENT_ELSEWHERE')).to.equal(2);
+    expect(counts.get('POTENTIAL_DUPLICATE')).to.equal(1);
+  });
+
+  it('filters by authority, school, reason, kind and age, and pages by the last item shown', async () => {
+    expect((await listOpenItems(app.db, { kind: 'access' }, 100)).items.map((i) => i.line)).to.deep.equal([3, 4]);
+    expect((await listOpenItems(app.db, { reason: 'HIGH_HISTORICAL_ONLY' }, 100)).items.map((i) => i.line)).to.deep.equal([12]);
+    expect((await listOpenItems(app.db, { minAgeDays: 1 }, 100)).items).to.have.length(0);
+    const first = await listOpenItems(app.db, { authority: 'A.0230' }, 4);
+    expect(first.next).to.not.equal(null);
+    const second = await listOpenItems(app.db, { authority: 'A.0230' }, 4, first.next);
+    expect(second.items.map((i) => i.line)).to.deep.equal([11, 12, 14, 15]);
+    const school = first.items[0]?.schoolCode as string;
+    expect((await listOpenItems(app.db, { school }, 100)).items.every((i) => i.schoolCode === school)).to.equal(true);
+  });
+
+  it('shows an item with the row, what the rules saw and the student as now', async () => {
+    const item = await itemAt('A.0230', 10);
+    const detail = await getItemDetail(app.db, item.id, app.config.rules, samplesAsOf);
+    expect(detail?.row.schoolCode).to.equal(item.schoolCode);
+    expect(detail?.saw.restriction).to.equal('high');
+    expect(detail?.student?.asn).to.equal(item.asn);
+    expect(detail?.recentEnrolments.length).to.be.greaterThan(0);
+    expect(detail?.item.fileName).to.equal('september-high.csv');
+  });
+
+  it('a claim keeps others off until it lapses; then anyone may take the item', async () => {
+    const item = await itemAt('A.0230', 9);
+    expect((await claimItem(app.db, item.id, 'ana', 30)).outcome).to.equal('claimed');
+    expect(await claimItem(app.db, item.id, 'bo', 30)).to.include({ outcome: 'claimed_by_other', claimedBy: 'ana' });
+    expect(await resolveItem(app, item.id, 'bo', 'reject', 'not ours')).to.include({ outcome: 'claimed_by_other' });
+    const next = await claimNextItem(app.db, { authority: 'A.0230' }, 'bo', 30);
+    expect(next?.line).to.equal(4);
+    // Abandoned: the claim runs out.
+    await app.db.query(`update referral set claimed_until = now() - interval '1 second' where id = $1`, [item.id]);
+    expect((await listOpenItems(app.db, { authority: 'A.0230' }, 100)).items.find((i) => i.id === item.id)?.claimedBy).to.equal(null);
+    expect((await claimItem(app.db, item.id, 'bo', 30)).outcome).to.equal('claimed');
+    expect(await releaseItem(app.db, item.id, 'bo')).to.equal(true);
+  });
+
+  it('approving an enrolment referral enrols the student and tells the authority', async () => {
+    const item = await itemAt('A.0230', 10);
+    const result = await resolveItem(app, item.id, 'ana', 'approve', 'Confirmed with the family.');
+    expect(result.outcome).to.equal('resolved');
+    expect(await count(app.db, `select count(*) n from enrolment e join student s on s.asn = $1 where e.asn = coalesce(s.primary_asn, s.asn) and e.school_code = $2`, [item.asn, item.schoolCode])).to.be.greaterThan(0);
+    const row = decisions('A.0230').find((r) => r.line === '10');
+    expect(row).to.include({ file: 'september-high.csv', decision: 'approved', note: 'Confirmed with the family.' });
+    expect(row?.result).to.equal('Enrolment created.');
+    expect(await app.boss.getQueueSize(queues.studentRecords)).to.equal(11);
+    expect((await auditOfItem(app.db, item.id)).map((a) => a.action)).to.include('item_approved');
+    expect((await auditOfStudent(app.db, item.asn as string)).map((a) => a.action)).to.include('item_approved');
+  });
+
+  it('approving a possible duplicate creates a new student, whose ASN the authority learns', async () => {
+    const item = await itemAt('A.0230', 18);
+    expect((await resolveItem(app, item.id, 'ana', 'approve')).outcome).to.equal('resolved');
+    const row = decisions('A.0230').find((r) => r.line === '18');
+    expect(row?.asn).to.match(/^\d{4}-\d{4}-\d$/);
+    expect(row?.result).to.match(/^Student created with ASN/);
+  });
+
+  it('an approval that fails a data check changes nothing and leaves the item open', async () => {
+    // Line 16 names an ASN no student has: Student Records cannot enrol a student who does not exist.
+    const item = await itemAt('A.0230', 16);
+    const result = await resolveItem(app, item.id, 'bo', 'approve');
+    expect(result.outcome === 'not_applicable' && result.problem.code).to.equal('UNKNOWN_ASN');
+    expect((await itemAt('A.0230', 16)).state).to.equal('open');
+    expect(await count(app.db, `select count(*) n from enrolment where asn = '812345670'`)).to.equal(0);
+  });
+
+  it('reject and return need a note, and reach the authority with it', async () => {
+    const item = await itemAt('A.0230', 11);
+    expect((await resolveItem(app, item.id, 'ana', 'reject', '   ')).outcome).to.equal('note_required');
+    expect((await resolveItem(app, item.id, 'ana', 'reject', '=HYPERLINK("x")')).outcome).to.equal('resolved');
+    const other = await itemAt('A.0230', 12);
+    expect((await resolveItem(app, other.id, 'ana', 'return', 'Send the exit date of the last enrolment.')).outcome).to.equal('resolved');
+    const rows = decisions('A.0230');
+    expect(rows.find((r) => r.line === '11')).to.include({ decision: 'rejected', note: '\'=HYPERLINK("x")' });
+    expect(rows.find((r) => r.line === '12')).to.include({ decision: 'returned', note: 'Send the exit date of the last enrolment.' });
+  });
+
+  it('two staff approving one item at once resolve it once', async () => {
+    const item = await itemAt('A.0230', 14);
+    const [a, b] = await Promise.all([resolveItem(app, item.id, 'ana', 'reject', 'dup'), resolveItem(app, item.id, 'bo', 'return', 'dup')]);
+    expect([a.outcome, b.outcome].sort()).to.deep.equal(['already_resolved', 'resolved']);
+    expect(await count(app.db, `select count(*) n from audit_log where referral_id = $1 and action in ('item_rejected', 'item_returned')`, [item.id])).to.equal(1);
+  });
+
+  it('approving an access referral issues the connection, its letter to the school and its email', async () => {
+    const item = await itemAt('A.0094', 3);
+    const result = await resolveItem(app, item.id, 'ana', 'approve');
+    expect(result.outcome).to.equal('resolved');
+    const connection = await app.db.query<{ id: string; letter_referral_id: string; pin_hash: Buffer | null }>(
+      `select id::text, letter_referral_id::text, pin_hash from connection where letter_referral_id = $1`, [item.id],
+    );
+    expect(connection.rows).to.have.length(1);
+    expect(connection.rows[0]?.pin_hash).to.not.equal(null);
+    const letters = readdirSync(path.join(app.home, 'outbox/A.0094/letters')).filter((n) => n.startsWith(`student-records.${item.id}.`));
+    expect(letters).to.deep.equal([`student-records.${item.id}.${item.schoolCode}.pdf`]);
+    const pages = await pdfPages(path.join(app.home, 'outbox/A.0094/letters', letters[0] as string));
+    expect(pages).to.have.length(2);
+    expect(await count(app.db, `select count(*) n from pgboss.job where name = $1 and (data->>'connectionId') = $2`, [queues.activationMail, connection.rows[0]?.id])).to.equal(1);
+    expect(decisions('A.0094').find((r) => r.line === '3')).to.include({ decision: 'approved' });
+    expect(dateIn(result.outcome === 'resolved' ? (result.item.resolvedAt as Date) : new Date())).to.equal(todayIn());
+    expect(existsSync(decisionsPath(app.config, 'A.0094', todayIn()))).to.equal(true);
+  });
+});
