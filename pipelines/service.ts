@@ -10,15 +10,18 @@ import { connectionSecret, keyFingerprint } from '../src/connections/secrets.ts'
 import { assertConnectionKey } from '../src/persist/connection-key.ts';
 import { createMailSender } from '../src/mail/mail-sender.ts';
 import { startMailWorker } from './activation-mail.ts';
+import { startConsole } from './console.ts';
 import { runFile, type Services } from './file-runner.ts';
 import { registerOrphans } from './ingest.ts';
 import { kinds } from './kinds.ts';
+import { issueMissingReferralLetters } from './student-records.ts';
+import { writeUnreportedDecisions } from '../src/report/decisions-report.ts';
 
 /**
  * `intake start`: watch → claim → queue, and workers that run queued files. Any number of
  * these processes may share one database; file leases keep each file to one worker at a time.
  */
-export async function startService(services: Services): Promise<{ stop(): Promise<void> }> {
+export async function startService(services: Services): Promise<{ consoleUrl: string; stop(): Promise<void> }> {
   const { config, db, boss, logger } = services;
   await createInboxFolders(config, db, fileKinds);
   const orphans = await registerOrphans(services);
@@ -64,6 +67,9 @@ export async function startService(services: Services): Promise<{ stop(): Promis
     sweeping = true;
     try {
       await registerOrphans(services);
+      // Decisions whose letters or decisions file a dead process did not finish.
+      await issueMissingReferralLetters(services);
+      await writeUnreportedDecisions(db, config);
       for (const fileId of await staleFiles(db, config.processing.leaseSeconds)) {
         // One file that cannot be run now (its error is logged) must not hold up the others.
         await run(fileId).catch((error: Error) => logger.error('resuming a file failed; it is tried again later', { fileId, error: error.message }));
@@ -93,9 +99,13 @@ export async function startService(services: Services): Promise<{ stop(): Promis
     (error) => logger.error('inbox error', { error: (error as Error).message }),
   );
   await watcher.start();
-  logger.info('intake started', { inbox: paths.inbox(config), workers: config.processing.workers, mail: mailSender.destination });
+  const console = await startConsole(services);
+  logger.info('intake started', { inbox: paths.inbox(config), workers: config.processing.workers, mail: mailSender.destination, console: console.url });
   return {
+    consoleUrl: console.url,
     async stop() {
+      // No new request starts work once stopping has begun.
+      await console.stop();
       clearInterval(sweep);
       await watcher.stop();
       await boss.offWork(queues.files);

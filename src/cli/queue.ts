@@ -1,0 +1,209 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { App } from '../app.ts';
+import { referralReasons } from '../outcomes.ts';
+import { auditOfItem, auditOfStudent } from '../queue/audit-trail.ts';
+import { claimItem, claimNextItem } from '../queue/claims.ts';
+import { getItemDetail } from '../queue/item-detail.ts';
+import { countOpenByReason, cursorText, listOpenItems, parseCursor, type QueueFilter, type QueueItem } from '../queue/queue-queries.ts';
+import { timeIn, todayIn } from '../validate/dates.ts';
+import { formatAsn, parseAsn, parseAuthorityCode, parseSchoolCode } from '../validate/values.ts';
+import { type Resolution, resolveItem, type ResolveResult } from '../../pipelines/student-records.ts';
+
+type WithApp = <T>(work: (app: App) => Promise<T>) => Promise<T>;
+
+/** Exit codes of the queue commands beyond 0/1/64: 3 the item is held or resolved by someone else, 5 an approval failed a data check. */
+const exitCodes = { busy: 3, notApplicable: 5, notFound: 1 } as const;
+
+const idArgument = (value: string) => {
+  if (!/^\d{1,18}$/.test(value)) throw new InvalidArgumentError('expected an item number');
+  return Number(value);
+};
+const parsed = (parse: (text: string) => string | null, what: string) => (value: string) => {
+  const result = parse(value);
+  if (!result) throw new InvalidArgumentError(`expected ${what}`);
+  return result;
+};
+const reasonOption = (value: string) => {
+  if (!(value in referralReasons)) throw new InvalidArgumentError(`expected one of ${Object.keys(referralReasons).join(', ')}`);
+  return value;
+};
+const daysOption = (value: string) => {
+  if (!/^\d{1,4}$/.test(value)) throw new InvalidArgumentError('expected a number of days');
+  return Number(value);
+};
+
+/** The staff member a command acts as: an active account of the console (`intake staff add`); null (reported) if not. */
+async function actingStaff(app: App, username: string | undefined): Promise<string | null> {
+  const name = (username ?? process.env.INTAKE_STAFF ?? '').trim().toLowerCase();
+  const found = name === '' ? undefined : (await app.db.query<{ disabled: boolean }>('select disabled from staff where username = $1', [name])).rows[0];
+  const problem = name === '' ? 'say who acts: --as <username> or INTAKE_STAFF'
+    : !found ? `no staff account ${name}; add it with intake staff add`
+      : found.disabled ? `the staff account ${name} is disabled` : null;
+  if (problem === null) return name;
+  console.error(`intake: ${problem}`);
+  return null;
+}
+
+const usageExit = 64;
+
+function itemLine(item: QueueItem): string {
+  const held = item.claimedBy ? ` claimed by ${item.claimedBy} until ${timeIn(item.claimedUntil as Date)}` : '';
+  const asn = item.asn ? formatAsn(item.asn) : '(new student)';
+  return `#${item.id}  ${timeIn(item.createdAt)}  ${item.authorityCode} ${item.schoolCode ?? ''}  ${item.kind}  ${item.reason}  ASN ${asn}  ${item.fileName}:${item.line}${held}`;
+}
+
+function printResolution(result: ResolveResult, json: boolean): number {
+  if (json) console.log(JSON.stringify(result));
+  switch (result.outcome) {
+    case 'resolved':
+      if (!json) console.log(`#${result.item.id} ${result.item.state}${result.item.result ? `: ${result.item.result}` : ''}`);
+      return 0;
+    case 'not_applicable':
+      if (!json) console.error(`not applied: ${result.problem.code}: ${result.problem.message} Nothing was changed; reject the item or return it to the authority.`);
+      return exitCodes.notApplicable;
+    case 'claimed_by_other':
+      if (!json) console.error(`claimed by ${result.claimedBy} until ${timeIn(result.until)}; only they can resolve it until then.`);
+      return exitCodes.busy;
+    case 'already_resolved':
+      if (!json) console.error(`already ${result.item.state} by ${result.item.resolvedBy} at ${timeIn(result.item.resolvedAt as Date)}.`);
+      return exitCodes.busy;
+    case 'note_required':
+      if (!json) console.error('a note is needed (--note): the authority reads it in its decisions file.');
+      return usageExit;
+    case 'not_found':
+      if (!json) console.error('no such item.');
+      return exitCodes.notFound;
+  }
+}
+
+/** `intake queue …`: Student Records' queue, acting as a named staff member. */
+export function addQueueCommands(program: Command, withApp: WithApp): void {
+  const queue = program.command('queue').description('Student Records: the referred rows: list, show, claim, approve, reject, return');
+  const asOption = new Option('--as <username>', 'the staff member acting (default INTAKE_STAFF)');
+
+  queue
+    .command('list')
+    .description('open items, oldest first')
+    .option('--authority <code>', 'only this authority', parsed(parseAuthorityCode, 'an authority code such as A.0094'))
+    .option('--school <code>', 'only this school', parsed(parseSchoolCode, 'a school code such as S.0982'))
+    .option('--reason <code>', 'only this reason', reasonOption)
+    .addOption(new Option('--kind <kind>', 'only this kind').choices(['enrolment', 'access']))
+    .option('--older-than <days>', 'only items waiting at least this many days', daysOption)
+    .option('--after <cursor>', 'the page after this cursor (printed at the end of a page)')
+    .option('--json', 'print JSON')
+    .action(async (options: { authority?: string; school?: string; reason?: string; kind?: 'enrolment' | 'access'; olderThan?: number; after?: string; json?: boolean }) => {
+      await withApp(async (app) => {
+        const filter: QueueFilter = { authority: options.authority, school: options.school, reason: options.reason, kind: options.kind, minAgeDays: options.olderThan };
+        const after = options.after ? parseCursor(options.after) : null;
+        if (options.after && !after) {
+          console.error('intake: --after: not a cursor printed by queue list');
+          process.exitCode = usageExit;
+          return;
+        }
+        const page = await listOpenItems(app.db, filter, app.config.queue.pageSize, after);
+        const counts = Object.fromEntries(await countOpenByReason(app.db, filter));
+        if (options.json) {
+          console.log(JSON.stringify({ items: page.items, countsByReason: counts, next: page.next ? cursorText(page.next) : null }));
+          return;
+        }
+        for (const item of page.items) console.log(itemLine(item));
+        console.log(`open by reason: ${Object.entries(counts).map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none'}`);
+        if (page.next) console.log(`more: intake queue list --after ${cursorText(page.next)}`);
+      });
+    });
+
+  queue
+    .command('show')
+    .argument('<item>', 'the item number', idArgument)
+    .description('one item: the row, what the rules saw, the student now, and its audit trail')
+    .option('--json', 'print JSON')
+    .action(async (id: number, options: { json?: boolean }) => {
+      await withApp(async (app) => {
+        const detail = await getItemDetail(app.db, id, app.config.rules, todayIn());
+        if (!detail) {
+          console.error('no such item.');
+          process.exitCode = exitCodes.notFound;
+          return;
+        }
+        const audit = await auditOfItem(app.db, id);
+        if (options.json) {
+          console.log(JSON.stringify({ ...detail, audit }));
+          return;
+        }
+        console.log(itemLine(detail.item));
+        console.log(`state: ${detail.item.state}${detail.item.resolvedBy ? ` by ${detail.item.resolvedBy} at ${timeIn(detail.item.resolvedAt as Date)}` : ''}`);
+        console.log(`reason: ${detail.item.reason}: ${referralReasons[detail.item.reason]} (the authority saw ${detail.item.reportedCode})`);
+        console.log(`row: ${JSON.stringify(detail.row)}`);
+        console.log(`the rules saw: restriction ${detail.saw.restriction}; associations ${detail.saw.associations.join(', ') || 'none'}`);
+        if (detail.student) {
+          const s = detail.student;
+          console.log(`student: ${s.lastName}, ${s.firstName}${s.middleName ? ` ${s.middleName}` : ''}, born ${s.birthDate ?? 'unknown'}, primary ASN ${formatAsn(s.primaryAsn)}`);
+          console.log(`associations of ${detail.item.authorityCode} today: ${detail.associationsNow.join(', ') || 'none'}`);
+          for (const e of detail.recentEnrolments) console.log(`  enrolment ${e.schoolCode} (${e.authorityCode}) ${e.entryDate} – ${e.exitDate ?? 'open'} grade ${e.grade}`);
+          for (const c of detail.connections) console.log(`  connection ${c.email} (${c.requester}) ${c.status} since ${timeIn(c.statusChangedAt)}`);
+        } else if (detail.item.asn) console.log('student: no student has this ASN');
+        for (const m of detail.matchingStudents) console.log(`  same names and birth date: ASN ${formatAsn(m.asn)} ${m.lastName}, ${m.firstName} born ${m.birthDate ?? ''}`);
+        for (const a of audit) console.log(`  ${timeIn(a.at)} ${a.actor} ${a.action}${a.detail.note ? `: ${String(a.detail.note)}` : ''}`);
+      });
+    });
+
+  queue
+    .command('audit')
+    .description('the audit trail of a student (any of their ASNs)')
+    .requiredOption('--asn <asn>', 'the student', parsed(parseAsn, 'an ASN'))
+    .option('--json', 'print JSON')
+    .action(async (options: { asn: string; json?: boolean }) => {
+      await withApp(async (app) => {
+        const records = await auditOfStudent(app.db, options.asn);
+        if (options.json) console.log(JSON.stringify(records));
+        else for (const a of records) console.log(`${timeIn(a.at)} ${a.actor} ${a.action}${a.itemId ? ` #${a.itemId}` : ''} ${JSON.stringify(a.detail)}`);
+      });
+    });
+
+  queue
+    .command('claim')
+    .argument('[item]', 'the item number', idArgument)
+    .description('claim an item (or, without one, the oldest open item nobody holds, under the filters)')
+    .addOption(asOption)
+    .option('--authority <code>', 'next item of this authority', parsed(parseAuthorityCode, 'an authority code'))
+    .option('--reason <code>', 'next item with this reason', reasonOption)
+    .addOption(new Option('--kind <kind>', 'next item of this kind').choices(['enrolment', 'access']))
+    .action(async (id: number | undefined, options: { as?: string; authority?: string; reason?: string; kind?: 'enrolment' | 'access' }) => {
+      process.exitCode = await withApp(async (app) => {
+        const staff = await actingStaff(app, options.as);
+        if (staff === null) return usageExit;
+        const minutes = app.config.queue.claimMinutes;
+        if (id === undefined) {
+          const item = await claimNextItem(app.db, { authority: options.authority, reason: options.reason, kind: options.kind }, staff, minutes);
+          console.log(item ? `claimed ${itemLine(item)}` : 'nothing to claim.');
+          return item ? 0 : exitCodes.notFound;
+        }
+        const result = await claimItem(app.db, id, staff, minutes);
+        if (result.outcome === 'claimed') console.log(`claimed ${itemLine(result.item)}`);
+        else if (result.outcome === 'claimed_by_other') console.error(`claimed by ${result.claimedBy} until ${timeIn(result.until)}.`);
+        else if (result.outcome === 'resolved') console.error(`already ${result.item.state}.`);
+        else console.error('no such item.');
+        return { claimed: 0, claimed_by_other: exitCodes.busy, resolved: exitCodes.busy, not_found: exitCodes.notFound }[result.outcome];
+      });
+    });
+
+  const resolveCommand = (name: Resolution, description: string, noteRequired: boolean) => {
+    queue
+      .command(name)
+      .argument('<item>', 'the item number', idArgument)
+      .description(description)
+      .addOption(asOption)
+      .option('--note <text>', noteRequired ? 'why (required): the authority reads it' : 'why (optional): the authority reads it')
+      .option('--json', 'print JSON')
+      .action(async (id: number, options: { as?: string; note?: string; json?: boolean }) => {
+        process.exitCode = await withApp(async (app) => {
+          const staff = await actingStaff(app, options.as);
+          if (staff === null) return usageExit;
+          return printResolution(await resolveItem(app, id, staff, name, options.note), options.json ?? false);
+        });
+      });
+  };
+  resolveCommand('approve', 'apply the row on Student Records\' authority (limited-access rules bypassed, data checks kept)', false);
+  resolveCommand('reject', 'refuse the row, with a note', true);
+  resolveCommand('return', 'send the row back to the authority to correct, with a note', true);
+}
