@@ -9,6 +9,7 @@ import { parseAuthorityCode, parseDate } from '../validate/values.ts';
 import { ingestFile } from '../../pipelines/ingest.ts';
 import { startService } from '../../pipelines/service.ts';
 import { addConnectionCommands } from './connections.ts';
+import { addQueueCommands } from './queue.ts';
 import { printIngestResult } from './print.ts';
 
 /** Exit codes: 0 done, 1 failure, 2 the file was refused, 3 duplicate or busy, 4 activation refused, 64 bad usage or configuration. */
@@ -87,6 +88,7 @@ reference
   });
 
 addConnectionCommands(program, withApp);
+addQueueCommands(program, withApp);
 
 program
   .command('db')
