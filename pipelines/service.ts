@@ -99,13 +99,13 @@ export async function startService(services: Services): Promise<{ consoleUrl: st
     (error) => logger.error('inbox error', { error: (error as Error).message }),
   );
   await watcher.start();
-  const console = await startConsole(services);
-  logger.info('intake started', { inbox: paths.inbox(config), workers: config.processing.workers, mail: mailSender.destination, console: console.url });
+  const webConsole = await startConsole(services);
+  logger.info('intake started', { inbox: paths.inbox(config), workers: config.processing.workers, mail: mailSender.destination, console: webConsole.url });
   return {
-    consoleUrl: console.url,
+    consoleUrl: webConsole.url,
     async stop() {
       // No new request starts work once stopping has begun.
-      await console.stop();
+      await webConsole.stop();
       clearInterval(sweep);
       await watcher.stop();
       await boss.offWork(queues.files);

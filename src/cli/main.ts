@@ -11,6 +11,7 @@ import { startService } from '../../pipelines/service.ts';
 import { addConnectionCommands } from './connections.ts';
 import { addQueueCommands } from './queue.ts';
 import { printIngestResult } from './print.ts';
+import { addStaffCommands } from './staff.ts';
 
 /** Exit codes: 0 done, 1 failure, 2 the file was refused, 3 duplicate or busy, 4 activation refused, 64 bad usage or configuration. */
 const program = new Command('intake').description('Intake: SIS enrolment and access-code files, checked against the limited-access rules.');
@@ -88,6 +89,7 @@ reference
   });
 
 addConnectionCommands(program, withApp);
+addStaffCommands(program, withApp);
 addQueueCommands(program, withApp);
 
 program

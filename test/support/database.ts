@@ -58,7 +58,8 @@ export interface TestApp extends App {
 export async function createTestApp(overrides: Record<string, unknown> = {}): Promise<TestApp> {
   const url = await freshDatabaseUrl();
   const home = mkdtempSync(path.join(tmpdir(), 'intake-test-'));
-  const app = await openApp({ databaseUrl: url, home, logLevel: 'warn', 'watch.stableMs': 300, 'watch.pollMs': 50, ...overrides });
+  // Port 0: a service started in a test serves its console on a free port, never a fixed one.
+  const app = await openApp({ databaseUrl: url, home, logLevel: 'warn', 'watch.stableMs': 300, 'watch.pollMs': 50, 'server.port': 0, ...overrides });
   return {
     ...app,
     home,

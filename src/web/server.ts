@@ -1,0 +1,196 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Services } from '../../pipelines/file-runner.ts';
+import { createSession, endSession, findSession, randomToken, type StaffSession } from '../staff/sessions.ts';
+import { CSRF_COOKIE, cookieHeader, readCookies, sameSecret, SESSION_COOKIE } from './cookies.ts';
+import { html, publicPage, type SafeHtml } from './html.ts';
+import { matchPattern, type RequestContext, type Route, type WebResponse } from './routes.ts';
+
+export interface WebServer {
+  /** Where the server listens, as `http://127.0.0.1:PORT` (the bound port, also when port 0 was asked). */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+const maxFormBytes = 64 * 1024;
+const stylesheet = readFileSync(new URL('./style.css', import.meta.url));
+
+/** On every response, whoever produced it. */
+const securityHeaders: Record<string, string> = {
+  'Content-Security-Policy': "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  // The activation page's address holds its token: it must not travel to another site.
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+};
+
+class HttpRefusal extends Error {
+  constructor(readonly status: number, readonly title: string, readonly explanation: string) {
+    super(title);
+  }
+}
+
+type HtmlResponse = Extract<WebResponse, { html: SafeHtml }>;
+
+function messagePage(status: number, title: string, explanation: string): HtmlResponse {
+  return { status, html: publicPage({ title, language: 'en', body: html`<p>${explanation}</p><p><a href="/">Intake</a></p>` }) };
+}
+
+async function readForm(request: IncomingMessage): Promise<URLSearchParams> {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') {
+    throw new HttpRefusal(415, 'Not a form', 'This address takes only forms sent from its own pages.');
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxFormBytes) throw new HttpRefusal(413, 'Too much data', 'The form sent more than this page takes.');
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+/**
+ * Serves `routes` on config.server.host/port. What every page needs is decided here, so no
+ * route can forget it: sign-in for staff routes, a CSRF check on every POST, the security
+ * headers, and error pages that never show what went wrong inside.
+ */
+export async function startWebServer(services: Services, routes: Route[]): Promise<WebServer> {
+  const { config, db, logger } = services;
+  const secure = config.server.secureCookies;
+
+  async function respond(request: IncomingMessage, url: URL, cookiesOut: string[]): Promise<WebResponse> {
+    const method = request.method === 'HEAD' ? 'GET' : request.method;
+    if (method === 'GET' && url.pathname === '/style.css') return { body: stylesheet, contentType: 'text/css; charset=utf-8' };
+    const fitting = routes.map((route) => ({ route, params: matchPattern(route.pattern, url.pathname) })).filter((m) => m.params !== null);
+    if (fitting.length === 0) return messagePage(404, 'Page not found', 'There is no page at this address.');
+    const match = fitting.find((m) => m.route.method === method);
+    if (!match) {
+      const allowed = [...new Set(fitting.map((m) => m.route.method))].join(', ');
+      return { ...messagePage(405, 'Not allowed', 'This page cannot be used that way.'), headers: { Allow: allowed } };
+    }
+    const { route } = match;
+    const cookies = readCookies(request);
+    const sessionCookie = cookies.get(SESSION_COOKIE);
+    const session: StaffSession | null = sessionCookie ? await findSession(db, sessionCookie) : null;
+
+    if (route.access === 'staff' && session === null) {
+      if (method === 'GET') return { redirect: `/login?next=${encodeURIComponent(url.pathname + url.search)}` };
+      // Nothing is done, and the body is not even read.
+      throw new HttpRefusal(403, 'Signed out', 'You are not signed in, or your session has ended. Sign in again, then repeat what you were doing.');
+    }
+
+    const form = method === 'POST' ? await readForm(request) : new URLSearchParams();
+    let csrfToken: string;
+    if (route.access === 'staff') {
+      csrfToken = (session as StaffSession).csrfToken;
+    } else {
+      // Double-submit: a page anyone may open carries the token of a cookie only this site can set.
+      const fromCookie = cookies.get(CSRF_COOKIE);
+      csrfToken = fromCookie && /^[A-Za-z0-9_-]{43}$/.test(fromCookie) ? fromCookie : randomToken();
+      if (csrfToken !== fromCookie) cookiesOut.push(cookieHeader(CSRF_COOKIE, csrfToken, { secure, sameSite: 'Lax' }));
+    }
+    if (method === 'POST') {
+      const expected = route.access === 'staff' ? (session as StaffSession).csrfToken : cookies.get(CSRF_COOKIE);
+      if (!sameSecret(form.get('_csrf'), expected)) {
+        return messagePage(403, 'Form refused', 'This form was not sent from this site, or it is too old. Go back, reload the page and try again.');
+      }
+    }
+
+    const language = (url.searchParams.get('lang') ?? form.get('lang')) === 'fr' ? 'fr' : 'en';
+    const context: RequestContext = {
+      services, request, url, form, params: match.params as Record<string, string>,
+      staff: session ? { username: session.username, displayName: session.displayName } : null,
+      csrfToken, language,
+      clientAddress: request.socket.remoteAddress ?? 'unknown',
+      async startSession(username) {
+        if (sessionCookie) await endSession(db, sessionCookie);
+        const created = await createSession(db, username, config.server.sessionHours);
+        cookiesOut.push(cookieHeader(SESSION_COOKIE, created.cookieValue, { secure, sameSite: 'Strict' }));
+      },
+      async endSession() {
+        if (sessionCookie) await endSession(db, sessionCookie);
+        cookiesOut.push(cookieHeader(SESSION_COOKIE, '', { secure, sameSite: 'Strict', maxAge: 0 }));
+      },
+    };
+    return route.handle(context);
+  }
+
+  function write(response: ServerResponse, result: WebResponse, cookiesOut: string[], head: boolean): void {
+    let status: number;
+    let body: string | Buffer = '';
+    let headers: Record<string, string | string[]>;
+    if ('redirect' in result) {
+      status = result.status ?? 303;
+      headers = { Location: result.redirect };
+    } else if ('html' in result) {
+      status = result.status ?? 200;
+      headers = { ...result.headers, 'Content-Type': 'text/html; charset=utf-8' };
+      body = result.html.text;
+    } else {
+      status = result.status ?? 200;
+      headers = { ...result.headers, 'Content-Type': result.contentType };
+      body = result.body;
+    }
+    // Last, so that no route can weaken them.
+    Object.assign(headers, securityHeaders, { 'Content-Length': String(Buffer.byteLength(body)) });
+    if (cookiesOut.length > 0) headers['Set-Cookie'] = cookiesOut;
+    response.writeHead(status, headers);
+    response.end(head ? undefined : body);
+  }
+
+  const server = createServer((request, response) => {
+    const cookiesOut: string[] = [];
+    let url: URL;
+    try {
+      url = new URL(request.url ?? '/', 'http://intake.invalid');
+    } catch {
+      write(response, messagePage(400, 'Bad request', 'This address cannot be read.'), [], false);
+      return;
+    }
+    respond(request, url, cookiesOut)
+      .then((result) => write(response, result, cookiesOut, request.method === 'HEAD'))
+      .catch((error: unknown) => {
+        if (error instanceof HttpRefusal) {
+          // The rest of a refused body is not read: the connection closes after the answer.
+          write(response, { ...messagePage(error.status, error.title, error.explanation), headers: { Connection: 'close' } }, [], false);
+          return;
+        }
+        // The path only: the query may hold an activation token, and form values are never logged.
+        logger.error('web request failed', { method: request.method, path: url.pathname, error: (error as Error).message, stack: (error as Error).stack });
+        if (response.headersSent) {
+          response.destroy();
+          return;
+        }
+        write(response, messagePage(500, 'Something went wrong', 'The page could not be shown because of a problem on our side. It has been logged. Try again in a moment.'), [], false);
+      });
+  });
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.server.port, config.server.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = ['0.0.0.0', '::'].includes(address.address) ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    port: address.port,
+    async stop() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // A browser's keep-alive connection must not hold up a stop.
+      const timer = setTimeout(() => server.closeAllConnections(), 2000);
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}
