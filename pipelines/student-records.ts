@@ -102,6 +102,11 @@ export async function resolveItem(services: Services, id: number, staff: string,
         where id = $1`,
       [id, resolvedState[resolution], staff, note, applied?.outcome.message ?? null, resultAsn],
     );
+    await client.query(
+      `update referral_open_count set items = items - 1
+        where (authority_code, school_code, kind, reason) = (select authority_code, coalesce(school_code, ''), kind, reason from referral where id = $1)`,
+      [id],
+    );
     await insertAudit(client, [{
       actor: staff, action: `item_${resolvedState[resolution]}`, asn: applied?.primaryAsn ?? item.asn, fileId: Number(item.file_id), line: item.line,
       referralId: id, detail: { note, ...(applied ? { code: applied.outcome.code } : {}) },

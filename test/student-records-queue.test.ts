@@ -135,6 +135,13 @@ describe('Student Records works the queue of referred rows', function () {
     expect(await count(app.db, `select count(*) n from audit_log where referral_id = $1 and action in ('item_rejected', 'item_returned')`, [item.id])).to.equal(1);
   });
 
+  it('the counts per reason follow every item opened and resolved', async () => {
+    const counted = await countOpenByReason(app.db, {});
+    const actual = await app.db.query<{ reason: string; n: string }>(`select reason, count(*) n from referral where state = 'open' group by reason`);
+    expect(Object.fromEntries(counted)).to.deep.equal(Object.fromEntries(actual.rows.map((r) => [r.reason, Number(r.n)])));
+    expect(Object.fromEntries(await countOpenByReason(app.db, { minAgeDays: 0, kind: 'access' }))).to.deep.equal(Object.fromEntries(await countOpenByReason(app.db, { kind: 'access' })));
+  });
+
   it('approving an access referral issues the connection, its letter to the school and its email', async () => {
     const item = await itemAt('A.0094', 3);
     const result = await resolveItem(app, item.id, 'ana', 'approve');

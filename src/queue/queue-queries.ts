@@ -112,13 +112,16 @@ export async function listOpenItems(db: Queryable, filter: QueueFilter, pageSize
   };
 }
 
-/** Open items per reason under the other filters (the reason filter itself left out). */
+/**
+ * Open items per reason under the other filters (the reason filter itself left out): from the
+ * kept counts, or, with an age filter, from the index of open items by age.
+ */
 export async function countOpenByReason(db: Queryable, filter: QueueFilter): Promise<Map<string, number>> {
   const { where, values } = filterConditions({ ...filter, reason: undefined }, 1);
-  const result = await db.query<{ reason: string; items: string }>(
-    `select r.reason, count(*) as items from referral r where r.state = 'open' ${where.map((w) => `and ${w}`).join(' ')} group by r.reason order by r.reason`,
-    values,
-  );
+  const sql = filter.minAgeDays
+    ? `select r.reason, count(*) as items from referral r where r.state = 'open' ${where.map((w) => `and ${w}`).join(' ')} group by r.reason`
+    : `select r.reason, sum(r.items) as items from referral_open_count r where r.items > 0 ${where.map((w) => `and ${w}`).join(' ')} group by r.reason`;
+  const result = await db.query<{ reason: string; items: string }>(`${sql} order by r.reason`, values);
   return new Map(result.rows.map((r) => [r.reason, Number(r.items)]));
 }
 

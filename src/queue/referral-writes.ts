@@ -33,6 +33,13 @@ export async function queueReferrals(client: Queryable, boss: PgBoss, file: Inta
       referrals.map((r) => JSON.stringify(r.saw)),
     ],
   );
+  await client.query(
+    `insert into referral_open_count (authority_code, school_code, kind, reason, items)
+     select $1, r.school_code, r.kind, r.reason, count(*) from unnest($2::text[], $3::text[], $4::text[]) as r (school_code, kind, reason)
+      group by r.school_code, r.kind, r.reason order by r.school_code, r.kind, r.reason
+     on conflict (authority_code, school_code, kind, reason) do update set items = referral_open_count.items + excluded.items`,
+    [file.authorityCode, referrals.map((r) => r.row.schoolCode), referrals.map((r) => r.kind), referrals.map((r) => r.reason)],
+  );
   const jobs: PgBoss.JobInsert[] = referrals.map((referral, i) => ({
     id: jobIds[i],
     name: queues.studentRecords,
