@@ -1,10 +1,13 @@
 import { activationRoutes } from '../src/web/activation-page.ts';
+import { auditRoutes } from '../src/web/audit-page.ts';
 import { dashboardRoutes } from '../src/web/dashboard-page.ts';
 import { startWebServer, type WebServer } from '../src/web/server.ts';
+import { queueItemRoutes } from '../src/web/queue-item-page.ts';
+import { queueListRoutes } from '../src/web/queue-list-page.ts';
 import { authRoutes } from '../src/web/sign-in-pages.ts';
 import type { Services } from './file-runner.ts';
 
 /** The staff console and the recipients' activation page, on one server (`server.*` configuration). */
 export function startConsole(services: Services): Promise<WebServer> {
-  return startWebServer(services, [...authRoutes, ...dashboardRoutes, ...activationRoutes(services.config)]);
+  return startWebServer(services, [...authRoutes, ...dashboardRoutes, ...queueListRoutes, ...queueItemRoutes, ...auditRoutes, ...activationRoutes(services.config)]);
 }
