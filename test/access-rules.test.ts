@@ -138,3 +138,26 @@ describe('existing connections of the same person (seed 000 §2.1, seed 001)', (
     expect(outcome.status === 'invalid' && outcome.message).to.contain('reset the password of the account they activated it with (Education Account, Google or Microsoft)');
   });
 });
+
+describe('access rows approved by Student Records (SPEC §7: association rules bypassed, every other check kept)', () => {
+  const approve = (change: Partial<AccessRow>, authority: AuthorityFacts, world: World) => decideAccessRow(row(change), view(authority, world), 'student_records_approval');
+  const elsewhereOnly = { '111111111': { birthDate: '2010-01-01', enrolments: [enrolment('S.0101', '2020-09-01')] } };
+
+  it('no association (NO_ASSOCIATION_FOR_ACCESS under the rules): the connection is created', () => {
+    expect(decideAccessRow(row({ schoolCode: 'S.0941' }), view(low, { students: elsewhereOnly })).status).to.equal('referred');
+    expect(approve({ schoolCode: 'S.0941' }, low, { students: elsewhereOnly })).to.include({ status: 'accepted', code: 'CONNECTION_CREATED', primaryAsn: '111111111' });
+  });
+  it('hidden from a limited-access authority (NOT_ACCESSIBLE under the rules): the connection is created', () => {
+    expect(approve({ schoolCode: 'S.2301' }, high, { students: elsewhereOnly })).to.include({ status: 'accepted', code: 'CONNECTION_CREATED' });
+  });
+  it('an unknown ASN stays invalid UNKNOWN_ASN', () => {
+    expect(approve({ asn: '999999999', schoolCode: 'S.2301' }, high, { students: {} })).to.include({ status: 'invalid', code: 'UNKNOWN_ASN' });
+  });
+  it('a personal email, the age of a student asking for themselves and the existing connection still decide', () => {
+    expect(approve({ schoolCode: 'S.2301', email: 'a@tis.example.edu.mo' }, high, { students: elsewhereOnly }).code).to.equal('EMAIL_NOT_PERSONAL');
+    const young = { '111111111': { birthDate: '2016-01-01', enrolments: [enrolment('S.0101', '2025-09-01')] } };
+    expect(approve({ schoolCode: 'S.2301', requester: 'student', name: null, relationship: null }, high, { students: young }).code).to.equal('STUDENT_TOO_YOUNG');
+    const live = { '111111111|ann@example.com': 'activated' as const };
+    expect(approve({ schoolCode: 'S.2301' }, high, { students: elsewhereOnly, live }).code).to.equal('ALREADY_ACTIVATED');
+  });
+});

@@ -101,3 +101,35 @@ describe('enrolment rows (SPEC §4.3, further rules)', () => {
     expect(decideEnrolmentRow(row({ action: 'delete' }), view(authorities.low!, [elsewhere]))).to.include({ status: 'invalid', code: 'ENROLMENT_NOT_FOUND' });
   });
 });
+
+describe('enrolment rows approved by Student Records (SPEC §7: limited-access rules bypassed, data checks kept)', () => {
+  const approve = (change: Partial<EnrolmentRow>, authority: AuthorityFacts, students: Parameters<typeof view>[1]) =>
+    decideEnrolmentRow(row(change), view(authority, students), 'student_records_approval');
+  const hiddenFromHigh = { asn: '100000001', enrolments: [at('S.0230', '2015-09-01', '2016-06-30'), at('S.0001', '2016-09-01')] };
+
+  it('no association (HIGH_HISTORICAL_ONLY under the rules): the enrolment is created', () => {
+    expect(decideEnrolmentRow(row({ schoolCode: 'S.0230' }), view(authorities.high!, [hiddenFromHigh]))).to.include({ status: 'referred' });
+    expect(approve({ schoolCode: 'S.0230' }, authorities.high!, [hiddenFromHigh])).to.include({ status: 'accepted', code: 'ENROLMENT_CREATED', primaryAsn: '100000001' });
+  });
+  it('no historical enrolment (NOT_ACCESSIBLE under the rules): the enrolment is created', () => {
+    expect(approve({}, authorities.low!, [{ asn: '100000001', enrolments: [at('S.0001', '2025-09-01')] }])).to.include({ status: 'accepted', code: 'ENROLMENT_CREATED' });
+  });
+  it('a possible duplicate: a new student is created (Student Records decided it is another person)', () => {
+    const key = studentMatchKey('Ann', 'Lee', '2015-05-05');
+    const change = { asn: null, schoolCode: 'S.0230', firstName: 'Ann', lastName: 'Lee', birthDate: '2015-05-05' };
+    expect(approve(change, authorities.high!, [{ asn: '100000009', matchKey: key }])).to.include({ status: 'accepted', code: 'STUDENT_CREATED' });
+  });
+  it('a secondary ASN of a hidden student: enrolled under the primary', () => {
+    const students = [hiddenFromHigh, { asn: '100000002', primaryAsn: '100000001' }];
+    expect(approve({ asn: '100000002', schoolCode: 'S.0230' }, authorities.high!, students)).to.include({ status: 'accepted', primaryAsn: '100000001' });
+  });
+  it('an existing enrolment is updated', () => {
+    const student = { asn: '100000001', enrolments: [at('S.0230', '2026-09-02')] };
+    expect(approve({ schoolCode: 'S.0230' }, authorities.high!, [student])).to.include({ status: 'accepted', code: 'ENROLMENT_UPDATED' });
+  });
+  it('data checks stay: an unknown ASN is UNKNOWN_ASN, an unknown school UNKNOWN_SCHOOL, a school of another authority SCHOOL_NOT_IN_AUTHORITY', () => {
+    expect(approve({ asn: '999999999', schoolCode: 'S.0230' }, authorities.high!, [])).to.include({ status: 'invalid', code: 'UNKNOWN_ASN' });
+    expect(approve({ schoolCode: 'S.9999' }, authorities.high!, [hiddenFromHigh])).to.include({ status: 'invalid', code: 'UNKNOWN_SCHOOL' });
+    expect(approve({ schoolCode: 'S.0001' }, authorities.high!, [hiddenFromHigh])).to.include({ status: 'invalid', code: 'SCHOOL_NOT_IN_AUTHORITY' });
+  });
+});
