@@ -76,7 +76,7 @@ begin
            j.data->'row', coalesce(j.data->'saw', '{}'::jsonb), j.created_on
       from pgboss.job j
      where j.name = 'student-records' and j.state = 'created'
-     order by j.created_on
+     order by j.created_on, (j.data->>'fileId')::bigint, (j.data->>'line')::int
     on conflict (job_id) do nothing;
   end if;
 end $$;
