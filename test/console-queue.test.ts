@@ -65,6 +65,11 @@ describe('the console: Student Records works the queue in a browser', function (
     await page.goto(`${web.url}/queue`);
     await signIn(page, web.url, 'ana', passwords.ana);
     expect(new URL(page.url()).pathname).to.equal('/queue');
+    await page.goto(`${web.url}/`);
+    expect(await page.textContent('main')).to.match(/Waiting for Student Records\s*Authority\s*Open items\s*A\.0094\s*2\s*A\.0230\s*10/);
+    await page.click('a[href="/queue?authority=A.0230"]');
+    expect(await page.locator('#items tbody tr').count()).to.equal(10);
+    await page.goto(`${web.url}/queue`);
     expect(await page.locator('#items tbody tr').count()).to.equal(12);
     expect(await page.textContent('#counts')).to.match(/12 open items[\s\S]*HIGH_MORE_RECENT_ELSEWHERE\s+2/);
     await page.selectOption('select[name=reason]', 'HIGH_MORE_RECENT_ELSEWHERE');

@@ -76,17 +76,38 @@ ${rows.map((f) => html`<tr><td>${timeIn(f.receivedAt)}</td><td>${f.authorityCode
 </table>`;
 }
 
+/** Open queue items per authority, from the kept counts. */
+async function openItemsByAuthority(db: Queryable): Promise<{ authorityCode: string; items: number }[]> {
+  const result = await db.query<{ authority_code: string; items: string }>(
+    'select authority_code, sum(items) as items from referral_open_count group by authority_code having sum(items) > 0 order by authority_code',
+  );
+  return result.rows.map((r) => ({ authorityCode: r.authority_code, items: Number(r.items) }));
+}
+
+function openItemsTable(rows: { authorityCode: string; items: number }[]): SafeHtml {
+  if (rows.length === 0) return html`<p class="muted">The queue is empty.</p>`;
+  return html`<table>
+<thead><tr><th>Authority</th><th class="number">Open items</th></tr></thead>
+<tbody>
+${rows.map((r) => html`<tr><td><a href="/queue?authority=${r.authorityCode}">${r.authorityCode}</a></td>${number(r.items)}</tr>\n`)}
+</tbody>
+</table>`;
+}
+
 const dashboard: Route = {
   method: 'GET',
   pattern: '/',
   access: 'staff',
   async handle(ctx) {
     const { authorities, failed } = await filesToday(ctx.services.db);
+    const open = await openItemsByAuthority(ctx.services.db);
     const body = html`
 <h2>Files received today, ${todayIn()} (Edmonton time)</h2>
 ${authorityTable(authorities)}
 <h2>Failed files</h2>
-${failedTable(failed)}`;
+${failedTable(failed)}
+<h2>Waiting for Student Records</h2>
+${openItemsTable(open)}`;
     return { html: staffPage({ title: 'Dashboard', staff: requireStaff(ctx), csrfToken: ctx.csrfToken, body, active: 'dashboard' }) };
   },
 };
