@@ -1,16 +1,16 @@
 import { expect } from 'chai';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { ingestFile } from '../pipelines/ingest.ts';
-import { resolveItem } from '../pipelines/student-records.ts';
+import { issueMissingReferralLetters, resolveItem } from '../pipelines/student-records.ts';
 import { queues } from '../src/db/queue.ts';
 import { auditOfItem, auditOfStudent } from '../src/queue/audit-trail.ts';
 import { claimItem, claimNextItem, releaseItem } from '../src/queue/claims.ts';
 import { getItemDetail } from '../src/queue/item-detail.ts';
 import { countOpenByReason, listOpenItems } from '../src/queue/queue-queries.ts';
 import { loadReference } from '../src/reference/load.ts';
-import { decisionsPath } from '../src/report/decisions-report.ts';
+import { decisionsPath, writeUnreportedDecisions } from '../src/report/decisions-report.ts';
 import { dateIn, todayIn } from '../src/validate/dates.ts';
 import { samplesAsOf, samplesFolder } from '../scripts/sample-files.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
@@ -159,5 +159,24 @@ describe('Student Records works the queue of referred rows', function () {
     expect(decisions('A.0094').find((r) => r.line === '3')).to.include({ decision: 'approved' });
     expect(dateIn(result.outcome === 'resolved' ? (result.item.resolvedAt as Date) : new Date())).to.equal(todayIn());
     expect(existsSync(decisionsPath(app.config, 'A.0094', todayIn()))).to.equal(true);
+  });
+
+  it('a decision whose letter or decisions file a dead process left unwritten is finished by the sweep', async () => {
+    const item = await itemAt('A.0094', 4);
+    expect((await resolveItem(app, item.id, 'ana', 'approve')).outcome).to.equal('resolved');
+    // As the process would have left it, dying right after the decision committed.
+    const letters = path.join(app.home, 'outbox/A.0094/letters');
+    for (const name of readdirSync(letters).filter((n) => n.startsWith(`student-records.${item.id}.`))) rmSync(path.join(letters, name));
+    await app.db.query('delete from letter_batch where referral_id = $1', [item.id]);
+    await app.db.query(`update connection set pin_hash = null, issued_at = null, expires_at = null where letter_referral_id = $1`, [item.id]);
+    await app.db.query('update referral set reported_at = null');
+    rmSync(decisionsPath(app.config, 'A.0094', todayIn()));
+
+    expect(await issueMissingReferralLetters(app)).to.equal(1);
+    expect(readdirSync(letters).filter((n) => n.startsWith(`student-records.${item.id}.`))).to.have.length(1);
+    expect(await count(app.db, 'select count(*) n from connection where letter_referral_id = $1 and pin_hash is not null', [item.id])).to.equal(1);
+    expect(await writeUnreportedDecisions(app.db, app.config)).to.equal(2);
+    expect(decisions('A.0094').map((r) => r.line)).to.deep.equal(['3', '4']);
+    expect(await writeUnreportedDecisions(app.db, app.config)).to.equal(0);
   });
 });
