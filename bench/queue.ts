@@ -73,8 +73,9 @@ for (let first = 0; first < items; first += batch) {
   });
 }
 // The kept counts, as the pipeline's writes leave them.
-await app.db.query(`insert into referral_open_count (authority_code, school_code, kind, reason, items)
-  select authority_code, school_code, kind, reason, count(*) from referral where state = 'open' group by 1, 2, 3, 4`);
+await app.db.query(`insert into referral_open_count (authority_code, school_code, kind, reason, referred_on, items)
+  select authority_code, school_code, kind, reason, (created_at at time zone 'America/Edmonton')::date, count(*)
+    from referral where state = 'open' group by 1, 2, 3, 4, 5`);
 await app.db.query('vacuum analyze');
 console.log(`queue: ${items.toLocaleString('en-US')} open items seeded in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
 

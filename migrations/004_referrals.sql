@@ -37,21 +37,22 @@ create index referral_open on referral (created_at, id) where state = 'open';
 create index referral_open_authority on referral (authority_code, created_at, id) where state = 'open';
 create index referral_open_school on referral (school_code, created_at, id) where state = 'open';
 create index referral_open_reason on referral (reason, created_at, id) where state = 'open';
--- Counting open items per reason for an age filter reads this index only.
-create index referral_open_age on referral (created_at) include (reason, authority_code, school_code, kind) where state = 'open';
+create index referral_open_kind on referral (kind, created_at, id) where state = 'open';
 create index referral_asn on referral (asn);
 create index referral_unreported on referral (authority_code, resolved_at) where state <> 'open' and reported_at is null;
 create index referral_resolved on referral (authority_code, resolved_at) where state <> 'open';
 
--- Open items per authority, school, kind and reason, kept in the transactions that open and
--- resolve items: the queue's counts per reason stay instant with 100,000 items open.
+-- Open items per authority, school, kind, reason and day referred (America/Edmonton), kept in
+-- the transactions that open and resolve items: the queue's counts per reason stay instant with
+-- 100,000 items open, whatever the filters.
 create table referral_open_count (
   authority_code text not null,
   school_code text not null,
   kind text not null,
   reason text not null,
+  referred_on date not null,
   items integer not null check (items >= 0),
-  primary key (authority_code, school_code, kind, reason)
+  primary key (authority_code, school_code, kind, reason, referred_on)
 );
 
 alter table audit_log add column referral_id bigint references referral (id);
@@ -81,6 +82,7 @@ begin
   end if;
 end $$;
 
-insert into referral_open_count (authority_code, school_code, kind, reason, items)
-select authority_code, coalesce(school_code, ''), kind, reason, count(*) from referral where state = 'open'
- group by authority_code, coalesce(school_code, ''), kind, reason;
+insert into referral_open_count (authority_code, school_code, kind, reason, referred_on, items)
+select authority_code, coalesce(school_code, ''), kind, reason, (created_at at time zone 'America/Edmonton')::date, count(*)
+  from referral where state = 'open'
+ group by 1, 2, 3, 4, 5;

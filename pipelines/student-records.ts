@@ -104,7 +104,8 @@ export async function resolveItem(services: Services, id: number, staff: string,
     );
     await client.query(
       `update referral_open_count set items = items - 1
-        where (authority_code, school_code, kind, reason) = (select authority_code, coalesce(school_code, ''), kind, reason from referral where id = $1)`,
+        where (authority_code, school_code, kind, reason, referred_on) =
+              (select authority_code, coalesce(school_code, ''), kind, reason, (created_at at time zone 'America/Edmonton')::date from referral where id = $1)`,
       [id],
     );
     await insertAudit(client, [{

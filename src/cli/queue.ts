@@ -88,7 +88,7 @@ export function addQueueCommands(program: Command, withApp: WithApp): void {
     .option('--school <code>', 'only this school', parsed(parseSchoolCode, 'a school code such as S.0982'))
     .option('--reason <code>', 'only this reason', reasonOption)
     .addOption(new Option('--kind <kind>', 'only this kind').choices(['enrolment', 'access']))
-    .option('--older-than <days>', 'only items waiting at least this many days', daysOption)
+    .option('--older-than <days>', 'only items referred at least this many days ago (calendar days in Edmonton: 1 = yesterday or before)', daysOption)
     .option('--after <cursor>', 'the page after this cursor (printed at the end of a page)')
     .option('--json', 'print JSON')
     .action(async (options: { authority?: string; school?: string; reason?: string; kind?: 'enrolment' | 'access'; olderThan?: number; after?: string; json?: boolean }) => {

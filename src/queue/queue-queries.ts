@@ -34,7 +34,7 @@ export interface QueueFilter {
   school?: string;
   reason?: string;
   kind?: ItemKind;
-  /** Only items waiting at least this many days. */
+  /** Only items referred at least this many days ago (calendar days in America/Edmonton: 1 = yesterday or before). */
   minAgeDays?: number;
 }
 
@@ -66,8 +66,13 @@ export function itemOf(row: ItemRow): QueueItem {
   };
 }
 
-/** The filter as SQL conditions over `r`, with its values from `$first` on. */
-export function filterConditions(filter: QueueFilter, first: number): { where: string[]; values: unknown[] } {
+const edmontonToday = `(now() at time zone 'America/Edmonton')::date`;
+
+/**
+ * The filter as SQL conditions over `r`, with its values from `$first` on: over the items, or
+ * over the kept counts (whose day referred stands for the items' time).
+ */
+export function filterConditions(filter: QueueFilter, first: number, over: 'items' | 'counts' = 'items'): { where: string[]; values: unknown[] } {
   const where: string[] = [];
   const values: unknown[] = [];
   const add = (condition: (n: string) => string, value: unknown) => {
@@ -78,7 +83,11 @@ export function filterConditions(filter: QueueFilter, first: number): { where: s
   if (filter.school) add((n) => `r.school_code = ${n}`, filter.school);
   if (filter.reason) add((n) => `r.reason = ${n}`, filter.reason);
   if (filter.kind) add((n) => `r.kind = ${n}`, filter.kind);
-  if (filter.minAgeDays) add((n) => `r.created_at <= now() - make_interval(days => ${n})`, filter.minAgeDays);
+  if (filter.minAgeDays) {
+    add((n) => (over === 'items'
+      ? `r.created_at < (${edmontonToday} - ${n}::int + 1)::timestamp at time zone 'America/Edmonton'`
+      : `r.referred_on <= ${edmontonToday} - ${n}::int`), filter.minAgeDays);
+  }
   return { where, values };
 }
 
@@ -112,16 +121,14 @@ export async function listOpenItems(db: Queryable, filter: QueueFilter, pageSize
   };
 }
 
-/**
- * Open items per reason under the other filters (the reason filter itself left out): from the
- * kept counts, or, with an age filter, from the index of open items by age.
- */
+/** Open items per reason under the other filters (the reason filter itself left out), from the kept counts. */
 export async function countOpenByReason(db: Queryable, filter: QueueFilter): Promise<Map<string, number>> {
-  const { where, values } = filterConditions({ ...filter, reason: undefined }, 1);
-  const sql = filter.minAgeDays
-    ? `select r.reason, count(*) as items from referral r where r.state = 'open' ${where.map((w) => `and ${w}`).join(' ')} group by r.reason`
-    : `select r.reason, sum(r.items) as items from referral_open_count r where r.items > 0 ${where.map((w) => `and ${w}`).join(' ')} group by r.reason`;
-  const result = await db.query<{ reason: string; items: string }>(`${sql} order by r.reason`, values);
+  const { where, values } = filterConditions({ ...filter, reason: undefined }, 1, 'counts');
+  const result = await db.query<{ reason: string; items: string }>(
+    `select r.reason, sum(r.items) as items from referral_open_count r where r.items > 0 ${where.map((w) => `and ${w}`).join(' ')}
+      group by r.reason having sum(r.items) > 0 order by r.reason`,
+    values,
+  );
   return new Map(result.rows.map((r) => [r.reason, Number(r.items)]));
 }
 

@@ -34,10 +34,11 @@ export async function queueReferrals(client: Queryable, boss: PgBoss, file: Inta
     ],
   );
   await client.query(
-    `insert into referral_open_count (authority_code, school_code, kind, reason, items)
-     select $1, r.school_code, r.kind, r.reason, count(*) from unnest($2::text[], $3::text[], $4::text[]) as r (school_code, kind, reason)
+    `insert into referral_open_count (authority_code, school_code, kind, reason, referred_on, items)
+     select $1, r.school_code, r.kind, r.reason, (now() at time zone 'America/Edmonton')::date, count(*)
+       from unnest($2::text[], $3::text[], $4::text[]) as r (school_code, kind, reason)
       group by r.school_code, r.kind, r.reason order by r.school_code, r.kind, r.reason
-     on conflict (authority_code, school_code, kind, reason) do update set items = referral_open_count.items + excluded.items`,
+     on conflict (authority_code, school_code, kind, reason, referred_on) do update set items = referral_open_count.items + excluded.items`,
     [file.authorityCode, referrals.map((r) => r.row.schoolCode), referrals.map((r) => r.kind), referrals.map((r) => r.reason)],
   );
   const jobs: PgBoss.JobInsert[] = referrals.map((referral, i) => ({
