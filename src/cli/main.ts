@@ -13,7 +13,7 @@ import { addQueueCommands } from './queue.ts';
 import { printIngestResult } from './print.ts';
 import { addStaffCommands } from './staff.ts';
 
-/** Exit codes: 0 done, 1 failure, 2 the file was refused, 3 duplicate or busy, 4 activation refused, 64 bad usage or configuration. */
+/** Exit codes: 0 done, 1 failure, 2 the file was refused, 3 duplicate or busy (a file, a queue item), 4 activation refused, 5 an approval failed a data check, 64 bad usage or configuration. */
 const program = new Command('intake').description('Intake: SIS enrolment and access-code files, checked against the limited-access rules.');
 // Usage errors (unknown command, bad option) end with 64, like bad configuration.
 program.exitOverride();
