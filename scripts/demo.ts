@@ -8,6 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { sendDueMail } from '../pipelines/activation-mail.ts';
 import { ingestFile } from '../pipelines/ingest.ts';
 import { createMailSender } from '../src/mail/mail-sender.ts';
+import { countOpenByReason } from '../src/queue/queue-queries.ts';
 import { loadReference } from '../src/reference/load.ts';
 import { sampleFiles, samplesAsOf, samplesFolder } from './sample-files.ts';
 
@@ -42,6 +43,10 @@ try {
   for (const letter of letters) console.log(`  ${letter}`);
   console.log(`activation emails: ${mail.sent} sent to ${sender.destination}`);
   console.log('activate one: intake connections activate --token <token= in an email\'s link> --pin <PIN of its letter> --account you@example.com');
+  console.log(`  or open the email's link while intake start runs (the activation page at ${app.config.mail.activationUrl})`);
+  const open = await countOpenByReason(app.db, {});
+  console.log(`\nStudent Records queue: ${[...open.values()].reduce((sum, n) => sum + n, 0)} open items (${[...open].map(([reason, n]) => `${reason} ${n}`).join(', ')})`);
+  console.log('work it: intake staff add <you> --name "Your Name", then intake start and http://' + `${app.config.server.host}:${app.config.server.port}/queue, or intake queue list`);
 } finally {
   await app.close();
 }
