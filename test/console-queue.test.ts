@@ -89,6 +89,7 @@ describe('the console: Student Records works the queue in a browser', function (
     expect(await page.textContent('main')).to.contain('HIGH_MORE_RECENT_ELSEWHERE');
     await page.click('#claim');
     await page.waitForSelector('#approve');
+    if (process.env.SCREENSHOTS) await page.screenshot({ path: path.join(process.env.SCREENSHOTS, 'queue-item.png'), fullPage: true });
     await page.fill('form[action$="/approve"] textarea', 'Family moved back; confirmed by phone.');
     await Promise.all([page.waitForURL(/message=approved/), page.click('#approve')]);
     expect(await page.textContent('.success')).to.contain('Approved');

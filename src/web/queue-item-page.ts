@@ -2,6 +2,7 @@ import { referralReasons } from '../outcomes.ts';
 import { auditOfItem } from '../queue/audit-trail.ts';
 import { claimItem, releaseItem } from '../queue/claims.ts';
 import { getItemDetail, type ItemDetail } from '../queue/item-detail.ts';
+import type { ItemKind } from '../queue/queue-queries.ts';
 import { timeIn, todayIn } from '../validate/dates.ts';
 import { formatAsn } from '../validate/values.ts';
 import { maxNoteLength, type Resolution, resolveItem, type ResolveResult } from '../../pipelines/student-records.ts';
@@ -22,9 +23,25 @@ function facts(rows: [string, SafeHtml | string | null][]): SafeHtml {
   return html`<table class="facts">${rows.map(([name, value]) => html`<tr><th>${name}</th><td>${value ?? ''}</td></tr>`)}</table>`;
 }
 
-function rowTable(row: Record<string, unknown>): SafeHtml {
-  const shown = Object.entries(row).filter(([name]) => name !== 'line');
-  return facts(shown.map(([name, value]) => [name, value === null || value === undefined ? '' : String(value)]));
+/** The row's fields under the file's column names, in the file's order (the stored row is keyed by field). */
+const rowFields: Record<ItemKind, [column: string, field: string][]> = {
+  enrolment: [
+    ['action', 'action'], ['asn', 'asn'], ['school_code', 'schoolCode'], ['entry_date', 'entryDate'], ['exit_date', 'exitDate'], ['grade', 'grade'],
+    ['enrolment_type', 'enrolmentType'], ['last_name', 'lastName'], ['first_name', 'firstName'], ['middle_name', 'middleName'], ['birth_date', 'birthDate'],
+  ],
+  access: [
+    ['action', 'action'], ['asn', 'asn'], ['school_code', 'schoolCode'], ['requester', 'requester'], ['relationship', 'relationship'], ['name', 'name'],
+    ['email', 'email'], ['language', 'language'], ['replace', 'replace'],
+  ],
+};
+
+function rowTable(kind: ItemKind, row: Record<string, unknown>): SafeHtml {
+  const text = (field: string, value: unknown): string => {
+    if (value === null || value === undefined) return '';
+    if (typeof value === 'boolean') return value ? 'yes' : 'no';
+    return field === 'asn' && typeof value === 'string' ? formatAsn(value) : String(value);
+  };
+  return facts(rowFields[kind].map(([column, field]) => [column, text(field, row[field])]));
 }
 
 function studentSection(detail: ItemDetail): SafeHtml {
@@ -88,7 +105,7 @@ ${facts([
     ['ASN as submitted', item.asn ? html`${formatAsn(item.asn)} <a href="/audit?asn=${item.asn}">audit trail of this student</a>` : 'none (a new student)'],
   ])}
 ${actions(ctx, detail)}
-<h2>The row</h2>${rowTable(detail.row)}
+<h2>The row</h2>${rowTable(item.kind, detail.row)}
 <h2>What the rules saw</h2>${facts([
     ['Restriction of the authority', saw.restriction],
     ['Associations', saw.associations.join(', ') || 'none'],
