@@ -150,6 +150,9 @@ describe('the web console: sign-in, sessions and CSRF', function () {
   it('after sign-in only a path of this site is followed', async () => {
     expect(['//evil.example/x', 'https://evil.example/', '/\\evil.example', '/%0d%0aX', 'javascript:alert(1)', '/login'].map(safeNextPath))
       .to.deep.equal(['/', '/', '/', '/%0d%0aX', '/', '/']);
+    // Dot segments that collapse into another origin once resolved.
+    expect(['/.//evil.example', '/..//evil.example', '/x/../..//evil.example/p', '/queue/../audit'].map(safeNextPath)).to.deep.equal(['/', '/', '/', '/audit']);
+    expect((await signInByForm(new CookieJar(), 'mara', passwords.mara, '/.//evil.example/phish')).location).to.equal('/');
     const jar = new CookieJar();
     const away = await signInByForm(jar, 'mara', passwords.mara, '//evil.example/x');
     expect(away.location).to.equal('/');
@@ -207,7 +210,7 @@ describe('the web console: sign-in, sessions and CSRF', function () {
     const refused = await from('127.0.0.3', 'mara', passwords.mara);
     expect(refused.status).to.equal(429);
     expect(errorText(refused.text)).to.match(/^Too many failed sign-ins for this account or from this computer\. Try again after \d{4}-\d{2}-\d{2} \d{2}:\d{2} M[DS]T\.$/);
-    expect(await count(app.db, `select count(*) n from sign_in_failure where key = 'user:mara'`)).to.equal(3);
+    expect(await count(app.db, `select count(*) n from sign_in_failure where key = 'user:' || encode(sha256('mara'), 'hex')`)).to.equal(3);
 
     // Unknown accounts count against the address, with the same words as a wrong password.
     for (const ghost of ['ghost1', 'ghost2', 'ghost3']) expect(errorText((await from('127.0.0.4', ghost, 'whatever it is')).text)).to.equal('The username or the password is not right.');
@@ -219,6 +222,10 @@ describe('the web console: sign-in, sessions and CSRF', function () {
     expect((await from('127.0.0.3', 'mara', passwords.mara)).status).to.equal(303);
     const actions = await app.db.query<{ action: string; n: string }>(`select action, count(*) n from audit_log where actor = 'mara' and action like 'staff_sign_in_%' group by action order by action`);
     expect(actions.rows).to.deep.equal([{ action: 'staff_sign_in_failed', n: '3' }, { action: 'staff_sign_in_refused', n: '1' }]);
+    // What was typed for an unknown account (a password in the wrong box, say) is kept nowhere.
+    expect(await count(app.db, `select count(*) n from audit_log where actor = '(unknown account)' and action = 'staff_sign_in_failed'`)).to.equal(3);
+    const kept = await app.db.query<{ text: string }>(`select row_to_json(a)::text as text from audit_log a union all select row_to_json(f)::text from sign_in_failure f`);
+    expect(kept.rows.filter((r) => /ghost|mara"/.test(r.text.replace(/"actor":"mara"/g, '')))).to.deep.equal([]);
   });
 
   it('an error shows no details, is logged without the form, and bad bodies are refused', async () => {

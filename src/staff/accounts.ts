@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Database, Queryable } from '../db/database.ts';
 import { hasPgCode, pgErrorCodes } from '../db/database.ts';
 import { hashPassword, passwordMatches, passwordProblem, spendLikeAHash } from './passwords.ts';
@@ -94,7 +95,8 @@ export type SignInResult =
  */
 export async function verifySignIn(db: Database, request: SignInRequest, limits: SignInLimits): Promise<SignInResult> {
   const username = normalizeUsername(request.username).slice(0, 100);
-  const keys = { account: `user:${username}`, address: `address:${request.address}` };
+  // Hashed: what is typed as a username may be a password typed in the wrong box.
+  const keys = { account: `user:${createHash('sha256').update(username).digest('hex')}`, address: `address:${request.address}` };
   const reservation = await reserveAttempt(db, keys, limits);
   if (reservation.outcome === 'refused') return reservation;
 

@@ -49,8 +49,10 @@ export interface Route {
 export function safeNextPath(next: string | null | undefined): string {
   if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || /[\u0000-\u001f\u007f\\]/.test(next)) return '/';
   const resolved = new URL(next, 'http://intake.invalid');
-  if (resolved.origin !== 'http://intake.invalid' || resolved.pathname === '/login' || resolved.pathname === '/logout') return '/';
-  return `${resolved.pathname}${resolved.search}`;
+  // Checked again once resolved: dot segments can make `/.//evil.example` into `//evil.example`.
+  const { pathname } = resolved;
+  if (resolved.origin !== 'http://intake.invalid' || pathname.startsWith('//') || pathname.startsWith('/\\') || pathname === '/login' || pathname === '/logout') return '/';
+  return `${pathname}${resolved.search}`;
 }
 
 /** Params of a path that fits the pattern; null when it does not. */

@@ -1,5 +1,5 @@
 import { insertAudit } from '../persist/row-outcomes.ts';
-import { verifySignIn } from '../staff/accounts.ts';
+import { findStaff, verifySignIn } from '../staff/accounts.ts';
 import { timeIn } from '../validate/dates.ts';
 import { html, publicPage } from './html.ts';
 import { type RequestContext, type Route, safeNextPath, type WebResponse } from './routes.ts';
@@ -20,10 +20,13 @@ ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
   return { status: options.status ?? 200, html: publicPage({ title: 'Sign in to Intake', language: 'en', body }) };
 }
 
-/** The username as typed goes into the audit log, cut short: it may be anything. */
-function auditActor(typed: string): string {
-  const actor = typed.trim().slice(0, 64);
-  return actor === '' ? '(empty)' : actor;
+/**
+ * Who a failed sign-in is recorded as: the account when it exists, never the text typed for an
+ * unknown one, which may be a password typed in the wrong box.
+ */
+async function auditActor(ctx: RequestContext, typed: string): Promise<string> {
+  const account = typed.trim() === '' ? null : await findStaff(ctx.services.db, typed);
+  return account ? account.username : '(unknown account)';
 }
 
 async function audit(ctx: RequestContext, actor: string, action: string, detail: Record<string, unknown>): Promise<void> {
@@ -60,14 +63,14 @@ const signIn: Route = {
       maxFailures: config.server.maxSignInFailures, windowMinutes: config.server.signInWindowMinutes,
     });
     if (result.outcome === 'refused') {
-      await audit(ctx, auditActor(username), 'staff_sign_in_refused', { until: result.retryAt.toISOString() });
+      await audit(ctx, await auditActor(ctx, username), 'staff_sign_in_refused', { until: result.retryAt.toISOString() });
       return signInForm(ctx, {
         next, username, status: 429,
         error: `Too many failed sign-ins for this account or from this computer. Try again after ${timeIn(result.retryAt)}.`,
       });
     }
     if (result.outcome === 'failed') {
-      await audit(ctx, auditActor(username), 'staff_sign_in_failed', {});
+      await audit(ctx, await auditActor(ctx, username), 'staff_sign_in_failed', {});
       return signInForm(ctx, { next, username, status: 401, error: 'The username or the password is not right.' });
     }
     await ctx.startSession(result.staff.username);
