@@ -139,6 +139,8 @@ export async function startWebServer(services: Services, routes: Route[]): Promi
     }
     // Last, so that no route can weaken them.
     Object.assign(headers, securityHeaders, { 'Content-Length': String(Buffer.byteLength(body)) });
+    // Behind TLS, browsers are told never to come back over plain HTTP, where cookies could be planted.
+    if (secure) headers['Strict-Transport-Security'] = 'max-age=31536000';
     if (cookiesOut.length > 0) headers['Set-Cookie'] = cookiesOut;
     response.writeHead(status, headers);
     response.end(head ? undefined : body);
