@@ -32,6 +32,8 @@ function letterOf(pending: PendingLetter, pin: string, expiresOn: string): Lette
 export interface LetterRun {
   source: LetterSource;
   authorityCode: string;
+  /** Under the authority's `letters/` folder: a folder of its own keeps names apart from files' letters. */
+  subfolder: string | null;
   /** PDF names start with it: fixed by the source, so a run again writes the same names. */
   baseName: string;
   /** Printed on the cover: where the requests came from. */
@@ -40,10 +42,10 @@ export interface LetterRun {
 
 export function fileLetterRun(file: IntakeFile): LetterRun {
   const base = file.originalName.replace(/\.(csv|xml)$/i, '');
-  return { source: { kind: 'file', id: file.id }, authorityCode: file.authorityCode, baseName: `${base}.${file.id}`, fileName: file.originalName };
+  return { source: { kind: 'file', id: file.id }, authorityCode: file.authorityCode, subfolder: null, baseName: `${base}.${file.id}`, fileName: file.originalName };
 }
 
-/** `outbox/<authority>/letters/<base>.<school>[.partN].pdf`. */
+/** `outbox/<authority>/letters/[<subfolder>/]<base>.<school>[.partN].pdf`. */
 function pdfPath(folder: string, run: LetterRun, schoolCode: string, part: number, parts: number): string {
   return path.join(folder, `${run.baseName}.${schoolCode}${parts > 1 ? `.part${part}` : ''}.pdf`);
 }
@@ -149,7 +151,7 @@ export async function issueLetters(services: Services, file: IntakeFile, keepLea
 /** `issueLetters` for any source of letters; safe to run again. */
 export async function issueLetterRun(services: Services, run: LetterRun, keepLease: () => Promise<void>): Promise<void> {
   const { config, db, logger } = services;
-  const folder = path.join(folders.outbox(config, run.authorityCode), 'letters');
+  const folder = path.join(folders.outbox(config, run.authorityCode), 'letters', ...(run.subfolder ? [run.subfolder] : []));
   const started = Date.now();
   const written: LetterPdfPaths[] = [];
   let committing = false;

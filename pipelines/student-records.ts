@@ -8,6 +8,8 @@ import { writeDecisionsFile } from '../src/report/decisions-report.ts';
 import type { AccessRow } from '../src/validate/access-row.ts';
 import { dateIn, todayIn } from '../src/validate/dates.ts';
 import type { EnrolmentRow } from '../src/validate/enrolment-row.ts';
+import { formatAsn, studentMatchKey } from '../src/validate/values.ts';
+import type { RulesSaw } from '../src/rules/enrolment-row.ts';
 import { applyAccessRows } from './access.ts';
 import { issueLetterRun, type LetterRun } from './access-letters.ts';
 import { type AppliedRow, applyEnrolmentRows, type RowTarget } from './enrolment.ts';
@@ -37,7 +39,34 @@ export function cleanNote(note: string | undefined): string | null {
 
 interface LockedItem {
   id: string; job_id: string; kind: 'enrolment' | 'access'; authority_code: string; file_id: string; line: number; asn: string | null;
-  state: string; claimed_by: string | null; claimed_until: Date | null; live: boolean; row_data: Record<string, unknown>;
+  state: string; claimed_by: string | null; claimed_until: Date | null; live: boolean; row_data: Record<string, unknown>; saw: RulesSaw;
+}
+
+/**
+ * A new student is created on approval only if nobody with the same names and birth date has
+ * appeared since staff last saw the item (two approvals would otherwise make two records of one
+ * child). The new ones are added to what the item shows, so a second approval, after a look, goes through.
+ */
+async function newMatchesSinceSeen(client: pg.PoolClient, item: LockedItem): Promise<AppliedRow | null> {
+  const row = item.row_data as unknown as EnrolmentRow;
+  if (item.kind !== 'enrolment' || row.asn !== null) return null;
+  const key = studentMatchKey(row.firstName ?? '', row.lastName ?? '', row.birthDate ?? '');
+  // The lock the pipeline takes to create a student with this key: creations are seen in order.
+  await client.query('select pg_advisory_xact_lock(hashtext($1))', [key]);
+  const found = await client.query<{ asn: string }>(
+    'select distinct coalesce(primary_asn, asn) as asn from student where match_key = $1 and not deactivated order by 1',
+    [key],
+  );
+  const seen = new Set(item.saw.matchingAsns ?? []);
+  const fresh = found.rows.map((r) => r.asn).filter((asn) => !seen.has(asn));
+  if (fresh.length === 0) return null;
+  await client.query(`update referral set saw = jsonb_set(saw, '{matchingAsns}', to_jsonb($2::text[])) where id = $1`, [item.id, [...seen, ...fresh]]);
+  return {
+    outcome: {
+      line: item.line, status: 'invalid', code: 'DUPLICATE_STUDENT', asn: null,
+      message: `Since the item was referred, ${fresh.map(formatAsn).join(', ')} ${fresh.length === 1 ? 'has' : 'have'} come to have the same names and birth date. They are now on the item's page: look at them, then approve again if this is another person.`,
+    },
+  };
 }
 
 /** Applies the item's row on Student Records' authority, in the caller's transaction. */
@@ -46,6 +75,8 @@ async function applyApproved(services: Services, client: pg.PoolClient, item: Lo
   const reference = await loadReferenceCache(client);
   const authority = reference.authorities.get(item.authority_code);
   if (!authority) throw new Error(`authority ${item.authority_code} is not in the reference data`);
+  const duplicate = await newMatchesSinceSeen(client, item);
+  if (duplicate) return duplicate;
   const target: RowTarget = { fileId: Number(item.file_id), authorityCode: item.authority_code, asOf: todayIn(), actor: staff };
   const rules = {
     authority, windows: config.rules, schools: reference.schoolAuthority, institutionDomains: reference.institutionDomains,
@@ -59,7 +90,8 @@ async function applyApproved(services: Services, client: pg.PoolClient, item: Lo
 
 export function referralLetterRun(item: QueueItem): LetterRun {
   return {
-    source: { kind: 'referral', id: item.id }, authorityCode: item.authorityCode, baseName: `student-records.${item.id}`,
+    // A folder of their own: no file's letters can take their names.
+    source: { kind: 'referral', id: item.id }, authorityCode: item.authorityCode, subfolder: 'student-records', baseName: `item-${item.id}`,
     fileName: `${item.fileName}, line ${item.line} (approved by Student Records)`,
   };
 }
@@ -78,7 +110,7 @@ export async function resolveItem(services: Services, id: number, staff: string,
   const result = await db.transaction(async (client): Promise<ResolveResult> => {
     const found = await client.query<LockedItem>(
       `select id::text, job_id::text, kind, authority_code, file_id::text, line, asn, state, claimed_by, claimed_until,
-              coalesce(claimed_until > now(), false) as live, row_data
+              coalesce(claimed_until > now(), false) as live, row_data, saw
          from referral where id = $1 for update`,
       [id],
     );

@@ -107,9 +107,9 @@ describe('the console: Student Records works the queue in a browser', function (
     await page.goto(`${web.url}/queue/${item.id}`);
     await page.click('#claim');
     await Promise.all([page.waitForURL(/message=approved/), page.click('#approve')]);
-    const letters = path.join(app.home, 'outbox/A.0094/letters');
-    const letter = readdirSync(letters).find((name) => name.startsWith(`student-records.${item.id}.`)) as string;
-    expect(letter).to.equal(`student-records.${item.id}.S.0942.pdf`);
+    const letters = path.join(app.home, 'outbox/A.0094/letters/student-records');
+    const letter = readdirSync(letters).find((name) => name.startsWith(`item-${item.id}.`)) as string;
+    expect(letter).to.equal(`item-${item.id}.S.0942.pdf`);
     const [, text] = await pdfPages(path.join(letters, letter));
     expect(text).to.contain('Joanasie Qaunaq');
     const pin = (/(?<![0-9-])\d{4}(?![0-9-])/.exec((text ?? '').replace(/\b[AS]\.\d{4}\b/g, '')) as RegExpExecArray)[0];

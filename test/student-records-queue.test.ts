@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { ingestFile } from '../pipelines/ingest.ts';
@@ -12,6 +13,7 @@ import { countOpenByReason, listOpenItems } from '../src/queue/queue-queries.ts'
 import { loadReference } from '../src/reference/load.ts';
 import { decisionsPath, writeUnreportedDecisions } from '../src/report/decisions-report.ts';
 import { dateIn, todayIn } from '../src/validate/dates.ts';
+import { formatAsn } from '../src/validate/values.ts';
 import { samplesAsOf, samplesFolder } from '../scripts/sample-files.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
 import { count } from './support/files.ts';
@@ -101,11 +103,28 @@ describe('Student Records works the queue of referred rows', function () {
   });
 
   it('approving a possible duplicate creates a new student, whose ASN the authority learns', async () => {
+    // The same child asked for again in another file, referred before either item is decided.
+    const folder = mkdtempSync(path.join(tmpdir(), 'intake-again-'));
+    const source = readFileSync(path.join(samplesFolder, 'enrolment/A.0230/september-high.csv'), 'utf8').split('\n');
+    writeFileSync(path.join(folder, 'again.csv'), `${source[0]}\n${source[17]}\n`);
+    await ingestFile(app, path.join(folder, 'again.csv'), 'A.0230', 'enrolment', samplesAsOf);
+    const again = (await listOpenItems(app.db, { reason: 'POTENTIAL_DUPLICATE' }, 10)).items.find((i) => i.fileName === 'again.csv');
+
     const item = await itemAt('A.0230', 18);
     expect((await resolveItem(app, item.id, 'ana', 'approve')).outcome).to.equal('resolved');
     const row = decisions('A.0230').find((r) => r.line === '18');
     expect(row?.asn).to.match(/^\d{4}-\d{4}-\d$/);
     expect(row?.result).to.match(/^Student created with ASN/);
+
+    // The other item's approval would make a second record of the child: refused once, naming the new student.
+    const refused = await resolveItem(app, again?.id as number, 'ana', 'approve');
+    expect(refused.outcome === 'not_applicable' && refused.problem.code).to.equal('DUPLICATE_STUDENT');
+    expect(refused.outcome === 'not_applicable' && refused.problem.message).to.contain(row?.asn as string);
+    const detail = await getItemDetail(app.db, again?.id as number, app.config.rules, samplesAsOf);
+    expect(detail?.matchingStudents.map((m) => formatAsn(m.asn))).to.include(row?.asn);
+    // Seen, and still another person: the next approval goes through.
+    expect((await resolveItem(app, again?.id as number, 'ana', 'approve')).outcome).to.equal('resolved');
+    rmSync(folder, { recursive: true, force: true });
   });
 
   it('an approval that fails a data check changes nothing and leaves the item open', async () => {
@@ -152,9 +171,9 @@ describe('Student Records works the queue of referred rows', function () {
     );
     expect(connection.rows).to.have.length(1);
     expect(connection.rows[0]?.pin_hash).to.not.equal(null);
-    const letters = readdirSync(path.join(app.home, 'outbox/A.0094/letters')).filter((n) => n.startsWith(`student-records.${item.id}.`));
-    expect(letters).to.deep.equal([`student-records.${item.id}.${item.schoolCode}.pdf`]);
-    const pages = await pdfPages(path.join(app.home, 'outbox/A.0094/letters', letters[0] as string));
+    const letters = readdirSync(path.join(app.home, 'outbox/A.0094/letters/student-records')).filter((n) => n.startsWith(`item-${item.id}.`));
+    expect(letters).to.deep.equal([`item-${item.id}.${item.schoolCode}.pdf`]);
+    const pages = await pdfPages(path.join(app.home, 'outbox/A.0094/letters/student-records', letters[0] as string));
     expect(pages).to.have.length(2);
     expect(await count(app.db, `select count(*) n from pgboss.job where name = $1 and (data->>'connectionId') = $2`, [queues.activationMail, connection.rows[0]?.id])).to.equal(1);
     expect(decisions('A.0094').find((r) => r.line === '3')).to.include({ decision: 'approved' });
@@ -166,15 +185,15 @@ describe('Student Records works the queue of referred rows', function () {
     const item = await itemAt('A.0094', 4);
     expect((await resolveItem(app, item.id, 'ana', 'approve')).outcome).to.equal('resolved');
     // As the process would have left it, dying right after the decision committed.
-    const letters = path.join(app.home, 'outbox/A.0094/letters');
-    for (const name of readdirSync(letters).filter((n) => n.startsWith(`student-records.${item.id}.`))) rmSync(path.join(letters, name));
+    const letters = path.join(app.home, 'outbox/A.0094/letters/student-records');
+    for (const name of readdirSync(letters).filter((n) => n.startsWith(`item-${item.id}.`))) rmSync(path.join(letters, name));
     await app.db.query('delete from letter_batch where referral_id = $1', [item.id]);
     await app.db.query(`update connection set pin_hash = null, issued_at = null, expires_at = null where letter_referral_id = $1`, [item.id]);
     await app.db.query('update referral set reported_at = null');
     rmSync(decisionsPath(app.config, 'A.0094', todayIn()));
 
     expect(await issueMissingReferralLetters(app)).to.equal(1);
-    expect(readdirSync(letters).filter((n) => n.startsWith(`student-records.${item.id}.`))).to.have.length(1);
+    expect(readdirSync(letters).filter((n) => n.startsWith(`item-${item.id}.`))).to.have.length(1);
     expect(await count(app.db, 'select count(*) n from connection where letter_referral_id = $1 and pin_hash is not null', [item.id])).to.equal(1);
     expect(await writeUnreportedDecisions(app.db, app.config)).to.equal(2);
     expect(decisions('A.0094').map((r) => r.line)).to.deep.equal(['3', '4']);
