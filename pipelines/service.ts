@@ -21,7 +21,7 @@ import { writeUnreportedDecisions } from '../src/report/decisions-report.ts';
  * `intake start`: watch → claim → queue, and workers that run queued files. Any number of
  * these processes may share one database; file leases keep each file to one worker at a time.
  */
-export async function startService(services: Services): Promise<{ consoleUrl: string; stop(): Promise<void> }> {
+export async function startService(services: Services): Promise<{ consoleUrl: string | null; stop(): Promise<void> }> {
   const { config, db, boss, logger } = services;
   await createInboxFolders(config, db, fileKinds);
   const orphans = await registerOrphans(services);
@@ -29,6 +29,9 @@ export async function startService(services: Services): Promise<{ consoleUrl: st
 
   // A machine whose PIN key differs from the one the database knows would issue dead PINs.
   await assertConnectionKey(db, keyFingerprint(connectionSecret(config)));
+  // First, so that a port already taken stops the start before any work is taken on. A second
+  // process on the same machine runs without it (`server.enabled` false).
+  const webConsole = config.server.enabled ? await startConsole(services) : null;
   // pg-boss's offWork does not wait for a running handler: stop() waits for these instead, so
   // nothing is still using the database when the caller closes it.
   const running = new Set<Promise<unknown>>();
@@ -65,17 +68,20 @@ export async function startService(services: Services): Promise<{ consoleUrl: st
   const sweep = setInterval(async () => {
     if (sweeping) return;
     sweeping = true;
+    // Each step on its own: one that keeps failing (its error is logged) must not hold up the others.
+    const step = async (what: string, work: () => Promise<unknown>) => {
+      await work().catch((error: Error) => logger.error(`${what} failed; it is tried again at the next sweep`, { error: error.message }));
+    };
     try {
-      await registerOrphans(services);
+      await step('registering orphaned files', () => registerOrphans(services));
+      await step('resuming stale files', async () => {
+        for (const fileId of await staleFiles(db, config.processing.leaseSeconds)) {
+          await run(fileId).catch((error: Error) => logger.error('resuming a file failed; it is tried again later', { fileId, error: error.message }));
+        }
+      });
       // Decisions whose letters or decisions file a dead process did not finish.
-      await issueMissingReferralLetters(services);
-      await writeUnreportedDecisions(db, config);
-      for (const fileId of await staleFiles(db, config.processing.leaseSeconds)) {
-        // One file that cannot be run now (its error is logged) must not hold up the others.
-        await run(fileId).catch((error: Error) => logger.error('resuming a file failed; it is tried again later', { fileId, error: error.message }));
-      }
-    } catch (error) {
-      logger.error('resuming stale files failed', { error: (error as Error).message });
+      await step('issuing the letters of approved items', () => issueMissingReferralLetters(services));
+      await step('writing decisions files', () => writeUnreportedDecisions(db, config));
     } finally {
       sweeping = false;
     }
@@ -99,13 +105,12 @@ export async function startService(services: Services): Promise<{ consoleUrl: st
     (error) => logger.error('inbox error', { error: (error as Error).message }),
   );
   await watcher.start();
-  const webConsole = await startConsole(services);
-  logger.info('intake started', { inbox: paths.inbox(config), workers: config.processing.workers, mail: mailSender.destination, console: webConsole.url });
+  logger.info('intake started', { inbox: paths.inbox(config), workers: config.processing.workers, mail: mailSender.destination, console: webConsole?.url ?? 'off' });
   return {
-    consoleUrl: webConsole.url,
+    consoleUrl: webConsole?.url ?? null,
     async stop() {
       // No new request starts work once stopping has begun.
-      await webConsole.stop();
+      await webConsole?.stop();
       clearInterval(sweep);
       await watcher.stop();
       await boss.offWork(queues.files);

@@ -21,7 +21,8 @@ export type Resolution = (typeof resolutions)[number];
 const resolvedState = { approve: 'approved', reject: 'rejected', return: 'returned' } as const;
 
 export type ResolveResult =
-  | { outcome: 'resolved'; item: QueueItem }
+  /** `pending`: the decision stands, but its letter or decisions file failed; the service's sweep writes it. */
+  | { outcome: 'resolved'; item: QueueItem; pending?: true }
   /** Approval refused by a data check (the student does not exist, the school left the authority…): nothing changed. */
   | { outcome: 'not_applicable'; problem: RowOutcome }
   | { outcome: 'claimed_by_other'; claimedBy: string; until: Date }
@@ -150,9 +151,14 @@ export async function resolveItem(services: Services, id: number, staff: string,
   });
   if (result.outcome !== 'resolved') return result;
   const { item } = result;
-  if (item.kind === 'access' && item.state === 'approved') await issueLetterRun(services, referralLetterRun(item), async () => {});
-  await writeDecisionsFile(db, config, item.authorityCode, dateIn(item.resolvedAt as Date));
-  return result;
+  try {
+    if (item.kind === 'access' && item.state === 'approved') await issueLetterRun(services, referralLetterRun(item), async () => {});
+    await writeDecisionsFile(db, config, item.authorityCode, dateIn(item.resolvedAt as Date));
+    return result;
+  } catch (error) {
+    services.logger.error('a decision stands, but its letter or decisions file could not be written yet; the service writes it later', { itemId: item.id, error: (error as Error).message });
+    return { ...result, pending: true };
+  }
 }
 
 /** Approved access items whose letters did not get issued (the process died after the decision). */
@@ -161,9 +167,15 @@ export async function issueMissingReferralLetters(services: Services): Promise<n
     `select distinct c.letter_referral_id::text as id from connection c
       where c.letter_referral_id is not null and c.pin_hash is null and c.status = 'waiting'`,
   );
+  let issued = 0;
   for (const { id } of missing.rows) {
     const item = await getItem(services.db, Number(id));
-    if (item) await issueLetterRun(services, referralLetterRun(item), async () => {});
+    if (!item) continue;
+    // One item whose letters fail (its error is logged) does not hold up the others.
+    await issueLetterRun(services, referralLetterRun(item), async () => {}).then(
+      () => issued++,
+      (error: Error) => services.logger.error('issuing the letter of an approved item failed; it is tried again later', { itemId: item.id, error: error.message }),
+    );
   }
-  return missing.rows.length;
+  return issued;
 }

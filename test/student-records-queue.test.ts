@@ -199,4 +199,17 @@ describe('Student Records works the queue of referred rows', function () {
     expect(decisions('A.0094').map((r) => r.line)).to.deep.equal(['3', '4']);
     expect(await writeUnreportedDecisions(app.db, app.config)).to.equal(0);
   });
+
+  it('a decision stands when its decisions file cannot be written; the sweep writes it later', async () => {
+    const item = await itemAt('A.0230', 15);
+    const folder = path.dirname(decisionsPath(app.config, 'A.0230', todayIn()));
+    rmSync(folder, { recursive: true, force: true });
+    writeFileSync(folder, 'in the way');
+    const result = await resolveItem(app, item.id, 'ana', 'reject', 'Not ours.');
+    expect(result).to.deep.include({ outcome: 'resolved', pending: true });
+    expect((await resolveItem(app, item.id, 'bo', 'reject', 'again')).outcome).to.equal('already_resolved');
+    rmSync(folder);
+    expect(await writeUnreportedDecisions(app.db, app.config)).to.equal(1);
+    expect(decisions('A.0230').find((r) => r.line === '15')).to.include({ decision: 'rejected', note: 'Not ours.' });
+  });
 });

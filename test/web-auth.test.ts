@@ -276,4 +276,16 @@ describe('the web console: sign-in, sessions and CSRF', function () {
       await service.stop();
     }
   });
+
+  it('a second process on the same machine serves no pages when told so, and one whose port is taken does not start', async () => {
+    const quiet = await startService({ ...app, config: { ...app.config, server: { ...app.config.server, enabled: false } } });
+    expect(quiet.consoleUrl).to.equal(null);
+    await quiet.stop();
+    const port = Number(new URL(web.url).port);
+    let failure: unknown = null;
+    await startService({ ...app, config: { ...app.config, server: { ...app.config.server, port } } }).then((service) => service.stop(), (error: unknown) => {
+      failure = error;
+    });
+    expect((failure as NodeJS.ErrnoException | null)?.code).to.equal('EADDRINUSE');
+  });
 });

@@ -57,6 +57,7 @@ function printResolution(result: ResolveResult, json: boolean): number {
   switch (result.outcome) {
     case 'resolved':
       if (!json) console.log(`#${result.item.id} ${result.item.state}${result.item.result ? `: ${result.item.result}` : ''}`);
+      if (!json && result.pending) console.error('the letter or the decisions file could not be written just now; a running intake start writes it shortly.');
       return 0;
     case 'not_applicable':
       if (!json) console.error(`not applied: ${result.problem.code}: ${result.problem.message} Nothing was changed; reject the item or return it to the authority.`);

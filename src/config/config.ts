@@ -43,6 +43,8 @@ export interface Config {
   };
   /** The web console and the activation page, served by `intake start`. */
   server: {
+    /** False: this process serves no pages (a second process on the same machine, say). */
+    enabled: boolean;
     host: string;
     /** 0: any free port (tests). */
     port: number;
@@ -98,6 +100,7 @@ const environmentKeys: Record<string, string> = {
   INTAKE_MAIL_FROM: 'mail.from',
   INTAKE_ACTIVATION_URL: 'mail.activationUrl',
   INTAKE_MAIL_RETRY_DELAY_SECONDS: 'mail.retryDelaySeconds',
+  INTAKE_HTTP_ENABLED: 'server.enabled',
   INTAKE_HTTP_HOST: 'server.host',
   INTAKE_HTTP_PORT: 'server.port',
   INTAKE_SESSION_HOURS: 'server.sessionHours',
@@ -226,6 +229,7 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
       retryDelaySeconds: read.integer('mail.retryDelaySeconds', 1, 86_400),
     },
     server: {
+      enabled: read.optionalBoolean('server.enabled') ?? true,
       host: read.text('server.host'),
       port: read.integer('server.port', 0, 65535),
       sessionHours: read.integer('server.sessionHours', 1, 168),

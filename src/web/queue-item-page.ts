@@ -17,6 +17,7 @@ const done: Record<string, string> = {
   approved: 'Approved: the row was applied and the authority will find the decision in its outbox.',
   rejected: 'Rejected: the authority will find the decision and your note in its outbox.',
   returned: 'Returned to the authority, with your note.',
+  pending: 'Decided. Its letter or the authority\'s decisions file could not be written just now: the service writes it shortly.',
 };
 
 function facts(rows: [string, SafeHtml | string | null][]): SafeHtml {
@@ -75,11 +76,12 @@ function actions(ctx: RequestContext, detail: ItemDetail): SafeHtml {
   if (item.claimedBy !== me) {
     return html`<form method="post" action="/queue/${item.id}/claim" class="card">${csrf}<p>Nobody holds this item. Claim it to decide it.</p><button type="submit" id="claim">Claim</button></form>`;
   }
-  const note = (required: boolean) => html`<label>Note ${required ? '(required: the authority reads it)' : '(optional)'}
+  const note = (required: boolean) => html`<label>Note ${required ? '(required: the authority reads it)' : '(optional: the authority reads it)'}
 <textarea name="note" rows="2" maxlength="${maxNoteLength}"${required ? html` required` : ''}></textarea></label>`;
   const form = (resolution: Resolution, label: string, explanation: string) => html`<form method="post" action="/queue/${item.id}/${resolution}" class="card decision">${csrf}
 <p>${explanation}</p>${note(resolution !== 'approve')}<button type="submit" id="${resolution}">${label}</button></form>`;
   return html`<p>You hold this item until ${timeIn(item.claimedUntil as Date)}.</p>
+<p class="hint">The authority reads every note in its decisions file: write nothing it may not know (another ASN of the student, other authorities' enrolments, or whether a student it cannot see exists).</p>
 <div class="decisions">
 ${form('approve', 'Approve', item.kind === 'access'
     ? 'Set up the connection on Student Records\' authority: the PIN letter goes to the school\'s outbox and the activation email is sent. Data checks still apply.'
@@ -137,7 +139,7 @@ const resolveRoute = (resolution: Resolution): Route => ({
     const id = itemId(ctx);
     if (id === null) return itemPage(ctx, 0);
     const result = await resolveItem(ctx.services, id, requireStaff(ctx).username, resolution, ctx.form.get('note') ?? undefined);
-    if (result.outcome === 'resolved') return { redirect: `/queue/${id}?message=${result.item.state}` };
+    if (result.outcome === 'resolved') return { redirect: `/queue/${id}?message=${result.pending ? 'pending' : result.item.state}` };
     const problem = resolutionProblem(result);
     return itemPage(ctx, id, problem.status, problem.text);
   },
