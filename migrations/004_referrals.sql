@@ -55,6 +55,10 @@ create table referral_open_count (
   primary key (authority_code, school_code, kind, reason, referred_on)
 );
 
+-- A student's audit trail gathers their secondary ASNs; the dashboard reads today's files.
+create index student_primary_asn on student (primary_asn) where primary_asn is not null;
+create index intake_file_received on intake_file (received_at);
+
 alter table audit_log add column referral_id bigint references referral (id);
 create index audit_log_referral on audit_log (referral_id) where referral_id is not null;
 

@@ -35,16 +35,19 @@ export async function auditOfItem(db: Queryable, itemId: number): Promise<AuditR
  * secondary), and the queue items submitted with one of them.
  */
 export async function auditOfStudent(db: Queryable, asn: string, limit = 200): Promise<AuditRecord[]> {
+  // Two index-driven selects joined by union: an OR across them would read the whole log.
   const result = await db.query<AuditRow>(
-    `with asns as (
-       select s.asn from student s
-        where s.asn = $1 or s.primary_asn = $1 or s.asn = (select coalesce(primary_asn, asn) from student where asn = $1)
-           or s.primary_asn = (select primary_asn from student where asn = $1)
-       union select $1
-     )
-     select ${columns} from audit_log a
-      where a.asn in (select asn from asns)
-         or a.referral_id in (select r.id from referral r where r.asn in (select asn from asns))
+    `with primary_asn as (select coalesce((select coalesce(primary_asn, asn) from student where asn = $1), $1) as asn),
+          asns as (
+            select asn from primary_asn
+            union select s.asn from student s, primary_asn p where s.primary_asn = p.asn
+            union select $1
+          )
+     select ${columns} from (
+       select * from audit_log where asn in (select asn from asns)
+       union
+       select * from audit_log where referral_id in (select r.id from referral r where r.asn in (select asn from asns))
+     ) a
       order by a.at desc, a.id desc limit $2`,
     [asn, limit],
   );
