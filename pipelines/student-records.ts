@@ -135,12 +135,11 @@ export async function resolveItem(services: Services, id: number, staff: string,
         where id = $1`,
       [id, resolvedState[resolution], staff, note, applied?.outcome.message ?? null, resultAsn],
     );
-    await client.query(
-      `update referral_open_count set items = items - 1
-        where (authority_code, school_code, kind, reason, referred_on) =
-              (select authority_code, coalesce(school_code, ''), kind, reason, (created_at at time zone 'America/Edmonton')::date from referral where id = $1)`,
-      [id],
-    );
+    // The item's count goes down; a count at 0 goes, so the counts hold only days with open items.
+    const countKey = `(authority_code, school_code, kind, reason, referred_on) =
+      (select authority_code, coalesce(school_code, ''), kind, reason, (created_at at time zone 'America/Edmonton')::date from referral where id = $1)`;
+    await client.query(`update referral_open_count set items = items - 1 where ${countKey}`, [id]);
+    await client.query(`delete from referral_open_count where ${countKey} and items = 0`, [id]);
     await insertAudit(client, [{
       actor: staff, action: `item_${resolvedState[resolution]}`, asn: applied?.primaryAsn ?? item.asn, fileId: Number(item.file_id), line: item.line,
       referralId: id, detail: { note, ...(applied ? { code: applied.outcome.code } : {}) },

@@ -158,6 +158,7 @@ describe('Student Records works the queue of referred rows', function () {
     const counted = await countOpenByReason(app.db, {});
     const actual = await app.db.query<{ reason: string; n: string }>(`select reason, count(*) n from referral where state = 'open' group by reason`);
     expect(Object.fromEntries(counted)).to.deep.equal(Object.fromEntries(actual.rows.map((r) => [r.reason, Number(r.n)])));
+    expect(await count(app.db, 'select count(*) n from referral_open_count where items = 0')).to.equal(0);
     // Everything was referred today: nothing is a day old, in the list or in the counts.
     expect(Object.fromEntries(await countOpenByReason(app.db, { minAgeDays: 1 }))).to.deep.equal({});
   });
