@@ -1,11 +1,10 @@
 import type pg from 'pg';
 import { expireConnections } from '../src/connections/connection-status.ts';
-import { type NewReferral, queueReferrals } from '../src/queue/referral-writes.ts';
 import type { ParsedItem } from '../src/formats/records.ts';
 import type { IntakeFile } from '../src/files/registry.ts';
 import { statusOf } from '../src/outcomes.ts';
 import { ConnectionChanges } from '../src/persist/connection-writes.ts';
-import { type AuditEntry, insertAudit, insertOutcomes, type RowOutcome } from '../src/persist/row-outcomes.ts';
+import { type AuditEntry, insertAudit, type RowOutcome } from '../src/persist/row-outcomes.ts';
 import { AccessSnapshot } from '../src/reference/access-snapshot.ts';
 import { type AccessCode, decideAccessRow } from '../src/rules/access-row.ts';
 import type { DecisionBasis } from '../src/rules/enrolment-row.ts';
@@ -13,7 +12,7 @@ import { type AccessRow, accessColumns, checkAccessRecord, requiredAccessColumns
 import { parseAsn } from '../src/validate/values.ts';
 import type { ChunkSettings, KindDefinition } from './file-runner.ts';
 import { issueLetters } from './access-letters.ts';
-import type { AppliedRow, RowTarget } from './enrolment.ts';
+import { type AppliedRow, recordChunk, type RowTarget } from './enrolment.ts';
 
 const acceptedMessages: Record<AccessCode, string> = {
   CONNECTION_CREATED: 'Connection set up: the PIN letter is in your outbox and the activation email is on its way.',
@@ -45,14 +44,7 @@ async function processChunk(client: pg.PoolClient, file: IntakeFile, items: Pars
 
   const target: RowTarget = { fileId: file.id, authorityCode: file.authorityCode, asOf: file.asOf, actor: file.authorityCode };
   const applied = await applyAccessRows(client, target, rows.map(({ row }) => row), settings, 'limited_access_rules');
-  const referrals: NewReferral[] = [];
-  applied.forEach((result, i) => {
-    outcomes[(rows[i] as { position: number }).position] = result.outcome;
-    if (result.referral) referrals.push(result.referral);
-  });
-  await insertOutcomes(client, file.id, firstRecord, outcomes);
-  await queueReferrals(client, settings.boss, file, referrals);
-  return outcomes;
+  return recordChunk(client, file, firstRecord, outcomes, rows.map(({ position }) => position), applied, settings);
 }
 
 /** What the access rules need besides the database. */

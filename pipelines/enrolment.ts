@@ -37,9 +37,19 @@ async function processChunk(client: pg.PoolClient, file: IntakeFile, items: Pars
 
   const target: RowTarget = { fileId: file.id, authorityCode: file.authorityCode, asOf: file.asOf, actor: file.authorityCode };
   const applied = await applyEnrolmentRows(client, target, rows.map(({ row }) => row), settings, 'limited_access_rules');
+  return recordChunk(client, file, firstRecord, outcomes, rows.map(({ position }) => position), applied, settings);
+}
+
+/**
+ * Puts each applied row's outcome at its place in the chunk, then stores the chunk's outcomes
+ * and queues its referrals, in the caller's transaction.
+ */
+export async function recordChunk(
+  client: pg.PoolClient, file: IntakeFile, firstRecord: number, outcomes: RowOutcome[], positions: number[], applied: AppliedRow[], settings: ChunkSettings,
+): Promise<RowOutcome[]> {
   const referrals: NewReferral[] = [];
   applied.forEach((result, i) => {
-    outcomes[(rows[i] as { position: number }).position] = result.outcome;
+    outcomes[positions[i] as number] = result.outcome;
     if (result.referral) referrals.push(result.referral);
   });
   await insertOutcomes(client, file.id, firstRecord, outcomes);
