@@ -147,18 +147,21 @@ describe('the web console: sign-in, sessions and CSRF', function () {
     expect((await getPage(`${web.url}/`, jar)).status).to.equal(303);
   });
 
-  it('behind TLS the cookies are Secure and browsers are told to keep to HTTPS; without it, neither', async () => {
+  it('behind TLS the cookies are Secure, host-only (__Host-) and browsers are told to keep to HTTPS; without it, none of that', async () => {
     const plain = await getPage(`${web.url}/login`, new CookieJar());
     expect(plain.headers.getSetCookie().join('\n')).to.not.match(/;\s*Secure/i);
     expect(plain.headers.get('strict-transport-security')).to.equal(null);
-    const behindTls = await startWebServer({ ...app, config: { ...app.config, server: { ...app.config.server, secureCookies: true } } }, authRoutes);
+    const behindTls = await startWebServer({ ...app, config: { ...app.config, server: { ...app.config.server, secureCookies: true } } }, [...authRoutes, ...dashboardRoutes]);
     try {
       const jar = new CookieJar();
       const page = await getPage(`${behindTls.url}/login`, jar);
       expect(page.headers.getSetCookie()).to.satisfy((cookies: string[]) => cookies.length > 0 && cookies.every((c) => /;\s*Secure/i.test(c)));
       expect(page.headers.get('strict-transport-security')).to.equal('max-age=31536000');
       const signedIn = await postForm(`${behindTls.url}/login`, jar, { _csrf: csrfField(page.text), username: 'mara', password: passwords.mara, next: '/' });
-      expect(signedIn.headers.getSetCookie().find((c) => c.startsWith('intake_session='))).to.match(/HttpOnly/).and.match(/SameSite=Strict/).and.match(/Secure/);
+      expect(page.headers.getSetCookie().find((c) => c.startsWith('__Host-intake_csrf='))).to.match(/Path=\/;/).and.not.match(/Domain=/i);
+      expect(signedIn.headers.getSetCookie().find((c) => c.startsWith('__Host-intake_session='))).to.match(/HttpOnly/).and.match(/SameSite=Strict/).and.match(/Secure/);
+      // The prefixed session is the one that opens pages.
+      expect((await getPage(`${behindTls.url}/`, jar)).status).to.equal(200);
     } finally {
       await behindTls.stop();
     }

@@ -1,8 +1,15 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
-export const SESSION_COOKIE = 'intake_session';
-export const CSRF_COOKIE = 'intake_csrf';
+/**
+ * The cookies' names. Behind TLS they take the `__Host-` prefix: a browser then accepts them only
+ * from this very host, over HTTPS, for the whole site, so a sibling subdomain cannot plant a
+ * CSRF token or a session of its own.
+ */
+export function cookieNames(secure: boolean): { session: string; csrf: string } {
+  const prefix = secure ? '__Host-' : '';
+  return { session: `${prefix}intake_session`, csrf: `${prefix}intake_csrf` };
+}
 
 export function readCookies(request: IncomingMessage): Map<string, string> {
   const cookies = new Map<string, string>();

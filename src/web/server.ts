@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Services } from '../../pipelines/file-runner.ts';
 import { createSession, endSession, findSession, randomToken, type StaffSession } from '../staff/sessions.ts';
-import { CSRF_COOKIE, cookieHeader, readCookies, sameSecret, SESSION_COOKIE } from './cookies.ts';
+import { cookieHeader, cookieNames, readCookies, sameSecret } from './cookies.ts';
 import { html, publicPage, type SafeHtml } from './html.ts';
 import { matchPattern, type RequestContext, type Route, type WebResponse } from './routes.ts';
 
@@ -63,6 +63,7 @@ async function readForm(request: IncomingMessage): Promise<URLSearchParams> {
 export async function startWebServer(services: Services, routes: Route[]): Promise<WebServer> {
   const { config, db, logger } = services;
   const secure = config.server.secureCookies;
+  const { session: SESSION_COOKIE, csrf: CSRF_COOKIE } = cookieNames(secure);
 
   async function respond(request: IncomingMessage, url: URL, cookiesOut: string[]): Promise<WebResponse> {
     const method = request.method === 'HEAD' ? 'GET' : request.method;
