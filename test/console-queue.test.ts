@@ -99,7 +99,8 @@ describe('the console: Student Records works the queue in a browser', function (
     expect(decisions).to.have.length(1);
     expect(decisions[0]).to.include({ file: 'september-high.csv', line: '10', decision: 'approved', note: 'Family moved back; confirmed by phone.' });
     await page.click('a[href^="/audit?asn="]');
-    expect(await page.textContent('table.audit')).to.contain('item_approved');
+    const trail = await page.textContent('table.audit');
+    expect(trail).to.contain('item_approved').and.contain('item_viewed');
   });
 
   it('approving an access referral issues its letter to the school and its email, whose link activates it', async () => {

@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { App } from '../app.ts';
 import { referralReasons } from '../outcomes.ts';
 import { auditOfItem, auditOfStudent } from '../queue/audit-trail.ts';
-import { claimItem, claimNextItem } from '../queue/claims.ts';
+import { claimItem, claimNextItem, recordItemViewed } from '../queue/claims.ts';
 import { getItemDetail } from '../queue/item-detail.ts';
 import { countOpenByReason, cursorText, listOpenItems, parseCursor, type QueueFilter, type QueueItem } from '../queue/queue-queries.ts';
 import { timeIn, todayIn } from '../validate/dates.ts';
@@ -116,16 +116,23 @@ export function addQueueCommands(program: Command, withApp: WithApp): void {
   queue
     .command('show')
     .argument('<item>', 'the item number', idArgument)
-    .description('one item: the row, what the rules saw, the student now, and its audit trail')
+    .description('one item: the row, what the rules saw, the student now, and its audit trail (recorded as looked at by you)')
+    .addOption(asOption)
     .option('--json', 'print JSON')
-    .action(async (id: number, options: { json?: boolean }) => {
+    .action(async (id: number, options: { as?: string; json?: boolean }) => {
       await withApp(async (app) => {
+        const staff = await actingStaff(app, options.as);
+        if (staff === null) {
+          process.exitCode = usageExit;
+          return;
+        }
         const detail = await getItemDetail(app.db, id, app.config.rules, todayIn());
         if (!detail) {
           console.error('no such item.');
           process.exitCode = exitCodes.notFound;
           return;
         }
+        await recordItemViewed(app.db, staff, id);
         const audit = await auditOfItem(app.db, id);
         if (options.json) {
           console.log(JSON.stringify({ ...detail, audit }));

@@ -14,6 +14,19 @@ export async function auditItem(client: Queryable, actor: string, action: string
 }
 
 /**
+ * Records that `staff` opened the item (it shows the student's record). One entry per person and
+ * item in 10 minutes: the page shown again after each action is not a new look.
+ */
+export async function recordItemViewed(db: Queryable, staff: string, itemId: number): Promise<void> {
+  await db.query(
+    `insert into audit_log (actor, action, referral_id, detail)
+     select $1, 'item_viewed', $2, '{}' where not exists (
+       select 1 from audit_log where referral_id = $2 and actor = $1 and at > now() - interval '10 minutes')`,
+    [staff, itemId],
+  );
+}
+
+/**
  * Takes an open item for `staff` for the configured minutes. A claim that lapsed (abandoned)
  * may be taken by anyone; claiming one's own item again extends it.
  */

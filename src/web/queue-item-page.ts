@@ -1,6 +1,6 @@
 import { referralReasons } from '../outcomes.ts';
 import { auditOfItem } from '../queue/audit-trail.ts';
-import { claimItem, releaseItem } from '../queue/claims.ts';
+import { claimItem, recordItemViewed, releaseItem } from '../queue/claims.ts';
 import { getItemDetail, type ItemDetail } from '../queue/item-detail.ts';
 import type { ItemKind } from '../queue/queue-queries.ts';
 import { timeIn, todayIn } from '../validate/dates.ts';
@@ -97,6 +97,7 @@ async function itemPage(ctx: RequestContext, id: number, status = 200, problem: 
   const detail = await getItemDetail(db, id, config.rules, todayIn());
   if (!detail) return { status: 404, html: staffPage({ title: 'No such item', staff: requireStaff(ctx), csrfToken: ctx.csrfToken, body: html`<p><a href="/queue">Back to the queue</a></p>`, active: 'queue' }) };
   const { item, saw } = detail;
+  await recordItemViewed(db, requireStaff(ctx).username, item.id);
   const message = done[ctx.url.searchParams.get('message') ?? ''];
   const body = html`${problem ? html`<p class="error" role="alert">${problem}</p>` : message ? html`<p class="success" role="status">${message}</p>` : ''}
 ${facts([
