@@ -15,8 +15,7 @@ import { issueLetterRun, type LetterRun } from './access-letters.ts';
 import { type AppliedRow, applyEnrolmentRows, type RowTarget } from './enrolment.ts';
 import type { Services } from './file-runner.ts';
 
-export const resolutions = ['approve', 'reject', 'return'] as const;
-export type Resolution = (typeof resolutions)[number];
+export type Resolution = 'approve' | 'reject' | 'return';
 
 const resolvedState = { approve: 'approved', reject: 'rejected', return: 'returned' } as const;
 
@@ -33,7 +32,7 @@ export type ResolveResult =
 export const maxNoteLength = 1000;
 
 /** A note as stored: trimmed, control characters (but line breaks) removed; null when empty. */
-export function cleanNote(note: string | undefined): string | null {
+function cleanNote(note: string | undefined): string | null {
   const cleaned = (note ?? '').replace(/\r\n?/g, '\n').replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, ' ').trim();
   return cleaned === '' ? null : cleaned.slice(0, maxNoteLength);
 }

@@ -11,16 +11,13 @@ import { spreadsheetSafe } from './spreadsheet-safe.ts';
 
 export const decisionColumns = ['file', 'line', 'asn', 'decision', 'note', 'when', 'result'] as const;
 
-/** What each decision means for the uploader, in the file's `decision` column. */
-const decisionWords = { approved: 'approved', rejected: 'rejected', returned: 'returned' } as const;
-
 /** `outbox/<authority>/student-records/decisions-<day>.csv`: one file per authority and day (America/Edmonton). */
 export function decisionsPath(config: Config, authorityCode: string, day: string): string {
   return path.join(folders.outbox(config, authorityCode), 'student-records', `decisions-${day}.csv`);
 }
 
 interface DecisionRow {
-  id: string; file_name: string; line: number; asn: string | null; result_asn: string | null; state: keyof typeof decisionWords;
+  id: string; file_name: string; line: number; asn: string | null; result_asn: string | null; state: 'approved' | 'rejected' | 'returned';
   note: string | null; decided: Date; result: string | null;
 }
 
@@ -45,7 +42,7 @@ export async function writeDecisionsFile(db: Database, config: Config, authority
     const rows = decided.rows.map((r) => {
       // A new student's ASN is the uploader's to learn; otherwise the ASN as they sent it.
       const asn = r.result_asn ?? r.asn;
-      return [r.file_name, r.line, asn === null ? '' : formatAsn(asn), decisionWords[r.state], r.note ?? '', timeIn(r.decided), r.result ?? ''].map(spreadsheetSafe);
+      return [r.file_name, r.line, asn === null ? '' : formatAsn(asn), r.state, r.note ?? '', timeIn(r.decided), r.result ?? ''].map(spreadsheetSafe);
     });
     const target = decisionsPath(config, authorityCode, day);
     await mkdir(path.dirname(target), { recursive: true });
