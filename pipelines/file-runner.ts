@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type PgBoss from 'pg-boss';
@@ -16,6 +17,7 @@ import type { RowOutcome } from '../src/persist/row-outcomes.ts';
 import { loadReferenceCache } from '../src/reference/reference-cache.ts';
 import { writeResultReport } from '../src/report/result-report.ts';
 import type { AuthorityFacts, RuleWindows } from '../src/rules/facts.ts';
+import { changeNotice, firstReadLimit, nextPass } from './file-changes.ts';
 
 export interface Services {
   config: Config;
@@ -52,18 +54,20 @@ export interface KindDefinition {
   afterRows?(services: Services, file: IntakeFile, keepLease: () => Promise<void>): Promise<void>;
 }
 
-function readItems(file: IntakeFile, kind: KindDefinition, config: Config): AsyncGenerator<ParsedItem> {
+/** The file's records in its first `lengthBytes` bytes: what was claimed of it, not what a writer added since. */
+function readItems(file: IntakeFile, kind: KindDefinition, config: Config, lengthBytes: number): AsyncGenerator<ParsedItem> {
   if (file.format === 'csv') {
-    return readCsvRecords(file.storedPath, { columns: kind.columns, required: kind.required, maxRecordBytes: config.processing.maxRecordBytes });
+    return readCsvRecords(file.storedPath, { columns: kind.columns, required: kind.required, maxRecordBytes: config.processing.maxRecordBytes, lengthBytes });
   }
-  return readXmlRecords(createReadStream(file.storedPath, { encoding: 'utf8' }), {
+  const stream = lengthBytes === 0 ? Readable.from([]) : createReadStream(file.storedPath, { encoding: 'utf8', end: lengthBytes - 1 });
+  return readXmlRecords(stream, {
     rootName: kind.xml.root, recordName: kind.xml.record, maxRecordBytes: config.processing.maxRecordBytes, maxDepth: config.processing.xmlMaxDepth,
   });
 }
 
 /** XML structure is checked whole before any row is applied: a truncated document is refused, not half-applied. */
-async function checkXmlStructure(file: IntakeFile, kind: KindDefinition, config: Config): Promise<void> {
-  for await (const item of readItems(file, kind, config)) void item;
+async function checkXmlStructure(file: IntakeFile, kind: KindDefinition, config: Config, lengthBytes: number): Promise<void> {
+  for await (const item of readItems(file, kind, config, lengthBytes)) void item;
 }
 
 /** Reads the next chunk while the caller works on the current one, so parsing overlaps database work. */
@@ -118,6 +122,24 @@ async function refuse(services: Services, file: IntakeFile, owner: string, reaso
   await finishFile(db, file.id, owner, { status: 'failed', storedPath: failedPath, error: reason });
 }
 
+/** One pass: the records after those already applied, up to `readUpTo` bytes, chunk by chunk. */
+async function applyRows(services: Services, file: IntakeFile, kind: KindDefinition, settings: ChunkSettings, owner: string, readUpTo: number): Promise<void> {
+  const { config, db } = services;
+  if (file.format === 'xml' && file.recordsDone === 0) await checkXmlStructure(file, kind, config, readUpTo);
+  let recordsDone = file.recordsDone;
+  for await (const items of readAhead(chunksOf(readItems(file, kind, config, readUpTo), config.processing.chunkRows, file.recordsDone))) {
+    await db.transaction(async (client) => {
+      const outcomes = await kind.processChunk(client, file, items, recordsDone, settings);
+      const count = (status: RowOutcome['status']) => outcomes.filter((o) => o.status === status).length;
+      await recordProgress(client, file.id, owner, config.processing.leaseSeconds, {
+        recordsDone: recordsDone + items.length, accepted: count('accepted'), referred: count('referred'), invalid: count('invalid'),
+      });
+    });
+    recordsDone += items.length;
+  }
+  file.recordsDone = recordsDone;
+}
+
 /**
  * parse → validate → persist / route, chunk by chunk, each chunk in one transaction with the
  * file's progress, so a restart resumes after the last committed record. Returns null when
@@ -126,8 +148,10 @@ async function refuse(services: Services, file: IntakeFile, owner: string, reaso
 export async function runFile(services: Services, fileId: number, kinds: Record<FileKind, KindDefinition | undefined>): Promise<IntakeFile | null> {
   const { config, db, logger } = services;
   const owner = `${services.workerId}:${randomBytes(4).toString('hex')}`;
-  const file = await acquireLease(db, fileId, owner, config.processing.leaseSeconds);
-  if (!file) return null;
+  const leased = await acquireLease(db, fileId, owner, config.processing.leaseSeconds);
+  if (!leased) return null;
+  // Grows when a writer turns out to have added to the file after its claim.
+  let file = leased;
   const kind = kinds[file.kind];
   const started = Date.now();
   const final = finalPaths(config, file);
@@ -149,28 +173,34 @@ export async function runFile(services: Services, fileId: number, kinds: Record<
         authority, schools: reference.schoolAuthority, windows: config.rules, institutionDomains: reference.institutionDomains,
         connectionExpiryDays: config.connections.expiryDays, boss: services.boss,
       };
-      if (file.format === 'xml' && file.recordsDone === 0) await checkXmlStructure(file, kind, config);
-
-      let recordsDone = file.recordsDone;
-      for await (const items of readAhead(chunksOf(readItems(file, kind, config), config.processing.chunkRows, file.recordsDone))) {
-        await db.transaction(async (client) => {
-          const outcomes = await kind.processChunk(client, file, items, recordsDone, settings);
-          const count = (status: RowOutcome['status']) => outcomes.filter((o) => o.status === status).length;
-          await recordProgress(client, file.id, owner, config.processing.leaseSeconds, {
-            recordsDone: recordsDone + items.length, accepted: count('accepted'), referred: count('referred'), invalid: count('invalid'),
-          });
-        });
-        recordsDone += items.length;
+      const keepLease = () => renewLease(db, file.id, owner, config.processing.leaseSeconds);
+      // Pass after pass until every byte the writer wrote is read (docs/file-arrival.md).
+      let readUpTo = await firstReadLimit(file);
+      for (;;) {
+        let refusal: FileRefusedError | null = null;
+        try {
+          await applyRows(services, file, kind, settings, owner, readUpTo);
+        } catch (error) {
+          if (!(error instanceof FileRefusedError)) throw error;
+          refusal = error;
+        }
+        // A file refused as it was claimed may only have been incomplete: look before refusing.
+        const next = await nextPass(services, file, owner, readUpTo, keepLease);
+        if (next === null) {
+          if (refusal) throw refusal;
+          break;
+        }
+        file = next.file;
+        readUpTo = next.readUpTo;
       }
       if (kind.afterRows) {
-        const keepLease = () => renewLease(db, file.id, owner, config.processing.leaseSeconds);
         await keepLease();
         await kind.afterRows(services, file, keepLease);
       }
     }
 
     const reportPath = await reserveReportPath(db, file.id, folders.outbox(config, file.authorityCode), file.originalName);
-    await writeResultReport(db, file.id, reportPath);
+    await writeResultReport(db, file.id, reportPath, changeNotice((await getFile(db, file.id)) ?? file));
     await renewLease(db, file.id, owner, config.processing.leaseSeconds);
     await moveOnce(file.storedPath, final.archive);
     await finishFile(db, file.id, owner, { status: 'done', storedPath: final.archive, error: null });

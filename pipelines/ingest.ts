@@ -21,7 +21,7 @@ export type IngestResult =
 export async function ingestFile(services: Services, source: string, authority: string, kind: FileKind, asOf?: string): Promise<IngestResult> {
   const claim: ClaimResult = await claimFile({ ...services, boss: null }, { source, authorityFolder: authority, kindFolder: kind, mode: 'copy', ...(asOf ? { asOf } : {}) });
   if (claim.outcome === 'gone') return { outcome: 'refused', reason: `${source} cannot be read.` };
-  if (claim.outcome === 'refused') return claim;
+  if (claim.outcome === 'refused' || claim.outcome === 'waiting') return { outcome: 'refused', reason: claim.reason };
   if (claim.outcome === 'duplicate' && (claim.file.status === 'done' || claim.file.status === 'failed')) return claim;
   const file = await runFile(services, claim.file.id, kinds);
   if (file === null) return { outcome: 'busy', file: claim.file };

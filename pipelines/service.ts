@@ -87,6 +87,8 @@ export async function startService(services: Services): Promise<{ consoleUrl: st
     }
   }, config.processing.leaseSeconds * 1000);
 
+  // A file left in the inbox is offered again at every rescan: its reason is logged once.
+  const waitingReasons = new Map<string, string>();
   const watcher = new InboxWatcher(
     paths.inbox(config),
     config.watch,
@@ -95,6 +97,12 @@ export async function startService(services: Services): Promise<{ consoleUrl: st
         source: found.path, authorityFolder: found.authorityFolder, kindFolder: found.kindFolder, mode: 'move',
         inboxRoot: paths.inbox(config),
       });
+      if (result.outcome === 'waiting') {
+        if (waitingReasons.get(found.path) !== result.reason) logger.warn('file left in the inbox until its reason is put right', { authority: found.authorityFolder, reason: result.reason });
+        waitingReasons.set(found.path, result.reason);
+        return;
+      }
+      waitingReasons.delete(found.path);
       if (result.outcome === 'refused' && existsSync(found.path)) logger.warn('file left in the inbox', { authority: found.authorityFolder, reason: result.reason });
       if (result.outcome === 'registered') {
         logger.info('file queued', { fileId: result.file.id });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { appendFileSync, existsSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startService } from '../pipelines/service.ts';
 import { csv, loadSmallReference, readReport, writeFiles } from './support/files.ts';
@@ -24,7 +24,10 @@ describe('drop folders: watch, claim once, archive', () => {
 
   before(async () => {
     // Long enough that a busy machine's pauses between appends never look like a finished file.
-    app = await createTestApp({ 'processing.pollingIntervalSeconds': 1, 'watch.stableMs': 1000 });
+    app = await createTestApp({
+      'processing.pollingIntervalSeconds': 1, 'watch.stableMs': 1000, 'watch.incompleteLineStableMs': 4000, 'watch.rescanSeconds': 1,
+      'watch.doneMarkerAuthorities': ['A.0230'],
+    });
     await loadSmallReference(app.db, path.join(app.home, 'reference'));
     inbox = path.join(app.home, 'inbox/A.0094/enrolment');
     outbox = path.join(app.home, 'outbox/A.0094');
@@ -57,13 +60,37 @@ describe('drop folders: watch, claim once, archive', () => {
     expect(readReport(path.join(outbox, 'slow.csv.results.csv')).filter((r) => r.status === 'accepted')).to.have.length(8);
   });
 
-  it('ignores .part and dot files until the writer renames them', async () => {
-    writeFiles(inbox, { 'renamed.csv.part': rows('2026-08-20'), '.hidden.csv': rows('2026-08-21') });
-    await sleep(900);
-    expect(readdirSync(inbox).sort()).to.deep.equal(['.hidden.csv', 'renamed.csv.part']);
+  it('never takes a file under a temporary name (.part, .filepart, .partial, .tmp, .crdownload, dot and ~ files)', async () => {
+    const temporary = ['renamed.csv.part', 'winscp.csv.filepart', 'a.csv.partial', 'b.csv.tmp', 'c.csv.crdownload', '.hidden.csv', '~lock.csv'];
+    writeFiles(inbox, Object.fromEntries(temporary.map((name, i) => [name, rows(`2026-08-${20 + i}`)])));
+    await sleep(2500);
+    expect(readdirSync(inbox).sort()).to.deep.equal([...temporary].sort());
     renameSync(path.join(inbox, 'renamed.csv.part'), path.join(inbox, 'renamed.csv'));
-    await waitFor(() => existsSync(path.join(outbox, 'renamed.csv.results.csv')));
-    expect(readdirSync(inbox)).to.deep.equal(['.hidden.csv']);
+    renameSync(path.join(inbox, 'winscp.csv.filepart'), path.join(inbox, 'winscp.csv'));
+    await waitFor(() => existsSync(path.join(outbox, 'renamed.csv.results.csv')) && existsSync(path.join(outbox, 'winscp.csv.results.csv')));
+    expect(readdirSync(inbox).sort()).to.deep.equal(temporary.filter((n) => !n.startsWith('renamed') && !n.startsWith('winscp')).sort());
+    for (const name of readdirSync(inbox)) unlinkSync(path.join(inbox, name));
+  });
+
+  it('waits longer for a CSV whose last line has no line end', async () => {
+    const file = path.join(inbox, 'cut.csv');
+    writeFileSync(file, 'asn,school_code,entry_date,grade,enrolment_type\n100000003,S.0094,2026-08-3');
+    await sleep(2500);
+    expect(existsSync(file), 'taken after the ordinary quiet period').to.equal(true);
+    await waitFor(() => existsSync(path.join(outbox, 'cut.csv.results.csv')));
+    // Taken after the longer wait, as it was: the authority sees the cut row.
+    expect(readReport(path.join(outbox, 'cut.csv.results.csv'))[0]?.code).to.equal('MALFORMED_ROW');
+  });
+
+  it('in done-marker mode, takes a file only once <name>.done is written, and removes the marker', async () => {
+    const folder = path.join(app.home, 'inbox/A.0230/enrolment');
+    const enrolment = csv([['asn', 'school_code', 'entry_date', 'grade', 'enrolment_type'], ['100000003', 'S.0230', '2026-09-02', '9', 'Primary']]);
+    writeFiles(folder, { 'marked.csv': enrolment });
+    await sleep(2500);
+    expect(readdirSync(folder)).to.deep.equal(['marked.csv']);
+    writeFiles(folder, { 'marked.csv.done': '' });
+    await waitFor(() => existsSync(path.join(app.home, 'outbox/A.0230/marked.csv.results.csv')));
+    await waitFor(() => readdirSync(folder).length === 0);
   });
 
   it('reports a repeated drop as a duplicate', async () => {
@@ -72,10 +99,16 @@ describe('drop folders: watch, claim once, archive', () => {
     expect(existsSync(path.join(outbox, 'waiting-again.csv.results.csv'))).to.equal(false);
   });
 
-  it('refuses a file under an unknown authority folder', async () => {
-    writeFiles(path.join(app.home, 'inbox/A.9999/enrolment'), { 'stray.csv': rows('2026-08-22') });
-    const failed = path.join(app.home, 'failed/A.9999/enrolment');
-    await waitFor(() => existsSync(failed) && readdirSync(failed).some((n) => n.endsWith('.error.txt')));
-    expect(readdirSync(path.join(app.home, 'inbox/A.9999/enrolment'))).to.deep.equal([]);
+  it('leaves a file of an authority not yet in the reference data in the inbox, and takes it once it is', async () => {
+    const folder = path.join(app.home, 'inbox/A.0999/enrolment');
+    writeFiles(folder, { 'early.csv': rows('2026-08-22') });
+    await sleep(3000);
+    expect(readdirSync(folder)).to.deep.equal(['early.csv']);
+    expect(existsSync(path.join(app.home, 'failed/A.0999')), 'nothing is created for an unknown authority').to.equal(false);
+    await app.db.query("insert into authority (code, name) values ('A.0999', 'Late Authority')");
+    await app.db.query("insert into school (code, authority_code, name) values ('S.0999', 'A.0999', 'Late School')");
+    // No restart: the next walk of the inbox offers it again.
+    await waitFor(() => existsSync(path.join(app.home, 'outbox/A.0999/early.csv.results.csv')));
+    expect(readdirSync(folder)).to.deep.equal([]);
   });
 });

@@ -7,7 +7,7 @@ export interface Config {
   databaseUrl: string | null;
   embeddedPostgresPort: number;
   logLevel: 'error' | 'warn' | 'info' | 'debug';
-  watch: { stableMs: number; pollMs: number };
+  watch: WatchSettings;
   processing: {
     chunkRows: number;
     maxRecordBytes: number;
@@ -63,6 +63,24 @@ export interface Config {
   };
 }
 
+/** When a file in the inbox is complete: see docs/file-arrival.md. */
+export interface WatchSettings {
+  /** A file must stay unchanged this long before it is taken. */
+  stableMs: number;
+  /** The same for a CSV whose last line has no line end yet (a writer stopped mid-row, most likely). */
+  incompleteLineStableMs: number;
+  pollMs: number;
+  /** Every so often the whole inbox is walked: files missed by events or left for a reason since put right. */
+  rescanSeconds: number;
+  /** A file some process still holds open for writing is not taken (local disks; see docs). */
+  checkOpenWriters: boolean;
+  /** Names that writers use while a file is incomplete; such files are never taken. */
+  temporaryPrefixes: string[];
+  temporarySuffixes: string[];
+  /** Authorities whose files are taken only once `<name>.done` is written beside them. */
+  doneMarkerAuthorities: string[];
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
   constructor(readonly problems: string[]) {
@@ -80,6 +98,10 @@ const environmentKeys: Record<string, string> = {
   INTAKE_LOG_LEVEL: 'logLevel',
   INTAKE_STABLE_MS: 'watch.stableMs',
   INTAKE_POLL_MS: 'watch.pollMs',
+  INTAKE_INCOMPLETE_LINE_STABLE_MS: 'watch.incompleteLineStableMs',
+  INTAKE_RESCAN_SECONDS: 'watch.rescanSeconds',
+  INTAKE_CHECK_OPEN_WRITERS: 'watch.checkOpenWriters',
+  INTAKE_DONE_MARKER_AUTHORITIES: 'watch.doneMarkerAuthorities',
   INTAKE_CHUNK_ROWS: 'processing.chunkRows',
   INTAKE_MAX_RECORD_BYTES: 'processing.maxRecordBytes',
   INTAKE_LEASE_SECONDS: 'processing.leaseSeconds',
@@ -165,6 +187,17 @@ class Reader {
     return null;
   }
 
+  /** A list of texts, or one comma-separated text from the environment. */
+  textList(dotted: string): string[] {
+    const value = this.get(dotted);
+    const items = typeof value === 'string' ? value.split(',').map((item) => item.trim()).filter((item) => item !== '') : value;
+    if (!Array.isArray(items) || !items.every((item) => typeof item === 'string' && item !== '')) {
+      this.problems.push(`${dotted}: expected a list of texts, got ${JSON.stringify(value)}`);
+      return [];
+    }
+    return items as string[];
+  }
+
   choice<T extends string>(dotted: string, choices: readonly T[]): T {
     const value = this.get(dotted);
     if (!choices.includes(value as T)) {
@@ -196,7 +229,16 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
     databaseUrl: read.optionalText('databaseUrl'),
     embeddedPostgresPort: read.integer('embeddedPostgresPort', 1024, 65535),
     logLevel: read.choice('logLevel', ['info', 'error', 'warn', 'debug'] as const),
-    watch: { stableMs: read.integer('watch.stableMs', 0, 600_000), pollMs: read.integer('watch.pollMs', 10, 60_000) },
+    watch: {
+      stableMs: read.integer('watch.stableMs', 0, 3_600_000),
+      incompleteLineStableMs: read.integer('watch.incompleteLineStableMs', 0, 86_400_000),
+      pollMs: read.integer('watch.pollMs', 10, 60_000),
+      rescanSeconds: read.integer('watch.rescanSeconds', 1, 86_400),
+      checkOpenWriters: read.optionalBoolean('watch.checkOpenWriters') ?? true,
+      temporaryPrefixes: read.textList('watch.temporaryPrefixes'),
+      temporarySuffixes: read.textList('watch.temporarySuffixes').map((suffix) => suffix.toLowerCase()),
+      doneMarkerAuthorities: read.textList('watch.doneMarkerAuthorities'),
+    },
     processing: {
       chunkRows: read.integer('processing.chunkRows', 1, 100_000),
       maxRecordBytes: read.integer('processing.maxRecordBytes', 256, 10_000_000),
@@ -252,6 +294,12 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
   if (!/^https?:\/\//.test(config.mail.activationUrl)) read.problems.push('mail.activationUrl (INTAKE_ACTIVATION_URL): expected an http:// or https:// URL');
   if (config.databaseUrl !== null && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     read.problems.push('databaseUrl (DATABASE_URL): expected a postgres:// connection string');
+  }
+  if (config.watch.incompleteLineStableMs < config.watch.stableMs) {
+    read.problems.push('watch.incompleteLineStableMs: expected at least watch.stableMs (a file cut mid-row waits longer, not less)');
+  }
+  for (const code of config.watch.doneMarkerAuthorities) {
+    if (!/^A\.\d{4}$/.test(code)) read.problems.push(`watch.doneMarkerAuthorities: "${code}" is not an authority code (A.NNNN)`);
   }
   if (config.asnRange.first > config.asnRange.last) read.problems.push('asnRange: first must not be greater than last');
   if (read.problems.length > 0) throw new ConfigError(read.problems);

@@ -7,15 +7,11 @@ import type { Logger } from '../log.ts';
 import { todayIn } from '../validate/dates.ts';
 import { parseAuthorityCode } from '../validate/values.ts';
 import { folders, moveFile, safeName, storedName, writeNewNote } from './folders.ts';
+import { fileState } from './arrival.ts';
 import { inspectFile } from './inspect.ts';
 import { type FileFormat, type FileKind, type IntakeFile, registerFile } from './registry.ts';
 
 export const fileKinds: readonly FileKind[] = ['enrolment', 'access'];
-
-/** Writers drop `name.part` or `.name` and rename when done; such files are never taken. */
-export function isIgnoredName(name: string): boolean {
-  return name.startsWith('.') || name.endsWith('.part');
-}
 
 export interface ClaimRequest {
   source: string;
@@ -32,6 +28,8 @@ export type ClaimResult =
   | { outcome: 'registered'; file: IntakeFile }
   | { outcome: 'duplicate'; file: IntakeFile }
   | { outcome: 'refused'; reason: string }
+  /** Left in the inbox for a reason that can be put right without changing the file; offered again later. */
+  | { outcome: 'waiting'; reason: string }
   | { outcome: 'gone' };
 
 interface ClaimServices {
@@ -59,6 +57,13 @@ async function refuseBeforeRegistration(services: ClaimServices, current: string
   return { outcome: 'refused', reason };
 }
 
+async function isKnownAuthority(db: Database, code: string | null): Promise<boolean> {
+  return code !== null && (await db.query('select 1 from authority where code = $1', [code])).rowCount === 1;
+}
+
+const unknownAuthorityReason = (folder: string) =>
+  `"${folder}" is not the code of a known school authority; files are taken only from an authority's own folder (as inbox/A.0094/enrolment/).`;
+
 /**
  * Claims a complete file: atomic rename (or copy) into `claimed/`, one streaming pass for its
  * hash and encoding, then one row per (authority, content) with its job in the same transaction.
@@ -72,6 +77,13 @@ export async function claimFile(services: ClaimServices, request: ClaimRequest):
   // An authority's folder is its identity: a folder that is really a link elsewhere is not taken.
   if (request.inboxRoot !== undefined && (await realpath(path.dirname(request.source)).catch(() => null)) !== path.join(await realpath(request.inboxRoot), request.authorityFolder, request.kindFolder)) {
     return { outcome: 'refused', reason: `${name} is not inside its authority's own folder (a symbolic link on the way); it was left where it is.` };
+  }
+
+  // Before anything is moved: an authority not yet in the reference data may be loaded later,
+  // and the file must still be where its sender put it then (and nothing is created for it).
+  if (!(await isKnownAuthority(services.db, parseAuthorityCode(request.authorityFolder)))) {
+    const reason = unknownAuthorityReason(request.authorityFolder);
+    return request.mode === 'move' ? { outcome: 'waiting', reason } : { outcome: 'refused', reason };
   }
 
   const claimedFolder = folders.claimed(config, safeName(request.authorityFolder), safeName(request.kindFolder));
@@ -97,19 +109,21 @@ export async function registerClaimed(services: ClaimServices, claimed: string, 
   const { config, db, logger } = services;
   const authority = parseAuthorityCode(authorityFolder);
   const refuse = (reason: string) => refuseBeforeRegistration(services, claimed, authorityFolder, kindFolder, name, reason);
-  if (authority === null || (await db.query('select 1 from authority where code = $1', [authority])).rowCount !== 1) {
-    return refuse(`The folder "${authorityFolder}" is not the code of a known school authority; files are taken only from an authority's own folder (as inbox/A.0094/enrolment/).`);
-  }
+  if (authority === null || !(await isKnownAuthority(db, authority))) return refuse(unknownAuthorityReason(authorityFolder));
   const kind = fileKinds.find((k) => k === kindFolder);
   if (!kind) return refuse(`"${kindFolder}" is not a kind of file Intake takes; use the folder ${fileKinds.join(' or ')}.`);
   const format = formatOf(name);
   if (!format) return refuse('The file name must end in .csv or .xml so Intake knows how to read it.');
-  const inspection = await inspectFile(claimed);
+  // What is read of the file is fixed here: its size and modification time now, and the hash of
+  // exactly those bytes. A writer still adding to it is noticed after the run (file-runner).
+  const state = await fileState(claimed);
+  if (state === null) return refuse('The file is not a regular file; only regular files are read.');
+  const inspection = await inspectFile(claimed, state.size);
   if (inspection.problem !== null) return refuse(inspection.problem);
 
   const registration = await registerFile(
     db,
-    { authorityCode: authority, kind, originalName: name, format, sha256: inspection.sha256, sizeBytes: inspection.sizeBytes, storedPath: claimed, asOf: asOf ?? todayIn() },
+    { authorityCode: authority, kind, originalName: name, format, sha256: inspection.sha256, sizeBytes: inspection.sizeBytes, mtimeMs: state.mtimeMs, storedPath: claimed, asOf: asOf ?? todayIn() },
     services.boss,
   );
   if (registration.outcome === 'duplicate') {

@@ -12,13 +12,26 @@ export interface FileInspection {
  * One streaming pass over a claimed file: its content hash, and whether it is UTF-8 text.
  * Done before any row is applied, so a file with junk in its middle is refused whole.
  */
-export async function inspectFile(path: string): Promise<FileInspection> {
+export async function inspectFile(path: string, sizeBytes?: number): Promise<FileInspection> {
+  if (sizeBytes === 0) return { sha256: createHash('sha256').digest('hex'), sizeBytes: 0, problem: 'The file is empty. Send a file with a header row and its rows.' };
+  const stream = createReadStream(path, sizeBytes === undefined ? {} : { end: sizeBytes - 1 });
+  return inspectStream(stream);
+}
+
+/** Only the first `size` bytes' hash: whether a file that changed after its claim only grew. */
+export async function hashOfFirstBytes(path: string, size: number): Promise<string> {
+  const hash = createHash('sha256');
+  if (size > 0) for await (const chunk of createReadStream(path, { end: size - 1 }) as AsyncIterable<Buffer>) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+async function inspectStream(stream: AsyncIterable<Buffer>): Promise<FileInspection> {
   const hash = createHash('sha256');
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let sizeBytes = 0;
   let problem: string | null = null;
   let line = 1;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+  for await (const chunk of stream) {
     hash.update(chunk);
     if (problem === null) {
       const zero = chunk.indexOf(0);

@@ -12,6 +12,16 @@ export interface IntakeFile {
   originalName: string;
   format: FileFormat;
   sha256: string;
+  /** The bytes read of the file: fixed at the claim, grown when its writer was still adding to it. */
+  sizeBytes: number;
+  /** The sha-256 of exactly those bytes (sha256 is the content key, which may have stayed the claim's). */
+  readSha256: string;
+  /** Its modification time when sizeBytes was read; null for files claimed by older releases. */
+  mtimeMs: number | null;
+  /** Its size at the claim, when it changed after it (the report says so). */
+  claimedSizeBytes: number | null;
+  /** The file its complete content was taken again as, when it was rewritten after rows were applied. */
+  retakenAs: number | null;
   storedPath: string;
   status: 'queued' | 'processing' | 'done' | 'failed';
   asOf: string;
@@ -26,17 +36,19 @@ export interface IntakeFile {
 
 interface FileRow {
   id: string; authority_code: string; kind: FileKind; original_name: string; format: FileFormat; sha256: string;
-  stored_path: string; status: IntakeFile['status']; as_of: string; records_done: number; accepted: number;
+  size_bytes: string; read_sha256: string; mtime_ms: number | null; claimed_size_bytes: string | null; retaken_as: string | null; stored_path: string; status: IntakeFile['status']; as_of: string; records_done: number; accepted: number;
   referred: number; invalid: number; report_path: string | null; error: string | null;
 }
 
-const columns = `id, authority_code, kind, original_name, format, sha256, stored_path, status, as_of::text, records_done,
+const columns = `id, authority_code, kind, original_name, format, sha256, size_bytes, read_sha256, mtime_ms, claimed_size_bytes, retaken_as, stored_path, status, as_of::text, records_done,
   accepted, referred, invalid, report_path, error`;
 
 function toFile(row: FileRow): IntakeFile {
   return {
     id: Number(row.id), authorityCode: row.authority_code, kind: row.kind, originalName: row.original_name, format: row.format,
-    sha256: row.sha256, storedPath: row.stored_path, status: row.status, asOf: row.as_of, recordsDone: row.records_done,
+    sha256: row.sha256, sizeBytes: Number(row.size_bytes), readSha256: row.read_sha256, mtimeMs: row.mtime_ms,
+    claimedSizeBytes: row.claimed_size_bytes === null ? null : Number(row.claimed_size_bytes),
+    retakenAs: row.retaken_as === null ? null : Number(row.retaken_as), storedPath: row.stored_path, status: row.status, asOf: row.as_of, recordsDone: row.records_done,
     accepted: row.accepted, referred: row.referred, invalid: row.invalid, reportPath: row.report_path, error: row.error,
   };
 }
@@ -48,6 +60,7 @@ export interface NewFile {
   format: FileFormat;
   sha256: string;
   sizeBytes: number;
+  mtimeMs: number;
   storedPath: string;
   asOf: string;
 }
@@ -61,11 +74,11 @@ export type Registration = { outcome: 'registered'; file: IntakeFile } | { outco
 export async function registerFile(db: Database, file: NewFile, boss: PgBoss | null): Promise<Registration> {
   return db.transaction(async (client) => {
     const inserted = await client.query<FileRow>(
-      `insert into intake_file (authority_code, kind, original_name, format, sha256, size_bytes, stored_path, as_of)
-       values ($1, $2, $3, $4, $5, $6, $7, $8)
+      `insert into intake_file (authority_code, kind, original_name, format, sha256, read_sha256, size_bytes, mtime_ms, stored_path, as_of)
+       values ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9)
        on conflict (authority_code, sha256) where status <> 'failed' do nothing
        returning ${columns}`,
-      [file.authorityCode, file.kind, file.originalName, file.format, file.sha256, file.sizeBytes, file.storedPath, file.asOf],
+      [file.authorityCode, file.kind, file.originalName, file.format, file.sha256, file.sizeBytes, file.mtimeMs, file.storedPath, file.asOf],
     );
     const row = inserted.rows[0];
     if (row === undefined) {
@@ -116,6 +129,44 @@ export async function recordProgress(client: Queryable, id: number, owner: strin
             lease_until = now() + make_interval(secs => $7)
       where id = $1 and lease_owner = $2 and status = 'processing'`,
     [id, owner, progress.recordsDone, progress.accepted, progress.referred, progress.invalid, leaseSeconds],
+  );
+  if (result.rowCount !== 1) throw new LeaseLostError(`File ${id} is no longer leased to ${owner}.`);
+}
+
+export interface FileGrowth {
+  sizeBytes: number;
+  sha256: string;
+  mtimeMs: number;
+}
+
+/**
+ * The file changed after its claim and its writer is now done: what is read of it becomes the
+ * whole of it. The content key follows unless another file of the authority already has that
+ * content (it was also sent complete): then the claim's key stays, and both are applied.
+ */
+export async function recordGrowth(db: Database, id: number, owner: string, growth: FileGrowth): Promise<IntakeFile> {
+  const update = (withKey: boolean) =>
+    db.query<FileRow>(
+      `update intake_file set size_bytes = $3, mtime_ms = $4, read_sha256 = $5,
+              claimed_size_bytes = coalesce(claimed_size_bytes, size_bytes) ${withKey ? ', sha256 = $5' : ''}
+        where id = $1 and lease_owner = $2 and status = 'processing' returning ${columns}`,
+      [id, owner, growth.sizeBytes, growth.mtimeMs, growth.sha256],
+    );
+  const result = await update(true).catch((error: unknown) => {
+    if (hasPgCode(error, pgErrorCodes.uniqueViolation)) return update(false);
+    throw error;
+  });
+  const row = result.rows[0];
+  if (row === undefined) throw new LeaseLostError(`File ${id} is no longer leased to ${owner}.`);
+  return toFile(row);
+}
+
+/** The file was rewritten after rows were applied; its complete content is now file `retakenAs`. */
+export async function recordRetake(db: Queryable, id: number, owner: string, retakenAs: number, claimedSizeBytes: number): Promise<void> {
+  const result = await db.query(
+    `update intake_file set retaken_as = $3, claimed_size_bytes = coalesce(claimed_size_bytes, $4)
+      where id = $1 and lease_owner = $2 and status = 'processing'`,
+    [id, owner, retakenAs, claimedSizeBytes],
   );
   if (result.rowCount !== 1) throw new LeaseLostError(`File ${id} is no longer leased to ${owner}.`);
 }

@@ -1,7 +1,8 @@
-import { stat } from 'node:fs/promises';
+import { lstat, readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
-import { isIgnoredName } from './claim.ts';
+import { type FSWatcher, watch } from 'chokidar';
+import type { WatchSettings } from '../config/config.ts';
+import { doneMarkerSuffix, type FileState, fileState, isTemporaryName, notOpenForWriting, quietPeriodMs, sameContentState } from './arrival.ts';
 
 export interface StableFile {
   path: string;
@@ -10,25 +11,28 @@ export interface StableFile {
 }
 
 interface Pending {
-  size: number;
-  mtimeMs: number;
+  state: FileState | null;
   since: number;
+  quietMs: number;
 }
 
 /**
- * Watches `inbox/<authority>/<kind>/` and reports a file once its size and modification time
- * have not changed for `stableMs` — also for files already there at start-up — so a file still
- * being written is never taken.
+ * Watches `inbox/<authority>/<kind>/` and offers a file once its writer is done
+ * (docs/file-arrival.md): never under a temporary name; unchanged for its quiet period (longer
+ * for a CSV cut mid-row) and held open for writing by no process; or, for an authority in
+ * done-marker mode, once `<name>.done` is there. Events find files at once; a walk of the
+ * whole inbox every `rescanSeconds` finds what events miss (writes from other machines on a
+ * shared volume) and offers again a file left in the inbox, whose reason may have been put right.
  */
 export class InboxWatcher {
   private readonly pending = new Map<string, Pending>();
   private watcher: FSWatcher | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private timers: NodeJS.Timeout[] = [];
   private checking = false;
 
   constructor(
     private readonly inbox: string,
-    private readonly options: { stableMs: number; pollMs: number },
+    private readonly settings: WatchSettings,
     private readonly onStable: (file: StableFile) => Promise<void>,
     private readonly onError: (error: unknown) => void,
   ) {}
@@ -39,41 +43,74 @@ export class InboxWatcher {
       ignoreInitial: false,
       // A link in an authority's folder could point into another authority's folder.
       followSymlinks: false,
-      ignored: (file) => file !== this.inbox && isIgnoredName(path.basename(file)),
+      ignored: (file) => file !== this.inbox && isTemporaryName(path.basename(file), this.settings),
     });
-    const track = (file: string) => {
-      if (this.placeOf(file)) this.pending.set(file, { size: -1, mtimeMs: -1, since: Date.now() });
-    };
+    const track = (file: string) => this.track(file);
     this.watcher.on('add', track).on('change', track).on('error', this.onError);
     await new Promise<void>((resolve) => this.watcher?.once('ready', () => resolve()));
-    this.timer = setInterval(() => void this.check(), this.options.pollMs);
+    this.timers = [
+      setInterval(() => void this.check(), this.settings.pollMs),
+      setInterval(() => void this.rescan().catch(this.onError), this.settings.rescanSeconds * 1000),
+    ];
+  }
+
+  private track(file: string): void {
+    if (this.placeOf(file) && !this.pending.has(file)) this.pending.set(file, { state: null, since: Date.now(), quietMs: this.settings.stableMs });
   }
 
   private placeOf(file: string): StableFile | null {
     const parts = path.relative(this.inbox, file).split(path.sep);
     if (parts.length !== 3) return null;
-    const [authorityFolder, kindFolder] = parts as [string, string, string];
+    const [authorityFolder, kindFolder, name] = parts as [string, string, string];
+    if (isTemporaryName(name, this.settings)) return null;
     return { path: file, authorityFolder, kindFolder };
+  }
+
+  /** Every regular file at `<authority>/<kind>/<name>`, links neither followed nor taken. */
+  private async rescan(): Promise<void> {
+    const list = (folder: string) => readdir(folder, { withFileTypes: true }).catch(() => []);
+    for (const authority of await list(this.inbox)) {
+      if (!authority.isDirectory()) continue;
+      for (const kind of await list(path.join(this.inbox, authority.name))) {
+        if (!kind.isDirectory()) continue;
+        for (const entry of await list(path.join(this.inbox, authority.name, kind.name))) {
+          if (entry.isFile()) this.track(path.join(this.inbox, authority.name, kind.name, entry.name));
+        }
+      }
+    }
   }
 
   private async check(): Promise<void> {
     if (this.checking) return;
     this.checking = true;
     try {
+      const ready: { file: string; state: FileState; marker: string | null }[] = [];
       for (const [file, seen] of [...this.pending]) {
-        const info = await stat(file).catch(() => null);
-        if (info === null) {
+        const state = await fileState(file);
+        if (state === null) {
           this.pending.delete(file);
           continue;
         }
-        if (info.size !== seen.size || info.mtimeMs !== seen.mtimeMs) {
-          this.pending.set(file, { size: info.size, mtimeMs: info.mtimeMs, since: Date.now() });
+        if (seen.state === null || !sameContentState(state, seen.state)) {
+          this.pending.set(file, { state, since: Date.now(), quietMs: await quietPeriodMs(file, state.size, this.settings) });
           continue;
         }
-        if (Date.now() - seen.since < this.options.stableMs) continue;
+        const place = this.placeOf(file);
+        if (place !== null && this.settings.doneMarkerAuthorities.includes(place.authorityFolder)) {
+          // The sender says when the file is complete; until then it waits, however long.
+          const marker = `${file}${doneMarkerSuffix}`;
+          if ((await lstat(marker).catch(() => null))?.isFile()) ready.push({ file, state, marker });
+        } else if (Date.now() - seen.since >= seen.quietMs) {
+          ready.push({ file, state, marker: null });
+        }
+      }
+      for (const { file, marker } of await notOpenForWriting(ready, this.settings)) {
         this.pending.delete(file);
         const place = this.placeOf(file);
-        if (place) await this.onStable(place).catch(this.onError);
+        if (place === null) continue;
+        await this.onStable(place).catch(this.onError);
+        const taken = (await fileState(file)) === null;
+        if (marker !== null && taken) await unlink(marker).catch(() => {});
       }
     } finally {
       this.checking = false;
@@ -81,7 +118,7 @@ export class InboxWatcher {
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    for (const timer of this.timers) clearInterval(timer);
     await this.watcher?.close();
     while (this.checking) await new Promise((resolve) => setTimeout(resolve, 20));
   }

@@ -8,6 +8,8 @@ export interface CsvReadOptions {
   /** Columns the header must name. */
   required: readonly string[];
   maxRecordBytes: number;
+  /** Read only this many bytes of the file (what was claimed of it); all of it when absent. */
+  lengthBytes?: number;
 }
 
 /** Reads the header: names are case-insensitive and may come in any order; unknown or repeated names refuse the file. */
@@ -40,7 +42,7 @@ interface Line {
  * CR and LF arrive in different reads. A line longer than the limit is reported without being
  * held in memory.
  */
-async function* physicalLines(path: string, maxBytes: number): AsyncGenerator<Line> {
+async function* physicalLines(path: string, maxBytes: number, lengthBytes: number | undefined): AsyncGenerator<Line> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let number = 0;
@@ -55,7 +57,8 @@ async function* physicalLines(path: string, maxBytes: number): AsyncGenerator<Li
     if (pendingBytes + piece.length <= maxBytes) pending.push(piece);
     pendingBytes += piece.length;
   };
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+  if (lengthBytes === 0) return;
+  for await (const chunk of createReadStream(path, lengthBytes === undefined ? {} : { end: lengthBytes - 1 }) as AsyncIterable<Buffer>) {
     let start = 0;
     // The LF of a CRLF split across two reads.
     if (afterCarriageReturn && chunk[0] === 0x0a) start = 1;
@@ -142,7 +145,7 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
     yield* lineByLine(lines, names);
   }
 
-  for await (const line of physicalLines(path, options.maxRecordBytes)) {
+  for await (const line of physicalLines(path, options.maxRecordBytes, options.lengthBytes)) {
     if (line.number === 1 && line.text !== null) line.text = line.text.replace(/^\uFEFF/, '');
     // A line of spaces or tabs is as blank as an empty one (kept, emptied, so line numbers hold).
     if (line.text !== null && /^[ \t]*$/.test(line.text)) line.text = '';

@@ -18,7 +18,9 @@ interface OutcomeChunk {
   asns: (string | null)[];
 }
 
-async function* outcomeRows(db: Queryable, fileId: number): AsyncGenerator<string[]> {
+async function* outcomeRows(db: Queryable, fileId: number, notice: string | null): AsyncGenerator<string[]> {
+  // Said first, where it cannot be missed: the file changed while it was read (file-changes).
+  if (notice !== null) yield ['', 'notice', 'FILE_CHANGED_WHILE_READ', spreadsheetSafe(notice), ''];
   const counts = { accepted: 0, referred: 0, invalid: 0 };
   let after = 0;
   for (;;) {
@@ -46,9 +48,9 @@ async function* outcomeRows(db: Queryable, fileId: number): AsyncGenerator<strin
 }
 
 /** Streams the file's outcomes, in line order, into the report; written whole or not at all. */
-export async function writeResultReport(db: Queryable, fileId: number, target: string): Promise<void> {
+export async function writeResultReport(db: Queryable, fileId: number, target: string, notice: string | null = null): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
   const temporary = `${target}.part`;
-  await pipeline(outcomeRows(db, fileId), stringify({ header: true, columns: [...reportColumns] }), createWriteStream(temporary, { mode: 0o640 }));
+  await pipeline(outcomeRows(db, fileId, notice), stringify({ header: true, columns: [...reportColumns] }), createWriteStream(temporary, { mode: 0o640 }));
   await rename(temporary, target);
 }

@@ -1,0 +1,95 @@
+import { constants } from 'node:fs';
+import { copyFile, open } from 'node:fs/promises';
+import path from 'node:path';
+import { fileState, notOpenForWriting, sameContentState, waitUntilWritten } from '../src/files/arrival.ts';
+import { registerClaimed } from '../src/files/claim.ts';
+import { folders, storedName } from '../src/files/folders.ts';
+import { hashOfFirstBytes, inspectFile } from '../src/files/inspect.ts';
+import { type IntakeFile, recordGrowth, recordRetake } from '../src/files/registry.ts';
+import { FileRefusedError } from '../src/formats/records.ts';
+import type { Services } from './file-runner.ts';
+
+/**
+ * How far a pass reads. A CSV whose claimed bytes end in the middle of a line is read up to its
+ * last line end first: that line may be a row cut short by a writer not yet done, and is read
+ * only once the file is known complete (docs/file-arrival.md).
+ */
+export async function firstReadLimit(file: IntakeFile): Promise<number> {
+  if (file.format !== 'csv' || file.mtimeMs === null || file.sizeBytes === 0) return file.sizeBytes;
+  const handle = await open(file.storedPath, 'r');
+  try {
+    const block = Buffer.alloc(64 * 1024);
+    for (let end = file.sizeBytes; end > 0; ) {
+      const start = Math.max(0, end - block.length);
+      const { bytesRead } = await handle.read(block, 0, end - start, start);
+      const piece = block.subarray(0, bytesRead);
+      const lastLineEnd = Math.max(piece.lastIndexOf(0x0a), piece.lastIndexOf(0x0d));
+      if (lastLineEnd >= 0) return start + lastLineEnd + 1;
+      end = start;
+    }
+    // A single line: nothing to hold back.
+    return file.sizeBytes;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** What follows a pass over the first `readUpTo` bytes: another pass up to `readUpTo`, or none. */
+export type NextPass = { file: IntakeFile; readUpTo: number } | null;
+
+/**
+ * After a pass: was the file complete when it was claimed? If its writer was still adding to it
+ * (its size or modification time moved), wait until the writer is done, then read on: the rows
+ * added are applied too, after those already applied, and the report says the file changed. A
+ * file rewritten rather than added to, after rows were applied, is taken again whole as a new
+ * file. No row written after the claim is left unread.
+ */
+export async function nextPass(services: Services, file: IntakeFile, owner: string, readUpTo: number, keepLease: () => Promise<void>): Promise<NextPass> {
+  const { config, logger } = services;
+  // Files claimed by an older release carry no modification time: they were taken as they were.
+  if (file.mtimeMs === null) return null;
+  const now = await fileState(file.storedPath);
+  if (now === null) return null;
+  const unchanged = sameContentState(now, { size: file.sizeBytes, mtimeMs: file.mtimeMs });
+  if (unchanged && readUpTo === file.sizeBytes) return null;
+  if (unchanged && (await notOpenForWriting([{ state: now }], config.watch)).length === 1) return { file, readUpTo: file.sizeBytes };
+
+  logger.warn('file changed after it was claimed: waiting for its writer', { fileId: file.id, claimedBytes: file.sizeBytes, bytesNow: now.size });
+  const final = await waitUntilWritten(file.storedPath, config.watch, keepLease);
+  const onlyAdded = final.size >= file.sizeBytes && (await hashOfFirstBytes(file.storedPath, file.sizeBytes)) === file.readSha256;
+  if (onlyAdded || file.recordsDone === 0) {
+    const inspection = await inspectFile(file.storedPath, final.size);
+    if (inspection.problem !== null) throw new FileRefusedError(`The file changed while it was being read. ${inspection.problem}`);
+    const grown = await recordGrowth(services.db, file.id, owner, { sizeBytes: final.size, sha256: inspection.sha256, mtimeMs: final.mtimeMs });
+    logger.info('file read on after its writer finished', { fileId: file.id, bytes: final.size });
+    // Nothing applied yet (or only added to): read on from the first record not yet applied.
+    return { file: grown, readUpTo: await firstReadLimit(grown) };
+  }
+  await retakeWhole(services, file, owner);
+  return null;
+}
+
+/** The content was rewritten after rows were applied: the complete file becomes a file of its own. */
+async function retakeWhole(services: Services, file: IntakeFile, owner: string): Promise<void> {
+  const copy = path.join(folders.claimed(services.config, file.authorityCode, file.kind), storedName(file.originalName));
+  await copyFile(file.storedPath, copy, constants.COPYFILE_EXCL);
+  const registration = await registerClaimed(services, copy, file.authorityCode, file.kind, file.originalName, file.asOf);
+  if (registration.outcome !== 'registered' && registration.outcome !== 'duplicate') {
+    throw new FileRefusedError(`The file was rewritten while it was being read, and its new content could not be taken: ${registration.outcome === 'refused' ? registration.reason : 'it is gone'}`);
+  }
+  await recordRetake(services.db, file.id, owner, registration.file.id, file.sizeBytes);
+  services.logger.warn('file rewritten after rows were applied: taken again whole', { fileId: file.id, retakenAs: registration.file.id });
+}
+
+/** The report's first row when the file changed while it was read; none otherwise. */
+export function changeNotice(file: IntakeFile): string | null {
+  if (file.retakenAs !== null) {
+    return `The file was rewritten while Intake was reading it (it had ${file.claimedSizeBytes} bytes when it was taken). ` +
+      `The rows below were read from that first content. The complete file was taken again as file ${file.retakenAs}, with a report of its own.`;
+  }
+  if (file.claimedSizeBytes !== null) {
+    return `The file was still being written when Intake took it (${file.claimedSizeBytes} bytes then, ${file.sizeBytes} when its writer was done). ` +
+      'Intake waited for the writer and read the whole file: every row is reported below. Upload under a temporary name and rename when done to avoid this.';
+  }
+  return null;
+}
