@@ -12,5 +12,9 @@ alter table intake_file
   add column retaken_as bigint references intake_file (id),
   -- the sha-256 of exactly the size_bytes bytes read; sha256, the content key, follows it unless
   -- another file of the authority already holds that content
-  add column read_sha256 text;
+  add column read_sha256 text,
+  -- set when the writer added to the file after its report was written: the file was opened
+  -- again, the rest read, and the report written anew
+  add column reopened_after_report boolean not null default false;
+create index intake_file_recently_done on intake_file (finished_at) where status = 'done' and mtime_ms is not null;
 update intake_file set read_sha256 = sha256;

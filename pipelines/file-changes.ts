@@ -5,7 +5,7 @@ import { fileState, notOpenForWriting, sameContentState, waitUntilWritten } from
 import { registerClaimed } from '../src/files/claim.ts';
 import { folders, storedName } from '../src/files/folders.ts';
 import { hashOfFirstBytes, inspectFile } from '../src/files/inspect.ts';
-import { type IntakeFile, recordGrowth, recordRetake } from '../src/files/registry.ts';
+import { type IntakeFile, recentlyFinished, recordGrowth, recordRetake, reopenFile } from '../src/files/registry.ts';
 import { FileRefusedError } from '../src/formats/records.ts';
 import type { Services } from './file-runner.ts';
 
@@ -69,6 +69,26 @@ export async function nextPass(services: Services, file: IntakeFile, owner: stri
   return null;
 }
 
+/**
+ * A writer that stalled for longer than the quiet period, where no open descriptor can be seen
+ * (a shared volume), may go on after the file's report was written: it writes into the archived
+ * file (a rename keeps the file). Files finished within `watch.lateWriteMinutes` are looked at;
+ * one that changed is opened again, read on from its last record, and its report written anew.
+ */
+export async function reopenFilesWrittenAfterReport(services: Services): Promise<number> {
+  const { config, db, logger } = services;
+  let reopened = 0;
+  for (const file of await recentlyFinished(db, config.watch.lateWriteMinutes)) {
+    const now = await fileState(file.storedPath);
+    if (now === null || sameContentState(now, { size: file.sizeBytes, mtimeMs: file.mtimeMs })) continue;
+    if (await reopenFile(db, file.id, services.boss)) {
+      logger.warn('file written to after its report: read on, and its report written anew', { fileId: file.id, reportedBytes: file.sizeBytes, bytesNow: now.size });
+      reopened++;
+    }
+  }
+  return reopened;
+}
+
 /** The content was rewritten after rows were applied: the complete file becomes a file of its own. */
 async function retakeWhole(services: Services, file: IntakeFile, owner: string): Promise<void> {
   const copy = path.join(folders.claimed(services.config, file.authorityCode, file.kind), storedName(file.originalName));
@@ -88,8 +108,9 @@ export function changeNotice(file: IntakeFile): string | null {
       `The rows below were read from that first content. The complete file was taken again as file ${file.retakenAs}, with a report of its own.`;
   }
   if (file.claimedSizeBytes !== null) {
+    const replaced = file.reopenedAfterReport ? ' This report replaces the one written before the writer went on: it covered only the rows read then.' : '';
     return `The file was still being written when Intake took it (${file.claimedSizeBytes} bytes then, ${file.sizeBytes} when its writer was done). ` +
-      'Intake waited for the writer and read the whole file: every row is reported below. Upload under a temporary name and rename when done to avoid this.';
+      `Intake waited for the writer and read the whole file: every row is reported below.${replaced} Upload under a temporary name and rename when done to avoid this.`;
   }
   return null;
 }

@@ -11,6 +11,7 @@ import { assertConnectionKey } from '../src/persist/connection-key.ts';
 import { createMailSender } from '../src/mail/mail-sender.ts';
 import { startMailWorker } from './activation-mail.ts';
 import { startConsole } from './console.ts';
+import { reopenFilesWrittenAfterReport } from './file-changes.ts';
 import { runFile, type Services } from './file-runner.ts';
 import { registerOrphans } from './ingest.ts';
 import { kinds } from './kinds.ts';
@@ -113,6 +114,18 @@ export async function startService(services: Services): Promise<{ consoleUrl: st
     (error) => logger.error('inbox error', { error: (error as Error).message }),
   );
   await watcher.start();
+  // Writers that went on after a file's report (shared volumes): as often as the inbox is walked.
+  let lookingForLateWrites = false;
+  const lateWrites = setInterval(async () => {
+    if (lookingForLateWrites) return;
+    lookingForLateWrites = true;
+    const reopened = await reopenFilesWrittenAfterReport(services).catch((error: Error) => {
+      logger.error('looking for files written to after their report failed; it is tried again', { error: error.message });
+      return 0;
+    });
+    lookingForLateWrites = false;
+    if (reopened > 0) for (const id of workerIds) boss.notifyWorker(id);
+  }, config.watch.rescanSeconds * 1000);
   logger.info('intake started', { inbox: paths.inbox(config), workers: config.processing.workers, mail: mailSender.destination, console: webConsole?.url ?? 'off' });
   return {
     consoleUrl: webConsole?.url ?? null,
@@ -120,6 +133,8 @@ export async function startService(services: Services): Promise<{ consoleUrl: st
       // No new request starts work once stopping has begun.
       await webConsole?.stop();
       clearInterval(sweep);
+      clearInterval(lateWrites);
+      while (lookingForLateWrites) await new Promise((resolve) => setTimeout(resolve, 50));
       await watcher.stop();
       await boss.offWork(queues.files);
       await boss.offWork(queues.connectionExpiry);

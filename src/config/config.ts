@@ -77,6 +77,8 @@ export interface WatchSettings {
   /** Names that writers use while a file is incomplete; such files are never taken. */
   temporaryPrefixes: string[];
   temporarySuffixes: string[];
+  /** Finished files are watched this long for a writer that went on after their report. */
+  lateWriteMinutes: number;
   /** Authorities whose files are taken only once `<name>.done` is written beside them. */
   doneMarkerAuthorities: string[];
 }
@@ -238,6 +240,7 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
       temporaryPrefixes: read.textList('watch.temporaryPrefixes'),
       temporarySuffixes: read.textList('watch.temporarySuffixes').map((suffix) => suffix.toLowerCase()),
       doneMarkerAuthorities: read.textList('watch.doneMarkerAuthorities'),
+      lateWriteMinutes: read.integer('watch.lateWriteMinutes', 0, 10_080),
     },
     processing: {
       chunkRows: read.integer('processing.chunkRows', 1, 100_000),

@@ -20,6 +20,8 @@ export interface IntakeFile {
   mtimeMs: number | null;
   /** Its size at the claim, when it changed after it (the report says so). */
   claimedSizeBytes: number | null;
+  /** The writer added to it after its first report; the report was written anew. */
+  reopenedAfterReport: boolean;
   /** The file its complete content was taken again as, when it was rewritten after rows were applied. */
   retakenAs: number | null;
   storedPath: string;
@@ -36,11 +38,11 @@ export interface IntakeFile {
 
 interface FileRow {
   id: string; authority_code: string; kind: FileKind; original_name: string; format: FileFormat; sha256: string;
-  size_bytes: string; read_sha256: string; mtime_ms: number | null; claimed_size_bytes: string | null; retaken_as: string | null; stored_path: string; status: IntakeFile['status']; as_of: string; records_done: number; accepted: number;
+  size_bytes: string; read_sha256: string; mtime_ms: number | null; claimed_size_bytes: string | null; retaken_as: string | null; reopened_after_report: boolean; stored_path: string; status: IntakeFile['status']; as_of: string; records_done: number; accepted: number;
   referred: number; invalid: number; report_path: string | null; error: string | null;
 }
 
-const columns = `id, authority_code, kind, original_name, format, sha256, size_bytes, read_sha256, mtime_ms, claimed_size_bytes, retaken_as, stored_path, status, as_of::text, records_done,
+const columns = `id, authority_code, kind, original_name, format, sha256, size_bytes, read_sha256, mtime_ms, claimed_size_bytes, retaken_as, reopened_after_report, stored_path, status, as_of::text, records_done,
   accepted, referred, invalid, report_path, error`;
 
 function toFile(row: FileRow): IntakeFile {
@@ -48,7 +50,7 @@ function toFile(row: FileRow): IntakeFile {
     id: Number(row.id), authorityCode: row.authority_code, kind: row.kind, originalName: row.original_name, format: row.format,
     sha256: row.sha256, sizeBytes: Number(row.size_bytes), readSha256: row.read_sha256, mtimeMs: row.mtime_ms,
     claimedSizeBytes: row.claimed_size_bytes === null ? null : Number(row.claimed_size_bytes),
-    retakenAs: row.retaken_as === null ? null : Number(row.retaken_as), storedPath: row.stored_path, status: row.status, asOf: row.as_of, recordsDone: row.records_done,
+    retakenAs: row.retaken_as === null ? null : Number(row.retaken_as), reopenedAfterReport: row.reopened_after_report, storedPath: row.stored_path, status: row.status, asOf: row.as_of, recordsDone: row.records_done,
     accepted: row.accepted, referred: row.referred, invalid: row.invalid, reportPath: row.report_path, error: row.error,
   };
 }
@@ -169,6 +171,29 @@ export async function recordRetake(db: Queryable, id: number, owner: string, ret
     [id, owner, retakenAs, claimedSizeBytes],
   );
   if (result.rowCount !== 1) throw new LeaseLostError(`File ${id} is no longer leased to ${owner}.`);
+}
+
+/** Files finished within the last `minutes`, with what was read of them: was anything added since? */
+export async function recentlyFinished(db: Queryable, minutes: number): Promise<{ id: number; storedPath: string; sizeBytes: number; mtimeMs: number }[]> {
+  const result = await db.query<{ id: string; stored_path: string; size_bytes: string; mtime_ms: number }>(
+    `select id, stored_path, size_bytes, mtime_ms from intake_file
+      where status = 'done' and mtime_ms is not null and finished_at > now() - make_interval(mins => $1)`,
+    [minutes],
+  );
+  return result.rows.map((r) => ({ id: Number(r.id), storedPath: r.stored_path, sizeBytes: Number(r.size_bytes), mtimeMs: r.mtime_ms }));
+}
+
+/** A finished file its writer added to: queued again (with its job), to read on from its last record. */
+export async function reopenFile(db: Database, id: number, boss: PgBoss): Promise<boolean> {
+  return db.transaction(async (client) => {
+    const result = await client.query(
+      `update intake_file set status = 'queued', finished_at = null, reopened_after_report = true where id = $1 and status = 'done'`,
+      [id],
+    );
+    if (result.rowCount !== 1) return false;
+    await boss.send(queues.files, { fileId: id }, inTransaction(client));
+    return true;
+  });
 }
 
 export class LeaseLostError extends Error {
