@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -8,7 +9,7 @@ import { loadReference } from '../src/reference/load.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
 import { readReport } from './support/files.ts';
 import { root } from './support/cli.ts';
-import { connectSftp, startSftpServer, upload } from './support/sftp.ts';
+import { connectSftp, startSftpServer, startStallingRelay, upload } from './support/sftp.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -95,6 +96,31 @@ describe('files delivered over SFTP are taken only once their writer is done', f
     expect(sawItWaiting, 'still in the inbox, half-written, 5 s into the stall').to.equal(true);
     const report = await expectProcessedWhole(environment, 'A.0001', 'stalled.csv', 3000);
     expect(report.some((r) => r.status === 'notice')).to.equal(false);
+  });
+
+  it("OpenSSH's sftp client, whose link stalls midway (when sftp is installed)", async function () {
+    if (spawnSync('sftp', ['-h']).error) this.skip();
+    const content = enrolments(3000, 50_000);
+    const work = mkdtempSync(path.join(tmpdir(), 'intake-openssh-'));
+    try {
+      writeFileSync(path.join(work, 'key'), environment.sftpServer.clientKey, { mode: 0o600 });
+      writeFileSync(path.join(work, 'openssh.csv'), content);
+      writeFileSync(path.join(work, 'batch'), `put ${path.join(work, 'openssh.csv')} /A.0001/enrolment/openssh.csv\n`);
+      // The handshake and the first part of the file pass; then nothing for 6 s.
+      const relay = await startStallingRelay(environment.sftpServer.port, { afterBytes: 60_000, ms: 6000 });
+      const client = spawn('sftp', ['-b', path.join(work, 'batch'), '-i', path.join(work, 'key'), '-P', String(relay.port),
+        '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR',
+        `${environment.sftpServer.username}@127.0.0.1`], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const exited = new Promise<number | null>((resolve) => client.once('exit', resolve));
+      await sleep(4500);
+      const target = path.join(environment.app.home, 'inbox/A.0001/enrolment/openssh.csv');
+      expect(existsSync(target) && statSync(target).size < content.length, 'half-written and still in the inbox during the stall').to.equal(true);
+      expect(await exited).to.equal(0);
+      await relay.close();
+      await expectProcessedWhole(environment, 'A.0001', 'openssh.csv', 3000);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it('a WinSCP-style upload (.filepart, renamed when complete) that stalls', async () => {

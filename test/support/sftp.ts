@@ -1,9 +1,12 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { type FileHandle, lstat, open, rename, stat, unlink } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import path from 'node:path';
-import { Client, type SFTPWrapper, Server, utils } from 'ssh2';
+import ssh2, { type SFTPWrapper } from 'ssh2';
+
+// ssh2 is CommonJS: its parts are read off the default export (named imports fail under plain Node).
+const { Client, Server, utils } = ssh2;
 
 const { OPEN_MODE, STATUS_CODE } = utils.sftp;
 
@@ -12,15 +15,33 @@ const { OPEN_MODE, STATUS_CODE } = utils.sftp;
  * system, one open descriptor per SFTP handle, as OpenSSH's sftp-server does: a client that
  * stalls mid-upload leaves its file open for writing, and a rename is a rename in `root`.
  */
-export async function startSftpServer(root: string): Promise<{ port: number; username: string; password: string; close(): Promise<void> }> {
+export interface SftpServer {
+  port: number;
+  username: string;
+  password: string;
+  /** The client key the server also accepts (OpenSSH format), for clients that take no password in batch mode. */
+  clientKey: string;
+  close(): Promise<void>;
+}
+
+export async function startSftpServer(root: string): Promise<SftpServer> {
   const username = 'authority';
   const password = randomBytes(12).toString('hex');
+  const clientKeys = utils.generateKeyPairSync('ed25519');
+  const allowedKey = utils.parseKey(clientKeys.public);
+  if (allowedKey instanceof Error) throw allowedKey;
   const hostKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' });
   const openFiles = new Set<FileHandle>();
   const server = new Server({ hostKeys: [hostKey] }, (client) => {
     client.on('authentication', (context) => {
-      if (context.method === 'password' && context.username === username && context.password === password) context.accept();
-      else context.reject(['password']);
+      if (context.username !== username) return context.reject(['password', 'publickey']);
+      if (context.method === 'password' && context.password === password) return context.accept();
+      if (context.method === 'publickey' && context.key.algo === allowedKey.type && context.key.data.equals(allowedKey.getPublicSSH())) {
+        // Without a signature the client only asks whether the key would do.
+        if (!context.signature) return context.accept();
+        if (context.blob && allowedKey.verify(context.blob, context.signature, context.hashAlgo) === true) return context.accept();
+      }
+      context.reject(['password', 'publickey']);
     });
     client.on('ready', () => {
       client.on('session', (acceptSession) => {
@@ -34,6 +55,7 @@ export async function startSftpServer(root: string): Promise<{ port: number; use
     port: (server.address() as AddressInfo).port,
     username,
     password,
+    clientKey: clientKeys.private,
     async close() {
       for (const handle of openFiles) await handle.close().catch(() => {});
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -54,6 +76,8 @@ function serveSftp(sftp: SFTPWrapper, root: string, openFiles: Set<FileHandle>):
   const answer = (reqId: number, work: () => Promise<void>) => {
     work().catch(() => sftp.status(reqId, STATUS_CODE.FAILURE));
   };
+  // The client is done (its EOF): close the channel, as OpenSSH's server does, so the client exits.
+  sftp.on('end', () => sftp.end());
   sftp.on('REALPATH', (reqId, name) => {
     const resolved = path.posix.normalize(`/${name}`);
     sftp.name(reqId, [{ filename: resolved, longname: resolved, attrs: { mode: 0o40755, uid: 0, gid: 0, size: 0, atime: 0, mtime: 0 } }]);
@@ -136,4 +160,44 @@ export async function upload(sftp: SFTPWrapper, remotePath: string, content: Buf
   }
   await call<void>((done) => sftp.close(handle, (error) => done(error)));
   if (options.renameTo) await call<void>((done) => sftp.rename(remotePath, options.renameTo as string, (error) => done(error)));
+}
+
+/**
+ * A TCP relay to `port` that holds what the client sends once `afterBytes` have passed, for
+ * `ms`: a link that stalls mid-upload, for clients whose writes cannot be paced from outside.
+ */
+export async function startStallingRelay(port: number, stall: { afterBytes: number; ms: number }): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const relay = createServer((client) => {
+    const upstream = connect(port, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    let passed = 0;
+    let stalled = false;
+    client.on('data', (data: Buffer) => {
+      passed += data.length;
+      if (!stalled && passed >= stall.afterBytes) {
+        stalled = true;
+        client.pause();
+        upstream.write(data);
+        setTimeout(() => client.resume(), stall.ms);
+        return;
+      }
+      upstream.write(data);
+    });
+    upstream.pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', end).on('error', end);
+    upstream.on('close', end).on('error', end);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (relay.address() as AddressInfo).port,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
+    },
+  };
 }
