@@ -111,7 +111,7 @@ export async function startService(services: Services): Promise<{ consoleUrl: st
         for (const id of workerIds) boss.notifyWorker(id);
       }
     },
-    (error) => logger.error('inbox error', { error: (error as Error).message }),
+    (error) => logger.error('a file in the inbox could not be taken yet; it is offered again at the next walk of the inbox', { error: (error as Error).message }),
   );
   await watcher.start();
   // Writers that went on after a file's report (shared volumes): as often as the inbox is walked.

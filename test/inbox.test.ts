@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, readdirSync, renameSync, unlinkSync, writeF
 import path from 'node:path';
 import { startService } from '../pipelines/service.ts';
 import { csv, loadSmallReference, readReport, writeFiles } from './support/files.ts';
-import { createTestApp, type TestApp } from './support/database.ts';
+import { createTestApp, cutOffDatabase, type TestApp } from './support/database.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -110,5 +110,19 @@ describe('drop folders: watch, claim once, archive', () => {
     // No restart: the next walk of the inbox offers it again.
     await waitFor(() => existsSync(path.join(app.home, 'outbox/A.0999/early.csv.results.csv')));
     expect(readdirSync(folder)).to.deep.equal([]);
+  });
+
+  it('a file dropped while the database cannot be reached is taken once it can, without a restart', async () => {
+    const restore = await cutOffDatabase(app.url);
+    try {
+      writeFiles(inbox, { 'outage.csv': rows('2026-08-23') });
+      // Several quiet periods and walks of the inbox while nothing can be recorded.
+      await sleep(4000);
+    } finally {
+      await restore();
+    }
+    await waitFor(() => existsSync(path.join(outbox, 'outage.csv.results.csv')), 60_000);
+    expect(readReport(path.join(outbox, 'outage.csv.results.csv'))[0]?.code).to.equal('ENROLMENT_CREATED');
+    expect(readdirSync(inbox)).to.deep.equal([]);
   });
 });

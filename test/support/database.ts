@@ -37,6 +37,31 @@ export async function freshDatabaseUrl(): Promise<string> {
   return url.toString();
 }
 
+/**
+ * Makes the database unreachable, as an outage would: new connections refused and open ones
+ * ended. Returns what brings it back.
+ */
+export async function cutOffDatabase(url: string): Promise<() => Promise<void>> {
+  const name = new URL(url).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: await serverUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`alter database ${name} with allow_connections false`);
+    await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [name]);
+  } finally {
+    await admin.end();
+  }
+  return async () => {
+    const restorer = new pg.Client({ connectionString: await serverUrl() });
+    await restorer.connect();
+    try {
+      await restorer.query(`alter database ${name} with allow_connections true`);
+    } finally {
+      await restorer.end();
+    }
+  };
+}
+
 export async function dropDatabase(url: string): Promise<void> {
   const name = new URL(url).pathname.slice(1);
   const admin = new pg.Client({ connectionString: await serverUrl() });
