@@ -1,12 +1,22 @@
+import { existsSync } from 'node:fs';
+import packagedChromium from '@sparticuz/chromium';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
-/** Debian's Chromium (`.ci/run` installs it when missing); Playwright never downloads a browser here. */
-export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/**
+ * The browser the tests drive, never downloaded at run time: CHROMIUM_PATH when set, else
+ * Debian's Chromium when installed, else the one inside the @sparticuz/chromium package
+ * (unpacked once into the temporary folder), so `npm ci && npm test` needs nothing else.
+ */
+async function chromiumPath(): Promise<string> {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
+  return packagedChromium.executablePath();
+}
 
-export function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     headless: true,
-    executablePath: chromiumPath,
+    executablePath: await chromiumPath(),
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
