@@ -20,7 +20,16 @@ import { createMailSender } from '../src/mail/mail-sender.ts';
 const students = 10_000;
 const schools = 20;
 const runs = [2_000, Number(process.env.BENCH_LETTERS ?? 10_000)];
-const names = ['Marie-Ève Béliveau', 'Trần Thị Thu Hà', 'Gurpreet Kaur', 'ᓯᐊᓯ ᐸᐅᓗᓯ', '王小明', 'Ahmed Haddad', 'Olivia Smith', 'Chloé Tremblay'];
+const names = [
+  'Marie-Ève Béliveau',
+  'Trần Thị Thu Hà',
+  'Gurpreet Kaur',
+  'ᓯᐊᓯ ᐸᐅᓗᓯ',
+  '王小明',
+  'Ahmed Haddad',
+  'Olivia Smith',
+  'Chloé Tremblay',
+];
 
 async function serverUrl(): Promise<string> {
   if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
@@ -57,8 +66,13 @@ async function writeAccessFile(file: string, count: number, run: number): Promis
 
 /** The letters stage's own timing, from the service log. */
 function lettersLog(home: string): { letters: number; pdfs: number; ms: number } {
-  const lines = readFileSync(path.join(home, 'log', 'intake.log'), 'utf8').trim().split('\n');
-  const entry = lines.map((l) => JSON.parse(l) as { message: string; letters?: number; pdfs?: number; ms?: number }).filter((e) => e.message === 'letters issued').at(-1);
+  const lines = readFileSync(path.join(home, 'log', 'intake.log'), 'utf8')
+    .trim()
+    .split('\n');
+  const entry = lines
+    .map((l) => JSON.parse(l) as { message: string; letters?: number; pdfs?: number; ms?: number })
+    .filter((e) => e.message === 'letters issued')
+    .at(-1);
   if (!entry) throw new Error('no letters were issued');
   return { letters: entry.letters ?? 0, pdfs: entry.pdfs ?? 0, ms: entry.ms ?? 0 };
 }
@@ -75,7 +89,9 @@ const work = mkdtempSync(path.join(tmpdir(), 'intake-bench-access-'));
 
 let received = 0;
 const sink = new SMTPServer({
-  authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'], logger: false,
+  authOptional: true,
+  disabledCommands: ['STARTTLS', 'AUTH'],
+  logger: false,
   onData(stream, _session, callback) {
     stream.on('data', () => {});
     stream.on('end', () => {
@@ -88,7 +104,13 @@ await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
 const port = (sink.server.address() as { port: number }).port;
 
 try {
-  const app = await openApp({ databaseUrl: url.toString(), home: work, logLevel: 'info', 'mail.smtpUrl': `smtp://127.0.0.1:${port}`, 'mail.batchSize': 200 });
+  const app = await openApp({
+    databaseUrl: url.toString(),
+    home: work,
+    logLevel: 'info',
+    'mail.smtpUrl': `smtp://127.0.0.1:${port}`,
+    'mail.batchSize': 200,
+  });
   try {
     await seed(url.toString());
     for (const [run, count] of runs.entries()) {
@@ -96,15 +118,21 @@ try {
       await writeAccessFile(file, count, run);
       let peakRss = 0;
       global.gc?.();
-      const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 20);
+      const sampler = setInterval(() => {
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      }, 20);
       const started = Date.now();
       const result = await ingestFile(app, file, 'A.0001', 'access', '2026-09-15');
       const seconds = (Date.now() - started) / 1000;
       clearInterval(sampler);
       if (result.outcome !== 'processed') throw new Error(`bench file was ${result.outcome}`);
       const letters = lettersLog(work);
-      console.log(`\n${count} access rows (accepted ${result.file.accepted}, invalid ${result.file.invalid}): ${seconds.toFixed(1)} s in all`);
-      console.log(`  letters: ${letters.letters} pages in ${letters.pdfs} PDFs, ${(letters.ms / 1000).toFixed(1)} s, ${Math.round(letters.letters / (letters.ms / 1000))} pages/s`);
+      console.log(
+        `\n${count} access rows (accepted ${result.file.accepted}, invalid ${result.file.invalid}): ${seconds.toFixed(1)} s in all`,
+      );
+      console.log(
+        `  letters: ${letters.letters} pages in ${letters.pdfs} PDFs, ${(letters.ms / 1000).toFixed(1)} s, ${Math.round(letters.letters / (letters.ms / 1000))} pages/s`,
+      );
       console.log(`  peak memory: ${(peakRss / 2 ** 20).toFixed(0)} MB resident`);
     }
     const sender = createMailSender(app.config);
@@ -112,7 +140,9 @@ try {
     const round = await sendDueMail(app, sender);
     const seconds = (Date.now() - started) / 1000;
     sender.close();
-    console.log(`\nactivation emails: ${round.sent} sent (${received} received by the sink, ${round.failed} failed) in ${seconds.toFixed(1)} s, ${Math.round(round.sent / seconds)} messages/s`);
+    console.log(
+      `\nactivation emails: ${round.sent} sent (${received} received by the sink, ${round.failed} failed) in ${seconds.toFixed(1)} s, ${Math.round(round.sent / seconds)} messages/s`,
+    );
   } finally {
     await app.close();
   }

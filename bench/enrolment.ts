@@ -61,12 +61,14 @@ async function seedReference(url: string): Promise<void> {
 /** Rows for the Low authority A.0094: mostly new enrolments of existing students, some new students, some bad data. */
 async function writeEnrolmentFile(file: string, count: number): Promise<void> {
   const out = createWriteStream(file);
-  out.write('asn,school_code,entry_date,exit_date,grade,enrolment_type,last_name,first_name,middle_name,birth_date,action\n');
+  out.write(
+    'asn,school_code,entry_date,exit_date,grade,enrolment_type,last_name,first_name,middle_name,birth_date,action\n',
+  );
   for (let i = 0; i < count; i++) {
     // Rows come grouped by school in real files, so their students arrive in no particular order.
     const asn = 100000001 + ((i * 7919) % students);
     const school = `S.03${String(1 + (i % schoolsPerAuthority)).padStart(2, '0')}`;
-    const entry = `2026-09-0${1 + Math.floor(i / students) % 9}`;
+    const entry = `2026-09-0${1 + (Math.floor(i / students) % 9)}`;
     let line: string;
     if (i % 100 === 7) line = `,${school},${entry},,7,Primary,Newstudent${i},Alex,,2014-02-03,`;
     else if (i % 50 === 3) line = `${asn},${school},2026-02-30,,14,Primary,,,,,`;
@@ -79,9 +81,16 @@ async function writeEnrolmentFile(file: string, count: number): Promise<void> {
 
 function timeCopy(url: string, file: string): number {
   const started = Date.now();
-  execFileSync('psql', [url, '-q', '-c', 'drop table if exists copy_baseline', '-c',
+  execFileSync('psql', [
+    url,
+    '-q',
+    '-c',
+    'drop table if exists copy_baseline',
+    '-c',
     'create table copy_baseline (asn text, school_code text, entry_date text, exit_date text, grade text, enrolment_type text, last_name text, first_name text, middle_name text, birth_date text, action text)',
-    '-c', `\\copy copy_baseline from '${file}' with (format csv, header true)`]);
+    '-c',
+    `\\copy copy_baseline from '${file}' with (format csv, header true)`,
+  ]);
   return (Date.now() - started) / 1000;
 }
 
@@ -121,7 +130,13 @@ async function timeIngest(url: string, home: string, file: string): Promise<Inge
   await app.close();
   if (result.outcome !== 'processed') throw new Error(`bench file was ${result.outcome}`);
   const summary = `accepted ${result.file.accepted}, referred ${result.file.referred}, invalid ${result.file.invalid}`;
-  return { seconds, peakRssMb: peakRss / 2 ** 20, peakHeapMb: peakHeap / 2 ** 20, peakLiveHeapMb: peakLive / 2 ** 20, summary };
+  return {
+    seconds,
+    peakRssMb: peakRss / 2 ** 20,
+    peakHeapMb: peakHeap / 2 ** 20,
+    peakLiveHeapMb: peakLive / 2 ** 20,
+    summary,
+  };
 }
 
 const base = await serverUrl();
@@ -137,7 +152,9 @@ try {
   await setup.close();
   let started = Date.now();
   await seedReference(url);
-  console.log(`reference: ${students} students, ${pastEnrolments} past enrolments (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(
+    `reference: ${students} students, ${pastEnrolments} past enrolments (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
 
   for (const count of [warmupRows, rows]) {
     const file = path.join(work, `enrolments-${count}.csv`);
@@ -147,8 +164,12 @@ try {
     const ingest = await timeIngest(url, path.join(work, `home-${count}`), file);
     console.log(`\n${count} rows (${ingest.summary})`);
     console.log(`  psql \\copy into a plain table: ${copySeconds.toFixed(1)} s`);
-    console.log(`  intake ingest:                  ${ingest.seconds.toFixed(1)} s, ${Math.round(count / ingest.seconds)} rows/s, ${(ingest.seconds / copySeconds).toFixed(1)}x the copy time`);
-    console.log(`  peak memory:                    ${ingest.peakRssMb.toFixed(0)} MB resident, ${ingest.peakHeapMb.toFixed(0)} MB heap, ${ingest.peakLiveHeapMb.toFixed(0)} MB live heap after collection`);
+    console.log(
+      `  intake ingest:                  ${ingest.seconds.toFixed(1)} s, ${Math.round(count / ingest.seconds)} rows/s, ${(ingest.seconds / copySeconds).toFixed(1)}x the copy time`,
+    );
+    console.log(
+      `  peak memory:                    ${ingest.peakRssMb.toFixed(0)} MB resident, ${ingest.peakHeapMb.toFixed(0)} MB heap, ${ingest.peakLiveHeapMb.toFixed(0)} MB live heap after collection`,
+    );
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

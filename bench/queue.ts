@@ -77,7 +77,9 @@ await app.db.query(`insert into referral_open_count (authority_code, school_code
   select authority_code, school_code, kind, reason, (created_at at time zone 'America/Edmonton')::date, count(*)
     from referral where state = 'open' group by 1, 2, 3, 4, 5`);
 await app.db.query('vacuum analyze');
-console.log(`queue: ${items.toLocaleString('en-US')} open items seeded in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
+console.log(
+  `queue: ${items.toLocaleString('en-US')} open items seeded in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`,
+);
 
 async function timed(work: () => Promise<unknown>): Promise<number[]> {
   await work(); // warm
@@ -89,14 +91,17 @@ async function timed(work: () => Promise<unknown>): Promise<number[]> {
   }
   return times.sort((a, b) => a - b);
 }
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
 let failures = 0;
 function report(name: string, times: number[], bar: number): void {
   const p50 = quantile(times, 0.5);
   const p95 = quantile(times, 0.95);
   const ok = p95 < bar;
   if (!ok) failures++;
-  console.log(`  ${name.padEnd(52)} median ${p50.toFixed(1).padStart(6)} ms  p95 ${p95.toFixed(1).padStart(6)} ms  (bar ${bar} ms) ${ok ? 'ok' : 'OVER'}`);
+  console.log(
+    `  ${name.padEnd(52)} median ${p50.toFixed(1).padStart(6)} ms  p95 ${p95.toFixed(1).padStart(6)} ms  (bar ${bar} ms) ${ok ? 'ok' : 'OVER'}`,
+  );
 }
 
 const pageSize = app.config.queue.pageSize;
@@ -121,11 +126,19 @@ for (const [name, filter] of filters) report(name, await timed(queuePage(filter)
 let deep = await listOpenItems(app.db, {}, 1000);
 for (let i = 0; i < items / 2000 && deep.next; i++) deep = await listOpenItems(app.db, {}, 1000, deep.next);
 const middle = deep.next;
-report(`page at item ${(items / 2).toLocaleString('en-US')} (no counts)`, await timed(() => listOpenItems(app.db, {}, pageSize, middle)), 100);
+report(
+  `page at item ${(items / 2).toLocaleString('en-US')} (no counts)`,
+  await timed(() => listOpenItems(app.db, {}, pageSize, middle)),
+  100,
+);
 
 console.log('claim the next item (each run claims a new one):');
 report('claim next, no filter', await timed(() => claimNextItem(app.db, {}, 'bench', 30)), 50);
-report('claim next, authority + reason', await timed(() => claimNextItem(app.db, { authority: 'A.0005', reason: 'HIGH_MORE_RECENT_ELSEWHERE' }, 'bench', 30)), 50);
+report(
+  'claim next, authority + reason',
+  await timed(() => claimNextItem(app.db, { authority: 'A.0005', reason: 'HIGH_MORE_RECENT_ELSEWHERE' }, 'bench', 30)),
+  50,
+);
 
 await app.close();
 rmSync(home, { recursive: true, force: true });

@@ -10,8 +10,16 @@ import type { IntakeFile } from '../src/files/registry.ts';
 import { type Letter, LetterPdf } from '../src/letters/letter-pdf.ts';
 import { assertConnectionKey } from '../src/persist/connection-key.ts';
 import {
-  type IssuedPin, letterBatch, type LetterPdfPaths, lockPendingLetters, openPendingLetters, pendingLetterCounts, type PendingLetter,
-  type LetterSource, recordIssuedPins, recordLetterBatch,
+  type IssuedPin,
+  letterBatch,
+  type LetterPdfPaths,
+  lockPendingLetters,
+  openPendingLetters,
+  pendingLetterCounts,
+  type PendingLetter,
+  type LetterSource,
+  recordIssuedPins,
+  recordLetterBatch,
 } from '../src/persist/letter-queries.ts';
 import { addDays, dateIn, todayIn } from '../src/validate/dates.ts';
 import type { Services } from './file-runner.ts';
@@ -21,10 +29,17 @@ const fetchSize = 250;
 function letterOf(pending: PendingLetter, pin: string, expiresOn: string): Letter {
   const studentName = [pending.firstName, pending.middleName, pending.lastName].filter((n) => n).join(' ');
   return {
-    schoolCode: pending.schoolCode, schoolName: pending.schoolName, requester: pending.requester,
+    schoolCode: pending.schoolCode,
+    schoolName: pending.schoolName,
+    requester: pending.requester,
     recipientName: pending.requester === 'student' ? studentName : (pending.personName ?? ''),
     relationship: pending.requester === 'student' ? null : pending.relationship,
-    studentName, grade: pending.grade, email: pending.email, pin, expiresOn, language: pending.language,
+    studentName,
+    grade: pending.grade,
+    email: pending.email,
+    pin,
+    expiresOn,
+    language: pending.language,
   };
 }
 
@@ -42,7 +57,13 @@ export interface LetterRun {
 
 export function fileLetterRun(file: IntakeFile): LetterRun {
   const base = file.originalName.replace(/\.(csv|xml)$/i, '');
-  return { source: { kind: 'file', id: file.id }, authorityCode: file.authorityCode, subfolder: null, baseName: `${base}.${file.id}`, fileName: file.originalName };
+  return {
+    source: { kind: 'file', id: file.id },
+    authorityCode: file.authorityCode,
+    subfolder: null,
+    baseName: `${base}.${file.id}`,
+    fileName: file.originalName,
+  };
 }
 
 /** `outbox/<authority>/letters/[<subfolder>/]<base>.<school>[.partN].pdf`. */
@@ -55,7 +76,9 @@ const temporaryPrefix = (run: LetterRun) => `.letters-${run.source.kind === 'fil
 
 /** PDFs of attempts that never committed: their PINs were never stored, so no one may print them. */
 async function removeAbandonedPdfs(folder: string, run: LetterRun): Promise<void> {
-  const names = (await readdir(folder)).filter((name) => name.startsWith(temporaryPrefix(run)) && name.endsWith('.tmp'));
+  const names = (await readdir(folder)).filter(
+    (name) => name.startsWith(temporaryPrefix(run)) && name.endsWith('.tmp'),
+  );
   await Promise.all(names.map((name) => rm(path.join(folder, name), { force: true })));
 }
 
@@ -67,7 +90,10 @@ async function moveIntoPlace(services: Services, run: LetterRun, pdfs: LetterPdf
       if (error.code !== 'ENOENT') throw error;
     });
     if (!existsSync(pdf.final)) {
-      services.logger.error('a letter PDF is missing: its PINs cannot be printed; reset those connections', { [run.source.kind]: run.source.id, pdf: path.basename(pdf.final) });
+      services.logger.error('a letter PDF is missing: its PINs cannot be printed; reset those connections', {
+        [run.source.kind]: run.source.id,
+        pdf: path.basename(pdf.final),
+      });
     }
   }
 }
@@ -82,7 +108,14 @@ interface Rendering {
  * configured pages), storing the hashes and queueing the emails as it goes, in the caller's
  * transaction. `written` learns each PDF before it is created, so a failure can remove it.
  */
-async function renderLetters(services: Services, client: pg.PoolClient, run: LetterRun, folder: string, keepLease: () => Promise<void>, written: LetterPdfPaths[]): Promise<Rendering> {
+async function renderLetters(
+  services: Services,
+  client: pg.PoolClient,
+  run: LetterRun,
+  folder: string,
+  keepLease: () => Promise<void>,
+  written: LetterPdfPaths[],
+): Promise<Rendering> {
   const { config, boss } = services;
   const secret = connectionSecret(config);
   const attempt = randomBytes(4).toString('hex');
@@ -92,7 +125,12 @@ async function renderLetters(services: Services, client: pg.PoolClient, run: Let
   await lockPendingLetters(client, run.source);
   const plan = (await pendingLetterCounts(client, run.source)).flatMap(({ schoolCode, letters: count }) => {
     const parts = Math.ceil(count / perPdf);
-    return Array.from({ length: parts }, (_, i) => ({ schoolCode, part: i + 1, parts, count: Math.min(perPdf, count - i * perPdf) }));
+    return Array.from({ length: parts }, (_, i) => ({
+      schoolCode,
+      part: i + 1,
+      parts,
+      count: Math.min(perPdf, count - i * perPdf),
+    }));
   });
   const next = await openPendingLetters(client, run.source, 'pending_letters');
   let buffered: PendingLetter[] = [];
@@ -105,7 +143,10 @@ async function renderLetters(services: Services, client: pg.PoolClient, run: Let
   const flush = async () => {
     const rows = await recordIssuedPins(client, run.source, issued, expiresOn);
     if (rows.length > 0) {
-      await boss.insert(rows.map((r) => ({ name: queues.activationMail, data: { connectionId: r.id, issue: r.issue } })), inTransaction(client));
+      await boss.insert(
+        rows.map((r) => ({ name: queues.activationMail, data: { connectionId: r.id, issue: r.issue } })),
+        inTransaction(client),
+      );
     }
     issued = [];
     await keepLease();
@@ -119,10 +160,17 @@ async function renderLetters(services: Services, client: pg.PoolClient, run: Let
     let document: LetterPdf | null = null;
     for (let n = 0; n < pdf.count; n++) {
       const pending = await take();
-      if (!pending || pending.schoolCode !== pdf.schoolCode) throw new Error(`letters of ${run.source.kind} ${run.source.id} changed while being issued`);
+      if (!pending || pending.schoolCode !== pdf.schoolCode)
+        throw new Error(`letters of ${run.source.kind} ${run.source.id} changed while being issued`);
       document ??= LetterPdf.open(paths.temporary, {
-        authorityCode: run.authorityCode, schoolCode: pending.schoolCode, schoolName: pending.schoolName, fileName: run.fileName,
-        part: pdf.part, parts: pdf.parts, letterCount: pdf.count, issuedOn: dateIn(new Date()),
+        authorityCode: run.authorityCode,
+        schoolCode: pending.schoolCode,
+        schoolName: pending.schoolName,
+        fileName: run.fileName,
+        part: pdf.part,
+        parts: pdf.parts,
+        letterCount: pdf.count,
+        issuedOn: dateIn(new Date()),
       });
       const pin = newPin();
       await document.add(letterOf(pending, pin, expiresOn));
@@ -144,21 +192,36 @@ async function renderLetters(services: Services, client: pg.PoolClient, run: Let
  * per file (an advisory lock); an attempt that fails before its commit removes its PDFs, and
  * the next attempt finishes or cleans up one that crashed or lost its connection while committing.
  */
-export async function issueLetters(services: Services, file: IntakeFile, keepLease: () => Promise<void>): Promise<void> {
+export async function issueLetters(
+  services: Services,
+  file: IntakeFile,
+  keepLease: () => Promise<void>,
+): Promise<void> {
   await issueLetterRun(services, fileLetterRun(file), keepLease);
 }
 
 /** `issueLetters` for any source of letters; safe to run again. */
-export async function issueLetterRun(services: Services, run: LetterRun, keepLease: () => Promise<void>): Promise<void> {
+export async function issueLetterRun(
+  services: Services,
+  run: LetterRun,
+  keepLease: () => Promise<void>,
+): Promise<void> {
   const { config, db, logger } = services;
-  const folder = path.join(folders.outbox(config, run.authorityCode), 'letters', ...(run.subfolder ? [run.subfolder] : []));
+  const folder = path.join(
+    folders.outbox(config, run.authorityCode),
+    'letters',
+    ...(run.subfolder ? [run.subfolder] : []),
+  );
   const started = Date.now();
   const written: LetterPdfPaths[] = [];
   let committing = false;
   let outcome: { rendering: Rendering; fresh: boolean };
   try {
     outcome = await db.transaction(async (client) => {
-      await client.query('select pg_advisory_xact_lock(hashtext($1), $2)', [run.source.kind === 'file' ? 'letters' : 'letters-referral', run.source.id]);
+      await client.query('select pg_advisory_xact_lock(hashtext($1), $2)', [
+        run.source.kind === 'file' ? 'letters' : 'letters-referral',
+        run.source.id,
+      ]);
       const earlier = await letterBatch(client, run.source);
       if (earlier) return { rendering: earlier, fresh: false };
       await assertConnectionKey(client, keyFingerprint(connectionSecret(config)));
@@ -178,6 +241,11 @@ export async function issueLetterRun(services: Services, run: LetterRun, keepLea
   }
   await moveIntoPlace(services, run, outcome.rendering.pdfs);
   if (outcome.fresh && outcome.rendering.pdfs.length > 0) {
-    logger.info('letters issued', { [run.source.kind === 'file' ? 'fileId' : 'itemId']: run.source.id, letters: outcome.rendering.letters, pdfs: outcome.rendering.pdfs.length, ms: Date.now() - started });
+    logger.info('letters issued', {
+      [run.source.kind === 'file' ? 'fileId' : 'itemId']: run.source.id,
+      letters: outcome.rendering.letters,
+      pdfs: outcome.rendering.pdfs.length,
+      ms: Date.now() - started,
+    });
   }
 }

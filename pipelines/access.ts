@@ -16,9 +16,12 @@ import { type AppliedRow, recordChunk, type RowTarget } from './enrolment.ts';
 
 const acceptedMessages: Record<AccessCode, string> = {
   CONNECTION_CREATED: 'Connection set up: the PIN letter is in your outbox and the activation email is on its way.',
-  CONNECTION_REPLACED: 'The waiting connection was deleted and a new one set up: a new PIN letter is in your outbox and a new activation email is on its way.',
-  CONNECTION_RESET: 'New PIN issued: the new letter is in your outbox and a new activation email is on its way; the old PIN and link no longer work.',
-  CONNECTION_REVOKED: 'Connection deleted: the person can no longer see the student\'s record, and any pending PIN no longer works.',
+  CONNECTION_REPLACED:
+    'The waiting connection was deleted and a new one set up: a new PIN letter is in your outbox and a new activation email is on its way.',
+  CONNECTION_RESET:
+    'New PIN issued: the new letter is in your outbox and a new activation email is on its way; the old PIN and link no longer work.',
+  CONNECTION_REVOKED:
+    "Connection deleted: the person can no longer see the student's record, and any pending PIN no longer works.",
 };
 
 const auditActions: Record<AccessCode, string> = {
@@ -29,26 +32,66 @@ const auditActions: Record<AccessCode, string> = {
 };
 
 /** Validate → decide → write one chunk of an access-code file, inside the caller's transaction. */
-async function processChunk(client: pg.PoolClient, file: IntakeFile, items: ParsedItem[], firstRecord: number, settings: ChunkSettings): Promise<RowOutcome[]> {
+async function processChunk(
+  client: pg.PoolClient,
+  file: IntakeFile,
+  items: ParsedItem[],
+  firstRecord: number,
+  settings: ChunkSettings,
+): Promise<RowOutcome[]> {
   const outcomes: RowOutcome[] = new Array(items.length);
   const rows: { row: AccessRow; position: number }[] = [];
   items.forEach((item, position) => {
     if (item.kind === 'broken') {
-      outcomes[position] = { line: item.broken.line, status: 'invalid', code: 'MALFORMED_ROW', message: item.broken.problem, asn: null };
+      outcomes[position] = {
+        line: item.broken.line,
+        status: 'invalid',
+        code: 'MALFORMED_ROW',
+        message: item.broken.problem,
+        asn: null,
+      };
       return;
     }
     const checked = checkAccessRecord(item.record);
     if (checked.ok) rows.push({ row: checked.row, position });
-    else outcomes[position] = { line: item.record.line, status: statusOf(checked.problem.code), ...checked.problem, asn: parseAsn((item.record.fields.asn ?? '').trim()) };
+    else
+      outcomes[position] = {
+        line: item.record.line,
+        status: statusOf(checked.problem.code),
+        ...checked.problem,
+        asn: parseAsn((item.record.fields.asn ?? '').trim()),
+      };
   });
 
-  const target: RowTarget = { fileId: file.id, authorityCode: file.authorityCode, asOf: file.asOf, actor: file.authorityCode };
-  const applied = await applyAccessRows(client, target, rows.map(({ row }) => row), settings, 'limited_access_rules');
-  return recordChunk(client, file, firstRecord, outcomes, rows.map(({ position }) => position), applied, settings);
+  const target: RowTarget = {
+    fileId: file.id,
+    authorityCode: file.authorityCode,
+    asOf: file.asOf,
+    actor: file.authorityCode,
+  };
+  const applied = await applyAccessRows(
+    client,
+    target,
+    rows.map(({ row }) => row),
+    settings,
+    'limited_access_rules',
+  );
+  return recordChunk(
+    client,
+    file,
+    firstRecord,
+    outcomes,
+    rows.map(({ position }) => position),
+    applied,
+    settings,
+  );
 }
 
 /** What the access rules need besides the database. */
-export type AccessRuleSettings = Pick<ChunkSettings, 'authority' | 'windows' | 'schools' | 'institutionDomains' | 'connectionExpiryDays'>;
+export type AccessRuleSettings = Pick<
+  ChunkSettings,
+  'authority' | 'windows' | 'schools' | 'institutionDomains' | 'connectionExpiryDays'
+>;
 
 /**
  * Decides checked access rows and applies the accepted ones, in the caller's transaction: a
@@ -56,10 +99,24 @@ export type AccessRuleSettings = Pick<ChunkSettings, 'authority' | 'windows' | '
  * Records approved (its letter goes with the queue item, `letterReferralId`).
  */
 export async function applyAccessRows(
-  client: pg.PoolClient, target: RowTarget, rows: AccessRow[], rules: AccessRuleSettings, basis: DecisionBasis, letterReferralId?: number,
+  client: pg.PoolClient,
+  target: RowTarget,
+  rows: AccessRow[],
+  rules: AccessRuleSettings,
+  basis: DecisionBasis,
+  letterReferralId?: number,
 ): Promise<AppliedRow[]> {
-  const snapshot = new AccessSnapshot(target.asOf, rules.authority, rules.windows, rules.schools, rules.institutionDomains);
-  await snapshot.loadStudents(client, rows.map((row) => row.asn));
+  const snapshot = new AccessSnapshot(
+    target.asOf,
+    rules.authority,
+    rules.windows,
+    rules.schools,
+    rules.institutionDomains,
+  );
+  await snapshot.loadStudents(
+    client,
+    rows.map((row) => row.asn),
+  );
   const pairs = rows.flatMap((row) => {
     const primary = snapshot.primaryOf(row.asn);
     return primary === null ? [] : [{ asn: primary, email: row.email }];
@@ -67,9 +124,11 @@ export async function applyAccessRows(
   // Two files acting on the same person and student at once (by primary or secondary ASN): the
   // second waits and sees the first's connection.
   const lockKeys = [...new Set(pairs.map((p) => `connection|${p.asn}|${p.email}`))].sort();
-  if (lockKeys.length > 0) await client.query('select pg_advisory_xact_lock(hashtext(k)) from unnest($1::text[]) k order by k', [lockKeys]);
+  if (lockKeys.length > 0)
+    await client.query('select pg_advisory_xact_lock(hashtext(k)) from unnest($1::text[]) k order by k', [lockKeys]);
   // A request past its expiry counts as expired even before the expiry job has run.
-  if (pairs.length > 0) await expireConnections(client, rules.connectionExpiryDays, { asns: [...new Set(pairs.map((p) => p.asn))] });
+  if (pairs.length > 0)
+    await expireConnections(client, rules.connectionExpiryDays, { asns: [...new Set(pairs.map((p) => p.asn))] });
   await snapshot.loadConnections(client, pairs);
 
   const changes = new ConnectionChanges();
@@ -79,22 +138,61 @@ export async function applyAccessRows(
     const decision = decideAccessRow(row, snapshot, basis);
     // The report's ASN is the one submitted: a secondary ASN's primary is not revealed.
     if (decision.status !== 'accepted') {
-      const outcome: RowOutcome = { line: row.line, status: decision.status, code: decision.code, message: decision.message, asn: row.asn };
-      results.push(decision.status === 'referred'
-        ? { outcome, referral: { kind: 'access', row, reason: decision.reason, reportedCode: decision.code, saw: decision.saw } }
-        : { outcome });
+      const outcome: RowOutcome = {
+        line: row.line,
+        status: decision.status,
+        code: decision.code,
+        message: decision.message,
+        asn: row.asn,
+      };
+      results.push(
+        decision.status === 'referred'
+          ? {
+              outcome,
+              referral: {
+                kind: 'access',
+                row,
+                reason: decision.reason,
+                reportedCode: decision.code,
+                saw: decision.saw,
+              },
+            }
+          : { outcome },
+      );
       continue;
     }
     changes.apply(decision.code, decision.primaryAsn, row);
-    snapshot.recordConnection(decision.primaryAsn, row.email, decision.code === 'CONNECTION_REVOKED' ? 'none' : 'waiting');
+    snapshot.recordConnection(
+      decision.primaryAsn,
+      row.email,
+      decision.code === 'CONNECTION_REVOKED' ? 'none' : 'waiting',
+    );
     audit.push({
-      actor: target.actor, action: auditActions[decision.code], asn: decision.primaryAsn, fileId: target.fileId, line: row.line,
+      actor: target.actor,
+      action: auditActions[decision.code],
+      asn: decision.primaryAsn,
+      fileId: target.fileId,
+      line: row.line,
       detail: { school: row.schoolCode, requester: row.requester, relationship: row.relationship },
     });
-    results.push({ outcome: { line: row.line, status: 'accepted', code: decision.code, message: acceptedMessages[decision.code], asn: row.asn }, primaryAsn: decision.primaryAsn });
+    results.push({
+      outcome: {
+        line: row.line,
+        status: 'accepted',
+        code: decision.code,
+        message: acceptedMessages[decision.code],
+        asn: row.asn,
+      },
+      primaryAsn: decision.primaryAsn,
+    });
   }
 
-  await changes.write(client, { fileId: target.fileId, authorityCode: target.authorityCode, actor: target.actor, letterReferralId: letterReferralId ?? null });
+  await changes.write(client, {
+    fileId: target.fileId,
+    authorityCode: target.authorityCode,
+    actor: target.actor,
+    letterReferralId: letterReferralId ?? null,
+  });
   await insertAudit(client, audit);
   return results;
 }

@@ -42,8 +42,11 @@ function failureReason(error: unknown): string {
 /** The server said no, or could not be reached: the message is certainly not on its way. */
 function certainlyNotTaken(error: unknown): boolean {
   const { originalCode, syscall, responseCode } = error as SendError;
-  return (responseCode !== undefined && responseCode >= 400) || syscall === 'connect'
-    || ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH'].includes(originalCode ?? '');
+  return (
+    (responseCode !== undefined && responseCode >= 400) ||
+    syscall === 'connect' ||
+    ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH'].includes(originalCode ?? '')
+  );
 }
 
 /**
@@ -56,49 +59,81 @@ export async function sendMailBatch(services: Services, sender: MailSender): Pro
   const { config, db, boss, logger } = services;
   const jobs = await boss.fetch<MailJobData>(queues.activationMail, { batchSize: config.mail.batchSize });
   if (jobs.length === 0) return null;
-  const { due: targets, expiredUnsent } = await mailJobTargets(db, jobs.map((j) => j.data));
+  const { due: targets, expiredUnsent } = await mailJobTargets(
+    db,
+    jobs.map((j) => j.data),
+  );
   if (expiredUnsent.length > 0) {
-    logger.warn('activation emails never sent: their requests expired first; the school must reset those connections', { connections: expiredUnsent });
+    logger.warn('activation emails never sent: their requests expired first; the school must reset those connections', {
+      connections: expiredUnsent,
+    });
   }
   const tokens = new Map([...targets.keys()].map((id) => [id, newToken()]));
-  await storeTokenHashes(db, [...targets.values()].map((t) => ({ connectionId: t.id, issue: t.issue, hash: tokenHash(tokens.get(t.id) as string) })));
+  await storeTokenHashes(
+    db,
+    [...targets.values()].map((t) => ({
+      connectionId: t.id,
+      issue: t.issue,
+      hash: tokenHash(tokens.get(t.id) as string),
+    })),
+  );
 
   const round: MailRound = { sent: 0, skipped: 0, failed: 0 };
   const delivered = new Set<string>();
   const notTaken = new Set<string>();
   const done: string[] = [];
   const failed: { id: string; reason: string }[] = [];
-  await Promise.all(jobs.map(async (job) => {
-    const target = targets.get(job.data.connectionId);
-    if (!target || target.issue !== job.data.issue) {
-      round.skipped++;
-      done.push(job.id);
-      return;
-    }
-    const composed = composeActivationEmail({
-      to: target.email, schoolName: target.schoolName, language: target.language,
-      link: activationLink(config.mail.activationUrl, tokens.get(target.id) as string, target.language), expiresOn: dateEndingAt(target.expiresAt),
-    });
-    try {
-      await sender.send({ to: target.email, ...composed, reference: `connection-${target.id}-issue-${target.issue}` });
-      round.sent++;
-      delivered.add(target.id);
-      done.push(job.id);
-    } catch (error) {
-      round.failed++;
-      if (certainlyNotTaken(error)) notTaken.add(target.id);
-      failed.push({ id: job.id, reason: failureReason(error) });
-    }
-  }));
+  await Promise.all(
+    jobs.map(async (job) => {
+      const target = targets.get(job.data.connectionId);
+      if (!target || target.issue !== job.data.issue) {
+        round.skipped++;
+        done.push(job.id);
+        return;
+      }
+      const composed = composeActivationEmail({
+        to: target.email,
+        schoolName: target.schoolName,
+        language: target.language,
+        link: activationLink(config.mail.activationUrl, tokens.get(target.id) as string, target.language),
+        expiresOn: dateEndingAt(target.expiresAt),
+      });
+      try {
+        await sender.send({
+          to: target.email,
+          ...composed,
+          reference: `connection-${target.id}-issue-${target.issue}`,
+        });
+        round.sent++;
+        delivered.add(target.id);
+        done.push(job.id);
+      } catch (error) {
+        round.failed++;
+        if (certainlyNotTaken(error)) notTaken.add(target.id);
+        failed.push({ id: job.id, reason: failureReason(error) });
+      }
+    }),
+  );
   // Sent mail is marked first: a failure to record a failure must not get sent mail sent again.
   if (done.length > 0) await boss.complete(queues.activationMail, done);
   // A long outage must not leave a token row behind for every try; a leftover row is harmless.
   const unused = [...notTaken].filter((id) => !delivered.has(id)).map((id) => tokenHash(tokens.get(id) as string));
-  await forgetTokenHashes(db, unused).catch((error: Error) => logger.warn('unused activation tokens not dropped', { error: error.message }));
-  const settled = await Promise.allSettled(failed.map((f) => boss.fail(queues.activationMail, f.id, { reason: f.reason })));
+  await forgetTokenHashes(db, unused).catch((error: Error) =>
+    logger.warn('unused activation tokens not dropped', { error: error.message }),
+  );
+  const settled = await Promise.allSettled(
+    failed.map((f) => boss.fail(queues.activationMail, f.id, { reason: f.reason })),
+  );
   const unrecorded = settled.filter((s) => s.status === 'rejected').length;
-  if (unrecorded > 0) logger.error('failed emails could not be marked for retry; they are retried when their jobs expire', { jobs: unrecorded });
-  if (round.failed > 0) logger.warn('activation emails not sent; they are retried later', { failed: round.failed, destination: sender.destination });
+  if (unrecorded > 0)
+    logger.error('failed emails could not be marked for retry; they are retried when their jobs expire', {
+      jobs: unrecorded,
+    });
+  if (round.failed > 0)
+    logger.warn('activation emails not sent; they are retried later', {
+      failed: round.failed,
+      destination: sender.destination,
+    });
   logger.debug('activation emails', { ...round });
   return round;
 }

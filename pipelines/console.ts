@@ -9,5 +9,12 @@ import type { Services } from './file-runner.ts';
 
 /** The staff console and the recipients' activation page, on one server (`server.*` configuration). */
 export function startConsole(services: Services): Promise<WebServer> {
-  return startWebServer(services, [...authRoutes, ...dashboardRoutes, ...queueListRoutes, ...queueItemRoutes, ...auditRoutes, ...activationRoutes(services.config)]);
+  return startWebServer(services, [
+    ...authRoutes,
+    ...dashboardRoutes,
+    ...queueListRoutes,
+    ...queueItemRoutes,
+    ...auditRoutes,
+    ...activationRoutes(services.config),
+  ]);
 }

@@ -44,7 +44,13 @@ export type NextPass = { file: IntakeFile; readUpTo: number } | null;
  * file rewritten rather than added to, after rows were applied, is taken again whole as a new
  * file. No row written after the claim is left unread.
  */
-export async function nextPass(services: Services, file: IntakeFile, owner: string, readUpTo: number, keepLease: () => Promise<void>): Promise<NextPass> {
+export async function nextPass(
+  services: Services,
+  file: IntakeFile,
+  owner: string,
+  readUpTo: number,
+  keepLease: () => Promise<void>,
+): Promise<NextPass> {
   const { config, logger } = services;
   // Files claimed by an older release carry no modification time: they were taken as they were.
   if (file.mtimeMs === null) return null;
@@ -52,15 +58,26 @@ export async function nextPass(services: Services, file: IntakeFile, owner: stri
   if (now === null) return null;
   const unchanged = sameContentState(now, { size: file.sizeBytes, mtimeMs: file.mtimeMs });
   if (unchanged && readUpTo === file.sizeBytes) return null;
-  if (unchanged && (await notOpenForWriting([{ state: now }], config.watch)).length === 1) return { file, readUpTo: file.sizeBytes };
+  if (unchanged && (await notOpenForWriting([{ state: now }], config.watch)).length === 1)
+    return { file, readUpTo: file.sizeBytes };
 
-  logger.warn('file changed after it was claimed: waiting for its writer', { fileId: file.id, claimedBytes: file.sizeBytes, bytesNow: now.size });
+  logger.warn('file changed after it was claimed: waiting for its writer', {
+    fileId: file.id,
+    claimedBytes: file.sizeBytes,
+    bytesNow: now.size,
+  });
   const final = await waitUntilWritten(file.storedPath, config.watch, keepLease);
-  const onlyAdded = final.size >= file.sizeBytes && (await hashOfFirstBytes(file.storedPath, file.sizeBytes)) === file.readSha256;
+  const onlyAdded =
+    final.size >= file.sizeBytes && (await hashOfFirstBytes(file.storedPath, file.sizeBytes)) === file.readSha256;
   if (onlyAdded || file.recordsDone === 0) {
     const inspection = await inspectFile(file.storedPath, final.size);
-    if (inspection.problem !== null) throw new FileRefusedError(`The file changed while it was being read. ${inspection.problem}`);
-    const grown = await recordGrowth(services.db, file.id, owner, { sizeBytes: final.size, sha256: inspection.sha256, mtimeMs: final.mtimeMs });
+    if (inspection.problem !== null)
+      throw new FileRefusedError(`The file changed while it was being read. ${inspection.problem}`);
+    const grown = await recordGrowth(services.db, file.id, owner, {
+      sizeBytes: final.size,
+      sha256: inspection.sha256,
+      mtimeMs: final.mtimeMs,
+    });
     logger.info('file read on after its writer finished', { fileId: file.id, bytes: final.size });
     // Nothing applied yet (or only added to): read on from the first record not yet applied.
     return { file: grown, readUpTo: await firstReadLimit(grown) };
@@ -82,7 +99,11 @@ export async function reopenFilesWrittenAfterReport(services: Services): Promise
     const now = await fileState(file.storedPath);
     if (now === null || sameContentState(now, { size: file.sizeBytes, mtimeMs: file.mtimeMs })) continue;
     if (await reopenFile(db, file.id, services.boss)) {
-      logger.warn('file written to after its report: read on, and its report written anew', { fileId: file.id, reportedBytes: file.sizeBytes, bytesNow: now.size });
+      logger.warn('file written to after its report: read on, and its report written anew', {
+        fileId: file.id,
+        reportedBytes: file.sizeBytes,
+        bytesNow: now.size,
+      });
       reopened++;
     }
   }
@@ -91,26 +112,47 @@ export async function reopenFilesWrittenAfterReport(services: Services): Promise
 
 /** The content was rewritten after rows were applied: the complete file becomes a file of its own. */
 async function retakeWhole(services: Services, file: IntakeFile, owner: string): Promise<void> {
-  const copy = path.join(folders.claimed(services.config, file.authorityCode, file.kind), storedName(file.originalName));
+  const copy = path.join(
+    folders.claimed(services.config, file.authorityCode, file.kind),
+    storedName(file.originalName),
+  );
   await copyFile(file.storedPath, copy, constants.COPYFILE_EXCL);
-  const registration = await registerClaimed(services, copy, file.authorityCode, file.kind, file.originalName, file.asOf);
+  const registration = await registerClaimed(
+    services,
+    copy,
+    file.authorityCode,
+    file.kind,
+    file.originalName,
+    file.asOf,
+  );
   if (registration.outcome !== 'registered' && registration.outcome !== 'duplicate') {
-    throw new FileRefusedError(`The file was rewritten while it was being read, and its new content could not be taken: ${registration.outcome === 'refused' ? registration.reason : 'it is gone'}`);
+    throw new FileRefusedError(
+      `The file was rewritten while it was being read, and its new content could not be taken: ${registration.outcome === 'refused' ? registration.reason : 'it is gone'}`,
+    );
   }
   await recordRetake(services.db, file.id, owner, registration.file.id, file.sizeBytes);
-  services.logger.warn('file rewritten after rows were applied: taken again whole', { fileId: file.id, retakenAs: registration.file.id });
+  services.logger.warn('file rewritten after rows were applied: taken again whole', {
+    fileId: file.id,
+    retakenAs: registration.file.id,
+  });
 }
 
 /** The report's first row when the file changed while it was read; none otherwise. */
 export function changeNotice(file: IntakeFile): string | null {
   if (file.retakenAs !== null) {
-    return `The file was rewritten while Intake was reading it (it had ${file.claimedSizeBytes} bytes when it was taken). ` +
-      `The rows below were read from that first content. The complete file was taken again as file ${file.retakenAs}, with a report of its own.`;
+    return (
+      `The file was rewritten while Intake was reading it (it had ${file.claimedSizeBytes} bytes when it was taken). ` +
+      `The rows below were read from that first content. The complete file was taken again as file ${file.retakenAs}, with a report of its own.`
+    );
   }
   if (file.claimedSizeBytes !== null) {
-    const replaced = file.reopenedAfterReport ? ' This report replaces the one written before the writer went on: it covered only the rows read then.' : '';
-    return `The file was still being written when Intake took it (${file.claimedSizeBytes} bytes then, ${file.sizeBytes} when its writer was done). ` +
-      `Intake waited for the writer and read the whole file: every row is reported below.${replaced} Upload under a temporary name and rename when done to avoid this.`;
+    const replaced = file.reopenedAfterReport
+      ? ' This report replaces the one written before the writer went on: it covered only the rows read then.'
+      : '';
+    return (
+      `The file was still being written when Intake took it (${file.claimedSizeBytes} bytes then, ${file.sizeBytes} when its writer was done). ` +
+      `Intake waited for the writer and read the whole file: every row is reported below.${replaced} Upload under a temporary name and rename when done to avoid this.`
+    );
   }
   return null;
 }

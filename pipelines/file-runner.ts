@@ -11,7 +11,17 @@ import { readCsvRecords } from '../src/formats/csv-records.ts';
 import { FileRefusedError, type ParsedItem } from '../src/formats/records.ts';
 import { readXmlRecords } from '../src/formats/xml-records.ts';
 import { folders, moveFile, writeNewNote } from '../src/files/folders.ts';
-import { acquireLease, finishFile, type FileKind, getFile, type IntakeFile, recordProgress, recordRefusal, renewLease, reserveReportPath } from '../src/files/registry.ts';
+import {
+  acquireLease,
+  finishFile,
+  type FileKind,
+  getFile,
+  type IntakeFile,
+  recordProgress,
+  recordRefusal,
+  renewLease,
+  reserveReportPath,
+} from '../src/files/registry.ts';
 import type { Logger } from '../src/log.ts';
 import type { RowOutcome } from '../src/persist/row-outcomes.ts';
 import { loadReferenceCache } from '../src/reference/reference-cache.ts';
@@ -46,7 +56,13 @@ export interface KindDefinition {
   required: readonly string[];
   xml: { root: string; record: string };
   /** Applies one chunk in the caller's transaction; returns one outcome per item, in file order. */
-  processChunk(client: pg.PoolClient, file: IntakeFile, items: ParsedItem[], firstRecord: number, settings: ChunkSettings): Promise<RowOutcome[]>;
+  processChunk(
+    client: pg.PoolClient,
+    file: IntakeFile,
+    items: ParsedItem[],
+    firstRecord: number,
+    settings: ChunkSettings,
+  ): Promise<RowOutcome[]>;
   /**
    * Runs once every row is applied, before the report (access files: the PIN letters); must be
    * safe to run again. `keepLease` renews the file's lease and throws when it was lost.
@@ -55,18 +71,39 @@ export interface KindDefinition {
 }
 
 /** The file's records in its first `lengthBytes` bytes: what was claimed of it, not what a writer added since. */
-function readItems(file: IntakeFile, kind: KindDefinition, config: Config, lengthBytes: number): AsyncGenerator<ParsedItem> {
+function readItems(
+  file: IntakeFile,
+  kind: KindDefinition,
+  config: Config,
+  lengthBytes: number,
+): AsyncGenerator<ParsedItem> {
   if (file.format === 'csv') {
-    return readCsvRecords(file.storedPath, { columns: kind.columns, required: kind.required, maxRecordBytes: config.processing.maxRecordBytes, lengthBytes });
+    return readCsvRecords(file.storedPath, {
+      columns: kind.columns,
+      required: kind.required,
+      maxRecordBytes: config.processing.maxRecordBytes,
+      lengthBytes,
+    });
   }
-  const stream = lengthBytes === 0 ? Readable.from([]) : createReadStream(file.storedPath, { encoding: 'utf8', end: lengthBytes - 1 });
+  const stream =
+    lengthBytes === 0
+      ? Readable.from([])
+      : createReadStream(file.storedPath, { encoding: 'utf8', end: lengthBytes - 1 });
   return readXmlRecords(stream, {
-    rootName: kind.xml.root, recordName: kind.xml.record, maxRecordBytes: config.processing.maxRecordBytes, maxDepth: config.processing.xmlMaxDepth,
+    rootName: kind.xml.root,
+    recordName: kind.xml.record,
+    maxRecordBytes: config.processing.maxRecordBytes,
+    maxDepth: config.processing.xmlMaxDepth,
   });
 }
 
 /** XML structure is checked whole before any row is applied: a truncated document is refused, not half-applied. */
-async function checkXmlStructure(file: IntakeFile, kind: KindDefinition, config: Config, lengthBytes: number): Promise<void> {
+async function checkXmlStructure(
+  file: IntakeFile,
+  kind: KindDefinition,
+  config: Config,
+  lengthBytes: number,
+): Promise<void> {
   for await (const item of readItems(file, kind, config, lengthBytes)) void item;
 }
 
@@ -113,7 +150,10 @@ async function moveOnce(from: string, to: string): Promise<void> {
 async function refuse(services: Services, file: IntakeFile, owner: string, reason: string): Promise<void> {
   const { config, db } = services;
   const failedPath = finalPaths(config, file).failed;
-  const applied = file.recordsDone === 0 ? 'no row of it was applied' : `processing stopped after ${file.recordsDone} rows, which were applied`;
+  const applied =
+    file.recordsDone === 0
+      ? 'no row of it was applied'
+      : `processing stopped after ${file.recordsDone} rows, which were applied`;
   const explanation = `${file.originalName} (${file.kind} file of ${file.authorityCode}) was not processed: ${applied}.\n\n${reason}\n`;
   await recordRefusal(db, file.id, owner, reason);
   await moveOnce(file.storedPath, failedPath);
@@ -123,16 +163,28 @@ async function refuse(services: Services, file: IntakeFile, owner: string, reaso
 }
 
 /** One pass: the records after those already applied, up to `readUpTo` bytes, chunk by chunk. */
-async function applyRows(services: Services, file: IntakeFile, kind: KindDefinition, settings: ChunkSettings, owner: string, readUpTo: number): Promise<void> {
+async function applyRows(
+  services: Services,
+  file: IntakeFile,
+  kind: KindDefinition,
+  settings: ChunkSettings,
+  owner: string,
+  readUpTo: number,
+): Promise<void> {
   const { config, db } = services;
   if (file.format === 'xml' && file.recordsDone === 0) await checkXmlStructure(file, kind, config, readUpTo);
   let recordsDone = file.recordsDone;
-  for await (const items of readAhead(chunksOf(readItems(file, kind, config, readUpTo), config.processing.chunkRows, file.recordsDone))) {
+  for await (const items of readAhead(
+    chunksOf(readItems(file, kind, config, readUpTo), config.processing.chunkRows, file.recordsDone),
+  )) {
     await db.transaction(async (client) => {
       const outcomes = await kind.processChunk(client, file, items, recordsDone, settings);
       const count = (status: RowOutcome['status']) => outcomes.filter((o) => o.status === status).length;
       await recordProgress(client, file.id, owner, config.processing.leaseSeconds, {
-        recordsDone: recordsDone + items.length, accepted: count('accepted'), referred: count('referred'), invalid: count('invalid'),
+        recordsDone: recordsDone + items.length,
+        accepted: count('accepted'),
+        referred: count('referred'),
+        invalid: count('invalid'),
       });
     });
     recordsDone += items.length;
@@ -145,7 +197,11 @@ async function applyRows(services: Services, file: IntakeFile, kind: KindDefinit
  * file's progress, so a restart resumes after the last committed record. Returns null when
  * another run holds the file or it is already finished.
  */
-export async function runFile(services: Services, fileId: number, kinds: Record<FileKind, KindDefinition | undefined>): Promise<IntakeFile | null> {
+export async function runFile(
+  services: Services,
+  fileId: number,
+  kinds: Record<FileKind, KindDefinition | undefined>,
+): Promise<IntakeFile | null> {
   const { config, db, logger } = services;
   const owner = `${services.workerId}:${randomBytes(4).toString('hex')}`;
   const leased = await acquireLease(db, fileId, owner, config.processing.leaseSeconds);
@@ -155,7 +211,12 @@ export async function runFile(services: Services, fileId: number, kinds: Record<
   const kind = kinds[file.kind];
   const started = Date.now();
   const final = finalPaths(config, file);
-  logger.info('processing file', { fileId, authority: file.authorityCode, kind: file.kind, resumeAfterRecord: file.recordsDone });
+  logger.info('processing file', {
+    fileId,
+    authority: file.authorityCode,
+    kind: file.kind,
+    resumeAfterRecord: file.recordsDone,
+  });
   try {
     // A run that stopped while refusing the file: finish that refusal, with its reason.
     if (file.error !== null) throw new FileRefusedError(file.error);
@@ -163,15 +224,21 @@ export async function runFile(services: Services, fileId: number, kinds: Record<
     // A run that stopped between moving the file and recording it has nothing left to apply.
     const alreadyArchived = !existsSync(file.storedPath) && existsSync(final.archive);
     if (!alreadyArchived && !existsSync(file.storedPath)) {
-      throw new FileRefusedError('The file was removed from the claimed folder before it was processed. Send it again.');
+      throw new FileRefusedError(
+        'The file was removed from the claimed folder before it was processed. Send it again.',
+      );
     }
     if (!alreadyArchived) {
       const reference = await loadReferenceCache(db);
       const authority = reference.authorities.get(file.authorityCode);
       if (!authority) throw new FileRefusedError(`Authority ${file.authorityCode} is not in the reference data.`);
       const settings: ChunkSettings = {
-        authority, schools: reference.schoolAuthority, windows: config.rules, institutionDomains: reference.institutionDomains,
-        connectionExpiryDays: config.connections.expiryDays, boss: services.boss,
+        authority,
+        schools: reference.schoolAuthority,
+        windows: config.rules,
+        institutionDomains: reference.institutionDomains,
+        connectionExpiryDays: config.connections.expiryDays,
+        boss: services.boss,
       };
       const keepLease = () => renewLease(db, file.id, owner, config.processing.leaseSeconds);
       // Pass after pass until every byte the writer wrote is read (docs/file-arrival.md).
@@ -199,13 +266,24 @@ export async function runFile(services: Services, fileId: number, kinds: Record<
       }
     }
 
-    const reportPath = await reserveReportPath(db, file.id, folders.outbox(config, file.authorityCode), file.originalName);
+    const reportPath = await reserveReportPath(
+      db,
+      file.id,
+      folders.outbox(config, file.authorityCode),
+      file.originalName,
+    );
     await writeResultReport(db, file.id, reportPath, changeNotice((await getFile(db, file.id)) ?? file));
     await renewLease(db, file.id, owner, config.processing.leaseSeconds);
     await moveOnce(file.storedPath, final.archive);
     await finishFile(db, file.id, owner, { status: 'done', storedPath: final.archive, error: null });
     const finished = await getFile(db, file.id);
-    logger.info('file processed', { fileId, ms: Date.now() - started, accepted: finished?.accepted, referred: finished?.referred, invalid: finished?.invalid });
+    logger.info('file processed', {
+      fileId,
+      ms: Date.now() - started,
+      accepted: finished?.accepted,
+      referred: finished?.referred,
+      invalid: finished?.invalid,
+    });
     return finished;
   } catch (error) {
     if (!(error instanceof FileRefusedError)) throw error;

@@ -18,8 +18,17 @@ export type IngestResult =
  * `intake ingest`: the watcher's path (claim, register, run) done now, in this process.
  * A repeat of a file that was never finished (a crash) resumes it instead of calling it a duplicate.
  */
-export async function ingestFile(services: Services, source: string, authority: string, kind: FileKind, asOf?: string): Promise<IngestResult> {
-  const claim: ClaimResult = await claimFile({ ...services, boss: null }, { source, authorityFolder: authority, kindFolder: kind, mode: 'copy', ...(asOf ? { asOf } : {}) });
+export async function ingestFile(
+  services: Services,
+  source: string,
+  authority: string,
+  kind: FileKind,
+  asOf?: string,
+): Promise<IngestResult> {
+  const claim: ClaimResult = await claimFile(
+    { ...services, boss: null },
+    { source, authorityFolder: authority, kindFolder: kind, mode: 'copy', ...(asOf ? { asOf } : {}) },
+  );
   if (claim.outcome === 'gone') return { outcome: 'refused', reason: `${source} cannot be read.` };
   if (claim.outcome === 'refused' || claim.outcome === 'waiting') return { outcome: 'refused', reason: claim.reason };
   if (claim.outcome === 'duplicate' && (claim.file.status === 'done' || claim.file.status === 'failed')) return claim;
@@ -43,13 +52,22 @@ export async function registerOrphans(services: Services): Promise<number> {
       }
     }
   }
-  const known = await knownStoredPaths(services.db, found.map((f) => f.path));
+  const known = await knownStoredPaths(
+    services.db,
+    found.map((f) => f.path),
+  );
   const settled = Date.now() - services.config.processing.leaseSeconds * 1000;
   let registered = 0;
   for (const orphan of found.filter((f) => !known.has(f.path))) {
     const info = await stat(orphan.path).catch(() => null);
     if (info === null || info.ctimeMs > settled) continue;
-    await registerClaimed(services, orphan.path, orphan.authority, orphan.kind, originalNameOf(path.basename(orphan.path)));
+    await registerClaimed(
+      services,
+      orphan.path,
+      orphan.authority,
+      orphan.kind,
+      originalNameOf(path.basename(orphan.path)),
+    );
     registered++;
   }
   return registered;

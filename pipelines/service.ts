@@ -41,26 +41,42 @@ export async function startService(services: Services): Promise<{ consoleUrl: st
     void work.catch(() => {}).finally(() => running.delete(work));
     return work;
   };
-  const run = (fileId: number) => tracked((async () => {
-    const file = await runFile(services, fileId, kinds);
-    if (file) logger.debug('file run ended', { fileId, status: file.status });
-  })());
+  const run = (fileId: number) =>
+    tracked(
+      (async () => {
+        const file = await runFile(services, fileId, kinds);
+        if (file) logger.debug('file run ended', { fileId, status: file.status });
+      })(),
+    );
   const workerIds: string[] = [];
   for (let worker = 0; worker < config.processing.workers; worker++) {
-    workerIds.push(await boss.work<{ fileId: number }>(queues.files, { batchSize: 1, pollingIntervalSeconds: config.processing.pollingIntervalSeconds }, async ([job]) => {
-      if (job) await run(job.data.fileId);
-    }));
+    workerIds.push(
+      await boss.work<{ fileId: number }>(
+        queues.files,
+        { batchSize: 1, pollingIntervalSeconds: config.processing.pollingIntervalSeconds },
+        async ([job]) => {
+          if (job) await run(job.data.fileId);
+        },
+      ),
+    );
   }
 
   // Waiting requests past their expiry: at start, then on the configured schedule (any one
   // process of the cluster runs each scheduled job).
-  const expire = () => tracked((async () => {
-    const expired = await expireConnections(db, config.connections.expiryDays);
-    if (expired > 0) logger.info('connection requests expired', { expired });
-  })());
+  const expire = () =>
+    tracked(
+      (async () => {
+        const expired = await expireConnections(db, config.connections.expiryDays);
+        if (expired > 0) logger.info('connection requests expired', { expired });
+      })(),
+    );
   await expire();
   await boss.schedule(queues.connectionExpiry, config.connections.expirySchedule, {}, { tz: 'America/Edmonton' });
-  await boss.work(queues.connectionExpiry, { pollingIntervalSeconds: config.processing.pollingIntervalSeconds }, expire);
+  await boss.work(
+    queues.connectionExpiry,
+    { pollingIntervalSeconds: config.processing.pollingIntervalSeconds },
+    expire,
+  );
   const mailSender = createMailSender(config);
   const mailWorker = startMailWorker(services, mailSender);
 
@@ -71,13 +87,17 @@ export async function startService(services: Services): Promise<{ consoleUrl: st
     sweeping = true;
     // Each step on its own: one that keeps failing (its error is logged) must not hold up the others.
     const step = async (what: string, work: () => Promise<unknown>) => {
-      await work().catch((error: Error) => logger.error(`${what} failed; it is tried again at the next sweep`, { error: error.message }));
+      await work().catch((error: Error) =>
+        logger.error(`${what} failed; it is tried again at the next sweep`, { error: error.message }),
+      );
     };
     try {
       await step('registering orphaned files', () => registerOrphans(services));
       await step('resuming stale files', async () => {
         for (const fileId of await staleFiles(db, config.processing.leaseSeconds)) {
-          await run(fileId).catch((error: Error) => logger.error('resuming a file failed; it is tried again later', { fileId, error: error.message }));
+          await run(fileId).catch((error: Error) =>
+            logger.error('resuming a file failed; it is tried again later', { fileId, error: error.message }),
+          );
         }
       });
       // Decisions whose letters or decisions file a dead process did not finish.
@@ -95,23 +115,34 @@ export async function startService(services: Services): Promise<{ consoleUrl: st
     config.watch,
     async (found) => {
       const result = await claimFile(services, {
-        source: found.path, authorityFolder: found.authorityFolder, kindFolder: found.kindFolder, mode: 'move',
+        source: found.path,
+        authorityFolder: found.authorityFolder,
+        kindFolder: found.kindFolder,
+        mode: 'move',
         inboxRoot: paths.inbox(config),
       });
       if (result.outcome === 'waiting') {
-        if (waitingReasons.get(found.path) !== result.reason) logger.warn('file left in the inbox until its reason is put right', { authority: found.authorityFolder, reason: result.reason });
+        if (waitingReasons.get(found.path) !== result.reason)
+          logger.warn('file left in the inbox until its reason is put right', {
+            authority: found.authorityFolder,
+            reason: result.reason,
+          });
         waitingReasons.set(found.path, result.reason);
         return;
       }
       waitingReasons.delete(found.path);
-      if (result.outcome === 'refused' && existsSync(found.path)) logger.warn('file left in the inbox', { authority: found.authorityFolder, reason: result.reason });
+      if (result.outcome === 'refused' && existsSync(found.path))
+        logger.warn('file left in the inbox', { authority: found.authorityFolder, reason: result.reason });
       if (result.outcome === 'registered') {
         logger.info('file queued', { fileId: result.file.id });
         // Local workers look now rather than at their next poll; other machines' at theirs.
         for (const id of workerIds) boss.notifyWorker(id);
       }
     },
-    (error) => logger.error('a file in the inbox could not be taken yet; it is offered again at the next walk of the inbox', { error: (error as Error).message }),
+    (error) =>
+      logger.error('a file in the inbox could not be taken yet; it is offered again at the next walk of the inbox', {
+        error: (error as Error).message,
+      }),
   );
   await watcher.start();
   // Writers that went on after a file's report (shared volumes): as often as the inbox is walked.
@@ -120,13 +151,20 @@ export async function startService(services: Services): Promise<{ consoleUrl: st
     if (lookingForLateWrites) return;
     lookingForLateWrites = true;
     const reopened = await reopenFilesWrittenAfterReport(services).catch((error: Error) => {
-      logger.error('looking for files written to after their report failed; it is tried again', { error: error.message });
+      logger.error('looking for files written to after their report failed; it is tried again', {
+        error: error.message,
+      });
       return 0;
     });
     lookingForLateWrites = false;
     if (reopened > 0) for (const id of workerIds) boss.notifyWorker(id);
   }, config.watch.rescanSeconds * 1000);
-  logger.info('intake started', { inbox: paths.inbox(config), workers: config.processing.workers, mail: mailSender.destination, console: webConsole?.url ?? 'off' });
+  logger.info('intake started', {
+    inbox: paths.inbox(config),
+    workers: config.processing.workers,
+    mail: mailSender.destination,
+    console: webConsole?.url ?? 'off',
+  });
   return {
     consoleUrl: webConsole?.url ?? null,
     async stop() {
@@ -146,7 +184,8 @@ export async function startService(services: Services): Promise<{ consoleUrl: st
         Promise.allSettled([...running]).then(() => true),
         new Promise<false>((resolve) => setTimeout(() => resolve(false), 10_000).unref()),
       ]);
-      if (!settled) logger.warn('stopping while a file is being processed; it resumes after its lease at the next start');
+      if (!settled)
+        logger.warn('stopping while a file is being processed; it resumes after its lease at the next start');
     },
   };
 }

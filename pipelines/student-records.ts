@@ -33,13 +33,27 @@ export const maxNoteLength = 1000;
 
 /** A note as stored: trimmed, control characters (but line breaks) removed; null when empty. */
 function cleanNote(note: string | undefined): string | null {
-  const cleaned = (note ?? '').replace(/\r\n?/g, '\n').replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, ' ').trim();
+  const cleaned = (note ?? '')
+    .replace(/\r\n?/g, '\n')
+    .replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, ' ')
+    .trim();
   return cleaned === '' ? null : cleaned.slice(0, maxNoteLength);
 }
 
 interface LockedItem {
-  id: string; job_id: string; kind: 'enrolment' | 'access'; authority_code: string; file_id: string; line: number; asn: string | null;
-  state: string; claimed_by: string | null; claimed_until: Date | null; live: boolean; row_data: Record<string, unknown>; saw: RulesSaw;
+  id: string;
+  job_id: string;
+  kind: 'enrolment' | 'access';
+  authority_code: string;
+  file_id: string;
+  line: number;
+  asn: string | null;
+  state: string;
+  claimed_by: string | null;
+  claimed_until: Date | null;
+  live: boolean;
+  row_data: Record<string, unknown>;
+  saw: RulesSaw;
 }
 
 /**
@@ -60,38 +74,74 @@ async function newMatchesSinceSeen(client: pg.PoolClient, item: LockedItem): Pro
   const seen = new Set(item.saw.matchingAsns ?? []);
   const fresh = found.rows.map((r) => r.asn).filter((asn) => !seen.has(asn));
   if (fresh.length === 0) return null;
-  await client.query(`update referral set saw = jsonb_set(saw, '{matchingAsns}', to_jsonb($2::text[])) where id = $1`, [item.id, [...seen, ...fresh]]);
+  await client.query(`update referral set saw = jsonb_set(saw, '{matchingAsns}', to_jsonb($2::text[])) where id = $1`, [
+    item.id,
+    [...seen, ...fresh],
+  ]);
   return {
     outcome: {
-      line: item.line, status: 'invalid', code: 'DUPLICATE_STUDENT', asn: null,
+      line: item.line,
+      status: 'invalid',
+      code: 'DUPLICATE_STUDENT',
+      asn: null,
       message: `Since the item was referred, ${fresh.map(formatAsn).join(', ')} ${fresh.length === 1 ? 'has' : 'have'} come to have the same names and birth date. They are now on the item's page: look at them, then approve again if this is another person.`,
     },
   };
 }
 
 /** Applies the item's row on Student Records' authority, in the caller's transaction. */
-async function applyApproved(services: Services, client: pg.PoolClient, item: LockedItem, staff: string): Promise<AppliedRow> {
+async function applyApproved(
+  services: Services,
+  client: pg.PoolClient,
+  item: LockedItem,
+  staff: string,
+): Promise<AppliedRow> {
   const { config } = services;
   const reference = await loadReferenceCache(client);
   const authority = reference.authorities.get(item.authority_code);
   if (!authority) throw new Error(`authority ${item.authority_code} is not in the reference data`);
   const duplicate = await newMatchesSinceSeen(client, item);
   if (duplicate) return duplicate;
-  const target: RowTarget = { fileId: Number(item.file_id), authorityCode: item.authority_code, asOf: todayIn(), actor: staff };
+  const target: RowTarget = {
+    fileId: Number(item.file_id),
+    authorityCode: item.authority_code,
+    asOf: todayIn(),
+    actor: staff,
+  };
   const rules = {
-    authority, windows: config.rules, schools: reference.schoolAuthority, institutionDomains: reference.institutionDomains,
+    authority,
+    windows: config.rules,
+    schools: reference.schoolAuthority,
+    institutionDomains: reference.institutionDomains,
     connectionExpiryDays: config.connections.expiryDays,
   };
-  const [applied] = item.kind === 'enrolment'
-    ? await applyEnrolmentRows(client, target, [item.row_data as unknown as EnrolmentRow], rules, 'student_records_approval')
-    : await applyAccessRows(client, target, [item.row_data as unknown as AccessRow], rules, 'student_records_approval', Number(item.id));
+  const [applied] =
+    item.kind === 'enrolment'
+      ? await applyEnrolmentRows(
+          client,
+          target,
+          [item.row_data as unknown as EnrolmentRow],
+          rules,
+          'student_records_approval',
+        )
+      : await applyAccessRows(
+          client,
+          target,
+          [item.row_data as unknown as AccessRow],
+          rules,
+          'student_records_approval',
+          Number(item.id),
+        );
   return applied as AppliedRow;
 }
 
 export function referralLetterRun(item: QueueItem): LetterRun {
   return {
     // A folder of their own: no file's letters can take their names.
-    source: { kind: 'referral', id: item.id }, authorityCode: item.authorityCode, subfolder: 'student-records', baseName: `item-${item.id}`,
+    source: { kind: 'referral', id: item.id },
+    authorityCode: item.authorityCode,
+    subfolder: 'student-records',
+    baseName: `item-${item.id}`,
     fileName: `${item.fileName}, line ${item.line} (approved by Student Records)`,
   };
 }
@@ -103,7 +153,13 @@ export function referralLetterRun(item: QueueItem): LetterRun {
  * commit together; the approved letter and the authority's decisions file follow the commit
  * (both are written again by the service's sweep if the process dies in between).
  */
-export async function resolveItem(services: Services, id: number, staff: string, resolution: Resolution, noteText?: string): Promise<ResolveResult> {
+export async function resolveItem(
+  services: Services,
+  id: number,
+  staff: string,
+  resolution: Resolution,
+  noteText?: string,
+): Promise<ResolveResult> {
   const { db, boss, config } = services;
   const note = cleanNote(noteText);
   if (resolution !== 'approve' && note === null) return { outcome: 'note_required' };
@@ -117,7 +173,8 @@ export async function resolveItem(services: Services, id: number, staff: string,
     const item = found.rows[0];
     if (!item) return { outcome: 'not_found' };
     if (item.state !== 'open') return { outcome: 'already_resolved', item: (await getItem(client, id)) as QueueItem };
-    if (item.live && item.claimed_by !== staff) return { outcome: 'claimed_by_other', claimedBy: item.claimed_by as string, until: item.claimed_until as Date };
+    if (item.live && item.claimed_by !== staff)
+      return { outcome: 'claimed_by_other', claimedBy: item.claimed_by as string, until: item.claimed_until as Date };
 
     let applied: AppliedRow | null = null;
     if (resolution === 'approve') {
@@ -139,10 +196,17 @@ export async function resolveItem(services: Services, id: number, staff: string,
       (select authority_code, coalesce(school_code, ''), kind, reason, (created_at at time zone 'America/Edmonton')::date from referral where id = $1)`;
     await client.query(`update referral_open_count set items = items - 1 where ${countKey}`, [id]);
     await client.query(`delete from referral_open_count where ${countKey} and items = 0`, [id]);
-    await insertAudit(client, [{
-      actor: staff, action: `item_${resolvedState[resolution]}`, asn: applied?.primaryAsn ?? item.asn, fileId: Number(item.file_id), line: item.line,
-      referralId: id, detail: { note, ...(applied ? { code: applied.outcome.code } : {}) },
-    }]);
+    await insertAudit(client, [
+      {
+        actor: staff,
+        action: `item_${resolvedState[resolution]}`,
+        asn: applied?.primaryAsn ?? item.asn,
+        fileId: Number(item.file_id),
+        line: item.line,
+        referralId: id,
+        detail: { note, ...(applied ? { code: applied.outcome.code } : {}) },
+      },
+    ]);
     // The pg-boss queue holds the open items only: the history stays in `referral` and the audit log.
     await boss.deleteJob(queues.studentRecords, item.job_id, inTransaction(client));
     return { outcome: 'resolved', item: (await getItem(client, id)) as QueueItem };
@@ -150,11 +214,15 @@ export async function resolveItem(services: Services, id: number, staff: string,
   if (result.outcome !== 'resolved') return result;
   const { item } = result;
   try {
-    if (item.kind === 'access' && item.state === 'approved') await issueLetterRun(services, referralLetterRun(item), async () => {});
+    if (item.kind === 'access' && item.state === 'approved')
+      await issueLetterRun(services, referralLetterRun(item), async () => {});
     await writeDecisionsFile(db, config, item.authorityCode, dateIn(item.resolvedAt as Date));
     return result;
   } catch (error) {
-    services.logger.error('a decision stands, but its letter or decisions file could not be written yet; the service writes it later', { itemId: item.id, error: (error as Error).message });
+    services.logger.error(
+      'a decision stands, but its letter or decisions file could not be written yet; the service writes it later',
+      { itemId: item.id, error: (error as Error).message },
+    );
     return { ...result, pending: true };
   }
 }
@@ -172,7 +240,11 @@ export async function issueMissingReferralLetters(services: Services): Promise<n
     // One item whose letters fail (its error is logged) does not hold up the others.
     await issueLetterRun(services, referralLetterRun(item), async () => {}).then(
       () => issued++,
-      (error: Error) => services.logger.error('issuing the letter of an approved item failed; it is tried again later', { itemId: item.id, error: error.message }),
+      (error: Error) =>
+        services.logger.error('issuing the letter of an approved item failed; it is tried again later', {
+          itemId: item.id,
+          error: error.message,
+        }),
     );
   }
   return issued;

@@ -16,7 +16,11 @@ const app = await openApp({ logLevel: 'warn' });
 try {
   const reference = await loadReference(app.db, path.join(samplesFolder, 'reference'));
   if (reference.problems.length > 0) throw new Error(reference.problems.join('\n'));
-  console.log(`reference data: ${Object.entries(reference.counts).map(([name, count]) => `${count} ${name}`).join(', ')}`);
+  console.log(
+    `reference data: ${Object.entries(reference.counts)
+      .map(([name, count]) => `${count} ${name}`)
+      .join(', ')}`,
+  );
   console.log(`\n${'file'.padEnd(42)} ${'accepted'.padStart(8)} ${'referred'.padStart(8)} ${'invalid'.padStart(8)}`);
   const totals = { accepted: 0, referred: 0, invalid: 0 };
   for (const sample of sampleFiles()) {
@@ -25,12 +29,16 @@ try {
     if (result.outcome === 'refused') throw new Error(`${name} was refused: ${result.reason}`);
     const { accepted, referred, invalid } = result.file;
     const note = result.outcome === 'duplicate' ? '  (processed before; not applied again)' : '';
-    console.log(`${name.padEnd(42)} ${String(accepted).padStart(8)} ${String(referred).padStart(8)} ${String(invalid).padStart(8)}${note}`);
+    console.log(
+      `${name.padEnd(42)} ${String(accepted).padStart(8)} ${String(referred).padStart(8)} ${String(invalid).padStart(8)}${note}`,
+    );
     totals.accepted += accepted;
     totals.referred += referred;
     totals.invalid += invalid;
   }
-  console.log(`${'total'.padEnd(42)} ${String(totals.accepted).padStart(8)} ${String(totals.referred).padStart(8)} ${String(totals.invalid).padStart(8)}`);
+  console.log(
+    `${'total'.padEnd(42)} ${String(totals.accepted).padStart(8)} ${String(totals.referred).padStart(8)} ${String(totals.invalid).padStart(8)}`,
+  );
   console.log(`\nresult reports: ${path.join(app.config.home, 'outbox')}/<authority>/<file>.results.csv`);
   const sender = createMailSender(app.config);
   const mail = await sendDueMail(app, sender).finally(() => sender.close());
@@ -38,15 +46,28 @@ try {
   const letters = readdirSync(outbox)
     .map((authority) => path.join(outbox, authority, 'letters'))
     .filter((folder) => existsSync(folder))
-    .flatMap((folder) => readdirSync(folder).filter((name) => name.endsWith('.pdf')).map((name) => path.join(folder, name)));
+    .flatMap((folder) =>
+      readdirSync(folder)
+        .filter((name) => name.endsWith('.pdf'))
+        .map((name) => path.join(folder, name)),
+    );
   console.log(`PIN letters (PDF, owner-only): ${letters.length}`);
   for (const letter of letters) console.log(`  ${letter}`);
   console.log(`activation emails: ${mail.sent} sent to ${sender.destination}`);
-  console.log('activate one: intake connections activate --token <token= in an email\'s link> --pin <PIN of its letter> --account you@example.com');
-  console.log(`  or open the email's link while intake start runs (the activation page at ${app.config.mail.activationUrl})`);
+  console.log(
+    "activate one: intake connections activate --token <token= in an email's link> --pin <PIN of its letter> --account you@example.com",
+  );
+  console.log(
+    `  or open the email's link while intake start runs (the activation page at ${app.config.mail.activationUrl})`,
+  );
   const open = await countOpenByReason(app.db, {});
-  console.log(`\nStudent Records queue: ${[...open.values()].reduce((sum, n) => sum + n, 0)} open items (${[...open].map(([reason, n]) => `${reason} ${n}`).join(', ')})`);
-  console.log('work it: intake staff add <you> --name "Your Name", then intake start and http://' + `${app.config.server.host}:${app.config.server.port}/queue, or intake queue list`);
+  console.log(
+    `\nStudent Records queue: ${[...open.values()].reduce((sum, n) => sum + n, 0)} open items (${[...open].map(([reason, n]) => `${reason} ${n}`).join(', ')})`,
+  );
+  console.log(
+    'work it: intake staff add <you> --name "Your Name", then intake start and http://' +
+      `${app.config.server.host}:${app.config.server.port}/queue, or intake queue list`,
+  );
 } finally {
   await app.close();
 }

@@ -2,12 +2,20 @@
 import { referralReasons, rowCodes } from '../src/outcomes.ts';
 
 export function outcomeCodesMarkdown(): string {
-  const rows = Object.entries(rowCodes).map(([code, { status, meaning }]) => `| \`${code}\` | ${status} | ${meaning} |`);
+  const rows = Object.entries(rowCodes).map(
+    ([code, { status, meaning }]) => `| \`${code}\` | ${status} | ${meaning} |`,
+  );
   const reasons = Object.entries(referralReasons).map(([code, meaning]) => `| \`${code}\` | ${meaning} |`);
   return [
-    '| code | status | meaning |', '|---|---|---|', ...rows, '',
-    'Referral reasons (what Student Records sees on each queued item):', '',
-    '| reason | meaning |', '|---|---|', ...reasons,
+    '| code | status | meaning |',
+    '|---|---|---|',
+    ...rows,
+    '',
+    'Referral reasons (what Student Records sees on each queued item):',
+    '',
+    '| reason | meaning |',
+    '|---|---|',
+    ...reasons,
   ].join('\n');
 }
 

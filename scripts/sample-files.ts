@@ -20,14 +20,17 @@ export function sampleFiles(): SampleFile[] {
 
 function filesOfKind(kind: SampleFile['kind']): SampleFile[] {
   const root = path.join(samplesFolder, kind);
-  return readdirSync(root).sort().flatMap((authority) =>
-    readdirSync(path.join(root, authority))
-      .filter((name) => /\.(csv|xml)$/.test(name) && !name.endsWith('.expected.csv'))
-      .sort()
-      .map((name) => ({
-        authority, kind,
-        path: path.join(root, authority, name),
-        expected: path.join(root, authority, `${name.replace(/\.(csv|xml)$/, '')}.expected.csv`),
-      })),
-  );
+  return readdirSync(root)
+    .sort()
+    .flatMap((authority) =>
+      readdirSync(path.join(root, authority))
+        .filter((name) => /\.(csv|xml)$/.test(name) && !name.endsWith('.expected.csv'))
+        .sort()
+        .map((name) => ({
+          authority,
+          kind,
+          path: path.join(root, authority, name),
+          expected: path.join(root, authority, `${name.replace(/\.(csv|xml)$/, '')}.expected.csv`),
+        })),
+    );
 }

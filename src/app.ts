@@ -22,19 +22,29 @@ export interface App {
  * Configuration → database (the configured one, or the embedded default) → migrations →
  * queues. Every command starts here, so all of them see the same checked configuration.
  */
-export async function openApp(overrides: Record<string, unknown> = {}, options: { supervise?: boolean } = {}): Promise<App> {
+export async function openApp(
+  overrides: Record<string, unknown> = {},
+  options: { supervise?: boolean } = {},
+): Promise<App> {
   const config = loadConfig(overrides);
   const logger = createLogger(config);
-  const embedded = config.databaseUrl === null ? await startEmbeddedPostgres(config, (message) => logger.debug(message.trim())) : null;
+  const embedded =
+    config.databaseUrl === null ? await startEmbeddedPostgres(config, (message) => logger.debug(message.trim())) : null;
   const url = config.databaseUrl ?? (embedded as { url: string }).url;
   const db = new Database(url, Math.max(4, config.processing.workers * 2 + 2));
-  const boss = createBoss(url, { pollingIntervalSeconds: config.processing.pollingIntervalSeconds, supervise: options.supervise ?? false });
+  const boss = createBoss(url, {
+    pollingIntervalSeconds: config.processing.pollingIntervalSeconds,
+    supervise: options.supervise ?? false,
+  });
   boss.on('error', (error: Error) => logger.error('queue error', { error: error.message }));
   try {
     const applied = await migrate(db);
     if (applied.length > 0) logger.info('migrations applied', { applied });
     await boss.start();
-    await installQueues(boss, { retryDelaySeconds: config.mail.retryDelaySeconds, expiryDays: config.connections.expiryDays });
+    await installQueues(boss, {
+      retryDelaySeconds: config.mail.retryDelaySeconds,
+      expiryDays: config.connections.expiryDays,
+    });
     await ensureAsnRange(db, config.asnRange.first, config.asnRange.last);
   } catch (error) {
     await db.close().catch(() => {});
@@ -42,7 +52,10 @@ export async function openApp(overrides: Record<string, unknown> = {}, options: 
     throw error;
   }
   return {
-    config, db, boss, logger,
+    config,
+    db,
+    boss,
+    logger,
     workerId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     async close() {
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 }).catch(() => {});

@@ -1,31 +1,79 @@
 import { expect } from 'chai';
-import { type AccessView, decideAccessRow, decideConnectionAction, isAtLeast, type LiveConnection } from '../src/rules/access-row.ts';
+import {
+  type AccessView,
+  decideAccessRow,
+  decideConnectionAction,
+  isAtLeast,
+  type LiveConnection,
+} from '../src/rules/access-row.ts';
 import type { AuthorityFacts, EnrolmentFact, RuleWindows, StudentFacts } from '../src/rules/facts.ts';
 import type { AccessRow } from '../src/validate/access-row.ts';
 
 const windows: RuleWindows = { lastEnrolmentMonths: 6, recentEnrolmentMonths: 12, creationAssociationMonths: 24 };
-const regular: AuthorityFacts = { code: 'A.0001', nationallyContracted: false, international: false, active: true, usageAgreementSigned: true };
-const low: AuthorityFacts = { code: 'A.0094', nationallyContracted: true, international: false, active: true, usageAgreementSigned: false };
-const high: AuthorityFacts = { code: 'A.0230', nationallyContracted: false, international: true, active: true, usageAgreementSigned: true };
+const regular: AuthorityFacts = {
+  code: 'A.0001',
+  nationallyContracted: false,
+  international: false,
+  active: true,
+  usageAgreementSigned: true,
+};
+const low: AuthorityFacts = {
+  code: 'A.0094',
+  nationallyContracted: true,
+  international: false,
+  active: true,
+  usageAgreementSigned: false,
+};
+const high: AuthorityFacts = {
+  code: 'A.0230',
+  nationallyContracted: false,
+  international: true,
+  active: true,
+  usageAgreementSigned: true,
+};
 const asOf = '2026-09-15';
 
-const schools = new Map([['S.0101', 'A.0001'], ['S.0941', 'A.0094'], ['S.2301', 'A.0230'], ['S.0201', 'A.0002']]);
-const enrolment = (schoolCode: string, entryDate: string, exitDate: string | null = null): EnrolmentFact =>
-  ({ schoolCode, authorityCode: schools.get(schoolCode) as string, entryDate, exitDate });
+const schools = new Map([
+  ['S.0101', 'A.0001'],
+  ['S.0941', 'A.0094'],
+  ['S.2301', 'A.0230'],
+  ['S.0201', 'A.0002'],
+]);
+const enrolment = (schoolCode: string, entryDate: string, exitDate: string | null = null): EnrolmentFact => ({
+  schoolCode,
+  authorityCode: schools.get(schoolCode) as string,
+  entryDate,
+  exitDate,
+});
 
 interface World {
-  students: Record<string, { primaryAsn?: string; birthDate?: string | null; enrolments?: EnrolmentFact[]; createdBy?: string; createdOn?: string }>;
+  students: Record<
+    string,
+    {
+      primaryAsn?: string;
+      birthDate?: string | null;
+      enrolments?: EnrolmentFact[];
+      createdBy?: string;
+      createdOn?: string;
+    }
+  >;
   live?: Record<string, LiveConnection>;
 }
 
 function view(authority: AuthorityFacts, world: World): AccessView {
   return {
-    asOf, authority, windows,
+    asOf,
+    authority,
+    windows,
     institutionDomains: new Set(['epsb.example.ca', 'tis.example.edu.mo']),
     schoolAuthority: (code) => schools.get(code),
-    studentByAsn: (asn) => (world.students[asn] ? { asn, primaryAsn: world.students[asn]?.primaryAsn ?? null } : undefined),
+    studentByAsn: (asn) =>
+      world.students[asn] ? { asn, primaryAsn: world.students[asn]?.primaryAsn ?? null } : undefined,
     facts: (asn): StudentFacts => ({
-      asn, createdBy: world.students[asn]?.createdBy ?? null, createdOn: world.students[asn]?.createdOn ?? null, enrolments: world.students[asn]?.enrolments ?? [],
+      asn,
+      createdBy: world.students[asn]?.createdBy ?? null,
+      createdOn: world.students[asn]?.createdOn ?? null,
+      enrolments: world.students[asn]?.enrolments ?? [],
     }),
     birthDate: (asn) => world.students[asn]?.birthDate ?? null,
     liveConnection: (asn, email) => world.live?.[`${asn}|${email}`] ?? 'none',
@@ -34,8 +82,17 @@ function view(authority: AuthorityFacts, world: World): AccessView {
 
 function row(change: Partial<AccessRow> = {}): AccessRow {
   return {
-    line: 2, action: 'create', asn: '111111111', schoolCode: 'S.0101', requester: 'parent_guardian', relationship: 'Mother', name: 'Ann Example',
-    email: 'ann@example.com', language: 'en', replace: false, ...change,
+    line: 2,
+    action: 'create',
+    asn: '111111111',
+    schoolCode: 'S.0101',
+    requester: 'parent_guardian',
+    relationship: 'Mother',
+    name: 'Ann Example',
+    email: 'ann@example.com',
+    language: 'en',
+    replace: false,
+    ...change,
   };
 }
 
@@ -43,18 +100,26 @@ const enrolledHere = { '111111111': { birthDate: '2010-01-01', enrolments: [enro
 
 describe('access-code rows (SPEC §4.4)', () => {
   it('a school of another authority is SCHOOL_NOT_IN_AUTHORITY', () => {
-    expect(decideAccessRow(row({ schoolCode: 'S.0201' }), view(regular, { students: enrolledHere })).code).to.equal('SCHOOL_NOT_IN_AUTHORITY');
+    expect(decideAccessRow(row({ schoolCode: 'S.0201' }), view(regular, { students: enrolledHere })).code).to.equal(
+      'SCHOOL_NOT_IN_AUTHORITY',
+    );
   });
   it('an unknown school is UNKNOWN_SCHOOL', () => {
-    expect(decideAccessRow(row({ schoolCode: 'S.9999' }), view(regular, { students: enrolledHere })).code).to.equal('UNKNOWN_SCHOOL');
+    expect(decideAccessRow(row({ schoolCode: 'S.9999' }), view(regular, { students: enrolledHere })).code).to.equal(
+      'UNKNOWN_SCHOOL',
+    );
   });
   it('an address on an authority or school domain, or a subdomain of one, is EMAIL_NOT_PERSONAL', () => {
     for (const email of ['a@epsb.example.ca', 'a@staff.epsb.example.ca', 'a@TIS.example.edu.mo'.toLowerCase()]) {
-      expect(decideAccessRow(row({ email }), view(regular, { students: enrolledHere })).code).to.equal('EMAIL_NOT_PERSONAL');
+      expect(decideAccessRow(row({ email }), view(regular, { students: enrolledHere })).code).to.equal(
+        'EMAIL_NOT_PERSONAL',
+      );
     }
   });
   it('an address that merely ends like a domain is personal', () => {
-    expect(decideAccessRow(row({ email: 'a@notepsb.example.ca' }), view(regular, { students: enrolledHere })).status).to.equal('accepted');
+    expect(
+      decideAccessRow(row({ email: 'a@notepsb.example.ca' }), view(regular, { students: enrolledHere })).status,
+    ).to.equal('accepted');
   });
   it('an unknown ASN is invalid UNKNOWN_ASN for an authority that is not limited', () => {
     expect(decideAccessRow(row({ asn: '999999999' }), view(regular, { students: {} })).code).to.equal('UNKNOWN_ASN');
@@ -64,38 +129,69 @@ describe('access-code rows (SPEC §4.4)', () => {
     expect(decision).to.include({ status: 'referred', code: 'NOT_ACCESSIBLE', reason: 'UNKNOWN_ASN' });
   });
   it('limited access, no association and no historical enrolment: NOT_ACCESSIBLE with the same words as an unknown ASN', () => {
-    const hidden = decideAccessRow(row({ schoolCode: 'S.2301' }), view(high, { students: { '111111111': { enrolments: [enrolment('S.0101', '2020-09-01')] } } }));
+    const hidden = decideAccessRow(
+      row({ schoolCode: 'S.2301' }),
+      view(high, { students: { '111111111': { enrolments: [enrolment('S.0101', '2020-09-01')] } } }),
+    );
     const unknown = decideAccessRow(row({ schoolCode: 'S.2301' }), view(high, { students: {} }));
     expect(hidden).to.include({ status: 'referred', code: 'NOT_ACCESSIBLE', reason: 'NO_HISTORICAL_ENROLMENT' });
-    expect(hidden.status === 'referred' && unknown.status === 'referred' && hidden.message === unknown.message).to.equal(true);
+    expect(
+      hidden.status === 'referred' && unknown.status === 'referred' && hidden.message === unknown.message,
+    ).to.equal(true);
   });
   it('a regular authority without an association is referred NO_ASSOCIATION_FOR_ACCESS', () => {
-    const decision = decideAccessRow(row(), view(regular, { students: { '111111111': { enrolments: [enrolment('S.0201', '2020-09-01')] } } }));
+    const decision = decideAccessRow(
+      row(),
+      view(regular, { students: { '111111111': { enrolments: [enrolment('S.0201', '2020-09-01')] } } }),
+    );
     expect(decision).to.include({ status: 'referred', code: 'NO_ASSOCIATION_FOR_ACCESS' });
   });
   it('a Low authority with a historical enrolment only is referred NO_ASSOCIATION_FOR_ACCESS (access needs an association)', () => {
-    const students = { '111111111': { enrolments: [enrolment('S.0941', '2015-09-01', '2018-06-15'), enrolment('S.0201', '2018-09-01')] } };
-    expect(decideAccessRow(row({ schoolCode: 'S.0941' }), view(low, { students })).code).to.equal('NO_ASSOCIATION_FOR_ACCESS');
+    const students = {
+      '111111111': { enrolments: [enrolment('S.0941', '2015-09-01', '2018-06-15'), enrolment('S.0201', '2018-09-01')] },
+    };
+    expect(decideAccessRow(row({ schoolCode: 'S.0941' }), view(low, { students })).code).to.equal(
+      'NO_ASSOCIATION_FOR_ACCESS',
+    );
   });
   it('a High authority with a Recent enrolment only has no association (Recent never counts for High)', () => {
-    const students = { '111111111': { enrolments: [enrolment('S.2301', '2024-09-01', '2026-01-30'), enrolment('S.0201', '2026-02-09')] } };
-    expect(decideAccessRow(row({ schoolCode: 'S.2301' }), view(high, { students })).code).to.equal('NO_ASSOCIATION_FOR_ACCESS');
+    const students = {
+      '111111111': { enrolments: [enrolment('S.2301', '2024-09-01', '2026-01-30'), enrolment('S.0201', '2026-02-09')] },
+    };
+    expect(decideAccessRow(row({ schoolCode: 'S.2301' }), view(high, { students })).code).to.equal(
+      'NO_ASSOCIATION_FOR_ACCESS',
+    );
   });
   it('By Student Creation is an association for access', () => {
     const students = { '111111111': { createdBy: 'A.0230', createdOn: '2026-01-10' } };
-    expect(decideAccessRow(row({ schoolCode: 'S.2301' }), view(high, { students }))).to.include({ status: 'accepted', code: 'CONNECTION_CREATED' });
+    expect(decideAccessRow(row({ schoolCode: 'S.2301' }), view(high, { students }))).to.include({
+      status: 'accepted',
+      code: 'CONNECTION_CREATED',
+    });
   });
   it('a secondary ASN is resolved to its primary, where the connection is kept', () => {
     const students = { '222222222': { primaryAsn: '111111111' }, ...enrolledHere };
-    expect(decideAccessRow(row({ asn: '222222222' }), view(regular, { students }))).to.include({ status: 'accepted', primaryAsn: '111111111' });
+    expect(decideAccessRow(row({ asn: '222222222' }), view(regular, { students }))).to.include({
+      status: 'accepted',
+      primaryAsn: '111111111',
+    });
   });
   it('a student may ask for their own access from their 13th birthday, not the day before', () => {
-    const on = (birthDate: string) => decideAccessRow(row({ requester: 'student' }), view(regular, { students: { '111111111': { birthDate, enrolments: enrolledHere['111111111'].enrolments } } }));
+    const on = (birthDate: string) =>
+      decideAccessRow(
+        row({ requester: 'student' }),
+        view(regular, { students: { '111111111': { birthDate, enrolments: enrolledHere['111111111'].enrolments } } }),
+      );
     expect(on('2013-09-15').status).to.equal('accepted');
     expect(on('2013-09-16').code).to.equal('STUDENT_TOO_YOUNG');
   });
   it('a student whose birth date is not on record is STUDENT_TOO_YOUNG, saying why', () => {
-    const decision = decideAccessRow(row({ requester: 'student' }), view(regular, { students: { '111111111': { birthDate: null, enrolments: enrolledHere['111111111'].enrolments } } }));
+    const decision = decideAccessRow(
+      row({ requester: 'student' }),
+      view(regular, {
+        students: { '111111111': { birthDate: null, enrolments: enrolledHere['111111111'].enrolments } },
+      }),
+    );
     expect(decision.code).to.equal('STUDENT_TOO_YOUNG');
     expect(decision.status === 'invalid' && decision.message).to.contain('birth date is not on record');
   });
@@ -109,7 +205,10 @@ describe('access-code rows (SPEC §4.4)', () => {
   });
   it('the existing connection is looked up under the primary ASN and the email', () => {
     const students = { '222222222': { primaryAsn: '111111111' }, ...enrolledHere };
-    const decision = decideAccessRow(row({ asn: '222222222' }), view(regular, { students, live: { '111111111|ann@example.com': 'activated' } }));
+    const decision = decideAccessRow(
+      row({ asn: '222222222' }),
+      view(regular, { students, live: { '111111111|ann@example.com': 'activated' } }),
+    );
     expect(decision.code).to.equal('ALREADY_ACTIVATED');
   });
 });
@@ -135,29 +234,51 @@ describe('existing connections of the same person (seed 000 §2.1, seed 001)', (
   }
   it('ALREADY_ACTIVATED tells the school to direct the person to a password reset', () => {
     const outcome = decideConnectionAction(row(), 'activated');
-    expect(outcome.status === 'invalid' && outcome.message).to.contain('reset the password of the account they activated it with (Education Account, Google or Microsoft)');
+    expect(outcome.status === 'invalid' && outcome.message).to.contain(
+      'reset the password of the account they activated it with (Education Account, Google or Microsoft)',
+    );
   });
 });
 
 describe('access rows approved by Student Records (SPEC §7: association rules bypassed, every other check kept)', () => {
-  const approve = (change: Partial<AccessRow>, authority: AuthorityFacts, world: World) => decideAccessRow(row(change), view(authority, world), 'student_records_approval');
+  const approve = (change: Partial<AccessRow>, authority: AuthorityFacts, world: World) =>
+    decideAccessRow(row(change), view(authority, world), 'student_records_approval');
   const elsewhereOnly = { '111111111': { birthDate: '2010-01-01', enrolments: [enrolment('S.0101', '2020-09-01')] } };
 
   it('no association (NO_ASSOCIATION_FOR_ACCESS under the rules): the connection is created', () => {
-    expect(decideAccessRow(row({ schoolCode: 'S.0941' }), view(low, { students: elsewhereOnly })).status).to.equal('referred');
-    expect(approve({ schoolCode: 'S.0941' }, low, { students: elsewhereOnly })).to.include({ status: 'accepted', code: 'CONNECTION_CREATED', primaryAsn: '111111111' });
+    expect(decideAccessRow(row({ schoolCode: 'S.0941' }), view(low, { students: elsewhereOnly })).status).to.equal(
+      'referred',
+    );
+    expect(approve({ schoolCode: 'S.0941' }, low, { students: elsewhereOnly })).to.include({
+      status: 'accepted',
+      code: 'CONNECTION_CREATED',
+      primaryAsn: '111111111',
+    });
   });
   it('hidden from a limited-access authority (NOT_ACCESSIBLE under the rules): the connection is created', () => {
-    expect(approve({ schoolCode: 'S.2301' }, high, { students: elsewhereOnly })).to.include({ status: 'accepted', code: 'CONNECTION_CREATED' });
+    expect(approve({ schoolCode: 'S.2301' }, high, { students: elsewhereOnly })).to.include({
+      status: 'accepted',
+      code: 'CONNECTION_CREATED',
+    });
   });
   it('an unknown ASN stays invalid UNKNOWN_ASN', () => {
-    expect(approve({ asn: '999999999', schoolCode: 'S.2301' }, high, { students: {} })).to.include({ status: 'invalid', code: 'UNKNOWN_ASN' });
+    expect(approve({ asn: '999999999', schoolCode: 'S.2301' }, high, { students: {} })).to.include({
+      status: 'invalid',
+      code: 'UNKNOWN_ASN',
+    });
   });
   it('a personal email, the age of a student asking for themselves and the existing connection still decide', () => {
-    expect(approve({ schoolCode: 'S.2301', email: 'a@tis.example.edu.mo' }, high, { students: elsewhereOnly }).code).to.equal('EMAIL_NOT_PERSONAL');
+    expect(
+      approve({ schoolCode: 'S.2301', email: 'a@tis.example.edu.mo' }, high, { students: elsewhereOnly }).code,
+    ).to.equal('EMAIL_NOT_PERSONAL');
     const young = { '111111111': { birthDate: '2016-01-01', enrolments: [enrolment('S.0101', '2025-09-01')] } };
-    expect(approve({ schoolCode: 'S.2301', requester: 'student', name: null, relationship: null }, high, { students: young }).code).to.equal('STUDENT_TOO_YOUNG');
+    expect(
+      approve({ schoolCode: 'S.2301', requester: 'student', name: null, relationship: null }, high, { students: young })
+        .code,
+    ).to.equal('STUDENT_TOO_YOUNG');
     const live = { '111111111|ann@example.com': 'activated' as const };
-    expect(approve({ schoolCode: 'S.2301' }, high, { students: elsewhereOnly, live }).code).to.equal('ALREADY_ACTIVATED');
+    expect(approve({ schoolCode: 'S.2301' }, high, { students: elsewhereOnly, live }).code).to.equal(
+      'ALREADY_ACTIVATED',
+    );
   });
 });

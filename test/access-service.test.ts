@@ -37,21 +37,36 @@ describe('the service takes access-code files from the inbox', function () {
   it('a dropped file gets its report, its letters and, soon after, its activation emails', async () => {
     const inbox = path.join(app.home, 'inbox/A.0230/access');
     mkdirSync(inbox, { recursive: true });
-    copyFileSync(path.join(samplesFolder, 'access/A.0230/access-requests.xml'), path.join(inbox, 'access-requests.xml'));
+    copyFileSync(
+      path.join(samplesFolder, 'access/A.0230/access-requests.xml'),
+      path.join(inbox, 'access-requests.xml'),
+    );
     const outbox = path.join(app.home, 'outbox/A.0230');
     await waitFor(() => existsSync(path.join(outbox, 'access-requests.xml.results.csv')));
     // As of today, not the samples' date: only the outcomes that do not depend on the date are checked.
-    expect(readReport(path.join(outbox, 'access-requests.xml.results.csv')).map((r) => r.code)).to.include('EMAIL_NOT_PERSONAL');
+    expect(readReport(path.join(outbox, 'access-requests.xml.results.csv')).map((r) => r.code)).to.include(
+      'EMAIL_NOT_PERSONAL',
+    );
     const letters = readdirSync(path.join(outbox, 'letters'));
     expect(letters.length).to.be.at.least(1);
     const issued = await count(app.db, `select count(*) n from connection where pin_hash is not null`);
-    await waitFor(() => existsSync(path.join(app.home, 'outbox/mail')) && readdirSync(path.join(app.home, 'outbox/mail')).length === issued);
+    await waitFor(
+      () =>
+        existsSync(path.join(app.home, 'outbox/mail')) &&
+        readdirSync(path.join(app.home, 'outbox/mail')).length === issued,
+    );
   });
 
   it('schedules the expiry job, whose run moves requests past their expiry to Request Expired', async () => {
     const schedules = await app.boss.getSchedules();
-    expect(schedules.map((s) => [s.name, s.cron])).to.deep.include([queues.connectionExpiry, app.config.connections.expirySchedule]);
-    const waiting = await count(app.db, `select count(*) n from connection where status = 'waiting' and pin_hash is not null`);
+    expect(schedules.map((s) => [s.name, s.cron])).to.deep.include([
+      queues.connectionExpiry,
+      app.config.connections.expirySchedule,
+    ]);
+    const waiting = await count(
+      app.db,
+      `select count(*) n from connection where status = 'waiting' and pin_hash is not null`,
+    );
     expect(waiting).to.be.at.least(1);
     await app.db.query(`update connection set expires_at = now() - interval '1 second' where status = 'waiting'`);
     // What the schedule does when its time comes.
@@ -62,7 +77,9 @@ describe('the service takes access-code files from the inbox', function () {
       left = await count(app.db, `select count(*) n from connection where status = 'waiting'`);
     }
     expect(left).to.equal(0);
-    expect(await count(app.db, `select count(*) n from connection where status = 'expired' and pin_hash is null`)).to.equal(waiting);
+    expect(
+      await count(app.db, `select count(*) n from connection where status = 'expired' and pin_hash is null`),
+    ).to.equal(waiting);
   });
 });
 
@@ -81,12 +98,18 @@ describe('the letters of a file are issued all or nothing', function () {
     // The second school's PINs cannot be stored: the first school's PDF is written by then.
     await app.db.query(`create function refuse_pin() returns trigger language plpgsql as $$
       begin if new.pin_hash is not null and new.school_code = 'S.0942' then raise exception 'storage failure'; end if; return new; end $$`);
-    await app.db.query('create trigger refuse_pin before update on connection for each row execute function refuse_pin()');
+    await app.db.query(
+      'create trigger refuse_pin before update on connection for each row execute function refuse_pin()',
+    );
     let failure: unknown = null;
-    await ingestFile(app, source, 'A.0094', 'access', samplesAsOf).catch((error: unknown) => { failure = error; });
+    await ingestFile(app, source, 'A.0094', 'access', samplesAsOf).catch((error: unknown) => {
+      failure = error;
+    });
     expect(failure).to.be.instanceOf(Error);
     expect(await count(app.db, 'select count(*) n from connection where pin_hash is not null')).to.equal(0);
-    expect(await count(app.db, `select count(*) n from pgboss.job where name = $1`, [queues.activationMail])).to.equal(0);
+    expect(await count(app.db, `select count(*) n from pgboss.job where name = $1`, [queues.activationMail])).to.equal(
+      0,
+    );
     expect(readdirSync(letters)).to.deep.equal([]);
     // Rows were committed before the letters: they are not applied twice.
     expect(await count(app.db, 'select count(*) n from connection')).to.equal(2);
@@ -97,14 +120,19 @@ describe('the letters of a file are issued all or nothing', function () {
     expect(rerun.outcome).to.equal('processed');
     expect(readdirSync(letters).sort()).to.deep.equal(['access-low.1.S.0941.pdf', 'access-low.1.S.0942.pdf']);
     expect(await count(app.db, 'select count(*) n from connection where pin_hash is not null')).to.equal(2);
-    expect(await count(app.db, `select count(*) n from pgboss.job where name = $1`, [queues.activationMail])).to.equal(2);
+    expect(await count(app.db, `select count(*) n from pgboss.job where name = $1`, [queues.activationMail])).to.equal(
+      2,
+    );
     expect(await count(app.db, 'select count(*) n from connection')).to.equal(2);
   });
 
   it('a PDF that cannot get its name after the commit keeps its PINs and gets the name on the rerun', async () => {
     const letters = path.join(app.home, 'outbox/A.0094/letters');
     // The next file's id, which names its PDFs.
-    const fileId = await count(app.db, 'select last_value + case when is_called then 1 else 0 end as n from intake_file_id_seq');
+    const fileId = await count(
+      app.db,
+      'select last_value + case when is_called then 1 else 0 end as n from intake_file_id_seq',
+    );
     // A folder has the second PDF's name.
     const blocker = path.join(letters, `access-low.${fileId}.S.0942.pdf`);
     mkdirSync(blocker, { recursive: true });
@@ -112,13 +140,29 @@ describe('the letters of a file are issued all or nothing', function () {
     mkdirSync(drop, { recursive: true });
     // A second file that resets both connections of the sample.
     const resets = path.join(drop, 'access-low.csv');
-    writeFileSync(resets, 'action,asn,school_code,email\n' + (await app.db.query<{ asn: string; school_code: string; email: string }>(
-      'select asn, school_code, email from connection order by id')).rows.map((r) => `reset,${r.asn},${r.school_code},${r.email}`).join('\n') + '\n');
+    writeFileSync(
+      resets,
+      'action,asn,school_code,email\n' +
+        (
+          await app.db.query<{ asn: string; school_code: string; email: string }>(
+            'select asn, school_code, email from connection order by id',
+          )
+        ).rows
+          .map((r) => `reset,${r.asn},${r.school_code},${r.email}`)
+          .join('\n') +
+        '\n',
+    );
     let failure: unknown = null;
-    await ingestFile(app, resets, 'A.0094', 'access', samplesAsOf).catch((error: unknown) => { failure = error; });
+    await ingestFile(app, resets, 'A.0094', 'access', samplesAsOf).catch((error: unknown) => {
+      failure = error;
+    });
     expect(failure).to.be.instanceOf(Error);
     // Committed: the new PINs are stored and their emails queued; the PDF waits under its temporary name.
-    expect(await count(app.db, 'select count(*) n from connection where pin_hash is not null and letter_file_id = $1', [fileId])).to.equal(2);
+    expect(
+      await count(app.db, 'select count(*) n from connection where pin_hash is not null and letter_file_id = $1', [
+        fileId,
+      ]),
+    ).to.equal(2);
     expect(readdirSync(letters).filter((n) => n.endsWith('.tmp'))).to.have.length(1);
 
     rmdirSync(blocker);
@@ -126,7 +170,10 @@ describe('the letters of a file are issued all or nothing', function () {
     const rerun = await ingestFile(app, resets, 'A.0094', 'access', samplesAsOf);
     expect(rerun.outcome).to.equal('processed');
     if (rerun.outcome === 'processed') expect(rerun.file.id).to.equal(fileId);
-    expect(readdirSync(letters).sort()).to.include.members([`access-low.${fileId}.S.0941.pdf`, `access-low.${fileId}.S.0942.pdf`]);
+    expect(readdirSync(letters).sort()).to.include.members([
+      `access-low.${fileId}.S.0941.pdf`,
+      `access-low.${fileId}.S.0942.pdf`,
+    ]);
     expect(readdirSync(letters).filter((n) => n.endsWith('.tmp'))).to.deep.equal([]);
     const pages = await pdfPages(path.join(letters, `access-low.${fileId}.S.0942.pdf`));
     expect(pages).to.have.length(2);
@@ -143,11 +190,19 @@ describe('letters are split per school and into parts, and sorted by grade and n
   after(() => app.dispose());
 
   it('parts of at most the configured pages, cover included, each with its own cover', async () => {
-    const result = await ingestFile(app, path.join(samplesFolder, 'access/A.0001/fall-access.csv'), 'A.0001', 'access', samplesAsOf);
+    const result = await ingestFile(
+      app,
+      path.join(samplesFolder, 'access/A.0001/fall-access.csv'),
+      'A.0001',
+      'access',
+      samplesAsOf,
+    );
     expect(result.outcome).to.equal('processed');
     const letters = path.join(app.home, 'outbox/A.0001/letters');
     expect(readdirSync(letters).sort()).to.deep.equal([
-      'fall-access.1.S.0101.pdf', 'fall-access.1.S.0102.part1.pdf', 'fall-access.1.S.0102.part2.pdf',
+      'fall-access.1.S.0101.pdf',
+      'fall-access.1.S.0102.part1.pdf',
+      'fall-access.1.S.0102.part2.pdf',
     ]);
     const part1 = await pdfPages(path.join(letters, 'fall-access.1.S.0102.part1.pdf'));
     const part2 = await pdfPages(path.join(letters, 'fall-access.1.S.0102.part2.pdf'));

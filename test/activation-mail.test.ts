@@ -42,7 +42,9 @@ describe('activation emails over SMTP', function () {
 
   function startSmtp(): Promise<void> {
     smtp = new SMTPServer({
-      authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'], logger: false,
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
       async onData(stream, _session, callback) {
         received.push(await simpleParser(stream));
         callback();
@@ -62,8 +64,14 @@ describe('activation emails over SMTP', function () {
     const result = await ingestFile(app, source, 'A.0001', 'access', samplesAsOf);
     expect(result.outcome === 'processed' && result.file.accepted).to.equal(3);
     const letters = path.join(app.home, 'outbox', 'A.0001', 'letters');
-    const pages = (await Promise.all(['outage.1.S.0101.pdf', 'outage.1.S.0102.pdf'].map((name) => pdfPages(path.join(letters, name))))).flatMap((p) => p.slice(1));
-    const pins = pages.map((page) => (/(?<![0-9-])\d{4}(?![0-9-])/.exec(page.replace(/\b[AS]\.\d{4}\b/g, '')) as RegExpExecArray)[0]);
+    const pages = (
+      await Promise.all(
+        ['outage.1.S.0101.pdf', 'outage.1.S.0102.pdf'].map((name) => pdfPages(path.join(letters, name))),
+      )
+    ).flatMap((p) => p.slice(1));
+    const pins = pages.map(
+      (page) => (/(?<![0-9-])\d{4}(?![0-9-])/.exec(page.replace(/\b[AS]\.\d{4}\b/g, '')) as RegExpExecArray)[0],
+    );
     expect(pins).to.have.length(3);
 
     const sender = createMailSender(app.config);
@@ -84,7 +92,11 @@ describe('activation emails over SMTP', function () {
     expect(await sendDueMail(app, sender)).to.deep.equal({ sent: 0, skipped: 0, failed: 0 });
     sender.close();
 
-    expect(received.map((m) => (Array.isArray(m.to) ? '' : m.to?.text)).sort()).to.deep.equal(['chiming.wong@example.com', 'gurpreet.singh@example.com', 'marieeve@example.org']);
+    expect(received.map((m) => (Array.isArray(m.to) ? '' : m.to?.text)).sort()).to.deep.equal([
+      'chiming.wong@example.com',
+      'gurpreet.singh@example.com',
+      'marieeve@example.org',
+    ]);
     const french = received.find((m) => m.subject === 'Activation myPass – NE PAS SUPPRIMER');
     expect(french?.text).to.match(/^Bonjour,$/m);
     expect(french?.text).to.not.contain('Gagnon');
@@ -92,13 +104,22 @@ describe('activation emails over SMTP', function () {
     for (const mail of received) {
       expect(mail.text).to.match(/\/activate\?token=[A-Za-z0-9_-]{43}/);
       expect(mail.html).to.be.a('string');
-      for (const pin of pins) expect(pinOccurrences(`${mail.subject}\n${mail.text}\n${String(mail.html)}`, pin)).to.equal(0);
+      for (const pin of pins)
+        expect(pinOccurrences(`${mail.subject}\n${mail.text}\n${String(mail.html)}`, pin)).to.equal(0);
     }
     // Each link that arrived is one Intake knows (by its hash), and the only one kept.
-    const tokens = received.map((mail) => (/token=([A-Za-z0-9_-]+)/.exec(mail.text ?? '') as RegExpExecArray)[1] as string);
-    expect(await count(app.db, 'select count(*) n from connection_token where token_hash = any($1::bytea[])', [tokens.map((t) => tokenHash(t))])).to.equal(3);
+    const tokens = received.map(
+      (mail) => (/token=([A-Za-z0-9_-]+)/.exec(mail.text ?? '') as RegExpExecArray)[1] as string,
+    );
+    expect(
+      await count(app.db, 'select count(*) n from connection_token where token_hash = any($1::bytea[])', [
+        tokens.map((t) => tokenHash(t)),
+      ]),
+    ).to.equal(3);
     expect(await count(app.db, 'select count(*) n from connection_token')).to.equal(3);
-    const jobs = await app.db.query<{ state: string; n: string }>(`select state, count(*) n from pgboss.job where name = 'activation-mail' group by state`);
+    const jobs = await app.db.query<{ state: string; n: string }>(
+      `select state, count(*) n from pgboss.job where name = 'activation-mail' group by state`,
+    );
     expect(jobs.rows).to.deep.equal([{ state: 'completed', n: '3' }]);
   });
 });

@@ -27,7 +27,17 @@ describe('the intake command: access files, mail, connections', function () {
   let eml = '';
 
   it('ingests an access-code file, writes its letters, and sends the emails to the outbox as .eml files', async () => {
-    const run = intake('ingest', path.join(root, 'samples/access/A.0094/access-low.csv'), '--authority', 'A.0094', '--kind', 'access', '--as-of', '2026-09-15', '--json');
+    const run = intake(
+      'ingest',
+      path.join(root, 'samples/access/A.0094/access-low.csv'),
+      '--authority',
+      'A.0094',
+      '--kind',
+      'access',
+      '--as-of',
+      '2026-09-15',
+      '--json',
+    );
     expect(run.status, run.stderr).to.equal(0);
     expect(JSON.parse(run.stdout)).to.include({ outcome: 'processed', accepted: 2, referred: 2, invalid: 0 });
     const letters = path.join(home, 'outbox/A.0094/letters');
@@ -42,10 +52,29 @@ describe('the intake command: access files, mail, connections', function () {
   });
 
   it('activate: a wrong PIN exits 4 with the attempts left; the right one activates', () => {
-    const wrong = intake('connections', 'activate', '--email', eml, '--pin', pin === '0000' ? '0001' : '0000', '--account', 'ani@example.ca');
+    const wrong = intake(
+      'connections',
+      'activate',
+      '--email',
+      eml,
+      '--pin',
+      pin === '0000' ? '0001' : '0000',
+      '--account',
+      'ani@example.ca',
+    );
     expect(wrong.status).to.equal(4);
     expect(wrong.stdout).to.contain('4 attempts are left');
-    const right = intake('connections', 'activate', '--email', eml, '--pin', pin, '--account', 'ani@example.ca', '--json');
+    const right = intake(
+      'connections',
+      'activate',
+      '--email',
+      eml,
+      '--pin',
+      pin,
+      '--account',
+      'ani@example.ca',
+      '--json',
+    );
     expect(right.status, right.stderr).to.equal(0);
     expect(JSON.parse(right.stdout)).to.include({ outcome: 'activated' });
     const again = intake('connections', 'activate', '--email', eml, '--pin', pin, '--account', 'ani@example.ca');

@@ -6,9 +6,15 @@ import { todayIn } from '../src/validate/dates.ts';
 import { intakeCommand, intakeCommandWithInput, root } from './support/cli.ts';
 import { dropDatabase, freshDatabaseUrl } from './support/database.ts';
 
-interface ListedItem { id: number; line: number; reason: string; claimedBy: string | null; state: string }
+interface ListedItem {
+  id: number;
+  line: number;
+  reason: string;
+  claimedBy: string | null;
+  state: string;
+}
 
-describe('the intake command: Student Records\' queue', function () {
+describe("the intake command: Student Records' queue", function () {
   this.timeout(120_000);
   let url: string;
   let home: string;
@@ -17,16 +23,31 @@ describe('the intake command: Student Records\' queue', function () {
   const list = (...filters: string[]) => {
     const run = intake('queue', 'list', '--json', ...filters);
     expect(run.status, run.stderr).to.equal(0);
-    return JSON.parse(run.stdout) as { items: ListedItem[]; countsByReason: Record<string, number>; next: string | null };
+    return JSON.parse(run.stdout) as {
+      items: ListedItem[];
+      countsByReason: Record<string, number>;
+      next: string | null;
+    };
   };
 
   before(async () => {
     url = await freshDatabaseUrl();
     home = mkdtempSync(path.join(tmpdir(), 'intake-cli-queue-'));
     expect(intake('reference', 'load', path.join(root, 'samples/reference')).status).to.equal(0);
-    const run = intake('ingest', path.join(root, 'samples/enrolment/A.0230/september-high.csv'), '--authority', 'A.0230', '--as-of', '2026-09-15', '--json');
+    const run = intake(
+      'ingest',
+      path.join(root, 'samples/enrolment/A.0230/september-high.csv'),
+      '--authority',
+      'A.0230',
+      '--as-of',
+      '2026-09-15',
+      '--json',
+    );
     expect(JSON.parse(run.stdout)).to.include({ referred: 10 });
-    for (const name of ['ana', 'bo']) expect(intakeWithInput('a long enough password\n', 'staff', 'add', name, '--name', name.toUpperCase()).status).to.equal(0);
+    for (const name of ['ana', 'bo'])
+      expect(
+        intakeWithInput('a long enough password\n', 'staff', 'add', name, '--name', name.toUpperCase()).status,
+      ).to.equal(0);
   });
   after(async () => {
     await dropDatabase(url);
@@ -40,7 +61,9 @@ describe('the intake command: Student Records\' queue', function () {
     expect(list('--reason', 'HIGH_MORE_RECENT_ELSEWHERE').items.map((i) => i.line)).to.deep.equal([10, 11]);
     expect(list('--kind', 'access').items).to.have.length(0);
     const text = intake('queue', 'list', '--authority', 'A.0230');
-    expect(text.stdout).to.match(/#\d+ .* A\.0230 S\.2302 {2}enrolment {2}NO_HISTORICAL_ENROLMENT {2}ASN 4193-6027-5 {2}september-high\.csv:4/);
+    expect(text.stdout).to.match(
+      /#\d+ .* A\.0230 S\.2302 {2}enrolment {2}NO_HISTORICAL_ENROLMENT {2}ASN 4193-6027-5 {2}september-high\.csv:4/,
+    );
     expect(intake('queue', 'list', '--reason', 'NOPE').status).to.equal(64);
   });
 
@@ -49,13 +72,20 @@ describe('the intake command: Student Records\' queue', function () {
     expect(intake('queue', 'show', String(item.id)).status).to.equal(64);
     const run = intake('queue', 'show', String(item.id), '--json', '--as', 'bo');
     expect(run.status, run.stderr).to.equal(0);
-    const shown = JSON.parse(run.stdout) as { row: { schoolCode: string }; saw: { restriction: string }; student: { lastName: string }; audit: unknown[] };
+    const shown = JSON.parse(run.stdout) as {
+      row: { schoolCode: string };
+      saw: { restriction: string };
+      student: { lastName: string };
+      audit: unknown[];
+    };
     expect(shown.row.schoolCode).to.equal('S.2301');
     expect(shown.saw.restriction).to.equal('high');
     expect(shown.student.lastName).to.equal('Silva');
     expect(intake('queue', 'show', '999999', '--as', 'bo').status).to.equal(1);
     // Looking at a child's record is on the record.
-    const again = JSON.parse(intake('queue', 'show', String(item.id), '--json', '--as', 'bo').stdout) as { audit: { actor: string; action: string }[] };
+    const again = JSON.parse(intake('queue', 'show', String(item.id), '--json', '--as', 'bo').stdout) as {
+      audit: { actor: string; action: string }[];
+    };
     expect(again.audit.filter((a) => a.action === 'item_viewed').map((a) => a.actor)).to.deep.equal(['bo']);
   });
 
@@ -79,9 +109,14 @@ describe('the intake command: Student Records\' queue', function () {
     const refused = intake('queue', 'approve', String(unknown.id), '--as', 'bo');
     expect(refused.status).to.equal(5);
     expect(refused.stderr).to.contain('UNKNOWN_ASN');
-    expect(intake('queue', 'return', String(unknown.id), '--as', 'bo', '--note', 'Check the ASN and send it again.').status).to.equal(0);
+    expect(
+      intake('queue', 'return', String(unknown.id), '--as', 'bo', '--note', 'Check the ASN and send it again.').status,
+    ).to.equal(0);
 
-    const decisions = readFileSync(path.join(home, 'outbox/A.0230/student-records', `decisions-${todayIn()}.csv`), 'utf8');
+    const decisions = readFileSync(
+      path.join(home, 'outbox/A.0230/student-records', `decisions-${todayIn()}.csv`),
+      'utf8',
+    );
     expect(decisions.split('\n')[0]).to.equal('file,line,asn,decision,note,when,result');
     expect(decisions).to.contain('september-high.csv,10,4539-1860-2,approved,Checked with the school.');
     expect(decisions).to.contain('september-high.csv,11,4603-5972-8,rejected,Not this school.');

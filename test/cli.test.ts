@@ -28,7 +28,15 @@ describe('the intake command', () => {
   });
 
   it('ingests a file, printing a JSON summary on stdout, and exits 0', () => {
-    const run = intake('ingest', path.join(root, 'samples/enrolment/A.0094/september-low.csv'), '--authority', 'A.0094', '--as-of', '2026-09-15', '--json');
+    const run = intake(
+      'ingest',
+      path.join(root, 'samples/enrolment/A.0094/september-low.csv'),
+      '--authority',
+      'A.0094',
+      '--as-of',
+      '2026-09-15',
+      '--json',
+    );
     expect(run.status, run.stderr).to.equal(0);
     const summary = JSON.parse(run.stdout) as Record<string, unknown>;
     expect(summary).to.include({ outcome: 'processed', accepted: 9, referred: 6, invalid: 2 });
@@ -36,7 +44,12 @@ describe('the intake command', () => {
   });
 
   it('exits 3 for content it has processed before', () => {
-    const run = intake('ingest', path.join(root, 'samples/enrolment/A.0094/september-low.csv'), '--authority', 'A.0094');
+    const run = intake(
+      'ingest',
+      path.join(root, 'samples/enrolment/A.0094/september-low.csv'),
+      '--authority',
+      'A.0094',
+    );
     expect(run.status).to.equal(3);
     expect(run.stdout).to.match(/^duplicate: /);
   });

@@ -7,7 +7,9 @@ import { connectionSecret, newPin, newToken, pinHash, pinMatches, tokenHash } fr
 
 describe('PIN and token secrets', () => {
   let home: string;
-  before(() => { home = mkdtempSync(path.join(tmpdir(), 'intake-secrets-')); });
+  before(() => {
+    home = mkdtempSync(path.join(tmpdir(), 'intake-secrets-'));
+  });
   after(() => rmSync(home, { recursive: true, force: true }));
 
   it('without a configured key, one is generated once under the home, readable by the owner only', () => {

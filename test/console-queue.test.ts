@@ -35,11 +35,17 @@ describe('the console: Student Records works the queue in a browser', function (
     if (!item) throw new Error(`no open item at ${authority} line ${line}`);
     return item;
   };
-  const stateOf = async (id: number) => (await app.db.query<{ state: string }>('select state from referral where id = $1', [id])).rows[0]?.state;
+  const stateOf = async (id: number) =>
+    (await app.db.query<{ state: string }>('select state from referral where id = $1', [id])).rows[0]?.state;
   async function signedInJar(username: keyof typeof passwords): Promise<CookieJar> {
     const jar = new CookieJar();
     const form = await getPage(`${web.url}/login`, jar);
-    const done = await postForm(`${web.url}/login`, jar, { _csrf: csrfField(form.text), username, password: passwords[username], next: '/' });
+    const done = await postForm(`${web.url}/login`, jar, {
+      _csrf: csrfField(form.text),
+      username,
+      password: passwords[username],
+      next: '/',
+    });
     expect(done.status).to.equal(303);
     return jar;
   }
@@ -47,7 +53,13 @@ describe('the console: Student Records works the queue in a browser', function (
   before(async () => {
     app = await createTestApp({ 'server.port': 0 });
     await loadReference(app.db, path.join(samplesFolder, 'reference'));
-    await ingestFile(app, path.join(samplesFolder, 'enrolment/A.0230/september-high.csv'), 'A.0230', 'enrolment', samplesAsOf);
+    await ingestFile(
+      app,
+      path.join(samplesFolder, 'enrolment/A.0230/september-high.csv'),
+      'A.0230',
+      'enrolment',
+      samplesAsOf,
+    );
     await ingestFile(app, path.join(samplesFolder, 'access/A.0094/access-low.csv'), 'A.0094', 'access', samplesAsOf);
     await addStaff(app.db, { username: 'ana', displayName: 'Ana Lima', password: passwords.ana });
     await addStaff(app.db, { username: 'bo', displayName: 'Bo Chen', password: passwords.bo });
@@ -66,7 +78,9 @@ describe('the console: Student Records works the queue in a browser', function (
     await signIn(page, web.url, 'ana', passwords.ana);
     expect(new URL(page.url()).pathname).to.equal('/queue');
     await page.goto(`${web.url}/`);
-    expect(await page.textContent('main')).to.match(/Waiting for Student Records\s*Authority\s*Open items\s*A\.0094\s*2\s*A\.0230\s*10/);
+    expect(await page.textContent('main')).to.match(
+      /Waiting for Student Records\s*Authority\s*Open items\s*A\.0094\s*2\s*A\.0230\s*10/,
+    );
     await page.click('a[href="/queue?authority=A.0230"]');
     expect(await page.locator('#items tbody tr').count()).to.equal(10);
     await page.goto(`${web.url}/queue`);
@@ -83,21 +97,35 @@ describe('the console: Student Records works the queue in a browser', function (
     }
   });
 
-  it('approving an enrolment referral enrols the student and puts the decision in the authority\'s outbox', async () => {
+  it("approving an enrolment referral enrols the student and puts the decision in the authority's outbox", async () => {
     const item = await itemAt('A.0230', 10);
     await page.goto(`${web.url}/queue/${item.id}`);
     expect(await page.textContent('main')).to.contain('HIGH_MORE_RECENT_ELSEWHERE');
     await page.click('#claim');
     await page.waitForSelector('#approve');
-    if (process.env.SCREENSHOTS) await page.screenshot({ path: path.join(process.env.SCREENSHOTS, 'queue-item.png'), fullPage: true });
+    if (process.env.SCREENSHOTS)
+      await page.screenshot({ path: path.join(process.env.SCREENSHOTS, 'queue-item.png'), fullPage: true });
     await page.fill('form[action$="/approve"] textarea', 'Family moved back; confirmed by phone.');
     await Promise.all([page.waitForURL(/message=approved/), page.click('#approve')]);
     expect(await page.textContent('.success')).to.contain('Approved');
     expect(await stateOf(item.id)).to.equal('approved');
-    expect(await count(app.db, `select count(*) n from enrolment where asn = $1 and school_code = $2 and entry_date = '2026-08-17'`, [item.asn, item.schoolCode])).to.equal(1);
-    const decisions = parse(readFileSync(decisionsPath(app.config, 'A.0230', todayIn()), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(
+      await count(
+        app.db,
+        `select count(*) n from enrolment where asn = $1 and school_code = $2 and entry_date = '2026-08-17'`,
+        [item.asn, item.schoolCode],
+      ),
+    ).to.equal(1);
+    const decisions = parse(readFileSync(decisionsPath(app.config, 'A.0230', todayIn()), 'utf8'), {
+      columns: true,
+    }) as Record<string, string>[];
     expect(decisions).to.have.length(1);
-    expect(decisions[0]).to.include({ file: 'september-high.csv', line: '10', decision: 'approved', note: 'Family moved back; confirmed by phone.' });
+    expect(decisions[0]).to.include({
+      file: 'september-high.csv',
+      line: '10',
+      decision: 'approved',
+      note: 'Family moved back; confirmed by phone.',
+    });
     await page.click('a[href^="/audit?asn="]');
     const trail = await page.textContent('table.audit');
     expect(trail).to.contain('item_approved').and.contain('item_viewed');
@@ -120,7 +148,8 @@ describe('the console: Student Records works the queue in a browser', function (
     let link = '';
     for (const name of readdirSync(mailFolder)) {
       const mail = await simpleParser(readFileSync(path.join(mailFolder, name)));
-      if (mail.to && !Array.isArray(mail.to) && mail.to.text === 'joanasie.qaunaq@example.ca') link = /https?:\/\/\S+activate\?token=[A-Za-z0-9_-]+/.exec(mail.text ?? '')?.[0] ?? '';
+      if (mail.to && !Array.isArray(mail.to) && mail.to.text === 'joanasie.qaunaq@example.ca')
+        link = /https?:\/\/\S+activate\?token=[A-Za-z0-9_-]+/.exec(mail.text ?? '')?.[0] ?? '';
     }
     expect(link).to.not.equal('');
     const url = new URL(link);
@@ -130,7 +159,11 @@ describe('the console: Student Records works the queue in a browser', function (
     await page.check('input[name=terms]');
     await page.click('button[type=submit]');
     await page.waitForLoadState('load');
-    expect(await count(app.db, `select count(*) n from connection where letter_referral_id = $1 and status = 'activated'`, [item.id])).to.equal(1);
+    expect(
+      await count(app.db, `select count(*) n from connection where letter_referral_id = $1 and status = 'activated'`, [
+        item.id,
+      ]),
+    ).to.equal(1);
   });
 
   it('a claim by one staff member keeps the other from resolving the item', async () => {
@@ -141,7 +174,10 @@ describe('the console: Student Records works the queue in a browser', function (
     const bo = await signedInJar('bo');
     const shown = await getPage(`${web.url}/queue/${item.id}`, bo);
     expect(shown.text).to.contain('Claimed by <strong>ana</strong>');
-    const refused = await postForm(`${web.url}/queue/${item.id}/reject`, bo, { _csrf: csrfField(shown.text), note: 'mine now' });
+    const refused = await postForm(`${web.url}/queue/${item.id}/reject`, bo, {
+      _csrf: csrfField(shown.text),
+      note: 'mine now',
+    });
     expect(refused.status).to.equal(409);
     expect(refused.text).to.contain('ana holds this item');
     expect(await stateOf(item.id)).to.equal('open');
@@ -151,9 +187,17 @@ describe('the console: Student Records works the queue in a browser', function (
     const item = await itemAt('A.0230', 9);
     const jars = [await signedInJar('ana'), await signedInJar('ana')];
     const forms = await Promise.all(jars.map((jar) => getPage(`${web.url}/queue/${item.id}`, jar)));
-    const results = await Promise.all(jars.map((jar, i) => postForm(`${web.url}/queue/${item.id}/approve`, jar, { _csrf: csrfField((forms[i] as { text: string }).text) })));
+    const results = await Promise.all(
+      jars.map((jar, i) =>
+        postForm(`${web.url}/queue/${item.id}/approve`, jar, { _csrf: csrfField((forms[i] as { text: string }).text) }),
+      ),
+    );
     expect(results.map((r) => r.status).sort()).to.deep.equal([303, 409]);
-    expect(await count(app.db, `select count(*) n from audit_log where referral_id = $1 and action = 'item_approved'`, [item.id])).to.equal(1);
+    expect(
+      await count(app.db, `select count(*) n from audit_log where referral_id = $1 and action = 'item_approved'`, [
+        item.id,
+      ]),
+    ).to.equal(1);
   });
 
   it('no queue page or form works without a session, nor a form without its CSRF token', async () => {
@@ -165,7 +209,10 @@ describe('the console: Student Records works the queue in a browser', function (
       expect(response.location, where).to.match(/^\/login\?next=/);
     }
     for (const action of ['claim', 'approve', 'reject', 'return', 'release']) {
-      expect((await postForm(`${web.url}/queue/${item.id}/${action}`, anonymous, { note: 'x' })).status, action).to.equal(403);
+      expect(
+        (await postForm(`${web.url}/queue/${item.id}/${action}`, anonymous, { note: 'x' })).status,
+        action,
+      ).to.equal(403);
     }
     expect((await postForm(`${web.url}/queue/claim-next`, anonymous, {})).status).to.equal(403);
     const jar = await signedInJar('bo');

@@ -15,7 +15,10 @@ async function read(content: string): Promise<ParsedItem[]> {
   for await (const item of readCsvRecords(file, options)) items.push(item);
   return items;
 }
-const summary = (items: ParsedItem[]) => items.map((i) => (i.kind === 'record' ? `${i.record.line}:${Object.values(i.record.fields).join('/')}` : `${i.broken.line}:broken`));
+const summary = (items: ParsedItem[]) =>
+  items.map((i) =>
+    i.kind === 'record' ? `${i.record.line}:${Object.values(i.record.fields).join('/')}` : `${i.broken.line}:broken`,
+  );
 
 async function refusal(content: string): Promise<string> {
   try {
@@ -65,7 +68,13 @@ describe('CSV records', () => {
   });
 
   it('an unclosed quote spoils only its own line', async () => {
-    expect(summary(await read('a,b\n1,2\n"3,4\n5,6\n\n7,"8\n9,10\n'))).to.deep.equal(['2:1/2', '3:broken', '4:5/6', '6:broken', '7:9/10']);
+    expect(summary(await read('a,b\n1,2\n"3,4\n5,6\n\n7,"8\n9,10\n'))).to.deep.equal([
+      '2:1/2',
+      '3:broken',
+      '4:5/6',
+      '6:broken',
+      '7:9/10',
+    ]);
   });
 
   it('an unclosed quote on the last line is reported, not lost', async () => {

@@ -6,7 +6,19 @@ import { queues } from '../src/db/queue.ts';
 import { count, csv, loadSmallReference, readReport, writeFiles } from './support/files.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
 
-const header = ['asn', 'school_code', 'entry_date', 'exit_date', 'grade', 'enrolment_type', 'last_name', 'first_name', 'middle_name', 'birth_date', 'action'];
+const header = [
+  'asn',
+  'school_code',
+  'entry_date',
+  'exit_date',
+  'grade',
+  'enrolment_type',
+  'last_name',
+  'first_name',
+  'middle_name',
+  'birth_date',
+  'action',
+];
 
 describe('enrolment pipeline, end to end', () => {
   let app: TestApp;
@@ -19,17 +31,20 @@ describe('enrolment pipeline, end to end', () => {
   after(() => app.dispose());
 
   it('accepts, refers and rejects rows, writes accepted rows, and reports every line', async () => {
-    const file = path.join(writeFiles(drop, {
-      'september.csv': csv([
-        header,
-        ['100000003', 'S.0094', '2026-09-02', '', '9', 'Primary', '', '', '', '', ''],
-        ['1000-0000-1', 'S.0094', '2026-09-02', '', '7', 'Primary', '', '', '', '', ''],
-        ['', '0094', '2026-09-02', '', '07', 'Primary', 'Nguyễn', 'Minh', '', '2013-03-03', ''],
-        ['999999999', 'S.0094', '2026-09-02', '', '7', 'Primary', '', '', '', '', ''],
-        ['100000003', 'S.0001', '2026-09-02', '', '9', 'Primary', '', '', '', '', ''],
-        ['100000003', 'S.0094', '2026-02-30', '', '14', 'Primary', '', '', '', '', ''],
-      ]),
-    }), 'september.csv');
+    const file = path.join(
+      writeFiles(drop, {
+        'september.csv': csv([
+          header,
+          ['100000003', 'S.0094', '2026-09-02', '', '9', 'Primary', '', '', '', '', ''],
+          ['1000-0000-1', 'S.0094', '2026-09-02', '', '7', 'Primary', '', '', '', '', ''],
+          ['', '0094', '2026-09-02', '', '07', 'Primary', 'Nguyễn', 'Minh', '', '2013-03-03', ''],
+          ['999999999', 'S.0094', '2026-09-02', '', '7', 'Primary', '', '', '', '', ''],
+          ['100000003', 'S.0001', '2026-09-02', '', '9', 'Primary', '', '', '', '', ''],
+          ['100000003', 'S.0094', '2026-02-30', '', '14', 'Primary', '', '', '', '', ''],
+        ]),
+      }),
+      'september.csv',
+    );
     const result = await ingestFile(app, file, 'A.0094', 'enrolment', '2026-09-15');
     expect(result.outcome).to.equal('processed');
     if (result.outcome !== 'processed') return;
@@ -51,17 +66,29 @@ describe('enrolment pipeline, end to end', () => {
     // A row that fails its checks still shows the ASN it was sent with.
     expect(report[5]).to.include({ code: 'INVALID_DATE', asn: '1000-0000-3' });
 
-    expect(await count(app.db, "select count(*) n from enrolment where school_code = 'S.0094' and entry_date = '2026-09-02'")).to.equal(2);
+    expect(
+      await count(
+        app.db,
+        "select count(*) n from enrolment where school_code = 'S.0094' and entry_date = '2026-09-02'",
+      ),
+    ).to.equal(2);
     const created = await app.db.query("select created_by, first_name from student where last_name = 'Nguyễn'");
     expect(created.rows).to.deep.equal([{ created_by: 'A.0094', first_name: 'Minh' }]);
     expect(existsSync(path.join(app.home, 'archive/A.0094/enrolment'))).to.equal(true);
   });
 
   it('queues each referral for Student Records with its true reason and what the rules saw', async () => {
-    const jobs = await app.db.query<{ data: { reason: string; reportedCode: string; line: number; fileName: string; authorityCode: string; row: { asn: string }; saw: { restriction: string } } }>(
-      `select data from pgboss.job where name = $1 order by (data->>'line')::int`,
-      [queues.studentRecords],
-    );
+    const jobs = await app.db.query<{
+      data: {
+        reason: string;
+        reportedCode: string;
+        line: number;
+        fileName: string;
+        authorityCode: string;
+        row: { asn: string };
+        saw: { restriction: string };
+      };
+    }>(`select data from pgboss.job where name = $1 order by (data->>'line')::int`, [queues.studentRecords]);
     expect(jobs.rows.map((j) => [j.data.line, j.data.reason, j.data.reportedCode])).to.deep.equal([
       [3, 'NO_HISTORICAL_ENROLMENT', 'NOT_ACCESSIBLE'],
       [5, 'UNKNOWN_ASN', 'NOT_ACCESSIBLE'],
@@ -72,72 +99,118 @@ describe('enrolment pipeline, end to end', () => {
   });
 
   it('processes the same content once: a repeat is reported as a duplicate and not applied', async () => {
-    const again = path.join(writeFiles(drop, { 'september-again.csv': readFileSync(path.join(drop, 'september.csv')) }), 'september-again.csv');
+    const again = path.join(
+      writeFiles(drop, { 'september-again.csv': readFileSync(path.join(drop, 'september.csv')) }),
+      'september-again.csv',
+    );
     const before = await count(app.db, 'select count(*) n from row_outcome');
     const result = await ingestFile(app, again, 'A.0094', 'enrolment', '2026-09-15');
     expect(result.outcome).to.equal('duplicate');
     expect(await count(app.db, 'select count(*) n from row_outcome')).to.equal(before);
-    expect(readFileSync(path.join(app.home, 'outbox/A.0094/september-again.csv.duplicate.txt'), 'utf8')).to.match(/same content as september\.csv/);
+    expect(readFileSync(path.join(app.home, 'outbox/A.0094/september-again.csv.duplicate.txt'), 'utf8')).to.match(
+      /same content as september\.csv/,
+    );
   });
 
   it('a regular authority: external access is accepted and audited, an unknown ASN is invalid', async () => {
-    const file = path.join(writeFiles(drop, {
-      'regular.csv': csv([
-        ['ASN', 'School_Code', 'Entry_Date', 'Grade', 'Enrolment_Type'],
-        ['100000003', 'S.0001', '2026-09-03', '9', 'Primary'],
-        ['999999998', 'S.0001', '2026-09-03', '9', 'Primary'],
-      ]),
-    }), 'regular.csv');
+    const file = path.join(
+      writeFiles(drop, {
+        'regular.csv': csv([
+          ['ASN', 'School_Code', 'Entry_Date', 'Grade', 'Enrolment_Type'],
+          ['100000003', 'S.0001', '2026-09-03', '9', 'Primary'],
+          ['999999998', 'S.0001', '2026-09-03', '9', 'Primary'],
+        ]),
+      }),
+      'regular.csv',
+    );
     const result = await ingestFile(app, file, 'A.0001', 'enrolment', '2026-09-15');
     if (result.outcome !== 'processed') throw new Error(result.outcome);
-    expect(readReport(result.file.reportPath as string).slice(0, 2).map((r) => r.code)).to.deep.equal(['ENROLMENT_CREATED', 'UNKNOWN_ASN']);
-    expect(await count(app.db, "select count(*) n from audit_log where action = 'external_access' and asn = '100000003' and actor = 'A.0001'")).to.equal(1);
+    expect(
+      readReport(result.file.reportPath as string)
+        .slice(0, 2)
+        .map((r) => r.code),
+    ).to.deep.equal(['ENROLMENT_CREATED', 'UNKNOWN_ASN']);
+    expect(
+      await count(
+        app.db,
+        "select count(*) n from audit_log where action = 'external_access' and asn = '100000003' and actor = 'A.0001'",
+      ),
+    ).to.equal(1);
   });
 
-  it('a secondary ASN updates its primary\'s enrolment, and a delete marks it deleted', async () => {
-    const file = path.join(writeFiles(drop, {
-      'updates.csv': csv([
-        ['asn', 'school_code', 'entry_date', 'exit_date', 'grade', 'enrolment_type', 'action'],
-        ['100000002', 'S.0001', '2025-09-01', '2026-06-30', '6', 'Primary', ''],
-        ['100000001', 'S.0001', '2025-09-01', '', '', '', 'delete'],
-        ['100000001', 'S.0001', '2020-09-01', '', '', '', 'delete'],
-      ]),
-    }), 'updates.csv');
+  it("a secondary ASN updates its primary's enrolment, and a delete marks it deleted", async () => {
+    const file = path.join(
+      writeFiles(drop, {
+        'updates.csv': csv([
+          ['asn', 'school_code', 'entry_date', 'exit_date', 'grade', 'enrolment_type', 'action'],
+          ['100000002', 'S.0001', '2025-09-01', '2026-06-30', '6', 'Primary', ''],
+          ['100000001', 'S.0001', '2025-09-01', '', '', '', 'delete'],
+          ['100000001', 'S.0001', '2020-09-01', '', '', '', 'delete'],
+        ]),
+      }),
+      'updates.csv',
+    );
     const result = await ingestFile(app, file, 'A.0001', 'enrolment', '2026-09-15');
     if (result.outcome !== 'processed') throw new Error(result.outcome);
-    expect(readReport(result.file.reportPath as string).slice(0, 3).map((r) => r.code)).to.deep.equal(['ENROLMENT_UPDATED', 'ENROLMENT_DELETED', 'ENROLMENT_NOT_FOUND']);
-    const row = await app.db.query("select exit_date::text, deleted from enrolment where asn = '100000001' and school_code = 'S.0001'");
+    expect(
+      readReport(result.file.reportPath as string)
+        .slice(0, 3)
+        .map((r) => r.code),
+    ).to.deep.equal(['ENROLMENT_UPDATED', 'ENROLMENT_DELETED', 'ENROLMENT_NOT_FOUND']);
+    const row = await app.db.query(
+      "select exit_date::text, deleted from enrolment where asn = '100000001' and school_code = 'S.0001'",
+    );
     expect(row.rows).to.deep.equal([{ exit_date: '2026-06-30', deleted: true }]);
   });
 
   it('reads the XML format the same way', async () => {
-    const file = path.join(writeFiles(drop, {
-      'enrolments.xml': [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        '<enrolments>',
-        '  <enrolment><asn>100000003</asn><school_code>S.0094</school_code><entry_date>2026-09-04</entry_date><grade>9</grade><enrolment_type>Primary</enrolment_type></enrolment>',
-        '  <enrolment>',
-        '    <asn/><school_code>S.0094</school_code><entry_date>2026-09-04</entry_date><grade>K</grade><enrolment_type>Primary</enrolment_type>',
-        '    <last_name>O&apos;Brien &amp; Kanatsiak</last_name><first_name><![CDATA[Siqiniq]]></first_name><birth_date>2021-01-01</birth_date>',
-        '  </enrolment>',
-        '</enrolments>',
-      ].join('\n'),
-    }), 'enrolments.xml');
+    const file = path.join(
+      writeFiles(drop, {
+        'enrolments.xml': [
+          '<?xml version="1.0" encoding="UTF-8"?>',
+          '<enrolments>',
+          '  <enrolment><asn>100000003</asn><school_code>S.0094</school_code><entry_date>2026-09-04</entry_date><grade>9</grade><enrolment_type>Primary</enrolment_type></enrolment>',
+          '  <enrolment>',
+          '    <asn/><school_code>S.0094</school_code><entry_date>2026-09-04</entry_date><grade>K</grade><enrolment_type>Primary</enrolment_type>',
+          '    <last_name>O&apos;Brien &amp; Kanatsiak</last_name><first_name><![CDATA[Siqiniq]]></first_name><birth_date>2021-01-01</birth_date>',
+          '  </enrolment>',
+          '</enrolments>',
+        ].join('\n'),
+      }),
+      'enrolments.xml',
+    );
     const result = await ingestFile(app, file, 'A.0094', 'enrolment', '2026-09-15');
     if (result.outcome !== 'processed') throw new Error(result.outcome);
-    expect(readReport(result.file.reportPath as string).slice(0, 2).map((r) => [r.line, r.code])).to.deep.equal([['3', 'ENROLMENT_CREATED'], ['4', 'STUDENT_CREATED']]);
-    expect(await count(app.db, "select count(*) n from student where last_name = 'O''Brien & Kanatsiak' and first_name = 'Siqiniq'")).to.equal(1);
+    expect(
+      readReport(result.file.reportPath as string)
+        .slice(0, 2)
+        .map((r) => [r.line, r.code]),
+    ).to.deep.equal([
+      ['3', 'ENROLMENT_CREATED'],
+      ['4', 'STUDENT_CREATED'],
+    ]);
+    expect(
+      await count(
+        app.db,
+        "select count(*) n from student where last_name = 'O''Brien & Kanatsiak' and first_name = 'Siqiniq'",
+      ),
+    ).to.equal(1);
   });
 
   it('refuses files that cannot be read, touching nothing, with a readable reason', async () => {
     const cases: Record<string, string | Buffer> = {
       'empty.csv': '',
       'junk.csv': Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0xff, 0xfe]),
-      'latin1.csv': Buffer.concat([Buffer.from('asn,school_code,entry_date,last_name\n100000003,S.0094,2026-09-02,'), Buffer.from([0xe9, 0x0a])]),
+      'latin1.csv': Buffer.concat([
+        Buffer.from('asn,school_code,entry_date,last_name\n100000003,S.0094,2026-09-02,'),
+        Buffer.from([0xe9, 0x0a]),
+      ]),
       'missing-columns.csv': 'asn,grade\n100000003,9\n',
       'unknown-column.csv': 'asn,school_code,entry_date,shool\n100000003,S.0094,2026-09-02,x\n',
-      'bomb.xml': '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>\n<enrolments><enrolment><asn>&lol2;</asn></enrolment></enrolments>\n',
-      'truncated.xml': '<enrolments>\n<enrolment><asn>100000003</asn><school_code>S.0094</school_code><entry_date>2026-09-09</entry_date><grade>9</grade><enrolment_type>Primary</enrolment_type></enrolment>\n<enrolment><asn>1000',
+      'bomb.xml':
+        '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>\n<enrolments><enrolment><asn>&lol2;</asn></enrolment></enrolments>\n',
+      'truncated.xml':
+        '<enrolments>\n<enrolment><asn>100000003</asn><school_code>S.0094</school_code><entry_date>2026-09-09</entry_date><grade>9</grade><enrolment_type>Primary</enrolment_type></enrolment>\n<enrolment><asn>1000',
       'notes.txt': 'hello\n',
     };
     writeFiles(drop, cases);
@@ -151,12 +224,15 @@ describe('enrolment pipeline, end to end', () => {
     expect(await count(app.db, 'select count(*) n from enrolment')).to.equal(before);
     const failed = readdirSync(path.join(app.home, 'failed/A.0094/enrolment'));
     expect(failed.filter((n) => n.endsWith('.error.txt'))).to.have.length(Object.keys(cases).length);
-    expect(readFileSync(path.join(app.home, 'outbox/A.0094/missing-columns.csv.error.txt'), 'utf8')).to.match(/missing columns "school_code", "entry_date"/);
+    expect(readFileSync(path.join(app.home, 'outbox/A.0094/missing-columns.csv.error.txt'), 'utf8')).to.match(
+      /missing columns "school_code", "entry_date"/,
+    );
     expect(readFileSync(path.join(app.home, 'outbox/A.0094/bomb.xml.error.txt'), 'utf8')).to.match(/DOCTYPE/);
   });
 
   it('one bad row never stops a file: stray quotes, wrong field counts and a BOM', async () => {
-    const text = '\uFEFFasn,school_code,entry_date,grade,enrolment_type\n' +
+    const text =
+      '\uFEFFasn,school_code,entry_date,grade,enrolment_type\n' +
       '100000003,S.0094,2026-09-05,9,Primary\n' +
       '"100000003,S.0094,2026-09-06,9,Primary\n' +
       '100000003,S.0094,2026-09-07,9\n' +
@@ -177,7 +253,13 @@ describe('enrolment pipeline, end to end', () => {
   });
 
   it('keeps report cells from being read as spreadsheet formulas', async () => {
-    const file = path.join(writeFiles(drop, { 'formula.csv': 'asn,school_code,entry_date,grade,enrolment_type\n100000003,S.0094,2026-09-10,=HYPERLINK("x"),Primary\n' }), 'formula.csv');
+    const file = path.join(
+      writeFiles(drop, {
+        'formula.csv':
+          'asn,school_code,entry_date,grade,enrolment_type\n100000003,S.0094,2026-09-10,=HYPERLINK("x"),Primary\n',
+      }),
+      'formula.csv',
+    );
     const result = await ingestFile(app, file, 'A.0094', 'enrolment', '2026-09-15');
     if (result.outcome !== 'processed') throw new Error(result.outcome);
     const content = readFileSync(result.file.reportPath as string, 'utf8');

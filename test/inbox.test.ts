@@ -20,12 +20,19 @@ describe('drop folders: watch, claim once, archive', () => {
   let service: { stop(): Promise<void> };
   let inbox: string;
   let outbox: string;
-  const rows = (date: string) => csv([['asn', 'school_code', 'entry_date', 'grade', 'enrolment_type'], ['100000003', 'S.0094', date, '9', 'Primary']]);
+  const rows = (date: string) =>
+    csv([
+      ['asn', 'school_code', 'entry_date', 'grade', 'enrolment_type'],
+      ['100000003', 'S.0094', date, '9', 'Primary'],
+    ]);
 
   before(async () => {
     // Long enough that a busy machine's pauses between appends never look like a finished file.
     app = await createTestApp({
-      'processing.pollingIntervalSeconds': 1, 'watch.stableMs': 1000, 'watch.incompleteLineStableMs': 4000, 'watch.rescanSeconds': 1,
+      'processing.pollingIntervalSeconds': 1,
+      'watch.stableMs': 1000,
+      'watch.incompleteLineStableMs': 4000,
+      'watch.rescanSeconds': 1,
       'watch.doneMarkerAuthorities': ['A.0230'],
     });
     await loadSmallReference(app.db, path.join(app.home, 'reference'));
@@ -57,18 +64,34 @@ describe('drop folders: watch, claim once, archive', () => {
       appendFileSync(file, `100000003,S.0094,2026-08-${String(10 + i).padStart(2, '0')},9,Primary\n`);
     }
     await waitFor(() => existsSync(path.join(outbox, 'slow.csv.results.csv')));
-    expect(readReport(path.join(outbox, 'slow.csv.results.csv')).filter((r) => r.status === 'accepted')).to.have.length(8);
+    expect(readReport(path.join(outbox, 'slow.csv.results.csv')).filter((r) => r.status === 'accepted')).to.have.length(
+      8,
+    );
   });
 
   it('never takes a file under a temporary name (.part, .filepart, .partial, .tmp, .crdownload, dot and ~ files)', async () => {
-    const temporary = ['renamed.csv.part', 'winscp.csv.filepart', 'a.csv.partial', 'b.csv.tmp', 'c.csv.crdownload', '.hidden.csv', '~lock.csv'];
+    const temporary = [
+      'renamed.csv.part',
+      'winscp.csv.filepart',
+      'a.csv.partial',
+      'b.csv.tmp',
+      'c.csv.crdownload',
+      '.hidden.csv',
+      '~lock.csv',
+    ];
     writeFiles(inbox, Object.fromEntries(temporary.map((name, i) => [name, rows(`2026-08-${20 + i}`)])));
     await sleep(2500);
     expect(readdirSync(inbox).sort()).to.deep.equal([...temporary].sort());
     renameSync(path.join(inbox, 'renamed.csv.part'), path.join(inbox, 'renamed.csv'));
     renameSync(path.join(inbox, 'winscp.csv.filepart'), path.join(inbox, 'winscp.csv'));
-    await waitFor(() => existsSync(path.join(outbox, 'renamed.csv.results.csv')) && existsSync(path.join(outbox, 'winscp.csv.results.csv')));
-    expect(readdirSync(inbox).sort()).to.deep.equal(temporary.filter((n) => !n.startsWith('renamed') && !n.startsWith('winscp')).sort());
+    await waitFor(
+      () =>
+        existsSync(path.join(outbox, 'renamed.csv.results.csv')) &&
+        existsSync(path.join(outbox, 'winscp.csv.results.csv')),
+    );
+    expect(readdirSync(inbox).sort()).to.deep.equal(
+      temporary.filter((n) => !n.startsWith('renamed') && !n.startsWith('winscp')).sort(),
+    );
     for (const name of readdirSync(inbox)) unlinkSync(path.join(inbox, name));
   });
 
@@ -84,7 +107,10 @@ describe('drop folders: watch, claim once, archive', () => {
 
   it('in done-marker mode, takes a file only once <name>.done is written, and removes the marker', async () => {
     const folder = path.join(app.home, 'inbox/A.0230/enrolment');
-    const enrolment = csv([['asn', 'school_code', 'entry_date', 'grade', 'enrolment_type'], ['100000003', 'S.0230', '2026-09-02', '9', 'Primary']]);
+    const enrolment = csv([
+      ['asn', 'school_code', 'entry_date', 'grade', 'enrolment_type'],
+      ['100000003', 'S.0230', '2026-09-02', '9', 'Primary'],
+    ]);
     writeFiles(folder, { 'marked.csv': enrolment });
     await sleep(2500);
     expect(readdirSync(folder)).to.deep.equal(['marked.csv']);
@@ -104,7 +130,9 @@ describe('drop folders: watch, claim once, archive', () => {
     writeFiles(folder, { 'early.csv': rows('2026-08-22') });
     await sleep(3000);
     expect(readdirSync(folder)).to.deep.equal(['early.csv']);
-    expect(existsSync(path.join(app.home, 'failed/A.0999')), 'nothing is created for an unknown authority').to.equal(false);
+    expect(existsSync(path.join(app.home, 'failed/A.0999')), 'nothing is created for an unknown authority').to.equal(
+      false,
+    );
     await app.db.query("insert into authority (code, name) values ('A.0999', 'Late Authority')");
     await app.db.query("insert into school (code, authority_code, name) values ('S.0999', 'A.0999', 'Late School')");
     // No restart: the next walk of the inbox offers it again.

@@ -38,7 +38,11 @@ before(() => {
 });
 after(() => rmSync(folder, { recursive: true, force: true }));
 
-async function render(name: string, letters: readonly Letter[], coverOverrides: Partial<LetterBatchCover> = {}): Promise<string> {
+async function render(
+  name: string,
+  letters: readonly Letter[],
+  coverOverrides: Partial<LetterBatchCover> = {},
+): Promise<string> {
   const target = path.join(folder, name);
   const pdf = LetterPdf.open(target, cover({ letterCount: letters.length, ...coverOverrides }));
   for (const each of letters) await pdf.add(each);
@@ -79,7 +83,13 @@ describe('PIN letter PDF', () => {
     const letters = [
       letter({ recipientName: 'Alice Anders', pin: '0472' }),
       letter({ recipientName: 'Bruno Bell', relationship: 'Guardian', pin: '8815' }),
-      letter({ recipientName: 'Chloe Chan', requester: 'student', relationship: null, studentName: 'Chloe Chan', pin: '3390' }),
+      letter({
+        recipientName: 'Chloe Chan',
+        requester: 'student',
+        relationship: null,
+        studentName: 'Chloe Chan',
+        pin: '3390',
+      }),
     ];
     const pages = await pagesOf(await render('order.pdf', letters));
     expect(pages).to.have.length(letters.length + 1);
@@ -117,7 +127,9 @@ describe('PIN letter PDF', () => {
     expect(french).to.include('Destinataire : Jane Doe (mère)');
     expect(french).to.include('maternelle');
     expect(french).to.include('Gardez ce NIP confidentiel.');
-    expect(french).to.include('Repérez le courriel intitulé « Activation myPass – NE PAS SUPPRIMER » envoyé à j•••@example.com.');
+    expect(french).to.include(
+      'Repérez le courriel intitulé « Activation myPass – NE PAS SUPPRIMER » envoyé à j•••@example.com.',
+    );
     expect(french).to.include('« Accepter et activer la connexion »');
     expect(french).to.include('Ce NIP expire le 2026-10-31.');
     expect(french).to.include('8815');
@@ -127,7 +139,9 @@ describe('PIN letter PDF', () => {
 
   it('keeps names in Vietnamese, French, Cree syllabics and Chinese', async () => {
     const names = ['Nguyễn Thị Minh Khai', 'Élodie Béliveau-Côté', 'ᐊᑕᐃᑦ ᐅᑭᒫᐤ', '王小明'];
-    const letters = names.map((name, index) => letter({ recipientName: name, studentName: `${name} Junior`, pin: `${index + 5}${index + 5}${index + 1}9` }));
+    const letters = names.map((name, index) =>
+      letter({ recipientName: name, studentName: `${name} Junior`, pin: `${index + 5}${index + 5}${index + 1}9` }),
+    );
     const pages = await pagesOf(await render('names.pdf', letters));
     names.forEach((name, index) => {
       expect(pages[index + 1]).to.include(`For: ${name} (Mother)`);
@@ -185,7 +199,11 @@ describe('PIN letter PDF', () => {
 
   it('renders 300 letters into one PDF', async () => {
     const letters = Array.from({ length: 300 }, (_, index) =>
-      letter({ recipientName: `Parent ${index + 1}`, pin: String(3000 + index), language: index % 2 === 0 ? 'en' : 'fr' }),
+      letter({
+        recipientName: `Parent ${index + 1}`,
+        pin: String(3000 + index),
+        language: index % 2 === 0 ? 'en' : 'fr',
+      }),
     );
     const pages = await pagesOf(await render('three-hundred.pdf', letters));
     expect(pages).to.have.length(301);

@@ -30,9 +30,15 @@ describe('samples run end to end against their expected outcomes', () => {
       const result = await ingestFile(app, sample.path, sample.authority, sample.kind, samplesAsOf);
       expect(result.outcome).to.equal('processed');
       if (result.outcome !== 'processed') return;
-      const expected = parse(readFileSync(sample.expected), { columns: true }) as { line: string; status: string; code: string }[];
+      const expected = parse(readFileSync(sample.expected), { columns: true }) as {
+        line: string;
+        status: string;
+        code: string;
+      }[];
       const actual = readReport(result.file.reportPath as string).filter((r) => r.status !== 'summary');
-      expect(actual.map((r) => `${r.line} ${r.status} ${r.code}`)).to.deep.equal(expected.map((r) => `${r.line} ${r.status} ${r.code}`));
+      expect(actual.map((r) => `${r.line} ${r.status} ${r.code}`)).to.deep.equal(
+        expected.map((r) => `${r.line} ${r.status} ${r.code}`),
+      );
     });
   }
 });
@@ -49,9 +55,15 @@ describe('access samples do not depend on the enrolment samples', () => {
     it(`${sample.authority}/${path.basename(sample.path)} on the reference data alone`, async () => {
       const result = await ingestFile(app, sample.path, sample.authority, sample.kind, samplesAsOf);
       if (result.outcome !== 'processed') throw new Error(result.outcome);
-      const expected = parse(readFileSync(sample.expected), { columns: true }) as { line: string; status: string; code: string }[];
+      const expected = parse(readFileSync(sample.expected), { columns: true }) as {
+        line: string;
+        status: string;
+        code: string;
+      }[];
       const actual = readReport(result.file.reportPath as string).filter((r) => r.status !== 'summary');
-      expect(actual.map((r) => `${r.line} ${r.status} ${r.code}`)).to.deep.equal(expected.map((r) => `${r.line} ${r.status} ${r.code}`));
+      expect(actual.map((r) => `${r.line} ${r.status} ${r.code}`)).to.deep.equal(
+        expected.map((r) => `${r.line} ${r.status} ${r.code}`),
+      );
     });
   }
 });

@@ -24,7 +24,8 @@ async function waitFor(check: () => boolean, ms = 60_000): Promise<void> {
 /** `rows` enrolments of one student of A.0001 at distinct entry dates: a file of about 40 bytes a row. */
 function enrolments(rows: number, firstDay: number): Buffer {
   const lines = ['asn,school_code,entry_date,grade,enrolment_type'];
-  for (let i = 0; i < rows; i++) lines.push(`104827361,S.0101,${new Date(Date.UTC(1990, 0, firstDay + i)).toISOString().slice(0, 10)},10,Primary`);
+  for (let i = 0; i < rows; i++)
+    lines.push(`104827361,S.0101,${new Date(Date.UTC(1990, 0, firstDay + i)).toISOString().slice(0, 10)},10,Primary`);
   return Buffer.from(`${lines.join('\n')}\n`);
 }
 
@@ -36,7 +37,12 @@ interface Environment {
 }
 
 async function setUp(overrides: Record<string, unknown>): Promise<Environment> {
-  const app = await createTestApp({ 'processing.pollingIntervalSeconds': 1, 'watch.pollMs': 100, 'watch.rescanSeconds': 2, ...overrides });
+  const app = await createTestApp({
+    'processing.pollingIntervalSeconds': 1,
+    'watch.pollMs': 100,
+    'watch.rescanSeconds': 2,
+    ...overrides,
+  });
   await loadReference(app.db, path.join(root, 'samples/reference'));
   const service = await startService(app);
   // Authorities reach their folders over SFTP: the server's root is the inbox.
@@ -53,7 +59,12 @@ async function tearDown(environment: Environment): Promise<void> {
 }
 
 /** Every line of the file reported once, in order, and the file recorded once. */
-async function expectProcessedWhole(environment: Environment, authority: string, name: string, rows: number): Promise<ReturnType<typeof readReport>> {
+async function expectProcessedWhole(
+  environment: Environment,
+  authority: string,
+  name: string,
+  rows: number,
+): Promise<ReturnType<typeof readReport>> {
   const { app } = environment;
   const reportPath = path.join(app.home, 'outbox', authority, `${name}.results.csv`);
   await waitFor(() => existsSync(reportPath));
@@ -61,9 +72,14 @@ async function expectProcessedWhole(environment: Environment, authority: string,
   const rowLines = report.filter((r) => r.status !== 'summary' && r.status !== 'notice').map((r) => Number(r.line));
   expect(rowLines).to.deep.equal(Array.from({ length: rows }, (_, i) => i + 2));
   expect(report.find((r) => r.code === 'TOTAL')?.message).to.equal(`${rows} rows`);
-  const files = await app.db.query<{ status: string; records_done: number }>('select status, records_done from intake_file where original_name = $1', [name]);
+  const files = await app.db.query<{ status: string; records_done: number }>(
+    'select status, records_done from intake_file where original_name = $1',
+    [name],
+  );
   expect(files.rows).to.deep.equal([{ status: 'done', records_done: rows }]);
-  const notes = readdirSync(path.join(app.home, 'outbox', authority)).filter((n) => n.startsWith(name) && !n.endsWith('.results.csv'));
+  const notes = readdirSync(path.join(app.home, 'outbox', authority)).filter(
+    (n) => n.startsWith(name) && !n.endsWith('.results.csv'),
+  );
   expect(notes, 'no error or duplicate note').to.deep.equal([]);
   return report;
 }
@@ -80,7 +96,9 @@ describe('files delivered over SFTP are taken only once their writer is done', f
   after(async () => tearDown(environment));
 
   it('a steady upload', async () => {
-    await upload(environment.session.sftp, '/A.0001/enrolment/steady.csv', enrolments(3000, 0), { pauseEveryWriteMs: 20 });
+    await upload(environment.session.sftp, '/A.0001/enrolment/steady.csv', enrolments(3000, 0), {
+      pauseEveryWriteMs: 20,
+    });
     const report = await expectProcessedWhole(environment, 'A.0001', 'steady.csv', 3000);
     expect(report.filter((r) => r.status === 'accepted')).to.have.length(3000);
   });
@@ -89,7 +107,9 @@ describe('files delivered over SFTP are taken only once their writer is done', f
     const content = enrolments(3000, 5000);
     const inbox = path.join(environment.app.home, 'inbox/A.0001/enrolment/stalled.csv');
     let sawItWaiting = false;
-    const uploading = upload(environment.session.sftp, '/A.0001/enrolment/stalled.csv', content, { stall: { afterBytes: Math.floor(content.length / 2), ms: 6000 } });
+    const uploading = upload(environment.session.sftp, '/A.0001/enrolment/stalled.csv', content, {
+      stall: { afterBytes: Math.floor(content.length / 2), ms: 6000 },
+    });
     await sleep(5000);
     sawItWaiting = existsSync(inbox);
     await uploading;
@@ -108,13 +128,34 @@ describe('files delivered over SFTP are taken only once their writer is done', f
       writeFileSync(path.join(work, 'batch'), `put ${path.join(work, 'openssh.csv')} /A.0001/enrolment/openssh.csv\n`);
       // The handshake and the first part of the file pass; then nothing for 6 s.
       const relay = await startStallingRelay(environment.sftpServer.port, { afterBytes: 60_000, ms: 6000 });
-      const client = spawn('sftp', ['-b', path.join(work, 'batch'), '-i', path.join(work, 'key'), '-P', String(relay.port),
-        '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR',
-        `${environment.sftpServer.username}@127.0.0.1`], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const client = spawn(
+        'sftp',
+        [
+          '-b',
+          path.join(work, 'batch'),
+          '-i',
+          path.join(work, 'key'),
+          '-P',
+          String(relay.port),
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          'StrictHostKeyChecking=no',
+          '-o',
+          'UserKnownHostsFile=/dev/null',
+          '-o',
+          'LogLevel=ERROR',
+          `${environment.sftpServer.username}@127.0.0.1`,
+        ],
+        { stdio: ['ignore', 'ignore', 'inherit'] },
+      );
       const exited = new Promise<number | null>((resolve) => client.once('exit', resolve));
       await sleep(4500);
       const target = path.join(environment.app.home, 'inbox/A.0001/enrolment/openssh.csv');
-      expect(existsSync(target) && statSync(target).size < content.length, 'half-written and still in the inbox during the stall').to.equal(true);
+      expect(
+        existsSync(target) && statSync(target).size < content.length,
+        'half-written and still in the inbox during the stall',
+      ).to.equal(true);
       expect(await exited).to.equal(0);
       await relay.close();
       await expectProcessedWhole(environment, 'A.0001', 'openssh.csv', 3000);
@@ -126,7 +167,8 @@ describe('files delivered over SFTP are taken only once their writer is done', f
   it('a WinSCP-style upload (.filepart, renamed when complete) that stalls', async () => {
     const content = enrolments(2000, 10_000);
     await upload(environment.session.sftp, '/A.0001/enrolment/winscp.csv.filepart', content, {
-      stall: { afterBytes: Math.floor(content.length / 3), ms: 4000 }, renameTo: '/A.0001/enrolment/winscp.csv',
+      stall: { afterBytes: Math.floor(content.length / 3), ms: 4000 },
+      renameTo: '/A.0001/enrolment/winscp.csv',
     });
     await expectProcessedWhole(environment, 'A.0001', 'winscp.csv', 2000);
     expect(existsSync(path.join(environment.app.home, 'failed/A.0001')), 'nothing refused').to.equal(false);
@@ -134,7 +176,9 @@ describe('files delivered over SFTP are taken only once their writer is done', f
 
   it("the demo's sample with a 4 s stall", async () => {
     const content = readFileSync(path.join(root, 'samples/enrolment/A.0094/september-low.csv'));
-    await upload(environment.session.sftp, '/A.0094/enrolment/september-low.csv', content, { stall: { afterBytes: Math.floor(content.length / 2), ms: 4000 } });
+    await upload(environment.session.sftp, '/A.0094/enrolment/september-low.csv', content, {
+      stall: { afterBytes: Math.floor(content.length / 2), ms: 4000 },
+    });
     await expectProcessedWhole(environment, 'A.0094', 'september-low.csv', 17);
   });
 
@@ -143,7 +187,11 @@ describe('files delivered over SFTP are taken only once their writer is done', f
     const content = enrolments(900, 15_000).toString();
     const third = Math.floor(content.length / 3);
     // Another process, as a script on the server would be: pauses longer than the quiet period.
-    const writer = spawn(process.execPath, ['-e', `
+    const writer = spawn(
+      process.execPath,
+      [
+        '-e',
+        `
       const fs = require('node:fs');
       const [target, content, third] = process.argv.slice(1);
       const fd = fs.openSync(target, 'w');
@@ -152,7 +200,13 @@ describe('files delivered over SFTP are taken only once their writer is done', f
         for (const piece of pieces) { fs.writeSync(fd, piece); await new Promise((r) => setTimeout(r, 2500)); }
         fs.closeSync(fd);
       })();
-    `, target, content, String(third)], { stdio: 'inherit' });
+    `,
+        target,
+        content,
+        String(third),
+      ],
+      { stdio: 'inherit' },
+    );
     const exited = new Promise((resolve) => writer.once('exit', resolve));
     await sleep(4000);
     expect(existsSync(target), 'not taken while its writer holds it open').to.equal(true);
@@ -168,7 +222,12 @@ describe('a file that changes after its claim is read to its end, and the report
   before(async () => {
     // As on a shared volume, where writers on other machines cannot be seen: the quiet period
     // alone decides, and this one is shorter than the stall, so the file is claimed half-written.
-    environment = await setUp({ 'watch.stableMs': 1000, 'watch.incompleteLineStableMs': 1000, 'watch.checkOpenWriters': false, 'watch.rescanSeconds': 1 });
+    environment = await setUp({
+      'watch.stableMs': 1000,
+      'watch.incompleteLineStableMs': 1000,
+      'watch.checkOpenWriters': false,
+      'watch.rescanSeconds': 1,
+    });
   });
   after(async () => tearDown(environment));
 
@@ -178,16 +237,25 @@ describe('a file that changes after its claim is read to its end, and the report
     const content = enrolments(3000, 20_000);
     const half = Math.floor(content.length / 2);
     // The link comes back just after the half-written file was claimed, while it is being read.
-    await upload(environment.session.sftp, '/A.0001/enrolment/claimed-early.csv', content, { stall: { afterBytes: half, until: () => !existsSync(inboxFile('claimed-early.csv')) } });
+    await upload(environment.session.sftp, '/A.0001/enrolment/claimed-early.csv', content, {
+      stall: { afterBytes: half, until: () => !existsSync(inboxFile('claimed-early.csv')) },
+    });
     const report = await expectProcessedWhole(environment, 'A.0001', 'claimed-early.csv', 3000);
     expect(report[0]?.status).to.equal('notice');
     expect(report[0]?.code).to.equal('FILE_CHANGED_WHILE_READ');
     expect(report[0]?.message).to.include(`(${half} bytes then, ${content.length} when its writer was done)`);
     expect(report.filter((r) => r.status === 'accepted')).to.have.length(3000);
-    const enrolled = await environment.app.db.query<{ n: string }>("select count(*) as n from enrolment where asn = '104827361' and entry_date >= '2044-10-03'");
+    const enrolled = await environment.app.db.query<{ n: string }>(
+      "select count(*) as n from enrolment where asn = '104827361' and entry_date >= '2044-10-03'",
+    );
     expect(Number(enrolled.rows[0]?.n)).to.equal(3000);
-    const archived = readdirSync(path.join(environment.app.home, 'archive/A.0001/enrolment')).find((n) => n.endsWith('__claimed-early.csv'));
-    expect(readFileSync(path.join(environment.app.home, 'archive/A.0001/enrolment', archived ?? '')).equals(content), 'the archive holds the whole file').to.equal(true);
+    const archived = readdirSync(path.join(environment.app.home, 'archive/A.0001/enrolment')).find((n) =>
+      n.endsWith('__claimed-early.csv'),
+    );
+    expect(
+      readFileSync(path.join(environment.app.home, 'archive/A.0001/enrolment', archived ?? '')).equals(content),
+      'the archive holds the whole file',
+    ).to.equal(true);
   });
 
   it('a writer that goes on after the report: the rest is read, and the report written anew says so', async () => {
@@ -195,7 +263,9 @@ describe('a file that changes after its claim is read to its end, and the report
     // Cut at a line end, so the first report is of whole rows.
     const cut = content.indexOf('\n', Math.floor(content.length / 2)) + 1;
     const reportPath = path.join(environment.app.home, 'outbox/A.0001/late.csv.results.csv');
-    await upload(environment.session.sftp, '/A.0001/enrolment/late.csv', content, { stall: { afterBytes: cut, until: () => existsSync(reportPath) } });
+    await upload(environment.session.sftp, '/A.0001/enrolment/late.csv', content, {
+      stall: { afterBytes: cut, until: () => existsSync(reportPath) },
+    });
     const firstRows = content.subarray(0, cut).toString().split('\n').length - 2;
     expect(readReport(reportPath).filter((r) => r.status === 'accepted')).to.have.length(firstRows);
     await waitFor(() => readReport(reportPath)[0]?.status === 'notice');
@@ -207,23 +277,38 @@ describe('a file that changes after its claim is read to its end, and the report
   it('a file rewritten (not only added to) after rows were applied is taken again whole, and both reports say so', async () => {
     const first = enrolments(600, 40_000);
     // The same rows but the first, whose grade changes: a rewrite in place, not an addition.
-    const second = Buffer.from(first.toString().replace('104827361,S.0101,2099-07-07,10,Primary', '104827361,S.0101,2099-07-07,11,Primary'));
+    const second = Buffer.from(
+      first.toString().replace('104827361,S.0101,2099-07-07,10,Primary', '104827361,S.0101,2099-07-07,11,Primary'),
+    );
     expect(second.equals(first)).to.equal(false);
     const handle = await open(inboxFile('rewritten.csv'), 'w');
     await handle.write(first, 0, first.length, 0);
-    const recordsDone = async () => Number((await environment.app.db.query<{ n: number }>("select records_done as n from intake_file where original_name = 'rewritten.csv'")).rows[0]?.n ?? 0);
+    const recordsDone = async () =>
+      Number(
+        (
+          await environment.app.db.query<{ n: number }>(
+            "select records_done as n from intake_file where original_name = 'rewritten.csv'",
+          )
+        ).rows[0]?.n ?? 0,
+      );
     const until = Date.now() + 30_000;
     while ((await recordsDone()) === 0 && Date.now() < until) await sleep(20);
     await handle.write(second, 0, second.length, 0);
     await handle.close();
     const outbox = path.join(environment.app.home, 'outbox/A.0001');
-    await waitFor(() => existsSync(path.join(outbox, 'rewritten.csv.results.csv')) && existsSync(path.join(outbox, 'rewritten.csv.2.results.csv')));
+    await waitFor(
+      () =>
+        existsSync(path.join(outbox, 'rewritten.csv.results.csv')) &&
+        existsSync(path.join(outbox, 'rewritten.csv.2.results.csv')),
+    );
     const firstReport = readReport(path.join(outbox, 'rewritten.csv.results.csv'));
     expect(firstReport[0]?.code).to.equal('FILE_CHANGED_WHILE_READ');
     expect(firstReport[0]?.message).to.match(/rewritten while Intake was reading it .* taken again as file \d+/);
     const secondReport = readReport(path.join(outbox, 'rewritten.csv.2.results.csv'));
     expect(secondReport.filter((r) => r.status === 'accepted')).to.have.length(600);
-    const grade = await environment.app.db.query<{ grade: string }>("select grade from enrolment where asn = '104827361' and entry_date = '2099-07-07'");
+    const grade = await environment.app.db.query<{ grade: string }>(
+      "select grade from enrolment where asn = '104827361' and entry_date = '2099-07-07'",
+    );
     expect(grade.rows[0]?.grade, 'the rewritten content is what stands').to.equal('11');
   });
 });

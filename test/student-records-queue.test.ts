@@ -26,7 +26,13 @@ describe('Student Records works the queue of referred rows', function () {
   before(async () => {
     app = await createTestApp();
     await loadReference(app.db, path.join(samplesFolder, 'reference'));
-    await ingestFile(app, path.join(samplesFolder, 'enrolment/A.0230/september-high.csv'), 'A.0230', 'enrolment', samplesAsOf);
+    await ingestFile(
+      app,
+      path.join(samplesFolder, 'enrolment/A.0230/september-high.csv'),
+      'A.0230',
+      'enrolment',
+      samplesAsOf,
+    );
     await ingestFile(app, path.join(samplesFolder, 'access/A.0094/access-low.csv'), 'A.0094', 'access', samplesAsOf);
   });
   after(async () => app.dispose());
@@ -45,7 +51,9 @@ describe('Student Records works the queue of referred rows', function () {
   it('each referred row is an open item, oldest first, with a pg-boss job while it is open', async () => {
     const page = await listOpenItems(app.db, {}, 100);
     expect(page.items.map((i) => `${i.authorityCode}:${i.line}`)).to.deep.equal([
-      ...[4, 5, 9, 10, 11, 12, 14, 15, 16, 18].map((l) => `A.0230:${l}`), 'A.0094:3', 'A.0094:4',
+      ...[4, 5, 9, 10, 11, 12, 14, 15, 16, 18].map((l) => `A.0230:${l}`),
+      'A.0094:3',
+      'A.0094:4',
     ]);
     expect(await app.boss.getQueueSize(queues.studentRecords)).to.equal(12);
     const counts = await countOpenByReason(app.db, { authority: 'A.0230' });
@@ -55,7 +63,9 @@ describe('Student Records works the queue of referred rows', function () {
 
   it('filters by authority, school, reason, kind and age, and pages by the last item shown', async () => {
     expect((await listOpenItems(app.db, { kind: 'access' }, 100)).items.map((i) => i.line)).to.deep.equal([3, 4]);
-    expect((await listOpenItems(app.db, { reason: 'HIGH_HISTORICAL_ONLY' }, 100)).items.map((i) => i.line)).to.deep.equal([12]);
+    expect(
+      (await listOpenItems(app.db, { reason: 'HIGH_HISTORICAL_ONLY' }, 100)).items.map((i) => i.line),
+    ).to.deep.equal([12]);
     expect((await listOpenItems(app.db, { minAgeDays: 1 }, 100)).items).to.have.length(0);
     const first = await listOpenItems(app.db, { authority: 'A.0230' }, 4);
     expect(first.next).to.not.equal(null);
@@ -84,7 +94,9 @@ describe('Student Records works the queue of referred rows', function () {
     expect(next?.line).to.equal(4);
     // Abandoned: the claim runs out.
     await app.db.query(`update referral set claimed_until = now() - interval '1 second' where id = $1`, [item.id]);
-    expect((await listOpenItems(app.db, { authority: 'A.0230' }, 100)).items.find((i) => i.id === item.id)?.claimedBy).to.equal(null);
+    expect(
+      (await listOpenItems(app.db, { authority: 'A.0230' }, 100)).items.find((i) => i.id === item.id)?.claimedBy,
+    ).to.equal(null);
     expect((await claimItem(app.db, item.id, 'bo', 30)).outcome).to.equal('claimed');
     expect(await releaseItem(app.db, item.id, 'bo')).to.equal(true);
   });
@@ -93,7 +105,13 @@ describe('Student Records works the queue of referred rows', function () {
     const item = await itemAt('A.0230', 10);
     const result = await resolveItem(app, item.id, 'ana', 'approve', 'Confirmed with the family.');
     expect(result.outcome).to.equal('resolved');
-    expect(await count(app.db, `select count(*) n from enrolment e join student s on s.asn = $1 where e.asn = coalesce(s.primary_asn, s.asn) and e.school_code = $2`, [item.asn, item.schoolCode])).to.be.greaterThan(0);
+    expect(
+      await count(
+        app.db,
+        `select count(*) n from enrolment e join student s on s.asn = $1 where e.asn = coalesce(s.primary_asn, s.asn) and e.school_code = $2`,
+        [item.asn, item.schoolCode],
+      ),
+    ).to.be.greaterThan(0);
     const row = decisions('A.0230').find((r) => r.line === '10');
     expect(row).to.include({ file: 'september-high.csv', decision: 'approved', note: 'Confirmed with the family.' });
     expect(row?.result).to.equal('Enrolment created.');
@@ -108,7 +126,9 @@ describe('Student Records works the queue of referred rows', function () {
     const source = readFileSync(path.join(samplesFolder, 'enrolment/A.0230/september-high.csv'), 'utf8').split('\n');
     writeFileSync(path.join(folder, 'again.csv'), `${source[0]}\n${source[17]}\n`);
     await ingestFile(app, path.join(folder, 'again.csv'), 'A.0230', 'enrolment', samplesAsOf);
-    const again = (await listOpenItems(app.db, { reason: 'POTENTIAL_DUPLICATE' }, 10)).items.find((i) => i.fileName === 'again.csv');
+    const again = (await listOpenItems(app.db, { reason: 'POTENTIAL_DUPLICATE' }, 10)).items.find(
+      (i) => i.fileName === 'again.csv',
+    );
 
     const item = await itemAt('A.0230', 18);
     expect((await resolveItem(app, item.id, 'ana', 'approve')).outcome).to.equal('resolved');
@@ -141,23 +161,41 @@ describe('Student Records works the queue of referred rows', function () {
     expect((await resolveItem(app, item.id, 'ana', 'reject', '   ')).outcome).to.equal('note_required');
     expect((await resolveItem(app, item.id, 'ana', 'reject', '=HYPERLINK("x")')).outcome).to.equal('resolved');
     const other = await itemAt('A.0230', 12);
-    expect((await resolveItem(app, other.id, 'ana', 'return', 'Send the exit date of the last enrolment.')).outcome).to.equal('resolved');
+    expect(
+      (await resolveItem(app, other.id, 'ana', 'return', 'Send the exit date of the last enrolment.')).outcome,
+    ).to.equal('resolved');
     const rows = decisions('A.0230');
     expect(rows.find((r) => r.line === '11')).to.include({ decision: 'rejected', note: '\'=HYPERLINK("x")' });
-    expect(rows.find((r) => r.line === '12')).to.include({ decision: 'returned', note: 'Send the exit date of the last enrolment.' });
+    expect(rows.find((r) => r.line === '12')).to.include({
+      decision: 'returned',
+      note: 'Send the exit date of the last enrolment.',
+    });
   });
 
   it('two staff approving one item at once resolve it once', async () => {
     const item = await itemAt('A.0230', 14);
-    const [a, b] = await Promise.all([resolveItem(app, item.id, 'ana', 'reject', 'dup'), resolveItem(app, item.id, 'bo', 'return', 'dup')]);
+    const [a, b] = await Promise.all([
+      resolveItem(app, item.id, 'ana', 'reject', 'dup'),
+      resolveItem(app, item.id, 'bo', 'return', 'dup'),
+    ]);
     expect([a.outcome, b.outcome].sort()).to.deep.equal(['already_resolved', 'resolved']);
-    expect(await count(app.db, `select count(*) n from audit_log where referral_id = $1 and action in ('item_rejected', 'item_returned')`, [item.id])).to.equal(1);
+    expect(
+      await count(
+        app.db,
+        `select count(*) n from audit_log where referral_id = $1 and action in ('item_rejected', 'item_returned')`,
+        [item.id],
+      ),
+    ).to.equal(1);
   });
 
   it('the counts per reason follow every item opened and resolved', async () => {
     const counted = await countOpenByReason(app.db, {});
-    const actual = await app.db.query<{ reason: string; n: string }>(`select reason, count(*) n from referral where state = 'open' group by reason`);
-    expect(Object.fromEntries(counted)).to.deep.equal(Object.fromEntries(actual.rows.map((r) => [r.reason, Number(r.n)])));
+    const actual = await app.db.query<{ reason: string; n: string }>(
+      `select reason, count(*) n from referral where state = 'open' group by reason`,
+    );
+    expect(Object.fromEntries(counted)).to.deep.equal(
+      Object.fromEntries(actual.rows.map((r) => [r.reason, Number(r.n)])),
+    );
     expect(await count(app.db, 'select count(*) n from referral_open_count where items = 0')).to.equal(0);
     // Everything was referred today: nothing is a day old, in the list or in the counts.
     expect(Object.fromEntries(await countOpenByReason(app.db, { minAgeDays: 1 }))).to.deep.equal({});
@@ -168,15 +206,23 @@ describe('Student Records works the queue of referred rows', function () {
     const result = await resolveItem(app, item.id, 'ana', 'approve');
     expect(result.outcome).to.equal('resolved');
     const connection = await app.db.query<{ id: string; letter_referral_id: string; pin_hash: Buffer | null }>(
-      `select id::text, letter_referral_id::text, pin_hash from connection where letter_referral_id = $1`, [item.id],
+      `select id::text, letter_referral_id::text, pin_hash from connection where letter_referral_id = $1`,
+      [item.id],
     );
     expect(connection.rows).to.have.length(1);
     expect(connection.rows[0]?.pin_hash).to.not.equal(null);
-    const letters = readdirSync(path.join(app.home, 'outbox/A.0094/letters/student-records')).filter((n) => n.startsWith(`item-${item.id}.`));
+    const letters = readdirSync(path.join(app.home, 'outbox/A.0094/letters/student-records')).filter((n) =>
+      n.startsWith(`item-${item.id}.`),
+    );
     expect(letters).to.deep.equal([`item-${item.id}.${item.schoolCode}.pdf`]);
     const pages = await pdfPages(path.join(app.home, 'outbox/A.0094/letters/student-records', letters[0] as string));
     expect(pages).to.have.length(2);
-    expect(await count(app.db, `select count(*) n from pgboss.job where name = $1 and (data->>'connectionId') = $2`, [queues.activationMail, connection.rows[0]?.id])).to.equal(1);
+    expect(
+      await count(app.db, `select count(*) n from pgboss.job where name = $1 and (data->>'connectionId') = $2`, [
+        queues.activationMail,
+        connection.rows[0]?.id,
+      ]),
+    ).to.equal(1);
     expect(decisions('A.0094').find((r) => r.line === '3')).to.include({ decision: 'approved' });
     expect(existsSync(decisionsPath(app.config, 'A.0094', todayIn()))).to.equal(true);
   });
@@ -186,15 +232,23 @@ describe('Student Records works the queue of referred rows', function () {
     expect((await resolveItem(app, item.id, 'ana', 'approve')).outcome).to.equal('resolved');
     // As the process would have left it, dying right after the decision committed.
     const letters = path.join(app.home, 'outbox/A.0094/letters/student-records');
-    for (const name of readdirSync(letters).filter((n) => n.startsWith(`item-${item.id}.`))) rmSync(path.join(letters, name));
+    for (const name of readdirSync(letters).filter((n) => n.startsWith(`item-${item.id}.`)))
+      rmSync(path.join(letters, name));
     await app.db.query('delete from letter_batch where referral_id = $1', [item.id]);
-    await app.db.query(`update connection set pin_hash = null, issued_at = null, expires_at = null where letter_referral_id = $1`, [item.id]);
+    await app.db.query(
+      `update connection set pin_hash = null, issued_at = null, expires_at = null where letter_referral_id = $1`,
+      [item.id],
+    );
     await app.db.query('update referral set reported_at = null');
     rmSync(decisionsPath(app.config, 'A.0094', todayIn()));
 
     expect(await issueMissingReferralLetters(app)).to.equal(1);
     expect(readdirSync(letters).filter((n) => n.startsWith(`item-${item.id}.`))).to.have.length(1);
-    expect(await count(app.db, 'select count(*) n from connection where letter_referral_id = $1 and pin_hash is not null', [item.id])).to.equal(1);
+    expect(
+      await count(app.db, 'select count(*) n from connection where letter_referral_id = $1 and pin_hash is not null', [
+        item.id,
+      ]),
+    ).to.equal(1);
     expect(await writeUnreportedDecisions(app.db, app.config)).to.equal(2);
     expect(decisions('A.0094').map((r) => r.line)).to.deep.equal(['3', '4']);
     expect(await writeUnreportedDecisions(app.db, app.config)).to.equal(0);

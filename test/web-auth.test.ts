@@ -18,7 +18,8 @@ import { count } from './support/files.ts';
 import { CookieJar, csrfField, type Fetched, getPage, postForm, requestFrom } from './support/web.ts';
 
 const securityHeaders = {
-  'content-security-policy': "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy':
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
@@ -39,8 +40,23 @@ describe('the web console: sign-in, sessions and CSRF', function () {
   const intake = intakeCommandWithInput(() => ({ database: app.url, home: app.home }));
   // A staff POST that changes something, and a public one that fails: what every route gets from the server.
   const testRoutes: Route[] = [
-    { method: 'POST', pattern: '/test/touch', access: 'staff', async handle(ctx) { touched.push(ctx.form.get('what') ?? ''); return { redirect: '/' }; } },
-    { method: 'POST', pattern: '/test/fail', access: 'public', async handle() { throw new Error('deliberate failure'); } },
+    {
+      method: 'POST',
+      pattern: '/test/touch',
+      access: 'staff',
+      async handle(ctx) {
+        touched.push(ctx.form.get('what') ?? '');
+        return { redirect: '/' };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/test/fail',
+      access: 'public',
+      async handle() {
+        throw new Error('deliberate failure');
+      },
+    },
   ];
 
   async function signInByForm(jar: CookieJar, username: string, password: string, next = '/'): Promise<Fetched> {
@@ -53,7 +69,13 @@ describe('the web console: sign-in, sessions and CSRF', function () {
   before(async () => {
     app = await createTestApp({ 'server.maxSignInFailures': 3 });
     await loadReference(app.db, path.join(samplesFolder, 'reference'));
-    await ingestFile(app, path.join(samplesFolder, 'enrolment/A.0094/september-low.csv'), 'A.0094', 'enrolment', samplesAsOf);
+    await ingestFile(
+      app,
+      path.join(samplesFolder, 'enrolment/A.0094/september-low.csv'),
+      'A.0094',
+      'enrolment',
+      samplesAsOf,
+    );
     await addStaff(app.db, { username: 'mara', displayName: 'Mara Ng', password: passwords.mara });
     await addStaff(app.db, { username: 'theo', displayName: 'Théo Gagnon', password: passwords.theo });
     web = await startWebServer(app, [...authRoutes, ...dashboardRoutes, ...testRoutes]);
@@ -83,7 +105,7 @@ describe('the web console: sign-in, sessions and CSRF', function () {
     expect(style.headers.get('content-type')).to.equal('text/css; charset=utf-8');
   });
 
-  it('in the browser: sign in, land where one was going, see today\'s files, sign out', async () => {
+  it("in the browser: sign in, land where one was going, see today's files, sign out", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${web.url}/?from=test`);
@@ -91,15 +113,34 @@ describe('the web console: sign-in, sessions and CSRF', function () {
     await signIn(page, web.url, 'Mara', passwords.mara);
     expect(new URL(page.url()).search).to.equal('?from=test');
     expect(await page.textContent('.who')).to.equal('Mara Ng');
-    const [file] = (await app.db.query<{ accepted: number; referred: number; invalid: number }>('select accepted, referred, invalid from intake_file')).rows;
+    const [file] = (
+      await app.db.query<{ accepted: number; referred: number; invalid: number }>(
+        'select accepted, referred, invalid from intake_file',
+      )
+    ).rows;
     const cells = await page.locator('tbody tr').first().locator('td').allTextContents();
     expect(cells[0]).to.contain('A.0094');
-    expect(cells.slice(1).map((c) => Number(c.replace(/,/g, '')))).to.deep.equal([1, 1, 0, file?.accepted, file?.referred, file?.invalid, 0, 0]);
+    expect(cells.slice(1).map((c) => Number(c.replace(/,/g, '')))).to.deep.equal([
+      1,
+      1,
+      0,
+      file?.accepted,
+      file?.referred,
+      file?.invalid,
+      0,
+      0,
+    ]);
 
     const cookies = await context.cookies();
-    expect(cookies.find((c) => c.name === 'intake_session')).to.include({ httpOnly: true, sameSite: 'Strict', secure: false });
+    expect(cookies.find((c) => c.name === 'intake_session')).to.include({
+      httpOnly: true,
+      sameSite: 'Strict',
+      secure: false,
+    });
     expect(cookies.find((c) => c.name === 'intake_csrf')).to.include({ httpOnly: true, sameSite: 'Lax' });
-    const audit = await app.db.query<{ actor: string; detail: { address: string } }>(`select actor, detail from audit_log where action = 'staff_signed_in'`);
+    const audit = await app.db.query<{ actor: string; detail: { address: string } }>(
+      `select actor, detail from audit_log where action = 'staff_signed_in'`,
+    );
     expect(audit.rows).to.deep.equal([{ actor: 'mara', detail: { address: '127.0.0.1' } }]);
 
     await page.click('text=Sign out');
@@ -117,7 +158,9 @@ describe('the web console: sign-in, sessions and CSRF', function () {
     expect((await postForm(`${web.url}/login`, jar, fields)).status).to.equal(403);
     expect((await postForm(`${web.url}/login`, jar, { ...fields, _csrf: 'x'.repeat(43) })).status).to.equal(403);
     // The token without its cookie is no better: it must come from this site's own page.
-    expect((await postForm(`${web.url}/login`, new CookieJar(), { ...fields, _csrf: csrfField(form.text) })).status).to.equal(403);
+    expect(
+      (await postForm(`${web.url}/login`, new CookieJar(), { ...fields, _csrf: csrfField(form.text) })).status,
+    ).to.equal(403);
     expect(await count(app.db, 'select count(*) n from staff_session')).to.equal(0);
     expect(await count(app.db, 'select count(*) n from sign_in_failure')).to.equal(0);
 
@@ -130,7 +173,10 @@ describe('the web console: sign-in, sessions and CSRF', function () {
     expect(token).to.not.equal(csrfField(form.text));
 
     expect((await postForm(`${web.url}/test/touch`, jar, { what: 'no token' })).status).to.equal(403);
-    expect((await postForm(`${web.url}/test/touch`, jar, { what: 'the sign-in page\'s token', _csrf: csrfField(form.text) })).status).to.equal(403);
+    expect(
+      (await postForm(`${web.url}/test/touch`, jar, { what: "the sign-in page's token", _csrf: csrfField(form.text) }))
+        .status,
+    ).to.equal(403);
     expect((await postForm(`${web.url}/logout`, jar, { _csrf: 'x'.repeat(43) })).status).to.equal(403);
     expect(touched).to.deep.equal([]);
     expect((await postForm(`${web.url}/test/touch`, jar, { what: 'b', _csrf: token })).status).to.equal(303);
@@ -139,9 +185,13 @@ describe('the web console: sign-in, sessions and CSRF', function () {
     // Signing in again gives a new session and ends the one the request came with.
     expect((await signInByForm(jar, 'mara', passwords.mara)).status).to.equal(303);
     expect(jar.get('intake_session')).to.not.equal(first);
-    expect((await fetch(`${web.url}/`, { redirect: 'manual', headers: { cookie: `intake_session=${first}` } })).status).to.equal(303);
+    expect(
+      (await fetch(`${web.url}/`, { redirect: 'manual', headers: { cookie: `intake_session=${first}` } })).status,
+    ).to.equal(303);
 
-    const signOut = await postForm(`${web.url}/logout`, jar, { _csrf: csrfField((await getPage(`${web.url}/`, jar)).text) });
+    const signOut = await postForm(`${web.url}/logout`, jar, {
+      _csrf: csrfField((await getPage(`${web.url}/`, jar)).text),
+    });
     expect(signOut.status).to.equal(303);
     expect(signOut.location).to.equal('/login');
     expect((await getPage(`${web.url}/`, jar)).status).to.equal(303);
@@ -151,15 +201,30 @@ describe('the web console: sign-in, sessions and CSRF', function () {
     const plain = await getPage(`${web.url}/login`, new CookieJar());
     expect(plain.headers.getSetCookie().join('\n')).to.not.match(/;\s*Secure/i);
     expect(plain.headers.get('strict-transport-security')).to.equal(null);
-    const behindTls = await startWebServer({ ...app, config: { ...app.config, server: { ...app.config.server, secureCookies: true } } }, [...authRoutes, ...dashboardRoutes]);
+    const behindTls = await startWebServer(
+      { ...app, config: { ...app.config, server: { ...app.config.server, secureCookies: true } } },
+      [...authRoutes, ...dashboardRoutes],
+    );
     try {
       const jar = new CookieJar();
       const page = await getPage(`${behindTls.url}/login`, jar);
-      expect(page.headers.getSetCookie()).to.satisfy((cookies: string[]) => cookies.length > 0 && cookies.every((c) => /;\s*Secure/i.test(c)));
+      expect(page.headers.getSetCookie()).to.satisfy(
+        (cookies: string[]) => cookies.length > 0 && cookies.every((c) => /;\s*Secure/i.test(c)),
+      );
       expect(page.headers.get('strict-transport-security')).to.equal('max-age=31536000');
-      const signedIn = await postForm(`${behindTls.url}/login`, jar, { _csrf: csrfField(page.text), username: 'mara', password: passwords.mara, next: '/' });
-      expect(page.headers.getSetCookie().find((c) => c.startsWith('__Host-intake_csrf='))).to.match(/Path=\/;/).and.not.match(/Domain=/i);
-      expect(signedIn.headers.getSetCookie().find((c) => c.startsWith('__Host-intake_session='))).to.match(/HttpOnly/).and.match(/SameSite=Strict/).and.match(/Secure/);
+      const signedIn = await postForm(`${behindTls.url}/login`, jar, {
+        _csrf: csrfField(page.text),
+        username: 'mara',
+        password: passwords.mara,
+        next: '/',
+      });
+      expect(page.headers.getSetCookie().find((c) => c.startsWith('__Host-intake_csrf=')))
+        .to.match(/Path=\/;/)
+        .and.not.match(/Domain=/i);
+      expect(signedIn.headers.getSetCookie().find((c) => c.startsWith('__Host-intake_session=')))
+        .to.match(/HttpOnly/)
+        .and.match(/SameSite=Strict/)
+        .and.match(/Secure/);
       // The prefixed session is the one that opens pages.
       expect((await getPage(`${behindTls.url}/`, jar)).status).to.equal(200);
     } finally {
@@ -168,11 +233,18 @@ describe('the web console: sign-in, sessions and CSRF', function () {
   });
 
   it('after sign-in only a path of this site is followed', async () => {
-    expect(['//evil.example/x', 'https://evil.example/', '/\\evil.example', '/%0d%0aX', 'javascript:alert(1)', '/login'].map(safeNextPath))
-      .to.deep.equal(['/', '/', '/', '/%0d%0aX', '/', '/']);
+    expect(
+      ['//evil.example/x', 'https://evil.example/', '/\\evil.example', '/%0d%0aX', 'javascript:alert(1)', '/login'].map(
+        safeNextPath,
+      ),
+    ).to.deep.equal(['/', '/', '/', '/%0d%0aX', '/', '/']);
     // Dot segments that collapse into another origin once resolved.
-    expect(['/.//evil.example', '/..//evil.example', '/x/../..//evil.example/p', '/queue/../audit'].map(safeNextPath)).to.deep.equal(['/', '/', '/', '/audit']);
-    expect((await signInByForm(new CookieJar(), 'mara', passwords.mara, '/.//evil.example/phish')).location).to.equal('/');
+    expect(
+      ['/.//evil.example', '/..//evil.example', '/x/../..//evil.example/p', '/queue/../audit'].map(safeNextPath),
+    ).to.deep.equal(['/', '/', '/', '/audit']);
+    expect((await signInByForm(new CookieJar(), 'mara', passwords.mara, '/.//evil.example/phish')).location).to.equal(
+      '/',
+    );
     const jar = new CookieJar();
     const away = await signInByForm(jar, 'mara', passwords.mara, '//evil.example/x');
     expect(away.location).to.equal('/');
@@ -180,7 +252,7 @@ describe('the web console: sign-in, sessions and CSRF', function () {
     expect(fine.location).to.equal('/queue?authority=A.0094');
   });
 
-  it('a disabled account\'s session stops working at once (intake staff disable)', async () => {
+  it("a disabled account's session stops working at once (intake staff disable)", async () => {
     const jar = new CookieJar();
     expect((await signInByForm(jar, 'theo', passwords.theo)).status).to.equal(303);
     expect((await getPage(`${web.url}/`, jar)).status).to.equal(200);
@@ -195,7 +267,11 @@ describe('the web console: sign-in, sessions and CSRF', function () {
   it('intake staff add, passwd and disable: passwords from standard input, kept only as scrypt hashes', async () => {
     const add = intake('a long enough password\n', 'staff', 'add', 'Ada.L', '--name', 'Ada Lovelace');
     expect(add.status, add.stderr).to.equal(0);
-    const [row] = (await app.db.query<{ username: string; display_name: string; password_hash: string }>(`select * from staff where username = 'ada.l'`)).rows;
+    const [row] = (
+      await app.db.query<{ username: string; display_name: string; password_hash: string }>(
+        `select * from staff where username = 'ada.l'`,
+      )
+    ).rows;
     expect(row?.display_name).to.equal('Ada Lovelace');
     expect(row?.password_hash).to.match(/^scrypt\$32768\$8\$1\$[A-Za-z0-9+/=]{24}\$[A-Za-z0-9+/=]{44}$/);
     expect(JSON.stringify(row)).to.not.contain('long enough');
@@ -219,7 +295,12 @@ describe('the web console: sign-in, sessions and CSRF', function () {
     const from = async (address: string, username: string, password: string) => {
       const jar = new CookieJar();
       const form = await requestFrom(address, `${web.url}/login`, jar);
-      return requestFrom(address, `${web.url}/login`, jar, { _csrf: csrfField(form.text), username, password, next: '/' });
+      return requestFrom(address, `${web.url}/login`, jar, {
+        _csrf: csrfField(form.text),
+        username,
+        password,
+        next: '/',
+      });
     };
     for (let i = 0; i < 3; i++) {
       const wrong = await from('127.0.0.2', 'mara', 'not the password at all');
@@ -229,22 +310,44 @@ describe('the web console: sign-in, sessions and CSRF', function () {
     // From another computer: the account is what is limited now.
     const refused = await from('127.0.0.3', 'mara', passwords.mara);
     expect(refused.status).to.equal(429);
-    expect(errorText(refused.text)).to.match(/^Too many failed sign-ins for this account or from this computer\. Try again after \d{4}-\d{2}-\d{2} \d{2}:\d{2} M[DS]T\.$/);
-    expect(await count(app.db, `select count(*) n from sign_in_failure where key = 'user:' || encode(sha256('mara'), 'hex')`)).to.equal(3);
+    expect(errorText(refused.text)).to.match(
+      /^Too many failed sign-ins for this account or from this computer\. Try again after \d{4}-\d{2}-\d{2} \d{2}:\d{2} M[DS]T\.$/,
+    );
+    expect(
+      await count(
+        app.db,
+        `select count(*) n from sign_in_failure where key = 'user:' || encode(sha256('mara'), 'hex')`,
+      ),
+    ).to.equal(3);
 
     // Unknown accounts count against the address, with the same words as a wrong password.
-    for (const ghost of ['ghost1', 'ghost2', 'ghost3']) expect(errorText((await from('127.0.0.4', ghost, 'whatever it is')).text)).to.equal('The username or the password is not right.');
+    for (const ghost of ['ghost1', 'ghost2', 'ghost3'])
+      expect(errorText((await from('127.0.0.4', ghost, 'whatever it is')).text)).to.equal(
+        'The username or the password is not right.',
+      );
     expect((await from('127.0.0.4', 'ada.l', 'another long password')).status).to.equal(429);
     expect((await from('127.0.0.5', 'ada.l', 'another long password')).status).to.equal(303);
 
     // Once the window has passed the failures, the right password works again.
     await app.db.query(`update sign_in_failure set at = at - interval '16 minutes'`);
     expect((await from('127.0.0.3', 'mara', passwords.mara)).status).to.equal(303);
-    const actions = await app.db.query<{ action: string; n: string }>(`select action, count(*) n from audit_log where actor = 'mara' and action like 'staff_sign_in_%' group by action order by action`);
-    expect(actions.rows).to.deep.equal([{ action: 'staff_sign_in_failed', n: '3' }, { action: 'staff_sign_in_refused', n: '1' }]);
+    const actions = await app.db.query<{ action: string; n: string }>(
+      `select action, count(*) n from audit_log where actor = 'mara' and action like 'staff_sign_in_%' group by action order by action`,
+    );
+    expect(actions.rows).to.deep.equal([
+      { action: 'staff_sign_in_failed', n: '3' },
+      { action: 'staff_sign_in_refused', n: '1' },
+    ]);
     // What was typed for an unknown account (a password in the wrong box, say) is kept nowhere.
-    expect(await count(app.db, `select count(*) n from audit_log where actor = '(unknown account)' and action = 'staff_sign_in_failed'`)).to.equal(3);
-    const kept = await app.db.query<{ text: string }>(`select row_to_json(a)::text as text from audit_log a union all select row_to_json(f)::text from sign_in_failure f`);
+    expect(
+      await count(
+        app.db,
+        `select count(*) n from audit_log where actor = '(unknown account)' and action = 'staff_sign_in_failed'`,
+      ),
+    ).to.equal(3);
+    const kept = await app.db.query<{ text: string }>(
+      `select row_to_json(a)::text as text from audit_log a union all select row_to_json(f)::text from sign_in_failure f`,
+    );
     expect(kept.rows.filter((r) => /ghost|mara"/.test(r.text.replace(/"actor":"mara"/g, '')))).to.deep.equal([]);
   });
 
@@ -256,14 +359,25 @@ describe('the web console: sign-in, sessions and CSRF', function () {
     expectSecurityHeaders(failed);
     expect(failed.text).to.contain('Something went wrong').and.not.contain('deliberate').and.not.contain('.ts:');
     const logFile = path.join(app.home, 'log/intake.log');
-    for (let i = 0; i < 50 && !readFileSync(logFile, 'utf8').includes('deliberate failure'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let i = 0; i < 50 && !readFileSync(logFile, 'utf8').includes('deliberate failure'); i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     const log = readFileSync(logFile, 'utf8');
     expect(log).to.contain('web request failed').and.contain('deliberate failure').and.not.contain('hunter2');
-    expect(log).to.not.contain(passwords.mara).and.not.contain(jar.get('intake_csrf') as string);
+    expect(log)
+      .to.not.contain(passwords.mara)
+      .and.not.contain(jar.get('intake_csrf') as string);
 
-    const json = await fetch(`${web.url}/login`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', cookie: jar.header() } });
+    const json = await fetch(`${web.url}/login`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json', cookie: jar.header() },
+    });
     expect(json.status).to.equal(415);
-    const big = await fetch(`${web.url}/login`, { method: 'POST', body: `a=${'x'.repeat(70_000)}`, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header() } });
+    const big = await fetch(`${web.url}/login`, {
+      method: 'POST',
+      body: `a=${'x'.repeat(70_000)}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header() },
+    });
     expect(big.status).to.equal(413);
   });
 
@@ -281,14 +395,20 @@ describe('the web console: sign-in, sessions and CSRF', function () {
   });
 
   it('a second process on the same machine serves no pages when told so, and one whose port is taken does not start', async () => {
-    const quiet = await startService({ ...app, config: { ...app.config, server: { ...app.config.server, enabled: false } } });
+    const quiet = await startService({
+      ...app,
+      config: { ...app.config, server: { ...app.config.server, enabled: false } },
+    });
     expect(quiet.consoleUrl).to.equal(null);
     await quiet.stop();
     const port = Number(new URL(web.url).port);
     let failure: unknown = null;
-    await startService({ ...app, config: { ...app.config, server: { ...app.config.server, port } } }).then((service) => service.stop(), (error: unknown) => {
-      failure = error;
-    });
+    await startService({ ...app, config: { ...app.config, server: { ...app.config.server, port } } }).then(
+      (service) => service.stop(),
+      (error: unknown) => {
+        failure = error;
+      },
+    );
     expect((failure as NodeJS.ErrnoException | null)?.code).to.equal('EADDRINUSE');
   });
 });

@@ -40,7 +40,10 @@ async function refusal(doc: string): Promise<string> {
   return message;
 }
 
-const record = (line: number, fields: Record<string, string>): ParsedItem => ({ kind: 'record', record: { line, fields } });
+const record = (line: number, fields: Record<string, string>): ParsedItem => ({
+  kind: 'record',
+  record: { line, fields },
+});
 const problemOf = (item: ParsedItem | undefined) => (item?.kind === 'broken' ? item.broken : undefined);
 const wrap = (records: string) => `<?xml version="1.0"?>\n<enrolments>\n${records}\n</enrolments>\n`;
 
@@ -66,7 +69,13 @@ const normal = `<?xml version="1.0" encoding="UTF-8"?>
 describe('readXmlRecords', () => {
   it('reads the fields and line numbers of a normal document', async () => {
     expect(await readEverySplit(normal)).to.deep.equal([
-      record(4, { asn: '123456789', school_code: 'S.0982', middle_name: '', last_name: "O'Brien & Sons", first_name: 'Zoë' }),
+      record(4, {
+        asn: '123456789',
+        school_code: 'S.0982',
+        middle_name: '',
+        last_name: "O'Brien & Sons",
+        first_name: 'Zoë',
+      }),
       record(11, { asn: '007', school_code: '0982', grade: '', last_name: 'été <>"' }),
     ]);
   });
@@ -86,16 +95,23 @@ describe('readXmlRecords', () => {
   });
 
   it('an attribute value without its closing quote breaks only its own record', async () => {
-    const doc = '<enrolments><enrolment><a x="></a></enrolment>\n<enrolment><b>2</b></enrolment>\n<enrolment><c y="/></enrolment></enrolments>';
+    const doc =
+      '<enrolments><enrolment><a x="></a></enrolment>\n<enrolment><b>2</b></enrolment>\n<enrolment><c y="/></enrolment></enrolments>';
     const items = await readEverySplit(doc);
-    expect(items.map((item) => (item.kind === 'broken' ? `${item.broken.line}: broken` : `${item.record.line}: ${JSON.stringify(item.record.fields)}`))).to.deep.equal([
-      '1: broken', '2: {"b":"2"}', '3: broken',
-    ]);
+    expect(
+      items.map((item) =>
+        item.kind === 'broken'
+          ? `${item.broken.line}: broken`
+          : `${item.record.line}: ${JSON.stringify(item.record.fields)}`,
+      ),
+    ).to.deep.equal(['1: broken', '2: {"b":"2"}', '3: broken']);
     expect(items[0]?.kind === 'broken' && items[0].broken.problem).to.contain('without its closing quote on line 1');
   });
 
   it('refuses a root element whose attribute has no closing quote', async () => {
-    expect(await refusal('<enrolments a="x><enrolment><b>1</b></enrolment></enrolments>')).to.contain('no closing quote');
+    expect(await refusal('<enrolments a="x><enrolment><b>1</b></enrolment></enrolments>')).to.contain(
+      'no closing quote',
+    );
   });
 
   it('reports broken records by line and goes on with the next ones', async () => {
@@ -110,9 +126,9 @@ describe('readXmlRecords', () => {
 <enrolment><asn>4</asn></enrolment>
 <enrolment><asn>5</asn>`);
     const items = await readEverySplit(doc);
-    expect(items.map((item) => (item.kind === 'record' ? item.record.fields['asn'] : `broken@${item.broken.line}`))).to.deep.equal(
-      ['1', 'broken@4', 'broken@7', 'broken@8', 'broken@9', 'broken@10', '4', 'broken@12'],
-    );
+    expect(
+      items.map((item) => (item.kind === 'record' ? item.record.fields['asn'] : `broken@${item.broken.line}`)),
+    ).to.deep.equal(['1', 'broken@4', 'broken@7', 'broken@8', 'broken@9', 'broken@10', '4', 'broken@12']);
     expect(problemOf(items[1])?.problem).to.match(/line 5.*closing tag 'asn'/);
     expect(problemOf(items[2])?.problem).to.contain('unknown entity &foo;');
     expect(problemOf(items[3])?.problem).to.contain('field <asn> appears twice');
@@ -122,9 +138,11 @@ describe('readXmlRecords', () => {
   });
 
   it('keeps field names that are JavaScript property names, refuses prototype-polluting ones', async () => {
-    const items = await readEverySplit(wrap(`<enrolment><toString>1</toString><Valueof>2</Valueof></enrolment>
+    const items = await readEverySplit(
+      wrap(`<enrolment><toString>1</toString><Valueof>2</Valueof></enrolment>
 <enrolment><__PROTO__>x</__PROTO__></enrolment>
-<enrolment>stray text<asn>1</asn></enrolment>`));
+<enrolment>stray text<asn>1</asn></enrolment>`),
+    );
     expect(items[0]).to.deep.equal(record(3, { tostring: '1', valueof: '2' }));
     expect(problemOf(items[1])?.problem).to.contain('__proto__');
     expect(problemOf(items[2])?.problem).to.contain('text outside any field');
@@ -133,7 +151,10 @@ describe('readXmlRecords', () => {
   it('makes an oversize record broken and reads on', async () => {
     const doc = wrap(`<enrolment><notes>${'x'.repeat(5000)}</notes></enrolment>\n<enrolment><asn>1</asn></enrolment>`);
     const items = await readEverySplit(doc);
-    expect(problemOf(items[0])).to.deep.equal({ line: 3, problem: 'The <enrolment> on line 3 is larger than the limit of 2000 bytes.' });
+    expect(problemOf(items[0])).to.deep.equal({
+      line: 3,
+      problem: 'The <enrolment> on line 3 is larger than the limit of 2000 bytes.',
+    });
     expect(items[1]).to.deep.equal(record(4, { asn: '1' }));
   });
 
@@ -182,12 +203,16 @@ describe('readXmlRecords', () => {
   it('handles a BOM and CRLF line endings', async () => {
     const doc = `\uFEFF${normal.replace(/\n/g, '\r\n')}`;
     expect(await readEverySplit(doc)).to.deep.equal(await collect(chunksOf(normal, 100)));
-    const multiLine = await readEverySplit('\uFEFF<enrolments>\r\n<enrolment><notes>a\r\nb</notes></enrolment>\r\n<enrolment/></enrolments>');
+    const multiLine = await readEverySplit(
+      '\uFEFF<enrolments>\r\n<enrolment><notes>a\r\nb</notes></enrolment>\r\n<enrolment/></enrolments>',
+    );
     expect(multiLine).to.deep.equal([record(2, { notes: 'a\nb' }), record(4, {})]);
   });
 
   it('counts a lone CR as a line break, as XML does', async () => {
-    const items = await readEverySplit('<enrolments>\r<enrolment><asn>1</asn></enrolment>\r\r<enrolment/></enrolments>');
+    const items = await readEverySplit(
+      '<enrolments>\r<enrolment><asn>1</asn></enrolment>\r\r<enrolment/></enrolments>',
+    );
     expect(items).to.deep.equal([record(2, { asn: '1' }), record(4, {})]);
   });
 

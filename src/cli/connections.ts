@@ -24,7 +24,7 @@ export function addConnectionCommands(program: Command, withApp: WithApp): void 
   connections
     .command('activate')
     .description('activate a connection with the token from its email and the PIN from its letter')
-    .option('--token <token>', 'the token of the email\'s activation link')
+    .option('--token <token>', "the token of the email's activation link")
     .option('--email <file>', 'or: an .eml file of the mail outbox, to take the token from')
     .requiredOption('--pin <pin>', 'the 4-digit PIN of the letter')
     .requiredOption('--account <id>', 'the account the person signed in with')
@@ -33,7 +33,9 @@ export function addConnectionCommands(program: Command, withApp: WithApp): void 
       const account = options.account.trim();
       const token = options.token?.trim() ?? (options.email ? tokenFromEml(readFileSync(options.email, 'utf8')) : null);
       if (!token) {
-        console.error(`intake: ${options.email ? `${options.email} holds no activation link` : 'give --token, or --email with an .eml file'}`);
+        console.error(
+          `intake: ${options.email ? `${options.email} holds no activation link` : 'give --token, or --email with an .eml file'}`,
+        );
         process.exitCode = 64;
         return;
       }
@@ -42,14 +44,16 @@ export function addConnectionCommands(program: Command, withApp: WithApp): void 
         process.exitCode = 64;
         return;
       }
-      const result = await withApp((app) => activateConnection(app.db, app.config, { token, pin: options.pin.trim(), account }));
+      const result = await withApp((app) =>
+        activateConnection(app.db, app.config, { token, pin: options.pin.trim(), account }),
+      );
       console.log(options.json ? JSON.stringify(result) : describeActivation(result));
       process.exitCode = result.outcome === 'activated' ? 0 : 4;
     });
   connections
     .command('list')
-    .description('who can see a student\'s record, and each connection\'s status')
-    .requiredOption('--asn <asn>', 'the student\'s ASN', asnOption)
+    .description("who can see a student's record, and each connection's status")
+    .requiredOption('--asn <asn>', "the student's ASN", asnOption)
     .option('--json', 'print the connections as JSON')
     .action(async (options: { asn: string; json?: boolean }) => {
       const listing = await withApp((app) => listConnections(app.db, options.asn, app.config.connections.maxLockouts));
@@ -66,9 +70,20 @@ export function addConnectionCommands(program: Command, withApp: WithApp): void 
       console.log(`Connections to the record of ASN ${formatAsn(options.asn)}${under}: ${listing.connections.length}`);
       for (const c of listing.connections) {
         const who = c.requester === 'student' ? 'the student' : `${c.name ?? ''} (${c.relationship ?? ''})`;
-        const since = c.status === 'activated' ? `activated ${dateText(c.activatedAt)} by ${c.activatedAccount ?? ''}` : c.status === 'waiting' && c.expiresAt ? `expires at the end of ${dateEndingAt(c.expiresAt)}` : '';
-        const locked = c.lockedUntilReset ? ', PIN locked until the school resets it' : c.lockedUntil ? `, locked until ${dateText(c.lockedUntil)}` : '';
-        console.log(`  #${c.id}  ${statusNames[c.status].padEnd(22)} ${who}, ${c.email}, set up by ${c.schoolCode} on ${dateText(c.createdAt)}${since ? `, ${since}` : ''}${locked}`);
+        const since =
+          c.status === 'activated'
+            ? `activated ${dateText(c.activatedAt)} by ${c.activatedAccount ?? ''}`
+            : c.status === 'waiting' && c.expiresAt
+              ? `expires at the end of ${dateEndingAt(c.expiresAt)}`
+              : '';
+        const locked = c.lockedUntilReset
+          ? ', PIN locked until the school resets it'
+          : c.lockedUntil
+            ? `, locked until ${dateText(c.lockedUntil)}`
+            : '';
+        console.log(
+          `  #${c.id}  ${statusNames[c.status].padEnd(22)} ${who}, ${c.email}, set up by ${c.schoolCode} on ${dateText(c.createdAt)}${since ? `, ${since}` : ''}${locked}`,
+        );
       }
     });
 

@@ -14,10 +14,15 @@ import { printIngestResult } from './print.ts';
 import { addStaffCommands } from './staff.ts';
 
 /** Exit codes: 0 done, 1 failure, 2 the file was refused, 3 duplicate or busy (a file, a queue item), 4 activation refused, 5 an approval failed a data check, 64 bad usage or configuration. */
-const program = new Command('intake').description('Intake: SIS enrolment and access-code files, checked against the limited-access rules.');
+const program = new Command('intake').description(
+  'Intake: SIS enrolment and access-code files, checked against the limited-access rules.',
+);
 // Usage errors (unknown command, bad option) end with 64, like bad configuration.
 program.exitOverride();
-program.option('--home <dir>', 'runtime folder (inbox, outbox, archive, embedded database); default var/ or INTAKE_HOME');
+program.option(
+  '--home <dir>',
+  'runtime folder (inbox, outbox, archive, embedded database); default var/ or INTAKE_HOME',
+);
 
 function homeOverride(): Record<string, unknown> {
   const home = program.opts<{ home?: string }>().home;
@@ -70,11 +75,23 @@ program
   .addOption(new Option('--kind <kind>', 'the kind of file').choices(['enrolment', 'access']).default('enrolment'))
   .option('--as-of <date>', 'the date the rules are applied on (default: today)', dateOption)
   .option('--json', 'print the summary as JSON')
-  .action(async (file: string, options: { authority: string; kind: 'enrolment' | 'access'; asOf?: string; json?: boolean }) => {
-    process.exitCode = await withApp(async (app) => printIngestResult(await ingestFile(app, file, options.authority, options.kind, options.asOf), options.json ?? false));
-  });
+  .action(
+    async (
+      file: string,
+      options: { authority: string; kind: 'enrolment' | 'access'; asOf?: string; json?: boolean },
+    ) => {
+      process.exitCode = await withApp(async (app) =>
+        printIngestResult(
+          await ingestFile(app, file, options.authority, options.kind, options.asOf),
+          options.json ?? false,
+        ),
+      );
+    },
+  );
 
-const reference = program.command('reference').description('reference data: authorities, schools, students, enrolments');
+const reference = program
+  .command('reference')
+  .description('reference data: authorities, schools, students, enrolments');
 reference
   .command('load <dir>')
   .description('load or update authorities.csv, schools.csv, students.csv and enrolments.csv from a folder')

@@ -37,7 +37,8 @@ function typedWithoutEcho(prompt: string): Promise<string> {
     const onData = (data: Buffer) => {
       for (const character of data.toString('utf8')) {
         if (character === '\r' || character === '\n') return finish(null);
-        if (character === '\u0003' || character === '\u0004') return finish(new PasswordInputError('no password was given'));
+        if (character === '\u0003' || character === '\u0004')
+          return finish(new PasswordInputError('no password was given'));
         if (character === '\u007f' || character === '\b') typed = Array.from(typed).slice(0, -1).join('');
         else if (character >= ' ') typed += character;
       }

@@ -4,7 +4,14 @@ import { referralReasons } from '../outcomes.ts';
 import { auditOfItem, auditOfStudent } from '../queue/audit-trail.ts';
 import { claimItem, claimNextItem, recordItemViewed } from '../queue/claims.ts';
 import { getItemDetail } from '../queue/item-detail.ts';
-import { countOpenByReason, cursorText, listOpenItems, parseCursor, type QueueFilter, type QueueItem } from '../queue/queue-queries.ts';
+import {
+  countOpenByReason,
+  cursorText,
+  listOpenItems,
+  parseCursor,
+  type QueueFilter,
+  type QueueItem,
+} from '../queue/queue-queries.ts';
 import { timeIn, todayIn } from '../validate/dates.ts';
 import { formatAsn, parseAsn, parseAuthorityCode, parseSchoolCode } from '../validate/values.ts';
 import { type Resolution, resolveItem, type ResolveResult } from '../../pipelines/student-records.ts';
@@ -24,7 +31,8 @@ const parsed = (parse: (text: string) => string | null, what: string) => (value:
   return result;
 };
 const reasonOption = (value: string) => {
-  if (!(value in referralReasons)) throw new InvalidArgumentError(`expected one of ${Object.keys(referralReasons).join(', ')}`);
+  if (!(value in referralReasons))
+    throw new InvalidArgumentError(`expected one of ${Object.keys(referralReasons).join(', ')}`);
   return value;
 };
 const daysOption = (value: string) => {
@@ -35,10 +43,18 @@ const daysOption = (value: string) => {
 /** The staff member a command acts as: an active account of the console (`intake staff add`); null (reported) if not. */
 async function actingStaff(app: App, username: string | undefined): Promise<string | null> {
   const name = (username ?? process.env.INTAKE_STAFF ?? '').trim().toLowerCase();
-  const found = name === '' ? undefined : (await app.db.query<{ disabled: boolean }>('select disabled from staff where username = $1', [name])).rows[0];
-  const problem = name === '' ? 'say who acts: --as <username> or INTAKE_STAFF'
-    : !found ? `no staff account ${name}; add it with intake staff add`
-      : found.disabled ? `the staff account ${name} is disabled` : null;
+  const found =
+    name === ''
+      ? undefined
+      : (await app.db.query<{ disabled: boolean }>('select disabled from staff where username = $1', [name])).rows[0];
+  const problem =
+    name === ''
+      ? 'say who acts: --as <username> or INTAKE_STAFF'
+      : !found
+        ? `no staff account ${name}; add it with intake staff add`
+        : found.disabled
+          ? `the staff account ${name} is disabled`
+          : null;
   if (problem === null) return name;
   console.error(`intake: ${problem}`);
   return null;
@@ -56,17 +72,30 @@ function printResolution(result: ResolveResult, json: boolean): number {
   if (json) console.log(JSON.stringify(result));
   switch (result.outcome) {
     case 'resolved':
-      if (!json) console.log(`#${result.item.id} ${result.item.state}${result.item.result ? `: ${result.item.result}` : ''}`);
-      if (!json && result.pending) console.error('the letter or the decisions file could not be written just now; a running intake start writes it shortly.');
+      if (!json)
+        console.log(`#${result.item.id} ${result.item.state}${result.item.result ? `: ${result.item.result}` : ''}`);
+      if (!json && result.pending)
+        console.error(
+          'the letter or the decisions file could not be written just now; a running intake start writes it shortly.',
+        );
       return 0;
     case 'not_applicable':
-      if (!json) console.error(`not applied: ${result.problem.code}: ${result.problem.message} Nothing was changed; reject the item or return it to the authority.`);
+      if (!json)
+        console.error(
+          `not applied: ${result.problem.code}: ${result.problem.message} Nothing was changed; reject the item or return it to the authority.`,
+        );
       return exitCodes.notApplicable;
     case 'claimed_by_other':
-      if (!json) console.error(`claimed by ${result.claimedBy} until ${timeIn(result.until)}; only they can resolve it until then.`);
+      if (!json)
+        console.error(
+          `claimed by ${result.claimedBy} until ${timeIn(result.until)}; only they can resolve it until then.`,
+        );
       return exitCodes.busy;
     case 'already_resolved':
-      if (!json) console.error(`already ${result.item.state} by ${result.item.resolvedBy} at ${timeIn(result.item.resolvedAt as Date)}.`);
+      if (!json)
+        console.error(
+          `already ${result.item.state} by ${result.item.resolvedBy} at ${timeIn(result.item.resolvedAt as Date)}.`,
+        );
       return exitCodes.busy;
     case 'note_required':
       if (!json) console.error('a note is needed (--note): the authority reads it in its decisions file.');
@@ -79,7 +108,9 @@ function printResolution(result: ResolveResult, json: boolean): number {
 
 /** `intake queue …`: Student Records' queue, acting as a named staff member. */
 export function addQueueCommands(program: Command, withApp: WithApp): void {
-  const queue = program.command('queue').description('Student Records: the referred rows: list, show, claim, approve, reject, return');
+  const queue = program
+    .command('queue')
+    .description('Student Records: the referred rows: list, show, claim, approve, reject, return');
   const asOption = new Option('--as <username>', 'the staff member acting (default INTAKE_STAFF)');
 
   queue
@@ -89,34 +120,68 @@ export function addQueueCommands(program: Command, withApp: WithApp): void {
     .option('--school <code>', 'only this school', parsed(parseSchoolCode, 'a school code such as S.0982'))
     .option('--reason <code>', 'only this reason', reasonOption)
     .addOption(new Option('--kind <kind>', 'only this kind').choices(['enrolment', 'access']))
-    .option('--older-than <days>', 'only items referred at least this many days ago (calendar days in Edmonton: 1 = yesterday or before)', daysOption)
+    .option(
+      '--older-than <days>',
+      'only items referred at least this many days ago (calendar days in Edmonton: 1 = yesterday or before)',
+      daysOption,
+    )
     .option('--after <cursor>', 'the page after this cursor (printed at the end of a page)')
     .option('--json', 'print JSON')
-    .action(async (options: { authority?: string; school?: string; reason?: string; kind?: 'enrolment' | 'access'; olderThan?: number; after?: string; json?: boolean }) => {
-      await withApp(async (app) => {
-        const filter: QueueFilter = { authority: options.authority, school: options.school, reason: options.reason, kind: options.kind, minAgeDays: options.olderThan };
-        const after = options.after ? parseCursor(options.after) : null;
-        if (options.after && !after) {
-          console.error('intake: --after: not a cursor printed by queue list');
-          process.exitCode = usageExit;
-          return;
-        }
-        const page = await listOpenItems(app.db, filter, app.config.queue.pageSize, after);
-        const counts = Object.fromEntries(await countOpenByReason(app.db, filter));
-        if (options.json) {
-          console.log(JSON.stringify({ items: page.items, countsByReason: counts, next: page.next ? cursorText(page.next) : null }));
-          return;
-        }
-        for (const item of page.items) console.log(itemLine(item));
-        console.log(`open by reason: ${Object.entries(counts).map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none'}`);
-        if (page.next) console.log(`more: intake queue list --after ${cursorText(page.next)}`);
-      });
-    });
+    .action(
+      async (options: {
+        authority?: string;
+        school?: string;
+        reason?: string;
+        kind?: 'enrolment' | 'access';
+        olderThan?: number;
+        after?: string;
+        json?: boolean;
+      }) => {
+        await withApp(async (app) => {
+          const filter: QueueFilter = {
+            authority: options.authority,
+            school: options.school,
+            reason: options.reason,
+            kind: options.kind,
+            minAgeDays: options.olderThan,
+          };
+          const after = options.after ? parseCursor(options.after) : null;
+          if (options.after && !after) {
+            console.error('intake: --after: not a cursor printed by queue list');
+            process.exitCode = usageExit;
+            return;
+          }
+          const page = await listOpenItems(app.db, filter, app.config.queue.pageSize, after);
+          const counts = Object.fromEntries(await countOpenByReason(app.db, filter));
+          if (options.json) {
+            console.log(
+              JSON.stringify({
+                items: page.items,
+                countsByReason: counts,
+                next: page.next ? cursorText(page.next) : null,
+              }),
+            );
+            return;
+          }
+          for (const item of page.items) console.log(itemLine(item));
+          console.log(
+            `open by reason: ${
+              Object.entries(counts)
+                .map(([reason, n]) => `${reason} ${n}`)
+                .join(', ') || 'none'
+            }`,
+          );
+          if (page.next) console.log(`more: intake queue list --after ${cursorText(page.next)}`);
+        });
+      },
+    );
 
   queue
     .command('show')
     .argument('<item>', 'the item number', idArgument)
-    .description('one item: the row, what the rules saw, the student now, and its audit trail (recorded as looked at by you)')
+    .description(
+      'one item: the row, what the rules saw, the student now, and its audit trail (recorded as looked at by you)',
+    )
     .addOption(asOption)
     .option('--json', 'print JSON')
     .action(async (id: number, options: { as?: string; json?: boolean }) => {
@@ -139,19 +204,37 @@ export function addQueueCommands(program: Command, withApp: WithApp): void {
           return;
         }
         console.log(itemLine(detail.item));
-        console.log(`state: ${detail.item.state}${detail.item.resolvedBy ? ` by ${detail.item.resolvedBy} at ${timeIn(detail.item.resolvedAt as Date)}` : ''}`);
-        console.log(`reason: ${detail.item.reason}: ${referralReasons[detail.item.reason]} (the authority saw ${detail.item.reportedCode})`);
+        console.log(
+          `state: ${detail.item.state}${detail.item.resolvedBy ? ` by ${detail.item.resolvedBy} at ${timeIn(detail.item.resolvedAt as Date)}` : ''}`,
+        );
+        console.log(
+          `reason: ${detail.item.reason}: ${referralReasons[detail.item.reason]} (the authority saw ${detail.item.reportedCode})`,
+        );
         console.log(`row: ${JSON.stringify(detail.row)}`);
-        console.log(`the rules saw: restriction ${detail.saw.restriction}; associations ${detail.saw.associations.join(', ') || 'none'}`);
+        console.log(
+          `the rules saw: restriction ${detail.saw.restriction}; associations ${detail.saw.associations.join(', ') || 'none'}`,
+        );
         if (detail.student) {
           const s = detail.student;
-          console.log(`student: ${s.lastName}, ${s.firstName}${s.middleName ? ` ${s.middleName}` : ''}, born ${s.birthDate ?? 'unknown'}, primary ASN ${formatAsn(s.primaryAsn)}`);
-          console.log(`associations of ${detail.item.authorityCode} today: ${detail.associationsNow.join(', ') || 'none'}`);
-          for (const e of detail.recentEnrolments) console.log(`  enrolment ${e.schoolCode} (${e.authorityCode}) ${e.entryDate} – ${e.exitDate ?? 'open'} grade ${e.grade}`);
-          for (const c of detail.connections) console.log(`  connection ${c.email} (${c.requester}) ${c.status} since ${timeIn(c.statusChangedAt)}`);
+          console.log(
+            `student: ${s.lastName}, ${s.firstName}${s.middleName ? ` ${s.middleName}` : ''}, born ${s.birthDate ?? 'unknown'}, primary ASN ${formatAsn(s.primaryAsn)}`,
+          );
+          console.log(
+            `associations of ${detail.item.authorityCode} today: ${detail.associationsNow.join(', ') || 'none'}`,
+          );
+          for (const e of detail.recentEnrolments)
+            console.log(
+              `  enrolment ${e.schoolCode} (${e.authorityCode}) ${e.entryDate} – ${e.exitDate ?? 'open'} grade ${e.grade}`,
+            );
+          for (const c of detail.connections)
+            console.log(`  connection ${c.email} (${c.requester}) ${c.status} since ${timeIn(c.statusChangedAt)}`);
         } else if (detail.item.asn) console.log('student: no student has this ASN');
-        for (const m of detail.matchingStudents) console.log(`  same names and birth date: ASN ${formatAsn(m.asn)} ${m.lastName}, ${m.firstName} born ${m.birthDate ?? ''}`);
-        for (const a of audit) console.log(`  ${timeIn(a.at)} ${a.actor} ${a.action}${a.detail.note ? `: ${String(a.detail.note)}` : ''}`);
+        for (const m of detail.matchingStudents)
+          console.log(
+            `  same names and birth date: ASN ${formatAsn(m.asn)} ${m.lastName}, ${m.firstName} born ${m.birthDate ?? ''}`,
+          );
+        for (const a of audit)
+          console.log(`  ${timeIn(a.at)} ${a.actor} ${a.action}${a.detail.note ? `: ${String(a.detail.note)}` : ''}`);
       });
     });
 
@@ -164,7 +247,11 @@ export function addQueueCommands(program: Command, withApp: WithApp): void {
       await withApp(async (app) => {
         const records = await auditOfStudent(app.db, options.asn);
         if (options.json) console.log(JSON.stringify(records));
-        else for (const a of records) console.log(`${timeIn(a.at)} ${a.actor} ${a.action}${a.itemId ? ` #${a.itemId}` : ''} ${JSON.stringify(a.detail)}`);
+        else
+          for (const a of records)
+            console.log(
+              `${timeIn(a.at)} ${a.actor} ${a.action}${a.itemId ? ` #${a.itemId}` : ''} ${JSON.stringify(a.detail)}`,
+            );
       });
     });
 
@@ -176,24 +263,40 @@ export function addQueueCommands(program: Command, withApp: WithApp): void {
     .option('--authority <code>', 'next item of this authority', parsed(parseAuthorityCode, 'an authority code'))
     .option('--reason <code>', 'next item with this reason', reasonOption)
     .addOption(new Option('--kind <kind>', 'next item of this kind').choices(['enrolment', 'access']))
-    .action(async (id: number | undefined, options: { as?: string; authority?: string; reason?: string; kind?: 'enrolment' | 'access' }) => {
-      process.exitCode = await withApp(async (app) => {
-        const staff = await actingStaff(app, options.as);
-        if (staff === null) return usageExit;
-        const minutes = app.config.queue.claimMinutes;
-        if (id === undefined) {
-          const item = await claimNextItem(app.db, { authority: options.authority, reason: options.reason, kind: options.kind }, staff, minutes);
-          console.log(item ? `claimed ${itemLine(item)}` : 'nothing to claim.');
-          return item ? 0 : exitCodes.notFound;
-        }
-        const result = await claimItem(app.db, id, staff, minutes);
-        if (result.outcome === 'claimed') console.log(`claimed ${itemLine(result.item)}`);
-        else if (result.outcome === 'claimed_by_other') console.error(`claimed by ${result.claimedBy} until ${timeIn(result.until)}.`);
-        else if (result.outcome === 'resolved') console.error(`already ${result.item.state}.`);
-        else console.error('no such item.');
-        return { claimed: 0, claimed_by_other: exitCodes.busy, resolved: exitCodes.busy, not_found: exitCodes.notFound }[result.outcome];
-      });
-    });
+    .action(
+      async (
+        id: number | undefined,
+        options: { as?: string; authority?: string; reason?: string; kind?: 'enrolment' | 'access' },
+      ) => {
+        process.exitCode = await withApp(async (app) => {
+          const staff = await actingStaff(app, options.as);
+          if (staff === null) return usageExit;
+          const minutes = app.config.queue.claimMinutes;
+          if (id === undefined) {
+            const item = await claimNextItem(
+              app.db,
+              { authority: options.authority, reason: options.reason, kind: options.kind },
+              staff,
+              minutes,
+            );
+            console.log(item ? `claimed ${itemLine(item)}` : 'nothing to claim.');
+            return item ? 0 : exitCodes.notFound;
+          }
+          const result = await claimItem(app.db, id, staff, minutes);
+          if (result.outcome === 'claimed') console.log(`claimed ${itemLine(result.item)}`);
+          else if (result.outcome === 'claimed_by_other')
+            console.error(`claimed by ${result.claimedBy} until ${timeIn(result.until)}.`);
+          else if (result.outcome === 'resolved') console.error(`already ${result.item.state}.`);
+          else console.error('no such item.');
+          return {
+            claimed: 0,
+            claimed_by_other: exitCodes.busy,
+            resolved: exitCodes.busy,
+            not_found: exitCodes.notFound,
+          }[result.outcome];
+        });
+      },
+    );
 
   const resolveCommand = (name: Resolution, description: string, noteRequired: boolean) => {
     queue
@@ -201,7 +304,10 @@ export function addQueueCommands(program: Command, withApp: WithApp): void {
       .argument('<item>', 'the item number', idArgument)
       .description(description)
       .addOption(asOption)
-      .option('--note <text>', noteRequired ? 'why (required): the authority reads it' : 'why (optional): the authority reads it')
+      .option(
+        '--note <text>',
+        noteRequired ? 'why (required): the authority reads it' : 'why (optional): the authority reads it',
+      )
       .option('--json', 'print JSON')
       .action(async (id: number, options: { as?: string; note?: string; json?: boolean }) => {
         process.exitCode = await withApp(async (app) => {
@@ -211,7 +317,11 @@ export function addQueueCommands(program: Command, withApp: WithApp): void {
         });
       });
   };
-  resolveCommand('approve', 'apply the row on Student Records\' authority (limited-access rules bypassed, data checks kept)', false);
+  resolveCommand(
+    'approve',
+    "apply the row on Student Records' authority (limited-access rules bypassed, data checks kept)",
+    false,
+  );
   resolveCommand('reject', 'refuse the row, with a note', true);
   resolveCommand('return', 'send the row back to the authority to correct, with a note', true);
 }

@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
 import type { App } from '../app.ts';
-import { addStaff, disableStaff, normalizeUsername, setPassword, StaffAccountError, usernameProblem } from '../staff/accounts.ts';
+import {
+  addStaff,
+  disableStaff,
+  normalizeUsername,
+  setPassword,
+  StaffAccountError,
+  usernameProblem,
+} from '../staff/accounts.ts';
 import { passwordProblem } from '../staff/passwords.ts';
 import { PasswordInputError, readNewPassword } from './password-input.ts';
 
@@ -49,14 +56,22 @@ export function addStaffCommands(program: Command, withApp: WithApp): void {
   staff
     .command('add <username>')
     .description('add an account; its password is read from standard input')
-    .requiredOption('--name <name>', 'the person\'s full name, as the console shows it')
+    .requiredOption('--name <name>', "the person's full name, as the console shows it")
     .action(async (typed: string, options: { name: string }) => {
       const username = normalizeUsername(typed);
       const name = options.name.trim();
-      if (refuseUsage(usernameProblem(username)) || refuseUsage(name === '' || name.length > 200 ? '--name: expected 1 to 200 characters' : null)) return;
+      if (
+        refuseUsage(usernameProblem(username)) ||
+        refuseUsage(name === '' || name.length > 200 ? '--name: expected 1 to 200 characters' : null)
+      )
+        return;
       const password = await newPassword();
       if (password === null) return;
-      await change(withApp, (app) => addStaff(app.db, { username, displayName: name, password }), `Account ${username} added.`);
+      await change(
+        withApp,
+        (app) => addStaff(app.db, { username, displayName: name, password }),
+        `Account ${username} added.`,
+      );
     });
   staff
     .command('disable <username>')
@@ -64,16 +79,24 @@ export function addStaffCommands(program: Command, withApp: WithApp): void {
     .action(async (typed: string) => {
       const username = normalizeUsername(typed);
       if (refuseUsage(usernameProblem(username))) return;
-      await change(withApp, (app) => disableStaff(app.db, username), `Account ${username} disabled; its sessions have ended.`);
+      await change(
+        withApp,
+        (app) => disableStaff(app.db, username),
+        `Account ${username} disabled; its sessions have ended.`,
+      );
     });
   staff
     .command('passwd <username>')
-    .description('set a new password, read from standard input; the account\'s sessions end')
+    .description("set a new password, read from standard input; the account's sessions end")
     .action(async (typed: string) => {
       const username = normalizeUsername(typed);
       if (refuseUsage(usernameProblem(username))) return;
       const password = await newPassword();
       if (password === null) return;
-      await change(withApp, (app) => setPassword(app.db, username, password), `Password of ${username} changed; its sessions have ended.`);
+      await change(
+        withApp,
+        (app) => setPassword(app.db, username, password),
+        `Password of ${username} changed; its sessions have ended.`,
+      );
     });
 }

@@ -150,7 +150,8 @@ class Reader {
 
   private get(dotted: string): unknown {
     let node: unknown = this.raw;
-    for (const key of dotted.split('.')) node = typeof node === 'object' && node !== null ? (node as Raw)[key] : undefined;
+    for (const key of dotted.split('.'))
+      node = typeof node === 'object' && node !== null ? (node as Raw)[key] : undefined;
     return node;
   }
 
@@ -192,7 +193,13 @@ class Reader {
   /** A list of texts, or one comma-separated text from the environment. */
   textList(dotted: string): string[] {
     const value = this.get(dotted);
-    const items = typeof value === 'string' ? value.split(',').map((item) => item.trim()).filter((item) => item !== '') : value;
+    const items =
+      typeof value === 'string'
+        ? value
+            .split(',')
+            .map((item) => item.trim())
+            .filter((item) => item !== '')
+        : value;
     if (!Array.isArray(items) || !items.every((item) => typeof item === 'string' && item !== '')) {
       this.problems.push(`${dotted}: expected a list of texts, got ${JSON.stringify(value)}`);
       return [];
@@ -255,7 +262,10 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
       recentEnrolmentMonths: read.integer('rules.recentEnrolmentMonths', 0, 120),
       creationAssociationMonths: read.integer('rules.creationAssociationMonths', 0, 240),
     },
-    asnRange: { first: read.integer('asnRange.first', 100000000, 999999999), last: read.integer('asnRange.last', 100000000, 999999999) },
+    asnRange: {
+      first: read.integer('asnRange.first', 100000000, 999999999),
+      last: read.integer('asnRange.last', 100000000, 999999999),
+    },
     connections: {
       secret: read.optionalText('connections.secret'),
       expiryDays: read.integer('connections.expiryDays', 1, 365),
@@ -287,22 +297,27 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
       pageSize: read.integer('queue.pageSize', 5, 500),
     },
   };
-  config.server.secureCookies = read.optionalBoolean('server.secureCookies') ?? config.mail.activationUrl.startsWith('https://');
+  config.server.secureCookies =
+    read.optionalBoolean('server.secureCookies') ?? config.mail.activationUrl.startsWith('https://');
   if (config.connections.secret !== null && config.connections.secret.length < 32) {
     read.problems.push('connections.secret (INTAKE_CONNECTION_SECRET): expected at least 32 characters');
   }
   if (config.mail.smtpUrl !== null && !/^smtps?:\/\//.test(config.mail.smtpUrl)) {
     read.problems.push('mail.smtpUrl (INTAKE_SMTP_URL): expected an smtp:// or smtps:// URL');
   }
-  if (!/^https?:\/\//.test(config.mail.activationUrl)) read.problems.push('mail.activationUrl (INTAKE_ACTIVATION_URL): expected an http:// or https:// URL');
+  if (!/^https?:\/\//.test(config.mail.activationUrl))
+    read.problems.push('mail.activationUrl (INTAKE_ACTIVATION_URL): expected an http:// or https:// URL');
   if (config.databaseUrl !== null && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     read.problems.push('databaseUrl (DATABASE_URL): expected a postgres:// connection string');
   }
   if (config.watch.incompleteLineStableMs < config.watch.stableMs) {
-    read.problems.push('watch.incompleteLineStableMs: expected at least watch.stableMs (a file cut mid-row waits longer, not less)');
+    read.problems.push(
+      'watch.incompleteLineStableMs: expected at least watch.stableMs (a file cut mid-row waits longer, not less)',
+    );
   }
   for (const code of config.watch.doneMarkerAuthorities) {
-    if (!/^A\.\d{4}$/.test(code)) read.problems.push(`watch.doneMarkerAuthorities: "${code}" is not an authority code (A.NNNN)`);
+    if (!/^A\.\d{4}$/.test(code))
+      read.problems.push(`watch.doneMarkerAuthorities: "${code}" is not an authority code (A.NNNN)`);
   }
   if (config.asnRange.first > config.asnRange.last) read.problems.push('asnRange: first must not be greater than last');
   if (read.problems.length > 0) throw new ConfigError(read.problems);

@@ -41,7 +41,11 @@ interface Candidate {
  * school resets it: 3 lockouts of 5 tries leave 19 guesses in all, a 0.19% chance for a
  * 4-digit PIN. A locked, expired, deleted or activated connection is never activated.
  */
-export async function activateConnection(db: Database, config: Config, request: ActivationRequest): Promise<ActivationResult> {
+export async function activateConnection(
+  db: Database,
+  config: Config,
+  request: ActivationRequest,
+): Promise<ActivationResult> {
   const secret = connectionSecret(config);
   const { maxPinAttempts, lockMinutes, maxLockouts } = config.connections;
   return db.transaction(async (client) => {
@@ -58,13 +62,25 @@ export async function activateConnection(db: Database, config: Config, request: 
     const connection = found.rows[0];
     if (!connection) return { outcome: 'unknown_link' } as const;
     const audit = (action: string, detail: Record<string, unknown> = {}) =>
-      insertAudit(client, [{ actor: request.account, action, asn: connection.asn, fileId: null, line: null, detail: { connection: connection.id, ...detail } }]);
+      insertAudit(client, [
+        {
+          actor: request.account,
+          action,
+          asn: connection.asn,
+          fileId: null,
+          line: null,
+          detail: { connection: connection.id, ...detail },
+        },
+      ]);
 
     if (connection.status === 'deleted') return { outcome: 'revoked' } as const;
     if (connection.status === 'activated') return { outcome: 'already_activated' } as const;
     if (connection.status === 'expired' || connection.is_past_expiry) {
       if (connection.status === 'waiting') {
-        await client.query(`update connection set status = 'expired', pin_hash = null, status_changed_at = now(), status_changed_by = 'expiry' where id = $1`, [connection.id]);
+        await client.query(
+          `update connection set status = 'expired', pin_hash = null, status_changed_at = now(), status_changed_by = 'expiry' where id = $1`,
+          [connection.id],
+        );
       }
       return { outcome: 'expired' } as const;
     }
@@ -83,7 +99,10 @@ export async function activateConnection(db: Database, config: Config, request: 
         );
         const forGood = lockouts >= maxLockouts;
         await audit('activation_locked', forGood ? { untilReset: true, lockouts } : { minutes: lockMinutes, lockouts });
-        return { outcome: 'locked', until: forGood ? null : (locked.rows[0] as { locked_until: Date }).locked_until } as const;
+        return {
+          outcome: 'locked',
+          until: forGood ? null : (locked.rows[0] as { locked_until: Date }).locked_until,
+        } as const;
       }
       await client.query('update connection set failed_attempts = $2 where id = $1', [connection.id, attempts]);
       await audit('activation_wrong_pin', { attempt: attempts });
@@ -104,14 +123,21 @@ export async function activateConnection(db: Database, config: Config, request: 
 /** What each outcome means, in plain words, for the CLI (the activation page words its own). */
 export function describeActivation(result: ActivationResult): string {
   switch (result.outcome) {
-    case 'activated': return 'The connection is activated: the account can now see the student\'s record.';
-    case 'wrong_pin': return `The PIN is not right. ${result.attemptsLeft} ${result.attemptsLeft === 1 ? 'attempt is' : 'attempts are'} left before the connection is locked.`;
-    case 'locked': return result.until === null
-      ? 'Too many wrong PINs: the PIN is locked for good. Ask the school for a new PIN.'
-      : `Too many wrong PINs: the connection is locked until ${timeIn(result.until)}. Try again after that.`;
-    case 'expired': return 'This activation request has expired. Ask the school for a new PIN.';
-    case 'revoked': return 'This connection was deleted by the school; it can no longer be activated. Ask the school if you need access.';
-    case 'already_activated': return 'This connection is already activated. If you cannot sign in, reset the password of the account you activated it with (Education Account, Google or Microsoft).';
-    case 'unknown_link': return 'This activation link is not valid: it may have been replaced by a newer email. Use the link in the newest email, or ask the school.';
+    case 'activated':
+      return "The connection is activated: the account can now see the student's record.";
+    case 'wrong_pin':
+      return `The PIN is not right. ${result.attemptsLeft} ${result.attemptsLeft === 1 ? 'attempt is' : 'attempts are'} left before the connection is locked.`;
+    case 'locked':
+      return result.until === null
+        ? 'Too many wrong PINs: the PIN is locked for good. Ask the school for a new PIN.'
+        : `Too many wrong PINs: the connection is locked until ${timeIn(result.until)}. Try again after that.`;
+    case 'expired':
+      return 'This activation request has expired. Ask the school for a new PIN.';
+    case 'revoked':
+      return 'This connection was deleted by the school; it can no longer be activated. Ask the school if you need access.';
+    case 'already_activated':
+      return 'This connection is already activated. If you cannot sign in, reset the password of the account you activated it with (Education Account, Google or Microsoft).';
+    case 'unknown_link':
+      return 'This activation link is not valid: it may have been replaced by a newer email. Use the link in the newest email, or ask the school.';
   }
 }

@@ -17,7 +17,8 @@ export function connectionSecret(config: Config): Buffer {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   if (!existsSync(file)) createKeyFile(file);
   const secret = Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
-  if (secret.length < 32) throw new Error(`${file} does not hold a 32-byte key; remove it only if no PIN is outstanding.`);
+  if (secret.length < 32)
+    throw new Error(`${file} does not hold a 32-byte key; remove it only if no PIN is outstanding.`);
   secrets.set(file, secret);
   return secret;
 }

@@ -9,13 +9,19 @@ export interface Queryable {
 export class Database {
   readonly pool: pg.Pool;
 
-  constructor(readonly url: string, max = 10) {
+  constructor(
+    readonly url: string,
+    max = 10,
+  ) {
     this.pool = new pg.Pool({ connectionString: url, max });
     // An idle client losing its server must not crash the process; the next query reconnects.
     this.pool.on('error', () => {});
   }
 
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values: unknown[] = [],
+  ): Promise<pg.QueryResult<R>> {
     return this.pool.query<R>(text, values);
   }
 

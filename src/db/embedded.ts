@@ -38,13 +38,16 @@ async function checkServesFolder(url: string, databaseDir: string, port: number)
     await client.end().catch(() => {});
   }
   if (folder === undefined || path.resolve(folder) !== path.resolve(databaseDir)) {
-    throw new Error(`Port ${port} is taken by ${folder ? `the database in ${folder}` : 'another program'}, not this home's embedded database (${databaseDir}). Set INTAKE_EMBEDDED_PG_PORT to a free port, or DATABASE_URL.`);
+    throw new Error(
+      `Port ${port} is taken by ${folder ? `the database in ${folder}` : 'another program'}, not this home's embedded database (${databaseDir}). Set INTAKE_EMBEDDED_PG_PORT to a free port, or DATABASE_URL.`,
+    );
   }
 }
 
 function ancestors(folder: string): string[] {
   const found: string[] = [];
-  for (let current = path.dirname(folder); current !== path.dirname(current); current = path.dirname(current)) found.push(current);
+  for (let current = path.dirname(folder); current !== path.dirname(current); current = path.dirname(current))
+    found.push(current);
   return found;
 }
 
@@ -67,7 +70,9 @@ export async function startEmbeddedPostgres(config: Config, onLog: (message: str
     chmodSync(config.home, statSync(config.home).mode | 0o111);
     const closed = ancestors(config.home).find((folder) => (statSync(folder).mode & 0o001) === 0);
     if (closed !== undefined) {
-      throw new Error(`The embedded database runs as the postgres user, which cannot enter ${closed}. Set INTAKE_HOME (or --home) to a folder outside it, or set DATABASE_URL.`);
+      throw new Error(
+        `The embedded database runs as the postgres user, which cannot enter ${closed}. Set INTAKE_HOME (or --home) to a folder outside it, or set DATABASE_URL.`,
+      );
     }
   }
   const server = new EmbeddedPostgres({
@@ -77,7 +82,16 @@ export async function startEmbeddedPostgres(config: Config, onLog: (message: str
     password,
     persistent: true,
     createPostgresUser: runAsPostgresUser,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200', '-c', 'shared_buffers=512MB'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=200',
+      '-c',
+      'shared_buffers=512MB',
+    ],
     onLog,
     onError: (error: unknown) => onLog(String(error)),
   });

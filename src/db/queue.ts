@@ -13,7 +13,10 @@ export const queues = {
   connectionExpiry: 'connection-expiry',
 } as const;
 
-export function createBoss(url: string, options: { pollingIntervalSeconds?: number; supervise?: boolean } = {}): PgBoss {
+export function createBoss(
+  url: string,
+  options: { pollingIntervalSeconds?: number; supervise?: boolean } = {},
+): PgBoss {
   return new PgBoss({
     connectionString: url,
     max: 4,
@@ -25,7 +28,10 @@ export function createBoss(url: string, options: { pollingIntervalSeconds?: numb
 }
 
 /** Creates pg-boss's schema and our queues when missing. */
-export async function installQueues(boss: PgBoss, mail: { retryDelaySeconds: number; expiryDays: number }): Promise<void> {
+export async function installQueues(
+  boss: PgBoss,
+  mail: { retryDelaySeconds: number; expiryDays: number },
+): Promise<void> {
   // Tried at a steady pace until the request itself expires: growing delays would push the
   // tries of a long outage past the expiry, and the person would never get the link.
   // A day beyond the expiry, and one more for a letters run over midnight or a clock change.
@@ -37,8 +43,12 @@ export async function installQueues(boss: PgBoss, mail: { retryDelaySeconds: num
     // (pg-boss 10 keeps retentionMinutes for a queue, not retentionDays.)
     [queues.studentRecords]: { name: queues.studentRecords, retentionMinutes: 3650 * 24 * 60 },
     [queues.activationMail]: {
-      name: queues.activationMail, retryLimit: Math.ceil(mailLifetimeSeconds / mail.retryDelaySeconds), retryDelay: mail.retryDelaySeconds,
-      retryBackoff: false, expireInSeconds: 600, retentionMinutes: Math.ceil(mailLifetimeSeconds / 60),
+      name: queues.activationMail,
+      retryLimit: Math.ceil(mailLifetimeSeconds / mail.retryDelaySeconds),
+      retryDelay: mail.retryDelaySeconds,
+      retryBackoff: false,
+      expireInSeconds: 600,
+      retentionMinutes: Math.ceil(mailLifetimeSeconds / 60),
     },
     [queues.connectionExpiry]: { name: queues.connectionExpiry, retryLimit: 3, expireInSeconds: 600 },
   };

@@ -10,7 +10,10 @@ export const doneMarkerSuffix = '.done';
  * Names writers use while a file is incomplete (WinSCP's `.filepart`, `.part`, dot files…), and
  * done markers: never taken as files. The lists are configuration (docs/file-arrival.md).
  */
-export function isTemporaryName(name: string, watch: Pick<WatchSettings, 'temporaryPrefixes' | 'temporarySuffixes'>): boolean {
+export function isTemporaryName(
+  name: string,
+  watch: Pick<WatchSettings, 'temporaryPrefixes' | 'temporarySuffixes'>,
+): boolean {
   const lower = name.toLowerCase();
   return (
     watch.temporaryPrefixes.some((prefix) => name.startsWith(prefix)) ||
@@ -52,10 +55,14 @@ export async function fileState(file: string): Promise<FileState | null> {
   return { size: info.size, mtimeMs: info.mtimeMs, dev: info.dev, ino: info.ino };
 }
 
-export const sameContentState = (a: FileState, b: Pick<FileState, 'size' | 'mtimeMs'>) => a.size === b.size && a.mtimeMs === b.mtimeMs;
+export const sameContentState = (a: FileState, b: Pick<FileState, 'size' | 'mtimeMs'>) =>
+  a.size === b.size && a.mtimeMs === b.mtimeMs;
 
 /** Of these files, those that no process is writing to (when the check is on). */
-export async function notOpenForWriting<T extends { state: FileState }>(candidates: T[], watch: WatchSettings): Promise<T[]> {
+export async function notOpenForWriting<T extends { state: FileState }>(
+  candidates: T[],
+  watch: WatchSettings,
+): Promise<T[]> {
   if (!watch.checkOpenWriters || candidates.length === 0) return candidates;
   const open = await openForWriting(candidates.map((c) => c.state));
   return candidates.filter((c) => !open.has(identityKey(c.state)));
@@ -66,7 +73,11 @@ export async function notOpenForWriting<T extends { state: FileState }>(candidat
  * unchanged for its quiet period and held open by no process. `keepAlive` runs between looks
  * (a file's lease is renewed there) and may throw to give up.
  */
-export async function waitUntilWritten(file: string, watch: WatchSettings, keepAlive: () => Promise<void>): Promise<FileState> {
+export async function waitUntilWritten(
+  file: string,
+  watch: WatchSettings,
+  keepAlive: () => Promise<void>,
+): Promise<FileState> {
   let seen = await fileState(file);
   let since = Date.now();
   for (;;) {

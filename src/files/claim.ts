@@ -45,14 +45,34 @@ function formatOf(name: string): FileFormat | null {
   return extension === '.csv' ? 'csv' : extension === '.xml' ? 'xml' : null;
 }
 
-async function refuseBeforeRegistration(services: ClaimServices, current: string, authorityFolder: string, kindFolder: string, name: string, reason: string): Promise<ClaimResult> {
+async function refuseBeforeRegistration(
+  services: ClaimServices,
+  current: string,
+  authorityFolder: string,
+  kindFolder: string,
+  name: string,
+  reason: string,
+): Promise<ClaimResult> {
   const { config, logger } = services;
-  const failedPath = path.join(folders.failed(config, safeName(authorityFolder), safeName(kindFolder)), storedName(name));
+  const failedPath = path.join(
+    folders.failed(config, safeName(authorityFolder), safeName(kindFolder)),
+    storedName(name),
+  );
   await moveFile(current, failedPath);
-  await writeFile(`${failedPath}.error.txt`, `${name} was not processed: no row of it was applied.\n\n${reason}\n`, { mode: 0o640 });
+  await writeFile(`${failedPath}.error.txt`, `${name} was not processed: no row of it was applied.\n\n${reason}\n`, {
+    mode: 0o640,
+  });
   const authority = parseAuthorityCode(authorityFolder);
-  const known = authority !== null && (await services.db.query('select 1 from authority where code = $1', [authority])).rowCount === 1;
-  if (known) await writeNewNote(folders.outbox(config, authority), name, '.error.txt', `${name} was not processed: no row of it was applied.\n\n${reason}\n`);
+  const known =
+    authority !== null &&
+    (await services.db.query('select 1 from authority where code = $1', [authority])).rowCount === 1;
+  if (known)
+    await writeNewNote(
+      folders.outbox(config, authority),
+      name,
+      '.error.txt',
+      `${name} was not processed: no row of it was applied.\n\n${reason}\n`,
+    );
   logger.warn('file refused', { authority: authorityFolder, kind: kindFolder, reason });
   return { outcome: 'refused', reason };
 }
@@ -73,10 +93,18 @@ export async function claimFile(services: ClaimServices, request: ClaimRequest):
   const name = safeName(request.source);
   const info = await lstat(request.source).catch(() => null);
   if (info === null) return { outcome: 'gone' };
-  if (!info.isFile()) return { outcome: 'refused', reason: `${name} is not a regular file (links and folders are not read).` };
+  if (!info.isFile())
+    return { outcome: 'refused', reason: `${name} is not a regular file (links and folders are not read).` };
   // An authority's folder is its identity: a folder that is really a link elsewhere is not taken.
-  if (request.inboxRoot !== undefined && (await realpath(path.dirname(request.source)).catch(() => null)) !== path.join(await realpath(request.inboxRoot), request.authorityFolder, request.kindFolder)) {
-    return { outcome: 'refused', reason: `${name} is not inside its authority's own folder (a symbolic link on the way); it was left where it is.` };
+  if (
+    request.inboxRoot !== undefined &&
+    (await realpath(path.dirname(request.source)).catch(() => null)) !==
+      path.join(await realpath(request.inboxRoot), request.authorityFolder, request.kindFolder)
+  ) {
+    return {
+      outcome: 'refused',
+      reason: `${name} is not inside its authority's own folder (a symbolic link on the way); it was left where it is.`,
+    };
   }
 
   // Before anything is moved: an authority not yet in the reference data may be loaded later,
@@ -99,19 +127,36 @@ export async function claimFile(services: ClaimServices, request: ClaimRequest):
   }
   // Swapped for a link between the look and the rename: never read through it.
   if ((await lstat(claimed)).isSymbolicLink()) {
-    return refuseBeforeRegistration(services, claimed, request.authorityFolder, request.kindFolder, name, 'The file is a symbolic link; only regular files are read.');
+    return refuseBeforeRegistration(
+      services,
+      claimed,
+      request.authorityFolder,
+      request.kindFolder,
+      name,
+      'The file is a symbolic link; only regular files are read.',
+    );
   }
   return registerClaimed(services, claimed, request.authorityFolder, request.kindFolder, name, request.asOf);
 }
 
 /** The second half of a claim; also used for files found in `claimed/` after a crash. */
-export async function registerClaimed(services: ClaimServices, claimed: string, authorityFolder: string, kindFolder: string, name: string, asOf?: string): Promise<ClaimResult> {
+export async function registerClaimed(
+  services: ClaimServices,
+  claimed: string,
+  authorityFolder: string,
+  kindFolder: string,
+  name: string,
+  asOf?: string,
+): Promise<ClaimResult> {
   const { config, db, logger } = services;
   const authority = parseAuthorityCode(authorityFolder);
-  const refuse = (reason: string) => refuseBeforeRegistration(services, claimed, authorityFolder, kindFolder, name, reason);
-  if (authority === null || !(await isKnownAuthority(db, authority))) return refuse(unknownAuthorityReason(authorityFolder));
+  const refuse = (reason: string) =>
+    refuseBeforeRegistration(services, claimed, authorityFolder, kindFolder, name, reason);
+  if (authority === null || !(await isKnownAuthority(db, authority)))
+    return refuse(unknownAuthorityReason(authorityFolder));
   const kind = fileKinds.find((k) => k === kindFolder);
-  if (!kind) return refuse(`"${kindFolder}" is not a kind of file Intake takes; use the folder ${fileKinds.join(' or ')}.`);
+  if (!kind)
+    return refuse(`"${kindFolder}" is not a kind of file Intake takes; use the folder ${fileKinds.join(' or ')}.`);
   const format = formatOf(name);
   if (!format) return refuse('The file name must end in .csv or .xml so Intake knows how to read it.');
   // What is read of the file is fixed here: its size and modification time now, and the hash of
@@ -123,7 +168,17 @@ export async function registerClaimed(services: ClaimServices, claimed: string, 
 
   const registration = await registerFile(
     db,
-    { authorityCode: authority, kind, originalName: name, format, sha256: inspection.sha256, sizeBytes: inspection.sizeBytes, mtimeMs: state.mtimeMs, storedPath: claimed, asOf: asOf ?? todayIn() },
+    {
+      authorityCode: authority,
+      kind,
+      originalName: name,
+      format,
+      sha256: inspection.sha256,
+      sizeBytes: inspection.sizeBytes,
+      mtimeMs: state.mtimeMs,
+      storedPath: claimed,
+      asOf: asOf ?? todayIn(),
+    },
     services.boss,
   );
   if (registration.outcome === 'duplicate') {

@@ -15,7 +15,10 @@ export const folders = {
 
 /** A base name safe to join under our folders (no separators, no leading dots). */
 export function safeName(name: string): string {
-  const base = path.basename(name).replace(/[^\p{L}\p{N}._ -]/gu, '_').replace(/^\.+/, '');
+  const base = path
+    .basename(name)
+    .replace(/[^\p{L}\p{N}._ -]/gu, '_')
+    .replace(/^\.+/, '');
   return base === '' ? 'file' : base.slice(0, 180);
 }
 
@@ -62,5 +65,6 @@ export async function writeNewNote(folder: string, base: string, suffix: string,
 export async function createInboxFolders(config: Config, db: Queryable, kinds: readonly string[]): Promise<void> {
   await mkdir(paths.inbox(config), { recursive: true });
   const authorities = await db.query<{ code: string }>('select code from authority order by code');
-  for (const { code } of authorities.rows) for (const kind of kinds) await mkdir(folders.inbox(config, code, kind), { recursive: true });
+  for (const { code } of authorities.rows)
+    for (const kind of kinds) await mkdir(folders.inbox(config, code, kind), { recursive: true });
 }

@@ -13,7 +13,12 @@ export interface FileInspection {
  * Done before any row is applied, so a file with junk in its middle is refused whole.
  */
 export async function inspectFile(path: string, sizeBytes?: number): Promise<FileInspection> {
-  if (sizeBytes === 0) return { sha256: createHash('sha256').digest('hex'), sizeBytes: 0, problem: 'The file is empty. Send a file with a header row and its rows.' };
+  if (sizeBytes === 0)
+    return {
+      sha256: createHash('sha256').digest('hex'),
+      sizeBytes: 0,
+      problem: 'The file is empty. Send a file with a header row and its rows.',
+    };
   const stream = createReadStream(path, sizeBytes === undefined ? {} : { end: sizeBytes - 1 });
   return inspectStream(stream);
 }
@@ -21,7 +26,8 @@ export async function inspectFile(path: string, sizeBytes?: number): Promise<Fil
 /** Only the first `size` bytes' hash: whether a file that changed after its claim only grew. */
 export async function hashOfFirstBytes(path: string, size: number): Promise<string> {
   const hash = createHash('sha256');
-  if (size > 0) for await (const chunk of createReadStream(path, { end: size - 1 }) as AsyncIterable<Buffer>) hash.update(chunk);
+  if (size > 0)
+    for await (const chunk of createReadStream(path, { end: size - 1 }) as AsyncIterable<Buffer>) hash.update(chunk);
   return hash.digest('hex');
 }
 

@@ -37,9 +37,27 @@ export interface IntakeFile {
 }
 
 interface FileRow {
-  id: string; authority_code: string; kind: FileKind; original_name: string; format: FileFormat; sha256: string;
-  size_bytes: string; read_sha256: string; mtime_ms: number | null; claimed_size_bytes: string | null; retaken_as: string | null; reopened_after_report: boolean; stored_path: string; status: IntakeFile['status']; as_of: string; records_done: number; accepted: number;
-  referred: number; invalid: number; report_path: string | null; error: string | null;
+  id: string;
+  authority_code: string;
+  kind: FileKind;
+  original_name: string;
+  format: FileFormat;
+  sha256: string;
+  size_bytes: string;
+  read_sha256: string;
+  mtime_ms: number | null;
+  claimed_size_bytes: string | null;
+  retaken_as: string | null;
+  reopened_after_report: boolean;
+  stored_path: string;
+  status: IntakeFile['status'];
+  as_of: string;
+  records_done: number;
+  accepted: number;
+  referred: number;
+  invalid: number;
+  report_path: string | null;
+  error: string | null;
 }
 
 const columns = `id, authority_code, kind, original_name, format, sha256, size_bytes, read_sha256, mtime_ms, claimed_size_bytes, retaken_as, reopened_after_report, stored_path, status, as_of::text, records_done,
@@ -47,11 +65,27 @@ const columns = `id, authority_code, kind, original_name, format, sha256, size_b
 
 function toFile(row: FileRow): IntakeFile {
   return {
-    id: Number(row.id), authorityCode: row.authority_code, kind: row.kind, originalName: row.original_name, format: row.format,
-    sha256: row.sha256, sizeBytes: Number(row.size_bytes), readSha256: row.read_sha256, mtimeMs: row.mtime_ms,
+    id: Number(row.id),
+    authorityCode: row.authority_code,
+    kind: row.kind,
+    originalName: row.original_name,
+    format: row.format,
+    sha256: row.sha256,
+    sizeBytes: Number(row.size_bytes),
+    readSha256: row.read_sha256,
+    mtimeMs: row.mtime_ms,
     claimedSizeBytes: row.claimed_size_bytes === null ? null : Number(row.claimed_size_bytes),
-    retakenAs: row.retaken_as === null ? null : Number(row.retaken_as), reopenedAfterReport: row.reopened_after_report, storedPath: row.stored_path, status: row.status, asOf: row.as_of, recordsDone: row.records_done,
-    accepted: row.accepted, referred: row.referred, invalid: row.invalid, reportPath: row.report_path, error: row.error,
+    retakenAs: row.retaken_as === null ? null : Number(row.retaken_as),
+    reopenedAfterReport: row.reopened_after_report,
+    storedPath: row.stored_path,
+    status: row.status,
+    asOf: row.as_of,
+    recordsDone: row.records_done,
+    accepted: row.accepted,
+    referred: row.referred,
+    invalid: row.invalid,
+    reportPath: row.report_path,
+    error: row.error,
   };
 }
 
@@ -80,7 +114,17 @@ export async function registerFile(db: Database, file: NewFile, boss: PgBoss | n
        values ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9)
        on conflict (authority_code, sha256) where status <> 'failed' do nothing
        returning ${columns}`,
-      [file.authorityCode, file.kind, file.originalName, file.format, file.sha256, file.sizeBytes, file.mtimeMs, file.storedPath, file.asOf],
+      [
+        file.authorityCode,
+        file.kind,
+        file.originalName,
+        file.format,
+        file.sha256,
+        file.sizeBytes,
+        file.mtimeMs,
+        file.storedPath,
+        file.asOf,
+      ],
     );
     const row = inserted.rows[0];
     if (row === undefined) {
@@ -91,7 +135,12 @@ export async function registerFile(db: Database, file: NewFile, boss: PgBoss | n
       return { outcome: 'duplicate', file: toFile(existing.rows[0] as FileRow) };
     }
     const registered = toFile(row);
-    if (boss) await boss.send(queues.files, { fileId: registered.id }, { ...inTransaction(client), singletonKey: String(registered.id) });
+    if (boss)
+      await boss.send(
+        queues.files,
+        { fileId: registered.id },
+        { ...inTransaction(client), singletonKey: String(registered.id) },
+      );
     return { outcome: 'registered', file: registered };
   });
 }
@@ -106,7 +155,12 @@ export async function getFile(db: Queryable, id: number): Promise<IntakeFile | n
  * worker runs out and the file is taken over, resuming after its last committed record.
  * `owner` is unique to the run, so two runs in one process never share a lease.
  */
-export async function acquireLease(db: Queryable, id: number, owner: string, leaseSeconds: number): Promise<IntakeFile | null> {
+export async function acquireLease(
+  db: Queryable,
+  id: number,
+  owner: string,
+  leaseSeconds: number,
+): Promise<IntakeFile | null> {
   const result = await db.query<FileRow>(
     `update intake_file set status = 'processing', lease_owner = $2, lease_until = now() + make_interval(secs => $3)
       where id = $1 and status in ('queued', 'processing')
@@ -125,7 +179,13 @@ export interface ChunkProgress {
 }
 
 /** Records a chunk's progress in its own transaction; fails when the lease was lost, rolling the chunk back. */
-export async function recordProgress(client: Queryable, id: number, owner: string, leaseSeconds: number, progress: ChunkProgress): Promise<void> {
+export async function recordProgress(
+  client: Queryable,
+  id: number,
+  owner: string,
+  leaseSeconds: number,
+  progress: ChunkProgress,
+): Promise<void> {
   const result = await client.query(
     `update intake_file set records_done = $3, accepted = accepted + $4, referred = referred + $5, invalid = invalid + $6,
             lease_until = now() + make_interval(secs => $7)
@@ -164,7 +224,13 @@ export async function recordGrowth(db: Database, id: number, owner: string, grow
 }
 
 /** The file was rewritten after rows were applied; its complete content is now file `retakenAs`. */
-export async function recordRetake(db: Queryable, id: number, owner: string, retakenAs: number, claimedSizeBytes: number): Promise<void> {
+export async function recordRetake(
+  db: Queryable,
+  id: number,
+  owner: string,
+  retakenAs: number,
+  claimedSizeBytes: number,
+): Promise<void> {
   const result = await db.query(
     `update intake_file set retaken_as = $3, claimed_size_bytes = coalesce(claimed_size_bytes, $4)
       where id = $1 and lease_owner = $2 and status = 'processing'`,
@@ -174,13 +240,21 @@ export async function recordRetake(db: Queryable, id: number, owner: string, ret
 }
 
 /** Files finished within the last `minutes`, with what was read of them: was anything added since? */
-export async function recentlyFinished(db: Queryable, minutes: number): Promise<{ id: number; storedPath: string; sizeBytes: number; mtimeMs: number }[]> {
+export async function recentlyFinished(
+  db: Queryable,
+  minutes: number,
+): Promise<{ id: number; storedPath: string; sizeBytes: number; mtimeMs: number }[]> {
   const result = await db.query<{ id: string; stored_path: string; size_bytes: string; mtime_ms: number }>(
     `select id, stored_path, size_bytes, mtime_ms from intake_file
       where status = 'done' and mtime_ms is not null and finished_at > now() - make_interval(mins => $1)`,
     [minutes],
   );
-  return result.rows.map((r) => ({ id: Number(r.id), storedPath: r.stored_path, sizeBytes: Number(r.size_bytes), mtimeMs: r.mtime_ms }));
+  return result.rows.map((r) => ({
+    id: Number(r.id),
+    storedPath: r.stored_path,
+    sizeBytes: Number(r.size_bytes),
+    mtimeMs: r.mtime_ms,
+  }));
 }
 
 /** A finished file its writer added to: queued again (with its job), to read on from its last record. */
@@ -202,7 +276,10 @@ export class LeaseLostError extends Error {
 
 /** Records why the file is refused before it is moved, so a restart finishes the same refusal. */
 export async function recordRefusal(db: Queryable, id: number, owner: string, reason: string): Promise<void> {
-  const result = await db.query(`update intake_file set error = $3 where id = $1 and lease_owner = $2 and status = 'processing'`, [id, owner, reason]);
+  const result = await db.query(
+    `update intake_file set error = $3 where id = $1 and lease_owner = $2 and status = 'processing'`,
+    [id, owner, reason],
+  );
   if (result.rowCount !== 1) throw new LeaseLostError(`File ${id} is no longer leased to ${owner}.`);
 }
 
@@ -215,7 +292,12 @@ export async function renewLease(db: Queryable, id: number, owner: string, lease
   if (result.rowCount !== 1) throw new LeaseLostError(`File ${id} is no longer leased to ${owner}.`);
 }
 
-export async function finishFile(db: Queryable, id: number, owner: string, outcome: { status: 'done' | 'failed'; storedPath: string; error: string | null }): Promise<void> {
+export async function finishFile(
+  db: Queryable,
+  id: number,
+  owner: string,
+  outcome: { status: 'done' | 'failed'; storedPath: string; error: string | null },
+): Promise<void> {
   const result = await db.query(
     `update intake_file set status = $3, stored_path = $4, error = $5, finished_at = now(), lease_owner = null, lease_until = null
       where id = $1 and lease_owner = $2`,
@@ -228,7 +310,12 @@ export async function finishFile(db: Queryable, id: number, owner: string, outco
  * The report's path, chosen once per file: `<name>.results.csv`, or `<name>.2.results.csv` and
  * so on when another file of the same name has it (a unique index decides, not a race).
  */
-export async function reserveReportPath(db: Queryable, id: number, outbox: string, originalName: string): Promise<string> {
+export async function reserveReportPath(
+  db: Queryable,
+  id: number,
+  outbox: string,
+  originalName: string,
+): Promise<string> {
   for (let n = 1; ; n++) {
     const candidate = `${outbox}/${n === 1 ? originalName : `${originalName}.${n}`}.results.csv`;
     try {
@@ -256,6 +343,9 @@ export async function staleFiles(db: Queryable, leaseSeconds: number): Promise<n
 }
 
 export async function knownStoredPaths(db: Queryable, storedPaths: string[]): Promise<Set<string>> {
-  const result = await db.query<{ stored_path: string }>('select stored_path from intake_file where stored_path = any($1::text[])', [storedPaths]);
+  const result = await db.query<{ stored_path: string }>(
+    'select stored_path from intake_file where stored_path = any($1::text[])',
+    [storedPaths],
+  );
   return new Set(result.rows.map((r) => r.stored_path));
 }

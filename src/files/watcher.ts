@@ -2,7 +2,15 @@ import { lstat, readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import type { WatchSettings } from '../config/config.ts';
-import { doneMarkerSuffix, type FileState, fileState, isTemporaryName, notOpenForWriting, quietPeriodMs, sameContentState } from './arrival.ts';
+import {
+  doneMarkerSuffix,
+  type FileState,
+  fileState,
+  isTemporaryName,
+  notOpenForWriting,
+  quietPeriodMs,
+  sameContentState,
+} from './arrival.ts';
 
 export interface StableFile {
   path: string;
@@ -55,7 +63,8 @@ export class InboxWatcher {
   }
 
   private track(file: string): void {
-    if (this.placeOf(file) && !this.pending.has(file)) this.pending.set(file, { state: null, since: Date.now(), quietMs: this.settings.stableMs });
+    if (this.placeOf(file) && !this.pending.has(file))
+      this.pending.set(file, { state: null, since: Date.now(), quietMs: this.settings.stableMs });
   }
 
   private placeOf(file: string): StableFile | null {
@@ -92,7 +101,11 @@ export class InboxWatcher {
           continue;
         }
         if (seen.state === null || !sameContentState(state, seen.state)) {
-          this.pending.set(file, { state, since: Date.now(), quietMs: await quietPeriodMs(file, state.size, this.settings) });
+          this.pending.set(file, {
+            state,
+            since: Date.now(),
+            quietMs: await quietPeriodMs(file, state.size, this.settings),
+          });
           continue;
         }
         const place = this.placeOf(file);

@@ -19,7 +19,8 @@ function checkHeader(header: string[], options: CsvReadOptions): string[] {
   const unknown = names.filter((name) => !options.columns.includes(name));
   const repeated = names.filter((name, index) => names.indexOf(name) !== index);
   const missing = options.required.filter((name) => !names.includes(name));
-  const list = (kind: string, items: string[]) => `${kind} column${items.length > 1 ? 's' : ''} ${items.map((n) => `"${n}"`).join(', ')}`;
+  const list = (kind: string, items: string[]) =>
+    `${kind} column${items.length > 1 ? 's' : ''} ${items.map((n) => `"${n}"`).join(', ')}`;
   if (unknown.length > 0) problems.push(list('unknown', unknown));
   if (repeated.length > 0) problems.push(list('repeated', repeated));
   if (missing.length > 0) problems.push(list('missing', missing));
@@ -58,7 +59,10 @@ async function* physicalLines(path: string, maxBytes: number, lengthBytes: numbe
     pendingBytes += piece.length;
   };
   if (lengthBytes === 0) return;
-  for await (const chunk of createReadStream(path, lengthBytes === undefined ? {} : { end: lengthBytes - 1 }) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(
+    path,
+    lengthBytes === undefined ? {} : { end: lengthBytes - 1 },
+  ) as AsyncIterable<Buffer>) {
     let start = 0;
     // The LF of a CRLF split across two reads.
     if (afterCarriageReturn && chunk[0] === 0x0a) start = 1;
@@ -66,7 +70,10 @@ async function* physicalLines(path: string, maxBytes: number, lengthBytes: numbe
     let nextCarriageReturn = chunk.indexOf(0x0d, start);
     let nextLineFeed = chunk.indexOf(0x0a, start);
     while (nextCarriageReturn >= 0 || nextLineFeed >= 0) {
-      const end = nextCarriageReturn >= 0 && (nextLineFeed < 0 || nextCarriageReturn < nextLineFeed) ? nextCarriageReturn : nextLineFeed;
+      const end =
+        nextCarriageReturn >= 0 && (nextLineFeed < 0 || nextCarriageReturn < nextLineFeed)
+          ? nextCarriageReturn
+          : nextLineFeed;
       keep(chunk.subarray(start, end));
       yield finishLine();
       start = end + 1;
@@ -82,13 +89,19 @@ async function* physicalLines(path: string, maxBytes: number, lengthBytes: numbe
   if (pendingBytes > 0) yield finishLine();
 }
 
-const lineLimitProblem = (line: number, max: number) => `line ${line} is longer than ${max} bytes; check it for a missing line break or a runaway value.`;
-const unclosedProblem = (line: number) => `line ${line} has a double quote that is not closed on the same line; check the double quotes on this line.`;
+const lineLimitProblem = (line: number, max: number) =>
+  `line ${line} is longer than ${max} bytes; check it for a missing line break or a runaway value.`;
+const unclosedProblem = (line: number) =>
+  `line ${line} has a double quote that is not closed on the same line; check the double quotes on this line.`;
 
 /** Parses one physical line; null when it is blank. */
 function parseLine(text: string): string[] | null | 'unclosed' {
   try {
-    const [record] = parse(text, { relax_quotes: true, relax_column_count: true, skip_empty_lines: true }) as string[][];
+    const [record] = parse(text, {
+      relax_quotes: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+    }) as string[][];
     return record ?? null;
   } catch {
     return 'unclosed';
@@ -107,7 +120,13 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
 
   const toItem = (line: number, record: string[], names: string[]): ParsedItem => {
     if (record.length !== names.length) {
-      return { kind: 'broken', broken: { line, problem: `line ${line} has ${record.length} field${record.length === 1 ? '' : 's'} but the header has ${names.length}; check for a missing or extra comma, or a comma inside a value that is not in double quotes.` } };
+      return {
+        kind: 'broken',
+        broken: {
+          line,
+          problem: `line ${line} has ${record.length} field${record.length === 1 ? '' : 's'} but the header has ${names.length}; check for a missing or extra comma, or a comma inside a value that is not in double quotes.`,
+        },
+      };
     }
     const fields: Record<string, string> = {};
     for (let index = 0; index < names.length; index++) fields[names[index] as string] = record[index] as string;
@@ -117,11 +136,15 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
   function* lineByLine(lines: Line[], names: string[]): Generator<ParsedItem> {
     for (const line of lines) {
       if (line.text === null) {
-        yield { kind: 'broken', broken: { line: line.number, problem: lineLimitProblem(line.number, options.maxRecordBytes) } };
+        yield {
+          kind: 'broken',
+          broken: { line: line.number, problem: lineLimitProblem(line.number, options.maxRecordBytes) },
+        };
         continue;
       }
       const record = parseLine(line.text);
-      if (record === 'unclosed') yield { kind: 'broken', broken: { line: line.number, problem: unclosedProblem(line.number) } };
+      if (record === 'unclosed')
+        yield { kind: 'broken', broken: { line: line.number, problem: unclosedProblem(line.number) } };
       else if (record !== null) yield toItem(line.number, record, names);
     }
   }
@@ -131,7 +154,12 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
     // Fast path: the whole batch at once; a batch with any trouble is read again line by line.
     if (lines.every((l) => l.text !== null)) {
       try {
-        const parsed = parse(lines.map((l) => l.text).join('\n'), { relax_quotes: true, relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as { record: string[]; info: { lines: number } }[];
+        const parsed = parse(lines.map((l) => l.text).join('\n'), {
+          relax_quotes: true,
+          relax_column_count: true,
+          skip_empty_lines: true,
+          info: true,
+        }) as unknown as { record: string[]; info: { lines: number } }[];
         const first = lines[0] as Line;
         const spansLines = parsed.some(({ record }) => record.some((value) => value.includes('\n')));
         if (!spansLines) {
@@ -150,9 +178,15 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
     // A line of spaces or tabs is as blank as an empty one (kept, emptied, so line numbers hold).
     if (line.text !== null && /^[ \t]*$/.test(line.text)) line.text = '';
     if (header === null) {
-      if (line.text === null) throw new FileRefusedError(`The header row cannot be read: ${lineLimitProblem(line.number, options.maxRecordBytes)}`);
+      if (line.text === null)
+        throw new FileRefusedError(
+          `The header row cannot be read: ${lineLimitProblem(line.number, options.maxRecordBytes)}`,
+        );
       const record = parseLine(line.text);
-      if (record === 'unclosed') throw new FileRefusedError(`The header row cannot be read: ${unclosedProblem(line.number)} Correct the header and send the file again.`);
+      if (record === 'unclosed')
+        throw new FileRefusedError(
+          `The header row cannot be read: ${unclosedProblem(line.number)} Correct the header and send the file again.`,
+        );
       if (record !== null) header = checkHeader(record, options);
       continue;
     }
@@ -162,6 +196,9 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
       batch = [];
     }
   }
-  if (header === null) throw new FileRefusedError('The file is empty: it has no header row. Send a file with a header row and one row per enrolment.');
+  if (header === null)
+    throw new FileRefusedError(
+      'The file is empty: it has no header row. Send a file with a header row and one row per enrolment.',
+    );
   yield* flush(batch, header);
 }

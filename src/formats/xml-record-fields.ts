@@ -15,17 +15,33 @@ class RecordProblem extends Error {}
 // Lower-casing names here, before the parser's own check, makes it refuse <__PROTO__> too, and stops it
 // renaming fields such as <toString> to "__toString".
 const parser = new XMLParser({
-  preserveOrder: true, ignoreAttributes: true, parseTagValue: false, trimValues: false, processEntities: false,
-  cdataPropName: '#cdata', ignoreDeclaration: true, ignorePiTags: true, transformTagName: (name) => name.toLowerCase(),
+  preserveOrder: true,
+  ignoreAttributes: true,
+  parseTagValue: false,
+  trimValues: false,
+  processEntities: false,
+  cdataPropName: '#cdata',
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  transformTagName: (name) => name.toLowerCase(),
 });
 
-export function parseRecord(inner: string, innerLine: number, line: number, what: string, recordName: string): ParsedItem {
+export function parseRecord(
+  inner: string,
+  innerLine: number,
+  line: number,
+  what: string,
+  recordName: string,
+): ParsedItem {
   // Our own wrapper tags: the scanner already matched the record's tags case-insensitively, XML would not.
   const xml = `<${recordName}>${inner.replace(/\r\n?/g, '\n')}</${recordName}>`;
   const validation = XMLValidator.validate(xml);
   if (validation !== true) {
     const absolute = (relative: number) => innerLine + relative - 1;
-    const message = validation.err.msg.replace(/in line (\d+)(, col \d+)?/g, (_, relative: string) => `in line ${absolute(Number(relative))}`);
+    const message = validation.err.msg.replace(
+      /in line (\d+)(, col \d+)?/g,
+      (_, relative: string) => `in line ${absolute(Number(relative))}`,
+    );
     return broken(line, `${what} is not well-formed XML: line ${absolute(validation.err.line)}: ${message}`);
   }
   try {
@@ -73,15 +89,19 @@ function fieldValue(field: unknown, name: string): string {
 
 /** fast-xml-parser leaves numeric references and unknown entities like &foo; as they are, so we decode here. */
 function decodeReferences(text: string, field: string): string {
-  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z][\w.-]*)?(;?)/g, (reference, body: string | undefined, semicolon: string) => {
-    if (!body || !semicolon) throw new RecordProblem(`field <${field}> contains a bare '&' (write it as &amp;)`);
-    if (!body.startsWith('#')) {
-      const decoded = PREDEFINED_ENTITIES[body];
-      if (decoded === undefined) throw new RecordProblem(`field <${field}> uses the unknown entity ${reference}`);
-      return decoded;
-    }
-    const code = body.startsWith('#x') ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
-    if (!(code <= 0x10ffff && XML_CHAR.test(String.fromCodePoint(code)))) throw new RecordProblem(`field <${field}> uses ${reference}, which is not a valid character`);
-    return String.fromCodePoint(code);
-  });
+  return text.replace(
+    /&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z][\w.-]*)?(;?)/g,
+    (reference, body: string | undefined, semicolon: string) => {
+      if (!body || !semicolon) throw new RecordProblem(`field <${field}> contains a bare '&' (write it as &amp;)`);
+      if (!body.startsWith('#')) {
+        const decoded = PREDEFINED_ENTITIES[body];
+        if (decoded === undefined) throw new RecordProblem(`field <${field}> uses the unknown entity ${reference}`);
+        return decoded;
+      }
+      const code = body.startsWith('#x') ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
+      if (!(code <= 0x10ffff && XML_CHAR.test(String.fromCodePoint(code))))
+        throw new RecordProblem(`field <${field}> uses ${reference}, which is not a valid character`);
+      return String.fromCodePoint(code);
+    },
+  );
 }

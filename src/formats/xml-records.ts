@@ -17,7 +17,15 @@ const CHECK_AND_EXPORT = 'Please check the file, or export it again from your sc
 type Sink = ((text: string) => void) | null;
 type MarkupKind = 'eof' | 'comment' | 'cdata' | 'pi' | 'declaration' | 'end' | 'start' | 'stray';
 /** `unclosedQuote`: an attribute value ran into a '<' (never legal in one), so the tag was cut there. */
-interface Tag { name: string; key: string; end: boolean; selfClosing: boolean; line: number; raw: string; unclosedQuote: boolean }
+interface Tag {
+  name: string;
+  key: string;
+  end: boolean;
+  selfClosing: boolean;
+  line: number;
+  raw: string;
+  unclosedQuote: boolean;
+}
 
 const refused = (message: string) => new FileRefusedError(`${message} ${CHECK_AND_EXPORT}`);
 // Line breaks as XML reads them: LF, CRLF or a lone CR, each one line.
@@ -101,7 +109,15 @@ class Scanner {
           this.consume(raw.length, null);
           const name = /^<\/?([^\s/>"']+)/.exec(raw)?.[1] ?? '';
           const end = raw.startsWith('</');
-          return { name, key: name.toLowerCase(), end, selfClosing: !end && raw.endsWith('/>'), line, raw, unclosedQuote };
+          return {
+            name,
+            key: name.toLowerCase(),
+            end,
+            selfClosing: !end && raw.endsWith('/>'),
+            line,
+            raw,
+            unclosedQuote,
+          };
         }
       }
       if (offset > MAX_TAG_CHARS || !(await this.more())) {
@@ -121,7 +137,8 @@ async function nextTag(scanner: Scanner, place: string): Promise<Tag | null> {
       if (!stray.text) stray.line = scanner.line + countNewlines(text.slice(0, at));
       stray.text = (stray.text + text.slice(at, at + 30)).slice(0, 30);
     });
-    if (stray.text) throw refused(`Line ${stray.line}: unexpected text "${stray.text.split(/[\r\n]/)[0]?.trim()}" ${place}.`);
+    if (stray.text)
+      throw refused(`Line ${stray.line}: unexpected text "${stray.text.split(/[\r\n]/)[0]?.trim()}" ${place}.`);
     const kind = await scanner.markupKind();
     if (kind === 'eof') return null;
     if (kind === 'comment' || kind === 'pi') await skipThrough(scanner, kind, null);
@@ -135,7 +152,9 @@ async function skipThrough(scanner: Scanner, kind: 'comment' | 'pi' | 'cdata', s
   const line = scanner.line;
   const terminator = { comment: '-->', pi: '?>', cdata: ']]>' }[kind];
   if (!(await scanner.consumeThrough(terminator, sink))) {
-    throw refused(`The ${kind === 'pi' ? 'processing instruction' : kind} that starts on line ${line} never ends: the file looks cut off.`);
+    throw refused(
+      `The ${kind === 'pi' ? 'processing instruction' : kind} that starts on line ${line} never ends: the file looks cut off.`,
+    );
   }
 }
 
@@ -163,7 +182,8 @@ async function readRecord(scanner: Scanner, start: Tag, options: XmlReadOptions)
   for (;;) {
     await scanner.consumeText(add);
     const kind = await scanner.markupKind();
-    if (kind === 'eof') throw refused(`The file ends inside the <${start.name}> that starts on line ${start.line}: it looks cut off.`);
+    if (kind === 'eof')
+      throw refused(`The file ends inside the <${start.name}> that starts on line ${start.line}: it looks cut off.`);
     if (kind === 'declaration') throw declarationRefused(scanner.line);
     if (kind === 'comment' || kind === 'pi' || kind === 'cdata') await skipThrough(scanner, kind, add);
     if (kind === 'stray') scanner.consume(1, add); // a bare '<' in text: the validator will name it
@@ -173,15 +193,30 @@ async function readRecord(scanner: Scanner, start: Tag, options: XmlReadOptions)
     const recordTag = tag.key === options.recordName.toLowerCase();
     if (tag.end && recordTag) {
       add(tag.raw, false);
-      const item = bytes > options.maxRecordBytes ? broken(start.line, `${what} is larger than the limit of ${options.maxRecordBytes} bytes.`)
-        : tooDeep ? broken(start.line, `${what} has elements nested more than ${options.maxDepth} levels deep.`)
-        : unclosedQuoteLine ? broken(start.line, `${what} has an attribute value without its closing quote on line ${unclosedQuoteLine}.`)
-        : parseRecord(inner.join(''), innerLine, start.line, what, options.recordName);
+      const item =
+        bytes > options.maxRecordBytes
+          ? broken(start.line, `${what} is larger than the limit of ${options.maxRecordBytes} bytes.`)
+          : tooDeep
+            ? broken(start.line, `${what} has elements nested more than ${options.maxDepth} levels deep.`)
+            : unclosedQuoteLine
+              ? broken(
+                  start.line,
+                  `${what} has an attribute value without its closing quote on line ${unclosedQuoteLine}.`,
+                )
+              : parseRecord(inner.join(''), innerLine, start.line, what, options.recordName);
       return { item, next: 'more' };
     }
     // records never nest, so another record start or the root's end means this record was never closed
-    if (!tag.end && recordTag) return { item: broken(start.line, `${what} is not closed before the next <${tag.name}> on line ${tag.line}.`), next: tag };
-    if (tag.end && tag.key === options.rootName.toLowerCase()) return { item: broken(start.line, `${what} is not closed before </${tag.name}> on line ${tag.line}.`), next: 'rootClosed' };
+    if (!tag.end && recordTag)
+      return {
+        item: broken(start.line, `${what} is not closed before the next <${tag.name}> on line ${tag.line}.`),
+        next: tag,
+      };
+    if (tag.end && tag.key === options.rootName.toLowerCase())
+      return {
+        item: broken(start.line, `${what} is not closed before </${tag.name}> on line ${tag.line}.`),
+        next: 'rootClosed',
+      };
     if (tag.end) depth = Math.max(0, depth - 1);
     else if (!tag.selfClosing) depth++;
     tooDeep ||= depth + (tag.selfClosing ? 1 : 0) > options.maxDepth;
@@ -190,7 +225,10 @@ async function readRecord(scanner: Scanner, start: Tag, options: XmlReadOptions)
 }
 
 /** Streams the records of `<rootName><recordName>…</recordName>…</rootName>`; see XmlReadOptions for the limits. */
-export async function* readXmlRecords(input: AsyncIterable<string>, options: XmlReadOptions): AsyncGenerator<ParsedItem> {
+export async function* readXmlRecords(
+  input: AsyncIterable<string>,
+  options: XmlReadOptions,
+): AsyncGenerator<ParsedItem> {
   const { rootName, recordName } = options;
   const scanner = new Scanner(input[Symbol.asyncIterator]());
   if ((await scanner.peek(1)) === '\uFEFF') scanner.consume(1, null);
@@ -199,7 +237,9 @@ export async function* readXmlRecords(input: AsyncIterable<string>, options: Xml
   if (!root) throw refused(`The file is empty or has no <${rootName}> element.`);
   if (root.unclosedQuote) throw refused(`Line ${root.line}: an attribute of <${root.name}> has no closing quote.`);
   if (root.end || root.key !== rootName.toLowerCase()) {
-    throw refused(`Line ${root.line}: the file starts with <${root.end ? '/' : ''}${root.name}>, but it must start with <${rootName}>. Is this the right file?`);
+    throw refused(
+      `Line ${root.line}: the file starts with <${root.end ? '/' : ''}${root.name}>, but it must start with <${rootName}>. Is this the right file?`,
+    );
   }
   let pending: Tag | null = null;
   while (!root.selfClosing) {
@@ -208,7 +248,9 @@ export async function* readXmlRecords(input: AsyncIterable<string>, options: Xml
     if (!tag) throw refused(`The file ends before </${rootName}>: it looks cut off.`);
     if (tag.end && tag.key === root.key) break;
     if (tag.end || tag.key !== recordName.toLowerCase()) {
-      throw refused(`Line ${tag.line}: <${tag.end ? '/' : ''}${tag.name}> is not allowed directly inside <${rootName}>, only <${recordName}> elements are.`);
+      throw refused(
+        `Line ${tag.line}: <${tag.end ? '/' : ''}${tag.name}> is not allowed directly inside <${rootName}>, only <${recordName}> elements are.`,
+      );
     }
     const { item, next } = await readRecord(scanner, tag, options);
     yield item;
@@ -216,5 +258,8 @@ export async function* readXmlRecords(input: AsyncIterable<string>, options: Xml
     if (next !== 'more') pending = next;
   }
   const extra = await nextTag(scanner, `after the end of <${rootName}>`);
-  if (extra) throw refused(`Line ${extra.line}: unexpected <${extra.end ? '/' : ''}${extra.name}> after the end of <${rootName}>.`);
+  if (extra)
+    throw refused(
+      `Line ${extra.line}: unexpected <${extra.end ? '/' : ''}${extra.name}> after the end of <${rootName}>.`,
+    );
 }

@@ -24,7 +24,11 @@ interface FontFile {
 }
 
 const notoSans: Record<FontWeight, FontFile> = {
-  regular: { name: 'NotoSans-Regular', packageName: '@expo-google-fonts/noto-sans', file: '400Regular/NotoSans_400Regular.ttf' },
+  regular: {
+    name: 'NotoSans-Regular',
+    packageName: '@expo-google-fonts/noto-sans',
+    file: '400Regular/NotoSans_400Regular.ttf',
+  },
   bold: { name: 'NotoSans-Bold', packageName: '@expo-google-fonts/noto-sans', file: '700Bold/NotoSans_700Bold.ttf' },
 };
 const syllabics: Record<FontWeight, FontFile> = {

@@ -140,7 +140,12 @@ export class LetterPdf {
 
     top = this.drawLine([{ text: wording.pinLabel }], top, { size: 12, align: 'center' }) + 2;
     // The only place the PIN is ever drawn: no barcode, no metadata, nothing on the cover.
-    top = this.drawLine([{ text: letter.pin, bold: true }], top, { size: 44, characterSpacing: pinSpacing, align: 'center' }) + 12;
+    top =
+      this.drawLine([{ text: letter.pin, bold: true }], top, {
+        size: 44,
+        characterSpacing: pinSpacing,
+        align: 'center',
+      }) + 12;
     top = this.drawWarningBox([], wording.pinWarning, top, 10.5) + 22;
 
     top = this.drawLine([{ text: wording.stepsTitle, bold: true }], top, { size: 13 }) + 6;
@@ -156,11 +161,16 @@ export class LetterPdf {
     const padding = 10;
     let textTop = top + padding;
     this.doc.fillColor(warningRed);
-    if (heading.length > 0) textTop = this.drawLine(heading, textTop, { size: size + 1, minSize: size, indent: padding }) + 3;
+    if (heading.length > 0)
+      textTop = this.drawLine(heading, textTop, { size: size + 1, minSize: size, indent: padding }) + 3;
     const textBottom = this.drawParagraph(body, textTop, { size, indent: padding });
     this.doc.fillColor(textBlack);
     const boxBottom = textBottom + padding;
-    this.doc.lineWidth(1.5).strokeColor(warningRed).rect(margin, top, contentWidth, boxBottom - top).stroke();
+    this.doc
+      .lineWidth(1.5)
+      .strokeColor(warningRed)
+      .rect(margin, top, contentWidth, boxBottom - top)
+      .stroke();
     return boxBottom;
   }
 
@@ -198,7 +208,8 @@ export class LetterPdf {
     let runs = this.runsOf(paragraph);
     let size = style.size;
     const naturalWidth = this.widthOf(runs, size, spacing);
-    if (naturalWidth > width) size = Math.max(style.minSize ?? size, Math.floor(((size * width) / naturalWidth) * 10) / 10);
+    if (naturalWidth > width)
+      size = Math.max(style.minSize ?? size, Math.floor(((size * width) / naturalWidth) * 10) / 10);
     if (this.widthOf(runs, size, spacing) > width) runs = this.cutToWidth(runs, size, spacing, width);
     const lineWidth = this.widthOf(runs, size, spacing);
     const x = style.align === 'center' ? left + (width - lineWidth) / 2 : left;
@@ -220,7 +231,8 @@ export class LetterPdf {
       const kept: TextRun[] = [];
       for (const character of characters.slice(0, count)) {
         const last = kept.at(-1);
-        if (last && last.font === character.font) kept[kept.length - 1] = { font: last.font, text: last.text + character.text };
+        if (last && last.font === character.font)
+          kept[kept.length - 1] = { font: last.font, text: last.text + character.text };
         else kept.push(character);
       }
       const last = kept.at(-1);

@@ -129,11 +129,19 @@ export function letterWording(letter: Letter): LetterWording {
   const grade = letter.grade === null ? '' : ` · ${gradeText(letter.grade, letter.language)}`;
   const email = maskEmail(letter.email);
   if (letter.language === 'fr') {
-    const role = forStudent ? 'l’élève' : letter.relationship === null ? null : relationshipText(letter.relationship, 'fr');
+    const role = forStudent
+      ? 'l’élève'
+      : letter.relationship === null
+        ? null
+        : relationshipText(letter.relationship, 'fr');
     return {
       title: 'Votre NIP myPass',
       school: [{ text: `École${nbsp}: ` }, { text: `${letter.schoolName} (${letter.schoolCode})`, bold: true }],
-      recipient: [{ text: `Destinataire${nbsp}: ` }, { text: letter.recipientName, bold: true }, { text: role === null ? '' : ` (${role})` }],
+      recipient: [
+        { text: `Destinataire${nbsp}: ` },
+        { text: letter.recipientName, bold: true },
+        { text: role === null ? '' : ` (${role})` },
+      ],
       student: [{ text: `Élève${nbsp}: ` }, { text: letter.studentName, bold: true }, { text: grade }],
       intro: [
         {
@@ -157,13 +165,21 @@ export function letterWording(letter: Letter): LetterWording {
           { text: quoteFr(ACTIVATION_EMAIL_SUBJECT.fr), bold: true },
           { text: ` envoyé à ${email}.` },
         ],
-        [{ text: 'Cliquez sur le lien ' }, { text: quoteFr(ACTIVATE_LINK_LABEL.fr), bold: true }, { text: ' dans ce courriel.' }],
+        [
+          { text: 'Cliquez sur le lien ' },
+          { text: quoteFr(ACTIVATE_LINK_LABEL.fr), bold: true },
+          { text: ' dans ce courriel.' },
+        ],
         [
           {
             text: 'Connectez-vous avec votre compte Éducation ou avec un compte Google ou Microsoft (créez-en un au besoin), puis ouvrez le lien de nouveau.',
           },
         ],
-        [{ text: 'Entrez votre NIP à 4 chiffres et cliquez sur ' }, { text: quoteFr(ACCEPT_BUTTON_LABEL.fr), bold: true }, { text: '.' }],
+        [
+          { text: 'Entrez votre NIP à 4 chiffres et cliquez sur ' },
+          { text: quoteFr(ACCEPT_BUTTON_LABEL.fr), bold: true },
+          { text: '.' },
+        ],
       ],
       expiry: [
         { text: `Ce NIP expire le ${letter.expiresOn}.`, bold: true },
@@ -175,7 +191,11 @@ export function letterWording(letter: Letter): LetterWording {
   return {
     title: 'Your myPass PIN',
     school: [{ text: 'School: ' }, { text: `${letter.schoolName} (${letter.schoolCode})`, bold: true }],
-    recipient: [{ text: 'For: ' }, { text: letter.recipientName, bold: true }, { text: role === null ? '' : ` (${role})` }],
+    recipient: [
+      { text: 'For: ' },
+      { text: letter.recipientName, bold: true },
+      { text: role === null ? '' : ` (${role})` },
+    ],
     student: [{ text: 'Student: ' }, { text: letter.studentName, bold: true }, { text: grade }],
     intro: [
       {
@@ -194,14 +214,22 @@ export function letterWording(letter: Letter): LetterWording {
     ],
     stepsTitle: 'To activate your access',
     steps: [
-      [{ text: 'Find the email titled ' }, { text: quoteEn(ACTIVATION_EMAIL_SUBJECT.en), bold: true }, { text: ` sent to ${email}.` }],
+      [
+        { text: 'Find the email titled ' },
+        { text: quoteEn(ACTIVATION_EMAIL_SUBJECT.en), bold: true },
+        { text: ` sent to ${email}.` },
+      ],
       [{ text: 'Click the ' }, { text: quoteEn(ACTIVATE_LINK_LABEL.en), bold: true }, { text: ' link in that email.' }],
       [
         {
           text: 'Sign in with your Education Account or with a Google or Microsoft account (create one if you need to), then open the link again.',
         },
       ],
-      [{ text: 'Enter your 4-digit PIN and click ' }, { text: quoteEn(ACCEPT_BUTTON_LABEL.en), bold: true }, { text: '.' }],
+      [
+        { text: 'Enter your 4-digit PIN and click ' },
+        { text: quoteEn(ACCEPT_BUTTON_LABEL.en), bold: true },
+        { text: '.' },
+      ],
     ],
     expiry: [
       { text: `This PIN expires on ${letter.expiresOn}.`, bold: true },

@@ -23,7 +23,8 @@ const wording = {
   en: {
     subject: ACTIVATION_EMAIL_SUBJECT.en,
     greeting: 'Hello,',
-    intro: (school: string) => `${school} has set up a connection for you in myPass, so that you can see a student's record online. To activate it you need this email and the 4-digit PIN in the letter the school gave you.`,
+    intro: (school: string) =>
+      `${school} has set up a connection for you in myPass, so that you can see a student's record online. To activate it you need this email and the 4-digit PIN in the letter the school gave you.`,
     button: ACTIVATE_LINK_LABEL.en,
     steps: [
       `Click the "${ACTIVATE_LINK_LABEL.en}" link.`,
@@ -32,21 +33,23 @@ const wording = {
     ],
     expiry: (date: string) => `This request expires on ${date}. After that date, ask the school for a new PIN.`,
     keep: 'Do not delete this email until your connection is active. Your PIN is never sent by email: if someone asks you for it, do not give it.',
-    ignore: 'If you did not ask for access to a student\'s record, ignore this email; nothing happens without the PIN.',
+    ignore: "If you did not ask for access to a student's record, ignore this email; nothing happens without the PIN.",
   },
   fr: {
     subject: ACTIVATION_EMAIL_SUBJECT.fr,
     greeting: 'Bonjour,',
-    intro: (school: string) => `${school} a créé pour vous une connexion dans myPass afin que vous puissiez consulter en ligne le dossier d'un élève. Pour l'activer, il vous faut ce courriel et le NIP à 4 chiffres inscrit sur la lettre que l'école vous a remise.`,
+    intro: (school: string) =>
+      `${school} a créé pour vous une connexion dans myPass afin que vous puissiez consulter en ligne le dossier d'un élève. Pour l'activer, il vous faut ce courriel et le NIP à 4 chiffres inscrit sur la lettre que l'école vous a remise.`,
     button: ACTIVATE_LINK_LABEL.fr,
     steps: [
       `Cliquez sur le lien « ${ACTIVATE_LINK_LABEL.fr} ».`,
-      'Connectez-vous avec votre compte Éducation, ou un compte Google ou Microsoft. Si vous n\'en avez pas, créez-en un, puis cliquez de nouveau sur le lien.',
+      "Connectez-vous avec votre compte Éducation, ou un compte Google ou Microsoft. Si vous n'en avez pas, créez-en un, puis cliquez de nouveau sur le lien.",
       `Entrez le NIP à 4 chiffres de votre lettre et cliquez sur « ${ACCEPT_BUTTON_LABEL.fr} ».`,
     ],
     expiry: (date: string) => `Cette demande expire le ${date}. Après cette date, demandez un nouveau NIP à l'école.`,
-    keep: 'Ne supprimez pas ce courriel avant que votre connexion soit active. Votre NIP n\'est jamais envoyé par courriel : si quelqu\'un vous le demande, ne le donnez pas.',
-    ignore: 'Si vous n\'avez pas demandé l\'accès au dossier d\'un élève, ignorez ce courriel; rien ne se passe sans le NIP.',
+    keep: "Ne supprimez pas ce courriel avant que votre connexion soit active. Votre NIP n'est jamais envoyé par courriel : si quelqu'un vous le demande, ne le donnez pas.",
+    ignore:
+      "Si vous n'avez pas demandé l'accès au dossier d'un élève, ignorez ce courriel; rien ne se passe sans le NIP.",
   },
 } as const;
 

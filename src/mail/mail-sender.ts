@@ -27,7 +27,9 @@ function smtpSender(config: Config, url: URL): MailSender {
     host: url.hostname,
     port: Number(url.port || (url.protocol === 'smtps:' ? 465 : 587)),
     secure: url.protocol === 'smtps:',
-    ...(url.username ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } } : {}),
+    ...(url.username
+      ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } }
+      : {}),
     // A server that does not answer must fail the attempt (to be retried), not hold the worker.
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
@@ -36,7 +38,13 @@ function smtpSender(config: Config, url: URL): MailSender {
   return {
     destination: `${url.protocol}//${url.host}`,
     async send(mail) {
-      await transport.sendMail({ from: config.mail.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
+      await transport.sendMail({
+        from: config.mail.from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+      });
     },
     close: () => transport.close(),
   };
@@ -49,7 +57,13 @@ function fileSender(config: Config): MailSender {
   return {
     destination: folder,
     async send(mail) {
-      const info = await transport.sendMail({ from: config.mail.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
+      const info = await transport.sendMail({
+        from: config.mail.from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+      });
       await mkdir(folder, { recursive: true, mode: 0o700 });
       await writeFile(path.join(folder, `${mail.reference}.eml`), info.message as Buffer, { mode: 0o600 });
     },

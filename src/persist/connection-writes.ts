@@ -44,7 +44,10 @@ export class ConnectionChanges {
           // school and in the language the reset asks for, as when they are chunks apart.
           const created = this.inserts[here] as NewConnection;
           created.row = {
-            ...created.row, schoolCode: row.schoolCode, language: row.language ?? created.row.language, name: row.name ?? created.row.name,
+            ...created.row,
+            schoolCode: row.schoolCode,
+            language: row.language ?? created.row.language,
+            name: row.name ?? created.row.name,
             relationship: row.relationship ?? created.row.relationship,
           };
         }
@@ -65,7 +68,10 @@ export class ConnectionChanges {
    * `source.fileId`: the file the rows came from; their letters go with it, or with the queue
    * item `letterReferralId` when Student Records approved them.
    */
-  async write(client: Queryable, source: { fileId: number; authorityCode: string; actor: string; letterReferralId: number | null }): Promise<void> {
+  async write(
+    client: Queryable,
+    source: { fileId: number; authorityCode: string; actor: string; letterReferralId: number | null },
+  ): Promise<void> {
     const { actor } = source;
     const letterFileId = source.letterReferralId === null ? source.fileId : null;
     if (this.deletes.size > 0) {
@@ -91,9 +97,18 @@ export class ConnectionChanges {
            from unnest($1::text[], $2::text[], $5::text[], $6::text[], $7::text[], $8::text[])
              as reset (asn, email, school_code, language, person_name, relationship)
           where c.asn = reset.asn and c.email = reset.email and c.status = 'waiting'`,
-        [resets.map((r) => r.asn), resets.map((r) => r.row.email), letterFileId, actor,
-          resets.map((r) => r.row.schoolCode), resets.map((r) => r.row.language), resets.map((r) => r.row.name),
-          resets.map((r) => (r.row.requester === 'student' ? null : r.row.relationship)), source.letterReferralId, source.authorityCode],
+        [
+          resets.map((r) => r.asn),
+          resets.map((r) => r.row.email),
+          letterFileId,
+          actor,
+          resets.map((r) => r.row.schoolCode),
+          resets.map((r) => r.row.language),
+          resets.map((r) => r.row.name),
+          resets.map((r) => (r.row.requester === 'student' ? null : r.row.relationship)),
+          source.letterReferralId,
+          source.authorityCode,
+        ],
       );
     }
     if (this.inserts.length > 0) {
@@ -106,10 +121,20 @@ export class ConnectionChanges {
            from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[])
              as n (asn, school_code, requester, relationship, person_name, email, language, status, line)`,
         [
-          rows.map((r) => r.asn), rows.map((r) => r.row.schoolCode), rows.map((r) => r.row.requester ?? 'student'),
-          rows.map((r) => r.row.relationship), rows.map((r) => r.row.name), rows.map((r) => r.row.email),
-          rows.map((r) => r.row.language ?? 'en'), rows.map((r) => r.status), rows.map((r) => r.row.line), actor, source.fileId,
-          letterFileId, source.letterReferralId, source.authorityCode,
+          rows.map((r) => r.asn),
+          rows.map((r) => r.row.schoolCode),
+          rows.map((r) => r.row.requester ?? 'student'),
+          rows.map((r) => r.row.relationship),
+          rows.map((r) => r.row.name),
+          rows.map((r) => r.row.email),
+          rows.map((r) => r.row.language ?? 'en'),
+          rows.map((r) => r.status),
+          rows.map((r) => r.row.line),
+          actor,
+          source.fileId,
+          letterFileId,
+          source.letterReferralId,
+          source.authorityCode,
         ],
       );
     }

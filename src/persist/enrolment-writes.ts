@@ -33,9 +33,14 @@ export async function insertStudents(client: Queryable, students: NewStudent[]):
     `insert into student (asn, last_name, first_name, middle_name, birth_date, match_key, created_by, created_on)
      select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::text[], $7::text[], $8::date[])`,
     [
-      students.map((s) => s.asn), students.map((s) => s.lastName), students.map((s) => s.firstName),
-      students.map((s) => s.middleName), students.map((s) => s.birthDate), students.map((s) => s.matchKey),
-      students.map((s) => s.createdBy), students.map((s) => s.createdOn),
+      students.map((s) => s.asn),
+      students.map((s) => s.lastName),
+      students.map((s) => s.firstName),
+      students.map((s) => s.middleName),
+      students.map((s) => s.birthDate),
+      students.map((s) => s.matchKey),
+      students.map((s) => s.createdBy),
+      students.map((s) => s.createdOn),
     ],
   );
 }
@@ -52,8 +57,14 @@ export async function upsertEnrolments(client: Queryable, fileId: number, rows: 
         set exit_date = excluded.exit_date, grade = excluded.grade, enrolment_type = excluded.enrolment_type,
             deleted = excluded.deleted, source_file_id = excluded.source_file_id, updated_at = now()`,
     [
-      rows.map((r) => r.asn), rows.map((r) => r.schoolCode), rows.map((r) => r.entryDate), rows.map((r) => r.exitDate),
-      rows.map((r) => r.grade), rows.map((r) => r.enrolmentType), rows.map((r) => r.deleted), fileId,
+      rows.map((r) => r.asn),
+      rows.map((r) => r.schoolCode),
+      rows.map((r) => r.entryDate),
+      rows.map((r) => r.exitDate),
+      rows.map((r) => r.grade),
+      rows.map((r) => r.enrolmentType),
+      rows.map((r) => r.deleted),
+      fileId,
     ],
   );
 }
@@ -83,9 +94,14 @@ export async function allocateAsns(client: Queryable, count: number): Promise<st
       [wanted],
     );
     const first = range.rows[0]?.first;
-    if (first === undefined) throw new Error('The configured range of new ASNs is used up; widen asnRange in the configuration.');
+    if (first === undefined)
+      throw new Error('The configured range of new ASNs is used up; widen asnRange in the configuration.');
     const candidates = Array.from({ length: wanted }, (_, index) => String(Number(first) + index));
-    const taken = new Set((await client.query<{ asn: string }>('select asn from student where asn = any($1::text[])', [candidates])).rows.map((r) => r.asn));
+    const taken = new Set(
+      (
+        await client.query<{ asn: string }>('select asn from student where asn = any($1::text[])', [candidates])
+      ).rows.map((r) => r.asn),
+    );
     allocated.push(...candidates.filter((asn) => !taken.has(asn)));
   }
   return allocated;

@@ -25,7 +25,10 @@ const pendingWhereOf = {
 } as const;
 const batchColumn = { file: 'file_id', referral: 'referral_id' } as const;
 
-export async function pendingLetterCounts(client: Queryable, source: LetterSource): Promise<{ schoolCode: string; letters: number }[]> {
+export async function pendingLetterCounts(
+  client: Queryable,
+  source: LetterSource,
+): Promise<{ schoolCode: string; letters: number }[]> {
   const result = await client.query<{ school_code: string; letters: string }>(
     `select c.school_code, count(*) as letters from connection c where ${pendingWhereOf[source.kind]} group by c.school_code order by c.school_code`,
     [source.id],
@@ -37,7 +40,11 @@ export async function pendingLetterCounts(client: Queryable, source: LetterSourc
  * Opens a cursor over the file's pending letters, sorted by school, grade (K first, unknown
  * last) and student name, so they are read in batches and never held all at once.
  */
-export async function openPendingLetters(client: Queryable, source: LetterSource, cursor: string): Promise<(count: number) => Promise<PendingLetter[]>> {
+export async function openPendingLetters(
+  client: Queryable,
+  source: LetterSource,
+  cursor: string,
+): Promise<(count: number) => Promise<PendingLetter[]>> {
   await client.query(
     `declare ${cursor} no scroll cursor for
      select c.id::text, c.school_code, sc.name as school_name, c.requester, c.relationship, c.person_name, c.email, c.language,
@@ -56,13 +63,32 @@ export async function openPendingLetters(client: Queryable, source: LetterSource
   );
   return async (count: number) => {
     const result = await client.query<{
-      id: string; school_code: string; school_name: string; requester: 'student' | 'parent_guardian'; relationship: string | null;
-      person_name: string | null; email: string; language: 'en' | 'fr'; first_name: string; middle_name: string | null; last_name: string; grade: string | null;
+      id: string;
+      school_code: string;
+      school_name: string;
+      requester: 'student' | 'parent_guardian';
+      relationship: string | null;
+      person_name: string | null;
+      email: string;
+      language: 'en' | 'fr';
+      first_name: string;
+      middle_name: string | null;
+      last_name: string;
+      grade: string | null;
     }>(`fetch ${count} from ${cursor}`);
     return result.rows.map((r) => ({
-      id: r.id, schoolCode: r.school_code, schoolName: r.school_name, requester: r.requester, relationship: r.relationship,
-      personName: r.person_name, email: r.email, language: r.language, firstName: r.first_name, middleName: r.middle_name,
-      lastName: r.last_name, grade: r.grade,
+      id: r.id,
+      schoolCode: r.school_code,
+      schoolName: r.school_name,
+      requester: r.requester,
+      relationship: r.relationship,
+      personName: r.person_name,
+      email: r.email,
+      language: r.language,
+      firstName: r.first_name,
+      middleName: r.middle_name,
+      lastName: r.last_name,
+      grade: r.grade,
     }));
   };
 }
@@ -78,14 +104,21 @@ export interface IssuedPin {
  * file waits, so the counts, the cursor and the stored PINs all see the same connections.
  */
 export async function lockPendingLetters(client: Queryable, source: LetterSource): Promise<void> {
-  await client.query(`select c.id from connection c where ${pendingWhereOf[source.kind]} order by c.id for update`, [source.id]);
+  await client.query(`select c.id from connection c where ${pendingWhereOf[source.kind]} order by c.id for update`, [
+    source.id,
+  ]);
 }
 
 /**
  * Stores the PINs' keyed hashes and the expiry (the end of the printed day in
  * the province); returns each connection's issue number, which the email job carries.
  */
-export async function recordIssuedPins(client: Queryable, source: LetterSource, pins: IssuedPin[], expiresOn: string): Promise<{ id: string; issue: number }[]> {
+export async function recordIssuedPins(
+  client: Queryable,
+  source: LetterSource,
+  pins: IssuedPin[],
+  expiresOn: string,
+): Promise<{ id: string; issue: number }[]> {
   if (pins.length === 0) return [];
   const result = await client.query<{ id: string; issue: number }>(
     `update connection c set pin_hash = issued.pin_hash,
@@ -97,7 +130,8 @@ export async function recordIssuedPins(client: Queryable, source: LetterSource, 
     [source.id, pins.map((p) => p.id), pins.map((p) => p.pinHash), expiresOn],
   );
   // The rows are locked for this transaction: a miss means the letters printed would not work.
-  if (result.rows.length !== pins.length) throw new Error(`letters of ${source.kind} ${source.id} changed while being issued`);
+  if (result.rows.length !== pins.length)
+    throw new Error(`letters of ${source.kind} ${source.id} changed while being issued`);
   return result.rows;
 }
 
@@ -107,17 +141,28 @@ export interface LetterPdfPaths {
   final: string;
 }
 
-export async function letterBatch(db: Queryable, source: LetterSource): Promise<{ letters: number; pdfs: LetterPdfPaths[] } | null> {
+export async function letterBatch(
+  db: Queryable,
+  source: LetterSource,
+): Promise<{ letters: number; pdfs: LetterPdfPaths[] } | null> {
   const result = await db.query<{ letters: number; pdf_paths: string[]; temp_paths: string[] }>(
     `select letters, pdf_paths, temp_paths from letter_batch where ${batchColumn[source.kind]} = $1`,
     [source.id],
   );
   const row = result.rows[0];
   if (!row) return null;
-  return { letters: row.letters, pdfs: row.pdf_paths.map((final, i) => ({ final, temporary: row.temp_paths[i] as string })) };
+  return {
+    letters: row.letters,
+    pdfs: row.pdf_paths.map((final, i) => ({ final, temporary: row.temp_paths[i] as string })),
+  };
 }
 
-export async function recordLetterBatch(client: Queryable, source: LetterSource, letters: number, pdfs: LetterPdfPaths[]): Promise<void> {
+export async function recordLetterBatch(
+  client: Queryable,
+  source: LetterSource,
+  letters: number,
+  pdfs: LetterPdfPaths[],
+): Promise<void> {
   await client.query(
     `insert into letter_batch (${batchColumn[source.kind]}, letters, pdf_paths, temp_paths) values ($1, $2, $3, $4)`,
     [source.id, letters, pdfs.map((p) => p.final), pdfs.map((p) => p.temporary)],

@@ -20,9 +20,18 @@ export interface MailJobs {
  * Sorts an email batch's jobs: due (waiting, PIN issued, not expired, and not reset since the
  * job was queued), expired before it could be sent, or moot (reset, revoked, activated).
  */
-export async function mailJobTargets(db: Queryable, jobs: { connectionId: string; issue: number }[]): Promise<MailJobs> {
+export async function mailJobTargets(
+  db: Queryable,
+  jobs: { connectionId: string; issue: number }[],
+): Promise<MailJobs> {
   const result = await db.query<{
-    id: string; issue: number; email: string; language: 'en' | 'fr'; school_name: string; expires_at: Date | null; state: 'due' | 'expired' | 'moot';
+    id: string;
+    issue: number;
+    email: string;
+    language: 'en' | 'fr';
+    school_name: string;
+    expires_at: Date | null;
+    state: 'due' | 'expired' | 'moot';
   }>(
     `select c.id::text, c.issue, c.email, c.language, sc.name as school_name, c.expires_at,
             case when c.status = 'waiting' and c.pin_hash is not null and c.expires_at > now() then 'due'
@@ -37,7 +46,14 @@ export async function mailJobTargets(db: Queryable, jobs: { connectionId: string
   const expiredUnsent: string[] = [];
   for (const r of result.rows) {
     if (r.state === 'due') {
-      due.set(r.id, { id: r.id, issue: r.issue, email: r.email, language: r.language, schoolName: r.school_name, expiresAt: r.expires_at as Date });
+      due.set(r.id, {
+        id: r.id,
+        issue: r.issue,
+        email: r.email,
+        language: r.language,
+        schoolName: r.school_name,
+        expiresAt: r.expires_at as Date,
+      });
     } else if (r.state === 'expired') expiredUnsent.push(r.id);
   }
   return { due, expiredUnsent };
@@ -53,7 +69,10 @@ export async function forgetTokenHashes(db: Queryable, hashes: Buffer[]): Promis
  * Stores the hashes of the tokens about to be sent, before sending: a link that arrives must
  * already work. Earlier tokens of the same issue keep working.
  */
-export async function storeTokenHashes(db: Queryable, tokens: { connectionId: string; issue: number; hash: Buffer }[]): Promise<void> {
+export async function storeTokenHashes(
+  db: Queryable,
+  tokens: { connectionId: string; issue: number; hash: Buffer }[],
+): Promise<void> {
   if (tokens.length === 0) return;
   await db.query(
     `insert into connection_token (token_hash, connection_id, issue)

@@ -10,14 +10,24 @@ export interface RowOutcome {
 }
 
 /** One insert per chunk; `outcomes` in file order, `firstRecord` the records of the file before them. */
-export async function insertOutcomes(client: Queryable, fileId: number, firstRecord: number, outcomes: RowOutcome[]): Promise<void> {
+export async function insertOutcomes(
+  client: Queryable,
+  fileId: number,
+  firstRecord: number,
+  outcomes: RowOutcome[],
+): Promise<void> {
   if (outcomes.length === 0) return;
   await client.query(
     `insert into row_outcome_chunk (file_id, first_record, lines, statuses, codes, messages, asns)
      values ($1, $2, $3::int[], $4::text[], $5::text[], $6::text[], $7::text[])`,
     [
-      fileId, firstRecord, outcomes.map((o) => o.line), outcomes.map((o) => o.status),
-      outcomes.map((o) => o.code), outcomes.map((o) => o.message), outcomes.map((o) => o.asn),
+      fileId,
+      firstRecord,
+      outcomes.map((o) => o.line),
+      outcomes.map((o) => o.status),
+      outcomes.map((o) => o.code),
+      outcomes.map((o) => o.message),
+      outcomes.map((o) => o.asn),
     ],
   );
 }
@@ -39,8 +49,13 @@ export async function insertAudit(client: Queryable, entries: AuditEntry[]): Pro
     `insert into audit_log (actor, action, asn, file_id, line, detail, referral_id)
      select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::jsonb[], $7::bigint[])`,
     [
-      entries.map((e) => e.actor), entries.map((e) => e.action), entries.map((e) => e.asn), entries.map((e) => e.fileId),
-      entries.map((e) => e.line), entries.map((e) => JSON.stringify(e.detail)), entries.map((e) => e.referralId ?? null),
+      entries.map((e) => e.actor),
+      entries.map((e) => e.action),
+      entries.map((e) => e.asn),
+      entries.map((e) => e.fileId),
+      entries.map((e) => e.line),
+      entries.map((e) => JSON.stringify(e.detail)),
+      entries.map((e) => e.referralId ?? null),
     ],
   );
 }

@@ -13,20 +13,37 @@ export interface AuditRecord {
 }
 
 interface AuditRow {
-  id: string; at: Date; actor: string; action: string; asn: string | null; file_id: string | null; line: number | null;
-  referral_id: string | null; detail: Record<string, unknown>;
+  id: string;
+  at: Date;
+  actor: string;
+  action: string;
+  asn: string | null;
+  file_id: string | null;
+  line: number | null;
+  referral_id: string | null;
+  detail: Record<string, unknown>;
 }
 
 const recordOf = (r: AuditRow): AuditRecord => ({
-  id: Number(r.id), at: r.at, actor: r.actor, action: r.action, asn: r.asn, fileId: r.file_id === null ? null : Number(r.file_id),
-  line: r.line, itemId: r.referral_id === null ? null : Number(r.referral_id), detail: r.detail,
+  id: Number(r.id),
+  at: r.at,
+  actor: r.actor,
+  action: r.action,
+  asn: r.asn,
+  fileId: r.file_id === null ? null : Number(r.file_id),
+  line: r.line,
+  itemId: r.referral_id === null ? null : Number(r.referral_id),
+  detail: r.detail,
 });
 
 const columns = 'a.id::text, a.at, a.actor, a.action, a.asn, a.file_id::text, a.line, a.referral_id::text, a.detail';
 
 /** Who did what to a queue item, oldest first. */
 export async function auditOfItem(db: Queryable, itemId: number): Promise<AuditRecord[]> {
-  const result = await db.query<AuditRow>(`select ${columns} from audit_log a where a.referral_id = $1 order by a.at, a.id`, [itemId]);
+  const result = await db.query<AuditRow>(
+    `select ${columns} from audit_log a where a.referral_id = $1 order by a.at, a.id`,
+    [itemId],
+  );
   return result.rows.map(recordOf);
 }
 

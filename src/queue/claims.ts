@@ -9,7 +9,13 @@ export type ClaimResult =
   | { outcome: 'not_found' };
 
 /** Audit entries of the queue name the item and, when known, the student by the ASN as submitted. */
-export async function auditItem(client: Queryable, actor: string, action: string, itemId: number, detail: Record<string, unknown> = {}): Promise<void> {
+export async function auditItem(
+  client: Queryable,
+  actor: string,
+  action: string,
+  itemId: number,
+  detail: Record<string, unknown> = {},
+): Promise<void> {
   await insertAudit(client, [{ actor, action, asn: null, fileId: null, line: null, detail, referralId: itemId }]);
 }
 
@@ -32,15 +38,28 @@ export async function recordItemViewed(db: Queryable, staff: string, itemId: num
  */
 export async function claimItem(db: Database, id: number, staff: string, claimMinutes: number): Promise<ClaimResult> {
   return db.transaction(async (client) => {
-    const found = await client.query<{ state: string; claimed_by: string | null; claimed_until: Date | null; live: boolean }>(
+    const found = await client.query<{
+      state: string;
+      claimed_by: string | null;
+      claimed_until: Date | null;
+      live: boolean;
+    }>(
       `select state, claimed_by, claimed_until, coalesce(claimed_until > now(), false) as live from referral where id = $1 for update`,
       [id],
     );
     const row = found.rows[0];
     if (!row) return { outcome: 'not_found' } as const;
     if (row.state !== 'open') return { outcome: 'resolved', item: (await getItem(client, id)) as QueueItem } as const;
-    if (row.live && row.claimed_by !== staff) return { outcome: 'claimed_by_other', claimedBy: row.claimed_by as string, until: row.claimed_until as Date } as const;
-    await client.query(`update referral set claimed_by = $2, claimed_until = now() + make_interval(mins => $3) where id = $1`, [id, staff, claimMinutes]);
+    if (row.live && row.claimed_by !== staff)
+      return {
+        outcome: 'claimed_by_other',
+        claimedBy: row.claimed_by as string,
+        until: row.claimed_until as Date,
+      } as const;
+    await client.query(
+      `update referral set claimed_by = $2, claimed_until = now() + make_interval(mins => $3) where id = $1`,
+      [id, staff, claimMinutes],
+    );
     await auditItem(client, staff, 'item_claimed', id, { minutes: claimMinutes });
     return { outcome: 'claimed', item: (await getItem(client, id)) as QueueItem } as const;
   });
@@ -50,7 +69,12 @@ export async function claimItem(db: Database, id: number, staff: string, claimMi
  * Claims the oldest open item nobody holds, under the filter. Items being claimed by someone
  * else at this very moment are skipped rather than waited for.
  */
-export async function claimNextItem(db: Database, filter: QueueFilter, staff: string, claimMinutes: number): Promise<QueueItem | null> {
+export async function claimNextItem(
+  db: Database,
+  filter: QueueFilter,
+  staff: string,
+  claimMinutes: number,
+): Promise<QueueItem | null> {
   return db.transaction(async (client) => {
     const { where, values } = filterConditions(filter, 1);
     const next = await client.query<{ id: string }>(
@@ -61,7 +85,10 @@ export async function claimNextItem(db: Database, filter: QueueFilter, staff: st
     );
     const id = next.rows[0] ? Number(next.rows[0].id) : null;
     if (id === null) return null;
-    await client.query(`update referral set claimed_by = $2, claimed_until = now() + make_interval(mins => $3) where id = $1`, [id, staff, claimMinutes]);
+    await client.query(
+      `update referral set claimed_by = $2, claimed_until = now() + make_interval(mins => $3) where id = $1`,
+      [id, staff, claimMinutes],
+    );
     await auditItem(client, staff, 'item_claimed', id, { minutes: claimMinutes, next: true });
     return getItem(client, id);
   });

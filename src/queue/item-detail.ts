@@ -52,18 +52,40 @@ export interface ItemDetail {
 async function studentsByAsn(db: Queryable, asns: string[]): Promise<StudentSummary[]> {
   if (asns.length === 0) return [];
   const result = await db.query<{
-    asn: string; primary_asn: string | null; last_name: string; first_name: string; middle_name: string | null; birth_date: string | null; deactivated: boolean;
-  }>('select asn, primary_asn, last_name, first_name, middle_name, birth_date::text, deactivated from student where asn = any($1::text[]) order by asn', [asns]);
+    asn: string;
+    primary_asn: string | null;
+    last_name: string;
+    first_name: string;
+    middle_name: string | null;
+    birth_date: string | null;
+    deactivated: boolean;
+  }>(
+    'select asn, primary_asn, last_name, first_name, middle_name, birth_date::text, deactivated from student where asn = any($1::text[]) order by asn',
+    [asns],
+  );
   return result.rows.map((s) => ({
-    asn: s.asn, primaryAsn: s.primary_asn ?? s.asn, lastName: s.last_name, firstName: s.first_name, middleName: s.middle_name,
-    birthDate: s.birth_date, deactivated: s.deactivated,
+    asn: s.asn,
+    primaryAsn: s.primary_asn ?? s.asn,
+    lastName: s.last_name,
+    firstName: s.first_name,
+    middleName: s.middle_name,
+    birthDate: s.birth_date,
+    deactivated: s.deactivated,
   }));
 }
 
-export async function getItemDetail(db: Queryable, id: number, windows: RuleWindows, today: string): Promise<ItemDetail | null> {
+export async function getItemDetail(
+  db: Queryable,
+  id: number,
+  windows: RuleWindows,
+  today: string,
+): Promise<ItemDetail | null> {
   const item = await getItem(db, id);
   if (!item) return null;
-  const stored = await db.query<{ row_data: Record<string, unknown>; saw: RulesSaw }>('select row_data, saw from referral where id = $1', [id]);
+  const stored = await db.query<{ row_data: Record<string, unknown>; saw: RulesSaw }>(
+    'select row_data, saw from referral where id = $1',
+    [id],
+  );
   const { row_data: row, saw } = stored.rows[0] as { row_data: Record<string, unknown>; saw: RulesSaw };
   const [student] = item.asn ? await studentsByAsn(db, [item.asn]) : [];
   const matchingStudents = await studentsByAsn(db, saw.matchingAsns ?? []);
@@ -77,23 +99,53 @@ export async function getItemDetail(db: Queryable, id: number, windows: RuleWind
     if (authority) {
       const snapshot = new EnrolmentSnapshot(today, authority, windows, reference.schoolAuthority);
       await snapshot.load(db, [student.primaryAsn], []);
-      associationsNow = associations(snapshot.facts(student.primaryAsn), authority.code, restrictionLevel(authority), today, windows);
+      associationsNow = associations(
+        snapshot.facts(student.primaryAsn),
+        authority.code,
+        restrictionLevel(authority),
+        today,
+        windows,
+      );
     }
-    const enrolments = await db.query<{ school_code: string; school_name: string; authority_code: string; entry_date: string; exit_date: string | null; grade: string }>(
+    const enrolments = await db.query<{
+      school_code: string;
+      school_name: string;
+      authority_code: string;
+      entry_date: string;
+      exit_date: string | null;
+      grade: string;
+    }>(
       `select e.school_code, s.name as school_name, s.authority_code, e.entry_date::text, e.exit_date::text, e.grade
          from enrolment e join school s on s.code = e.school_code
         where e.asn = $1 and not e.deleted order by e.entry_date desc limit 10`,
       [student.primaryAsn],
     );
     recentEnrolments = enrolments.rows.map((e) => ({
-      schoolCode: e.school_code, schoolName: e.school_name, authorityCode: e.authority_code, entryDate: e.entry_date, exitDate: e.exit_date, grade: e.grade,
+      schoolCode: e.school_code,
+      schoolName: e.school_name,
+      authorityCode: e.authority_code,
+      entryDate: e.entry_date,
+      exitDate: e.exit_date,
+      grade: e.grade,
     }));
     if (item.kind === 'access') {
-      const found = await db.query<{ email: string; requester: string; status: string; school_code: string; status_changed_at: Date }>(
+      const found = await db.query<{
+        email: string;
+        requester: string;
+        status: string;
+        school_code: string;
+        status_changed_at: Date;
+      }>(
         `select email, requester, status, school_code, status_changed_at from connection where asn = $1 order by status_changed_at desc limit 20`,
         [student.primaryAsn],
       );
-      connections = found.rows.map((c) => ({ email: c.email, requester: c.requester, status: c.status, schoolCode: c.school_code, statusChangedAt: c.status_changed_at }));
+      connections = found.rows.map((c) => ({
+        email: c.email,
+        requester: c.requester,
+        status: c.status,
+        schoolCode: c.school_code,
+        statusChangedAt: c.status_changed_at,
+      }));
     }
   }
   return { item, row, saw, student: student ?? null, associationsNow, recentEnrolments, connections, matchingStudents };

@@ -45,10 +45,28 @@ export interface PageCursor {
 }
 
 export interface ItemRow {
-  id: string; kind: ItemKind; authority_code: string; school_code: string | null; file_id: string; file_name: string; line: number;
-  reason: ReferralReason; reported_code: string; asn: string | null; as_of: string; created_at: Date; state: ItemState;
-  claimed_by: string | null; claimed_until: Date | null; claim_live: boolean; resolved_by: string | null; resolved_at: Date | null;
-  note: string | null; result: string | null; result_asn: string | null; created_key: string;
+  id: string;
+  kind: ItemKind;
+  authority_code: string;
+  school_code: string | null;
+  file_id: string;
+  file_name: string;
+  line: number;
+  reason: ReferralReason;
+  reported_code: string;
+  asn: string | null;
+  as_of: string;
+  created_at: Date;
+  state: ItemState;
+  claimed_by: string | null;
+  claimed_until: Date | null;
+  claim_live: boolean;
+  resolved_by: string | null;
+  resolved_at: Date | null;
+  note: string | null;
+  result: string | null;
+  result_asn: string | null;
+  created_key: string;
 }
 
 export const itemColumns = `r.id::text, r.kind, r.authority_code, r.school_code, r.file_id::text, f.original_name as file_name, r.line,
@@ -59,10 +77,26 @@ export const itemColumns = `r.id::text, r.kind, r.authority_code, r.school_code,
 export function itemOf(row: ItemRow): QueueItem {
   const held = row.state === 'open' ? row.claim_live : true;
   return {
-    id: Number(row.id), kind: row.kind, authorityCode: row.authority_code, schoolCode: row.school_code, fileId: Number(row.file_id),
-    fileName: row.file_name, line: row.line, reason: row.reason, reportedCode: row.reported_code, asn: row.asn, asOf: row.as_of,
-    createdAt: row.created_at, state: row.state, claimedBy: held ? row.claimed_by : null, claimedUntil: held && row.state === 'open' ? row.claimed_until : null,
-    resolvedBy: row.resolved_by, resolvedAt: row.resolved_at, note: row.note, result: row.result, resultAsn: row.result_asn,
+    id: Number(row.id),
+    kind: row.kind,
+    authorityCode: row.authority_code,
+    schoolCode: row.school_code,
+    fileId: Number(row.file_id),
+    fileName: row.file_name,
+    line: row.line,
+    reason: row.reason,
+    reportedCode: row.reported_code,
+    asn: row.asn,
+    asOf: row.as_of,
+    createdAt: row.created_at,
+    state: row.state,
+    claimedBy: held ? row.claimed_by : null,
+    claimedUntil: held && row.state === 'open' ? row.claimed_until : null,
+    resolvedBy: row.resolved_by,
+    resolvedAt: row.resolved_at,
+    note: row.note,
+    result: row.result,
+    resultAsn: row.result_asn,
   };
 }
 
@@ -72,7 +106,11 @@ const edmontonToday = `(now() at time zone 'America/Edmonton')::date`;
  * The filter as SQL conditions over `r`, with its values from `$first` on: over the items, or
  * over the kept counts (whose day referred stands for the items' time).
  */
-export function filterConditions(filter: QueueFilter, first: number, over: 'items' | 'counts' = 'items'): { where: string[]; values: unknown[] } {
+export function filterConditions(
+  filter: QueueFilter,
+  first: number,
+  over: 'items' | 'counts' = 'items',
+): { where: string[]; values: unknown[] } {
   const where: string[] = [];
   const values: unknown[] = [];
   const add = (condition: (n: string) => string, value: unknown) => {
@@ -84,9 +122,13 @@ export function filterConditions(filter: QueueFilter, first: number, over: 'item
   if (filter.reason) add((n) => `r.reason = ${n}`, filter.reason);
   if (filter.kind) add((n) => `r.kind = ${n}`, filter.kind);
   if (filter.minAgeDays) {
-    add((n) => (over === 'items'
-      ? `r.created_at < (${edmontonToday} - ${n}::int + 1)::timestamp at time zone 'America/Edmonton'`
-      : `r.referred_on <= ${edmontonToday} - ${n}::int`), filter.minAgeDays);
+    add(
+      (n) =>
+        over === 'items'
+          ? `r.created_at < (${edmontonToday} - ${n}::int + 1)::timestamp at time zone 'America/Edmonton'`
+          : `r.referred_on <= ${edmontonToday} - ${n}::int`,
+      filter.minAgeDays,
+    );
   }
   return { where, values };
 }
@@ -101,7 +143,12 @@ export interface QueuePage {
  * One page of open items, oldest first. Pages are keyed by the last item shown, not by an
  * offset, so page 2,000 of a September rush costs what page 1 does.
  */
-export async function listOpenItems(db: Queryable, filter: QueueFilter, pageSize: number, after: PageCursor | null = null): Promise<QueuePage> {
+export async function listOpenItems(
+  db: Queryable,
+  filter: QueueFilter,
+  pageSize: number,
+  after: PageCursor | null = null,
+): Promise<QueuePage> {
   const { where, values } = filterConditions(filter, 2);
   if (after) {
     values.push(after.createdAt, after.id);
@@ -142,7 +189,10 @@ export function parseCursor(text: string): PageCursor | null {
 }
 
 export async function getItem(db: Queryable, id: number): Promise<QueueItem | null> {
-  const result = await db.query<ItemRow>(`select ${itemColumns} from referral r join intake_file f on f.id = r.file_id where r.id = $1`, [id]);
+  const result = await db.query<ItemRow>(
+    `select ${itemColumns} from referral r join intake_file f on f.id = r.file_id where r.id = $1`,
+    [id],
+  );
   const row = result.rows[0];
   return row ? itemOf(row) : null;
 }

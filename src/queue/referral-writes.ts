@@ -18,7 +18,12 @@ export type NewReferral =
  * Records lists and claims) and a pg-boss job of the same id (the queue holds it until it is
  * resolved), so rows, outcomes and queue items commit or roll back together.
  */
-export async function queueReferrals(client: Queryable, boss: PgBoss, file: IntakeFile, referrals: NewReferral[]): Promise<void> {
+export async function queueReferrals(
+  client: Queryable,
+  boss: PgBoss,
+  file: IntakeFile,
+  referrals: NewReferral[],
+): Promise<void> {
   if (referrals.length === 0) return;
   const jobIds = referrals.map(() => randomUUID());
   await client.query(
@@ -27,9 +32,17 @@ export async function queueReferrals(client: Queryable, boss: PgBoss, file: Inta
        from unnest($1::uuid[], $2::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::jsonb[])
          as r (job_id, kind, school_code, line, reason, reported_code, asn, row_data, saw)`,
     [
-      jobIds, referrals.map((r) => r.kind), file.authorityCode, file.id, file.asOf,
-      referrals.map((r) => r.row.schoolCode), referrals.map((r) => r.row.line), referrals.map((r) => r.reason),
-      referrals.map((r) => r.reportedCode), referrals.map((r) => r.row.asn), referrals.map((r) => JSON.stringify(r.row)),
+      jobIds,
+      referrals.map((r) => r.kind),
+      file.authorityCode,
+      file.id,
+      file.asOf,
+      referrals.map((r) => r.row.schoolCode),
+      referrals.map((r) => r.row.line),
+      referrals.map((r) => r.reason),
+      referrals.map((r) => r.reportedCode),
+      referrals.map((r) => r.row.asn),
+      referrals.map((r) => JSON.stringify(r.row)),
       referrals.map((r) => JSON.stringify(r.saw)),
     ],
   );
@@ -39,14 +52,27 @@ export async function queueReferrals(client: Queryable, boss: PgBoss, file: Inta
        from unnest($2::text[], $3::text[], $4::text[]) as r (school_code, kind, reason)
       group by r.school_code, r.kind, r.reason order by r.school_code, r.kind, r.reason
      on conflict (authority_code, school_code, kind, reason, referred_on) do update set items = referral_open_count.items + excluded.items`,
-    [file.authorityCode, referrals.map((r) => r.row.schoolCode), referrals.map((r) => r.kind), referrals.map((r) => r.reason)],
+    [
+      file.authorityCode,
+      referrals.map((r) => r.row.schoolCode),
+      referrals.map((r) => r.kind),
+      referrals.map((r) => r.reason),
+    ],
   );
   const jobs: PgBoss.JobInsert[] = referrals.map((referral, i) => ({
     id: jobIds[i],
     name: queues.studentRecords,
     data: {
-      kind: referral.kind, authorityCode: file.authorityCode, fileId: file.id, fileName: file.originalName, line: referral.row.line,
-      reason: referral.reason, reportedCode: referral.reportedCode, asOf: file.asOf, row: referral.row, saw: referral.saw,
+      kind: referral.kind,
+      authorityCode: file.authorityCode,
+      fileId: file.id,
+      fileName: file.originalName,
+      line: referral.row.line,
+      reason: referral.reason,
+      reportedCode: referral.reportedCode,
+      asOf: file.asOf,
+      row: referral.row,
+      saw: referral.saw,
     },
   }));
   await boss.insert(jobs, inTransaction(client));

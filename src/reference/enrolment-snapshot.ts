@@ -32,13 +32,20 @@ export class EnrolmentSnapshot implements EnrolmentView {
   ) {}
 
   async load(db: Queryable, asns: string[], matchKeys: string[]): Promise<void> {
-    const students = await db.query<{ asn: string; primary_asn: string | null; created_by: string | null; created_on: string | null }>(
-      'select asn, primary_asn, created_by, created_on::text from student where asn = any($1::text[])',
-      [asns],
-    );
+    const students = await db.query<{
+      asn: string;
+      primary_asn: string | null;
+      created_by: string | null;
+      created_on: string | null;
+    }>('select asn, primary_asn, created_by, created_on::text from student where asn = any($1::text[])', [asns]);
     const primaries = new Set<string>();
     for (const s of students.rows) {
-      this.students.set(s.asn, { asn: s.asn, primaryAsn: s.primary_asn, createdBy: s.created_by, createdOn: s.created_on });
+      this.students.set(s.asn, {
+        asn: s.asn,
+        primaryAsn: s.primary_asn,
+        createdBy: s.created_by,
+        createdOn: s.created_on,
+      });
       primaries.add(s.primary_asn ?? s.asn);
     }
     // A secondary ASN's primary (whose creation facts the rules use) may not be in the chunk.
@@ -48,10 +55,16 @@ export class EnrolmentSnapshot implements EnrolmentView {
         'select asn, created_by, created_on::text from student where asn = any($1::text[])',
         [missingPrimaries],
       );
-      for (const s of rows.rows) this.students.set(s.asn, { asn: s.asn, primaryAsn: null, createdBy: s.created_by, createdOn: s.created_on });
+      for (const s of rows.rows)
+        this.students.set(s.asn, { asn: s.asn, primaryAsn: null, createdBy: s.created_by, createdOn: s.created_on });
     }
     // Deleted enrolments are ignored by every rule, so they are not fetched.
-    const enrolments = await db.query<{ asn: string; school_code: string; entry_date: string; exit_date: string | null }>(
+    const enrolments = await db.query<{
+      asn: string;
+      school_code: string;
+      entry_date: string;
+      exit_date: string | null;
+    }>(
       'select asn, school_code, entry_date::text, exit_date::text from enrolment where asn = any($1::text[]) and not deleted',
       [[...primaries]],
     );
@@ -77,7 +90,12 @@ export class EnrolmentSnapshot implements EnrolmentView {
   facts(primaryAsn: string): StudentFacts {
     const student = this.students.get(primaryAsn);
     const enrolments = [...(this.enrolments.get(primaryAsn)?.values() ?? [])].filter((e) => !e.deleted);
-    return { asn: primaryAsn, createdBy: student?.createdBy ?? null, createdOn: student?.createdOn ?? null, enrolments };
+    return {
+      asn: primaryAsn,
+      createdBy: student?.createdBy ?? null,
+      createdOn: student?.createdOn ?? null,
+      enrolments,
+    };
   }
 
   enrolmentExists(primaryAsn: string, schoolCode: string, entryDate: string): boolean {

@@ -2,7 +2,15 @@ import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse';
 import type { Database, Queryable } from '../db/database.ts';
-import { parseAsn, parseAuthorityCode, parseBoolean, parseDate, parseGrade, parseSchoolCode, studentMatchKey } from '../validate/values.ts';
+import {
+  parseAsn,
+  parseAuthorityCode,
+  parseBoolean,
+  parseDate,
+  parseGrade,
+  parseSchoolCode,
+  studentMatchKey,
+} from '../validate/values.ts';
 
 export interface LoadReport {
   counts: Record<string, number>;
@@ -13,13 +21,24 @@ type Row = Record<string, string>;
 const batchSize = 5000;
 
 async function* batches(file: string, columns: string[]): AsyncGenerator<{ line: number; row: Row }[]> {
-  const parser = createReadStream(file).pipe(parse({ bom: true, columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, info: true, trim: true }));
+  const parser = createReadStream(file).pipe(
+    parse({
+      bom: true,
+      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+      skip_empty_lines: true,
+      info: true,
+      trim: true,
+    }),
+  );
   let batch: { line: number; row: Row }[] = [];
   let checked = false;
   for await (const { record, info } of parser as AsyncIterable<{ record: Row; info: { lines: number } }>) {
     if (!checked) {
       const missing = columns.filter((c) => !(c in record));
-      if (missing.length > 0) throw new Error(`${path.basename(file)}: missing column(s) ${missing.join(', ')}; expected ${columns.join(', ')}.`);
+      if (missing.length > 0)
+        throw new Error(
+          `${path.basename(file)}: missing column(s) ${missing.join(', ')}; expected ${columns.join(', ')}.`,
+        );
       checked = true;
     }
     batch.push({ line: info.lines, row: record });
@@ -31,7 +50,11 @@ async function* batches(file: string, columns: string[]): AsyncGenerator<{ line:
   if (batch.length > 0) yield batch;
 }
 
-const list = (text: string | undefined) => (text ?? '').split(';').map((s) => s.trim().toLowerCase()).filter(Boolean);
+const list = (text: string | undefined) =>
+  (text ?? '')
+    .split(';')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
 
 function bool(value: string | undefined, where: string, problems: string[]): boolean {
   const parsed = parseBoolean(value ?? '');
@@ -41,12 +64,32 @@ function bool(value: string | undefined, where: string, problems: string[]): boo
 
 async function loadAuthorities(db: Queryable, file: string, problems: string[]): Promise<number> {
   let count = 0;
-  for await (const batch of batches(file, ['code', 'name', 'nationally_contracted', 'international', 'active', 'usage_agreement_signed', 'email_domains'])) {
+  for await (const batch of batches(file, [
+    'code',
+    'name',
+    'nationally_contracted',
+    'international',
+    'active',
+    'usage_agreement_signed',
+    'email_domains',
+  ])) {
     const rows = batch.flatMap(({ line, row }) => {
       const where = `authorities.csv line ${line}`;
       const code = parseAuthorityCode(row.code ?? '');
-      if (!code) return problems.push(`${where}: "${row.code}" is not an authority code (A.NNNN)`), [];
-      return [[code, row.name ?? '', bool(row.nationally_contracted, where, problems), bool(row.international, where, problems), bool(row.active, where, problems), bool(row.usage_agreement_signed, where, problems), `{${list(row.email_domains).map((d) => JSON.stringify(d)).join(',')}}`]];
+      if (!code) return (problems.push(`${where}: "${row.code}" is not an authority code (A.NNNN)`), []);
+      return [
+        [
+          code,
+          row.name ?? '',
+          bool(row.nationally_contracted, where, problems),
+          bool(row.international, where, problems),
+          bool(row.active, where, problems),
+          bool(row.usage_agreement_signed, where, problems),
+          `{${list(row.email_domains)
+            .map((d) => JSON.stringify(d))
+            .join(',')}}`,
+        ],
+      ];
     });
     await db.query(
       `insert into authority (code, name, nationally_contracted, international, active, usage_agreement_signed, email_domains)
@@ -66,8 +109,17 @@ async function loadSchools(db: Queryable, file: string, problems: string[]): Pro
     const rows = batch.flatMap(({ line, row }) => {
       const code = parseSchoolCode(row.code ?? '');
       const authority = parseAuthorityCode(row.authority_code ?? '');
-      if (!code || !authority) return problems.push(`schools.csv line ${line}: bad school or authority code`), [];
-      return [[code, authority, row.name ?? '', `{${list(row.email_domains).map((d) => JSON.stringify(d)).join(',')}}`]];
+      if (!code || !authority) return (problems.push(`schools.csv line ${line}: bad school or authority code`), []);
+      return [
+        [
+          code,
+          authority,
+          row.name ?? '',
+          `{${list(row.email_domains)
+            .map((d) => JSON.stringify(d))
+            .join(',')}}`,
+        ],
+      ];
     });
     await db.query(
       `insert into school (code, authority_code, name, email_domains)
@@ -80,7 +132,17 @@ async function loadSchools(db: Queryable, file: string, problems: string[]): Pro
   return count;
 }
 
-const studentColumns = ['asn', 'primary_asn', 'last_name', 'first_name', 'middle_name', 'birth_date', 'created_by', 'created_on', 'deactivated'];
+const studentColumns = [
+  'asn',
+  'primary_asn',
+  'last_name',
+  'first_name',
+  'middle_name',
+  'birth_date',
+  'created_by',
+  'created_on',
+  'deactivated',
+];
 
 async function loadStudents(db: Queryable, file: string, problems: string[]): Promise<number> {
   let count = 0;
@@ -90,9 +152,23 @@ async function loadStudents(db: Queryable, file: string, problems: string[]): Pr
       const asn = parseAsn(row.asn ?? '');
       const birth = row.birth_date ? parseDate(row.birth_date) : null;
       const createdOn = row.created_on ? parseDate(row.created_on) : null;
-      if (!asn || !row.last_name || !row.first_name) return problems.push(`${where}: needs a valid asn, last_name and first_name`), [];
-      if ((row.birth_date && !birth) || (row.created_on && !createdOn)) return problems.push(`${where}: a date is not YYYY-MM-DD`), [];
-      return [[asn, row.last_name, row.first_name, row.middle_name || null, birth, studentMatchKey(row.first_name, row.last_name, birth ?? ''), parseAuthorityCode(row.created_by ?? ''), createdOn, bool(row.deactivated, where, problems)]];
+      if (!asn || !row.last_name || !row.first_name)
+        return (problems.push(`${where}: needs a valid asn, last_name and first_name`), []);
+      if ((row.birth_date && !birth) || (row.created_on && !createdOn))
+        return (problems.push(`${where}: a date is not YYYY-MM-DD`), []);
+      return [
+        [
+          asn,
+          row.last_name,
+          row.first_name,
+          row.middle_name || null,
+          birth,
+          studentMatchKey(row.first_name, row.last_name, birth ?? ''),
+          parseAuthorityCode(row.created_by ?? ''),
+          createdOn,
+          bool(row.deactivated, where, problems),
+        ],
+      ];
     });
     await db.query(
       `insert into student (asn, last_name, first_name, middle_name, birth_date, match_key, created_by, created_on, deactivated)
@@ -122,7 +198,15 @@ async function loadStudents(db: Queryable, file: string, problems: string[]): Pr
 
 async function loadEnrolments(db: Queryable, file: string, problems: string[]): Promise<number> {
   let count = 0;
-  for await (const batch of batches(file, ['asn', 'school_code', 'entry_date', 'exit_date', 'grade', 'enrolment_type', 'deleted'])) {
+  for await (const batch of batches(file, [
+    'asn',
+    'school_code',
+    'entry_date',
+    'exit_date',
+    'grade',
+    'enrolment_type',
+    'deleted',
+  ])) {
     const rows = batch.flatMap(({ line, row }) => {
       const where = `enrolments.csv line ${line}`;
       const asn = parseAsn(row.asn ?? '');
@@ -130,7 +214,8 @@ async function loadEnrolments(db: Queryable, file: string, problems: string[]): 
       const entry = parseDate(row.entry_date ?? '');
       const exit = row.exit_date ? parseDate(row.exit_date) : null;
       const grade = parseGrade(row.grade ?? '');
-      if (!asn || !school || !entry || (row.exit_date && !exit) || !grade) return problems.push(`${where}: needs asn, school_code, entry_date, grade in their forms`), [];
+      if (!asn || !school || !entry || (row.exit_date && !exit) || !grade)
+        return (problems.push(`${where}: needs asn, school_code, entry_date, grade in their forms`), []);
       return [[asn, school, entry, exit, grade, row.enrolment_type ?? '', bool(row.deleted, where, problems)]];
     });
     const result = await db.query(
@@ -143,7 +228,10 @@ async function loadEnrolments(db: Queryable, file: string, problems: string[]): 
          enrolment_type = excluded.enrolment_type, deleted = excluded.deleted`,
       [0, 1, 2, 3, 4, 5, 6].map((i) => rows.map((r) => r[i])),
     );
-    if ((result.rowCount ?? 0) < rows.length) problems.push(`enrolments.csv: ${rows.length - (result.rowCount ?? 0)} row(s) near line ${batch[0]?.line} name an unknown ASN or school`);
+    if ((result.rowCount ?? 0) < rows.length)
+      problems.push(
+        `enrolments.csv: ${rows.length - (result.rowCount ?? 0)} row(s) near line ${batch[0]?.line} name an unknown ASN or school`,
+      );
     count += result.rowCount ?? 0;
   }
   return count;
@@ -164,6 +252,7 @@ export async function loadReference(db: Database, folder: string): Promise<LoadR
     if (!existsSync(file)) continue;
     counts[name] = await db.transaction((client) => load(client, file, problems));
   }
-  if (Object.keys(counts).length === 0) problems.push(`${folder} holds none of authorities.csv, schools.csv, students.csv, enrolments.csv`);
+  if (Object.keys(counts).length === 0)
+    problems.push(`${folder} holds none of authorities.csv, schools.csv, students.csv, enrolments.csv`);
   return { counts, problems };
 }

@@ -11,18 +11,32 @@ export interface ReferenceCache {
 
 export async function loadReferenceCache(db: Queryable): Promise<ReferenceCache> {
   const authorities = await db.query<{
-    code: string; name: string; nationally_contracted: boolean; international: boolean; active: boolean;
-    usage_agreement_signed: boolean; email_domains: string[];
+    code: string;
+    name: string;
+    nationally_contracted: boolean;
+    international: boolean;
+    active: boolean;
+    usage_agreement_signed: boolean;
+    email_domains: string[];
   }>('select * from authority');
-  const schools = await db.query<{ code: string; authority_code: string; email_domains: string[] }>('select code, authority_code, email_domains from school');
-  const domains = [...authorities.rows, ...schools.rows].flatMap((row) => row.email_domains.map((d) => d.trim().toLowerCase().replace(/^@/, '')));
+  const schools = await db.query<{ code: string; authority_code: string; email_domains: string[] }>(
+    'select code, authority_code, email_domains from school',
+  );
+  const domains = [...authorities.rows, ...schools.rows].flatMap((row) =>
+    row.email_domains.map((d) => d.trim().toLowerCase().replace(/^@/, '')),
+  );
   return {
     authorities: new Map(
       authorities.rows.map((a) => [
         a.code,
         {
-          code: a.code, name: a.name, nationallyContracted: a.nationally_contracted, international: a.international,
-          active: a.active, usageAgreementSigned: a.usage_agreement_signed, emailDomains: a.email_domains,
+          code: a.code,
+          name: a.name,
+          nationallyContracted: a.nationally_contracted,
+          international: a.international,
+          active: a.active,
+          usageAgreementSigned: a.usage_agreement_signed,
+          emailDomains: a.email_domains,
         },
       ]),
     ),

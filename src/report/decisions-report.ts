@@ -17,8 +17,15 @@ export function decisionsPath(config: Config, authorityCode: string, day: string
 }
 
 interface DecisionRow {
-  id: string; file_name: string; line: number; asn: string | null; result_asn: string | null; state: 'approved' | 'rejected' | 'returned';
-  note: string | null; decided: Date; result: string | null;
+  id: string;
+  file_name: string;
+  line: number;
+  asn: string | null;
+  result_asn: string | null;
+  state: 'approved' | 'rejected' | 'returned';
+  note: string | null;
+  decided: Date;
+  result: string | null;
 }
 
 /**
@@ -26,7 +33,12 @@ interface DecisionRow {
  * lock per authority and day: the last writer has read every decision committed before it, so
  * a decision is never dropped by two writers racing. Marks the decisions as reported.
  */
-export async function writeDecisionsFile(db: Database, config: Config, authorityCode: string, day: string): Promise<string> {
+export async function writeDecisionsFile(
+  db: Database,
+  config: Config,
+  authorityCode: string,
+  day: string,
+): Promise<string> {
   return db.transaction(async (client) => {
     await client.query('select pg_advisory_xact_lock(hashtext($1))', [`decisions|${authorityCode}|${day}`]);
     const decided = await client.query<DecisionRow>(
@@ -42,7 +54,15 @@ export async function writeDecisionsFile(db: Database, config: Config, authority
     const rows = decided.rows.map((r) => {
       // A new student's ASN is the uploader's to learn; otherwise the ASN as they sent it.
       const asn = r.result_asn ?? r.asn;
-      return [r.file_name, r.line, asn === null ? '' : formatAsn(asn), r.state, r.note ?? '', timeIn(r.decided), r.result ?? ''].map(spreadsheetSafe);
+      return [
+        r.file_name,
+        r.line,
+        asn === null ? '' : formatAsn(asn),
+        r.state,
+        r.note ?? '',
+        timeIn(r.decided),
+        r.result ?? '',
+      ].map(spreadsheetSafe);
     });
     const target = decisionsPath(config, authorityCode, day);
     await mkdir(path.dirname(target), { recursive: true });
@@ -54,7 +74,9 @@ export async function writeDecisionsFile(db: Database, config: Config, authority
       await rm(temporary, { force: true });
       throw error;
     }
-    await client.query('update referral set reported_at = now() where id = any($1::bigint[]) and reported_at is null', [decided.rows.map((r) => r.id)]);
+    await client.query('update referral set reported_at = now() where id = any($1::bigint[]) and reported_at is null', [
+      decided.rows.map((r) => r.id),
+    ]);
     return target;
   });
 }

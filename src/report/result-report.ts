@@ -34,7 +34,13 @@ async function* outcomeRows(db: Queryable, fileId: number, notice: string | null
         const status = chunk.statuses[index] as keyof typeof counts;
         const asn = chunk.asns[index] ?? null;
         counts[status]++;
-        yield [chunk.lines[index] ?? '', status, chunk.codes[index] ?? '', chunk.messages[index] ?? '', asn === null ? null : formatAsn(asn)].map(spreadsheetSafe);
+        yield [
+          chunk.lines[index] ?? '',
+          status,
+          chunk.codes[index] ?? '',
+          chunk.messages[index] ?? '',
+          asn === null ? null : formatAsn(asn),
+        ].map(spreadsheetSafe);
       }
     }
     const last = page.rows[page.rows.length - 1];
@@ -44,13 +50,23 @@ async function* outcomeRows(db: Queryable, fileId: number, notice: string | null
   // The summary closes the report: rows with no line number and status "summary".
   const total = counts.accepted + counts.referred + counts.invalid;
   yield ['', 'summary', 'TOTAL', `${total} rows`, ''];
-  for (const [status, count] of Object.entries(counts)) yield ['', 'summary', status.toUpperCase(), `${count} rows ${status}`, ''];
+  for (const [status, count] of Object.entries(counts))
+    yield ['', 'summary', status.toUpperCase(), `${count} rows ${status}`, ''];
 }
 
 /** Streams the file's outcomes, in line order, into the report; written whole or not at all. */
-export async function writeResultReport(db: Queryable, fileId: number, target: string, notice: string | null = null): Promise<void> {
+export async function writeResultReport(
+  db: Queryable,
+  fileId: number,
+  target: string,
+  notice: string | null = null,
+): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
   const temporary = `${target}.part`;
-  await pipeline(outcomeRows(db, fileId, notice), stringify({ header: true, columns: [...reportColumns] }), createWriteStream(temporary, { mode: 0o640 }));
+  await pipeline(
+    outcomeRows(db, fileId, notice),
+    stringify({ header: true, columns: [...reportColumns] }),
+    createWriteStream(temporary, { mode: 0o640 }),
+  );
   await rename(temporary, target);
 }

@@ -36,14 +36,18 @@ export type AccessDecision =
 /** myPass lets students see their own record from this age. */
 export const minimumStudentAge = 13;
 
-type ConnectionOutcome = { status: 'accepted'; code: AccessCode } | { status: 'invalid'; code: RowCode; message: string };
+type ConnectionOutcome =
+  | { status: 'accepted'; code: AccessCode }
+  | { status: 'invalid'; code: RowCode; message: string };
 
 const alreadyActivated = (row: AccessRow): ConnectionOutcome => ({
-  status: 'invalid', code: 'ALREADY_ACTIVATED',
+  status: 'invalid',
+  code: 'ALREADY_ACTIVATED',
   message: `${row.email} already has an activated connection to ASN ${formatAsn(row.asn)}; nothing was changed. If they cannot sign in, direct them to reset the password of the account they activated it with (Education Account, Google or Microsoft).`,
 });
 const notFound = (row: AccessRow, what: string): ConnectionOutcome => ({
-  status: 'invalid', code: 'CONNECTION_NOT_FOUND',
+  status: 'invalid',
+  code: 'CONNECTION_NOT_FOUND',
   message: `${row.email} has no ${what} connection to ASN ${formatAsn(row.asn)}; check the ASN and email${row.action === 'reset' ? ', or send a create row for a new connection' : ''}.`,
 });
 
@@ -67,12 +71,14 @@ export function decideConnectionAction(row: AccessRow, live: LiveConnection): Co
   const table: Record<AccessAction, Record<LiveConnection, () => ConnectionOutcome>> = {
     create: {
       none: () => ({ status: 'accepted', code: 'CONNECTION_CREATED' }),
-      waiting: () => row.replace
-        ? { status: 'accepted', code: 'CONNECTION_REPLACED' }
-        : {
-            status: 'invalid', code: 'ALREADY_WAITING',
-            message: `${row.email} already has a connection to ASN ${formatAsn(row.asn)} waiting for activation; with their permission, send the row again with replace=yes to delete it and set up a new one, or use action reset for a new PIN.`,
-          },
+      waiting: () =>
+        row.replace
+          ? { status: 'accepted', code: 'CONNECTION_REPLACED' }
+          : {
+              status: 'invalid',
+              code: 'ALREADY_WAITING',
+              message: `${row.email} already has a connection to ASN ${formatAsn(row.asn)} waiting for activation; with their permission, send the row again with replace=yes to delete it and set up a new one, or use action reset for a new PIN.`,
+            },
       activated: () => alreadyActivated(row),
     },
     reset: {
@@ -115,28 +121,54 @@ function recentEnrolments(facts: StudentFacts): EnrolmentFact[] {
  * On Student Records' approval the two association rows are skipped (an unknown ASN stays
  * invalid); every other check applies.
  */
-export function decideAccessRow(row: AccessRow, view: AccessView, basis: DecisionBasis = 'limited_access_rules'): AccessDecision {
+export function decideAccessRow(
+  row: AccessRow,
+  view: AccessView,
+  basis: DecisionBasis = 'limited_access_rules',
+): AccessDecision {
   const { authority, asOf, windows } = view;
   const level = restrictionLevel(authority);
   const approved = basis === 'student_records_approval';
 
   const schoolAuthority = view.schoolAuthority(row.schoolCode);
   if (schoolAuthority === undefined) {
-    return { status: 'invalid', code: 'UNKNOWN_SCHOOL', message: `school_code ${row.schoolCode} is not a known school; check the code.` };
+    return {
+      status: 'invalid',
+      code: 'UNKNOWN_SCHOOL',
+      message: `school_code ${row.schoolCode} is not a known school; check the code.`,
+    };
   }
   if (schoolAuthority !== authority.code) {
-    return { status: 'invalid', code: 'SCHOOL_NOT_IN_AUTHORITY', message: `school_code ${row.schoolCode} does not belong to authority ${authority.code}; submit rows only for your own schools.` };
+    return {
+      status: 'invalid',
+      code: 'SCHOOL_NOT_IN_AUTHORITY',
+      message: `school_code ${row.schoolCode} does not belong to authority ${authority.code}; submit rows only for your own schools.`,
+    };
   }
   if (isInstitutionAddress(row.email, view.institutionDomains)) {
-    return { status: 'invalid', code: 'EMAIL_NOT_PERSONAL', message: `${row.email} is an authority or school address; access needs the person's own personal email address, not one tied to a school or authority.` };
+    return {
+      status: 'invalid',
+      code: 'EMAIL_NOT_PERSONAL',
+      message: `${row.email} is an authority or school address; access needs the person's own personal email address, not one tied to a school or authority.`,
+    };
   }
 
   const entry = view.studentByAsn(row.asn);
   if (entry === undefined) {
     if (isLimitedAccess(level) && !approved) {
-      return { status: 'referred', code: 'NOT_ACCESSIBLE', reason: 'UNKNOWN_ASN', message: notAccessibleMessage(row.asn), saw: { restriction: level, associations: [], recentEnrolments: [] } };
+      return {
+        status: 'referred',
+        code: 'NOT_ACCESSIBLE',
+        reason: 'UNKNOWN_ASN',
+        message: notAccessibleMessage(row.asn),
+        saw: { restriction: level, associations: [], recentEnrolments: [] },
+      };
     }
-    return { status: 'invalid', code: 'UNKNOWN_ASN', message: `No student has ASN ${formatAsn(row.asn)}; check the number.` };
+    return {
+      status: 'invalid',
+      code: 'UNKNOWN_ASN',
+      message: `No student has ASN ${formatAsn(row.asn)}; check the number.`,
+    };
   }
   const primaryAsn = entry.primaryAsn ?? entry.asn;
   const facts = view.facts(primaryAsn);
@@ -144,12 +176,20 @@ export function decideAccessRow(row: AccessRow, view: AccessView, basis: Decisio
   const saw: RulesSaw = { restriction: level, associations: held, recentEnrolments: recentEnrolments(facts) };
   // On Student Records' own authority no association is needed.
   if (!approved && isHiddenFrom(facts, authority, asOf, windows)) {
-    return { status: 'referred', code: 'NOT_ACCESSIBLE', reason: 'NO_HISTORICAL_ENROLMENT', message: notAccessibleMessage(row.asn), saw };
+    return {
+      status: 'referred',
+      code: 'NOT_ACCESSIBLE',
+      reason: 'NO_HISTORICAL_ENROLMENT',
+      message: notAccessibleMessage(row.asn),
+      saw,
+    };
   }
   if (!approved && held.length === 0) {
     const history = hasHistoricalEnrolment(facts, authority.code) ? ' (a past enrolment is not enough)' : '';
     return {
-      status: 'referred', code: 'NO_ASSOCIATION_FOR_ACCESS', reason: 'NO_ASSOCIATION_FOR_ACCESS',
+      status: 'referred',
+      code: 'NO_ASSOCIATION_FOR_ACCESS',
+      reason: 'NO_ASSOCIATION_FOR_ACCESS',
       message: `Your authority has no current association with ASN ${formatAsn(row.asn)}${history}, which access requests need. The row was referred to Student Records.`,
       saw,
     };
@@ -158,9 +198,11 @@ export function decideAccessRow(row: AccessRow, view: AccessView, basis: Decisio
   if (row.action === 'create' && row.requester === 'student') {
     const birthDate = view.birthDate(primaryAsn);
     if (birthDate === null || !isAtLeast(birthDate, minimumStudentAge, asOf)) {
-      const why = birthDate === null ? 'the student\'s birth date is not on record' : `the student is under ${minimumStudentAge}`;
+      const why =
+        birthDate === null ? "the student's birth date is not on record" : `the student is under ${minimumStudentAge}`;
       return {
-        status: 'invalid', code: 'STUDENT_TOO_YOUNG',
+        status: 'invalid',
+        code: 'STUDENT_TOO_YOUNG',
         message: `Students get their own access from age ${minimumStudentAge}, and ${why}; set up access for a parent or guardian instead${birthDate === null ? ', or ask Student Records to record the birth date' : ''}.`,
       };
     }

@@ -54,7 +54,10 @@ export function associations(
   if (own.some((e) => isCurrent(e, asOf))) found.push('current');
   const lastExit = lastEnrolledWith(student, authorityCode, asOf);
   if (lastExit !== null && withinWindow(lastExit, windows.lastEnrolmentMonths, asOf)) found.push('last');
-  if (level !== 'high' && own.some((e) => hasEnded(e, asOf) && withinWindow(e.exitDate, windows.recentEnrolmentMonths, asOf))) {
+  if (
+    level !== 'high' &&
+    own.some((e) => hasEnded(e, asOf) && withinWindow(e.exitDate, windows.recentEnrolmentMonths, asOf))
+  ) {
     found.push('recent');
   }
   return found;

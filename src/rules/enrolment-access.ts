@@ -29,12 +29,18 @@ export type AccessDecision =
  * | High    | no          | yes        | ended here within Recent window, elsewhere one ends later (or is open) | refer HIGH_MORE_RECENT_ELSEWHERE |
  * | High    | no          | yes        | none of the above                             | refer HIGH_HISTORICAL_ONLY         |
  */
-export function decideNewEnrolment(student: StudentFacts, authority: AuthorityFacts, asOf: string, windows: RuleWindows): AccessDecision {
+export function decideNewEnrolment(
+  student: StudentFacts,
+  authority: AuthorityFacts,
+  asOf: string,
+  windows: RuleWindows,
+): AccessDecision {
   const level = restrictionLevel(authority);
   const held = associations(student, authority.code, level, asOf, windows);
   if (level === 'none') return { outcome: 'accept', basis: held[0] ?? 'not_limited', associations: held };
   if (held[0] !== undefined) return { outcome: 'accept', basis: held[0], associations: held };
-  if (!hasHistoricalEnrolment(student, authority.code)) return { outcome: 'refer', reason: 'NO_HISTORICAL_ENROLMENT', associations: held };
+  if (!hasHistoricalEnrolment(student, authority.code))
+    return { outcome: 'refer', reason: 'NO_HISTORICAL_ENROLMENT', associations: held };
   if (level === 'low') return { outcome: 'accept', basis: 'historical', associations: held };
 
   if (lastEnrolledWith(student, authority.code, asOf) !== null) {
@@ -43,10 +49,13 @@ export function decideNewEnrolment(student: StudentFacts, authority: AuthorityFa
   // Enrolments not yet started on the as-of date (a replay of an old file) are not "more recent".
   const started = student.enrolments.filter((e) => e.entryDate <= asOf);
   const own = started.filter((e) => e.authorityCode === authority.code);
-  const endedRecently = own.some((e) => hasEnded(e, asOf) && asOf <= addMonths(e.exitDate, windows.recentEnrolmentMonths));
+  const endedRecently = own.some(
+    (e) => hasEnded(e, asOf) && asOf <= addMonths(e.exitDate, windows.recentEnrolmentMonths),
+  );
   const latestOwn = own.reduce((latest, e) => (recency(e) > latest ? recency(e) : latest), '');
   const newerElsewhere = started.some((e) => e.authorityCode !== authority.code && recency(e) > latestOwn);
-  if (endedRecently && newerElsewhere) return { outcome: 'refer', reason: 'HIGH_MORE_RECENT_ELSEWHERE', associations: held };
+  if (endedRecently && newerElsewhere)
+    return { outcome: 'refer', reason: 'HIGH_MORE_RECENT_ELSEWHERE', associations: held };
   return { outcome: 'refer', reason: 'HIGH_HISTORICAL_ONLY', associations: held };
 }
 
@@ -54,7 +63,12 @@ export function decideNewEnrolment(student: StudentFacts, authority: AuthorityFa
  * Whether the authority may recognise the student at all (seed 002, "Can Access Student?"):
  * always when not limited; with an association; Low also with a historical enrolment.
  */
-export function canAccessStudent(student: StudentFacts, authority: AuthorityFacts, asOf: string, windows: RuleWindows): boolean {
+export function canAccessStudent(
+  student: StudentFacts,
+  authority: AuthorityFacts,
+  asOf: string,
+  windows: RuleWindows,
+): boolean {
   const level = restrictionLevel(authority);
   if (level === 'none') return true;
   if (associations(student, authority.code, level, asOf, windows).length > 0) return true;
@@ -62,8 +76,16 @@ export function canAccessStudent(student: StudentFacts, authority: AuthorityFact
 }
 
 /** The privacy rule applies: a limited-access authority with no association and no historical enrolment. */
-export function isHiddenFrom(student: StudentFacts, authority: AuthorityFacts, asOf: string, windows: RuleWindows): boolean {
+export function isHiddenFrom(
+  student: StudentFacts,
+  authority: AuthorityFacts,
+  asOf: string,
+  windows: RuleWindows,
+): boolean {
   const level = restrictionLevel(authority);
   if (level === 'none') return false;
-  return associations(student, authority.code, level, asOf, windows).length === 0 && !hasHistoricalEnrolment(student, authority.code);
+  return (
+    associations(student, authority.code, level, asOf, windows).length === 0 &&
+    !hasHistoricalEnrolment(student, authority.code)
+  );
 }

@@ -29,7 +29,12 @@ export interface RulesSaw {
 }
 
 export type EnrolmentDecision =
-  | { status: 'accepted'; code: 'ENROLMENT_CREATED' | 'ENROLMENT_UPDATED' | 'ENROLMENT_DELETED'; primaryAsn: string; externalAccess: boolean }
+  | {
+      status: 'accepted';
+      code: 'ENROLMENT_CREATED' | 'ENROLMENT_UPDATED' | 'ENROLMENT_DELETED';
+      primaryAsn: string;
+      externalAccess: boolean;
+    }
   | { status: 'accepted'; code: 'STUDENT_CREATED' }
   | { status: 'referred'; code: RowCode; reason: ReferralReason; message: string; saw: RulesSaw }
   | { status: 'invalid'; code: RowCode; message: string };
@@ -55,7 +60,11 @@ export type DecisionBasis = 'limited_access_rules' | 'student_records_approval';
  * under its primary, and an existing student is enrolled whatever the associations; an unknown
  * ASN or school stays invalid.
  */
-export function decideEnrolmentRow(row: EnrolmentRow, view: EnrolmentView, basis: DecisionBasis = 'limited_access_rules'): EnrolmentDecision {
+export function decideEnrolmentRow(
+  row: EnrolmentRow,
+  view: EnrolmentView,
+  basis: DecisionBasis = 'limited_access_rules',
+): EnrolmentDecision {
   const { authority, asOf, windows } = view;
   const level = restrictionLevel(authority);
   const limited = isLimitedAccess(level);
@@ -69,10 +78,18 @@ export function decideEnrolmentRow(row: EnrolmentRow, view: EnrolmentView, basis
 
   const schoolAuthority = view.schoolAuthority(row.schoolCode);
   if (schoolAuthority === undefined) {
-    return { status: 'invalid', code: 'UNKNOWN_SCHOOL', message: `school_code ${row.schoolCode} is not a known school; check the code.` };
+    return {
+      status: 'invalid',
+      code: 'UNKNOWN_SCHOOL',
+      message: `school_code ${row.schoolCode} is not a known school; check the code.`,
+    };
   }
   if (schoolAuthority !== authority.code) {
-    return { status: 'invalid', code: 'SCHOOL_NOT_IN_AUTHORITY', message: `school_code ${row.schoolCode} does not belong to authority ${authority.code}; submit rows only for your own schools.` };
+    return {
+      status: 'invalid',
+      code: 'SCHOOL_NOT_IN_AUTHORITY',
+      message: `school_code ${row.schoolCode} does not belong to authority ${authority.code}; submit rows only for your own schools.`,
+    };
   }
 
   if (row.asn === null) {
@@ -81,13 +98,17 @@ export function decideEnrolmentRow(row: EnrolmentRow, view: EnrolmentView, basis
     if (matches.length === 0 || approved) return { status: 'accepted', code: 'STUDENT_CREATED' };
     if (limited) {
       return {
-        status: 'referred', code: 'POTENTIAL_DUPLICATE', reason: 'POTENTIAL_DUPLICATE',
-        message: 'A new student was requested, but the student may already exist. The row was referred to Student Records.',
+        status: 'referred',
+        code: 'POTENTIAL_DUPLICATE',
+        reason: 'POTENTIAL_DUPLICATE',
+        message:
+          'A new student was requested, but the student may already exist. The row was referred to Student Records.',
         saw: saw([], undefined, { matchingAsns: matches }),
       };
     }
     return {
-      status: 'invalid', code: 'DUPLICATE_STUDENT',
+      status: 'invalid',
+      code: 'DUPLICATE_STUDENT',
       message: `Students with the same names and birth date already exist (ASN ${matches.map(formatAsn).join(', ')}); enrol the existing student by ASN, or contact Student Records if this is a different person.`,
     };
   }
@@ -99,14 +120,28 @@ export function decideEnrolmentRow(row: EnrolmentRow, view: EnrolmentView, basis
     if (primaryAsn !== null && view.enrolmentExists(primaryAsn, row.schoolCode, row.entryDate)) {
       return { status: 'accepted', code: 'ENROLMENT_DELETED', primaryAsn, externalAccess: false };
     }
-    return { status: 'invalid', code: 'ENROLMENT_NOT_FOUND', message: `No enrolment of ASN ${formatAsn(row.asn)} at ${row.schoolCode} with entry_date ${row.entryDate} exists; check the ASN, school and entry date.` };
+    return {
+      status: 'invalid',
+      code: 'ENROLMENT_NOT_FOUND',
+      message: `No enrolment of ASN ${formatAsn(row.asn)} at ${row.schoolCode} with entry_date ${row.entryDate} exists; check the ASN, school and entry date.`,
+    };
   }
 
   if (entry === undefined || primaryAsn === null) {
     if (limited && !approved) {
-      return { status: 'referred', code: 'NOT_ACCESSIBLE', reason: 'UNKNOWN_ASN', message: notAccessibleMessage(row.asn), saw: saw([]) };
+      return {
+        status: 'referred',
+        code: 'NOT_ACCESSIBLE',
+        reason: 'UNKNOWN_ASN',
+        message: notAccessibleMessage(row.asn),
+        saw: saw([]),
+      };
     }
-    return { status: 'invalid', code: 'UNKNOWN_ASN', message: `No student has ASN ${formatAsn(row.asn)}; check the number, or leave asn empty and give names and birth date to create a new student.` };
+    return {
+      status: 'invalid',
+      code: 'UNKNOWN_ASN',
+      message: `No student has ASN ${formatAsn(row.asn)}; check the number, or leave asn empty and give names and birth date to create a new student.`,
+    };
   }
 
   if (view.enrolmentExists(primaryAsn, row.schoolCode, row.entryDate)) {
@@ -117,21 +152,46 @@ export function decideEnrolmentRow(row: EnrolmentRow, view: EnrolmentView, basis
   const facts = view.facts(primaryAsn);
   if (entry.primaryAsn !== null) {
     if (isHiddenFrom(facts, authority, asOf, windows)) {
-      return { status: 'referred', code: 'NOT_ACCESSIBLE', reason: 'NO_HISTORICAL_ENROLMENT', message: notAccessibleMessage(row.asn), saw: saw([], facts) };
+      return {
+        status: 'referred',
+        code: 'NOT_ACCESSIBLE',
+        reason: 'NO_HISTORICAL_ENROLMENT',
+        message: notAccessibleMessage(row.asn),
+        saw: saw([], facts),
+      };
     }
-    const named = canAccessStudent(facts, authority, asOf, windows) ? `; use the primary ASN ${formatAsn(primaryAsn)}` : '; use the student\'s primary ASN';
-    return { status: 'invalid', code: 'SECONDARY_ASN', message: `ASN ${formatAsn(row.asn)} is a secondary ASN and cannot start a new enrolment${named}.` };
+    const named = canAccessStudent(facts, authority, asOf, windows)
+      ? `; use the primary ASN ${formatAsn(primaryAsn)}`
+      : "; use the student's primary ASN";
+    return {
+      status: 'invalid',
+      code: 'SECONDARY_ASN',
+      message: `ASN ${formatAsn(row.asn)} is a secondary ASN and cannot start a new enrolment${named}.`,
+    };
   }
 
   const decision = decideNewEnrolment(facts, authority, asOf, windows);
   if (decision.outcome === 'accept') {
-    return { status: 'accepted', code: 'ENROLMENT_CREATED', primaryAsn, externalAccess: decision.basis === 'not_limited' };
+    return {
+      status: 'accepted',
+      code: 'ENROLMENT_CREATED',
+      primaryAsn,
+      externalAccess: decision.basis === 'not_limited',
+    };
   }
   if (decision.reason === 'NO_HISTORICAL_ENROLMENT') {
-    return { status: 'referred', code: 'NOT_ACCESSIBLE', reason: decision.reason, message: notAccessibleMessage(row.asn), saw: saw(decision.associations, facts) };
+    return {
+      status: 'referred',
+      code: 'NOT_ACCESSIBLE',
+      reason: decision.reason,
+      message: notAccessibleMessage(row.asn),
+      saw: saw(decision.associations, facts),
+    };
   }
   return {
-    status: 'referred', code: decision.reason, reason: decision.reason,
+    status: 'referred',
+    code: decision.reason,
+    reason: decision.reason,
     message: `Your authority may not enrol this student without Student Records (${decision.reason}). The row was referred to Student Records.`,
     saw: saw(decision.associations, facts),
   };

@@ -28,17 +28,27 @@ export function usernameProblem(username: string): string | null {
     : 'a username is 2 to 40 characters: a lower-case letter, then lower-case letters, digits, dots, hyphens or underscores';
 }
 
-export async function addStaff(db: Queryable, account: { username: string; displayName: string; password: string }): Promise<void> {
+export async function addStaff(
+  db: Queryable,
+  account: { username: string; displayName: string; password: string },
+): Promise<void> {
   const username = normalizeUsername(account.username);
   const displayName = account.displayName.trim();
-  const problem = usernameProblem(username) ?? passwordProblem(account.password)
-    ?? (displayName === '' || displayName.length > 200 ? 'the name must have 1 to 200 characters' : null);
+  const problem =
+    usernameProblem(username) ??
+    passwordProblem(account.password) ??
+    (displayName === '' || displayName.length > 200 ? 'the name must have 1 to 200 characters' : null);
   if (problem) throw new StaffAccountError(problem);
   const hash = await hashPassword(account.password);
   try {
-    await db.query('insert into staff (username, display_name, password_hash) values ($1, $2, $3)', [username, displayName, hash]);
+    await db.query('insert into staff (username, display_name, password_hash) values ($1, $2, $3)', [
+      username,
+      displayName,
+      hash,
+    ]);
   } catch (error) {
-    if (hasPgCode(error, pgErrorCodes.uniqueViolation)) throw new StaffAccountError(`the account ${username} exists already`);
+    if (hasPgCode(error, pgErrorCodes.uniqueViolation))
+      throw new StaffAccountError(`the account ${username} exists already`);
     throw error;
   }
 }
@@ -60,7 +70,10 @@ export async function setPassword(db: Database, typedUsername: string, password:
   if (problem) throw new StaffAccountError(problem);
   const hash = await hashPassword(password);
   await db.transaction(async (client) => {
-    const updated = await client.query('update staff set password_hash = $2, password_changed_at = now() where username = $1', [username, hash]);
+    const updated = await client.query(
+      'update staff set password_hash = $2, password_changed_at = now() where username = $1',
+      [username, hash],
+    );
     if (updated.rowCount === 0) throw new StaffAccountError(`there is no account ${username}`);
     await client.query('delete from staff_session where username = $1', [username]);
   });
@@ -96,7 +109,10 @@ export type SignInResult =
 export async function verifySignIn(db: Database, request: SignInRequest, limits: SignInLimits): Promise<SignInResult> {
   const username = normalizeUsername(request.username).slice(0, 100);
   // Hashed: what is typed as a username may be a password typed in the wrong box.
-  const keys = { account: `user:${createHash('sha256').update(username).digest('hex')}`, address: `address:${request.address}` };
+  const keys = {
+    account: `user:${createHash('sha256').update(username).digest('hex')}`,
+    address: `address:${request.address}`,
+  };
   const reservation = await reserveAttempt(db, keys, limits);
   if (reservation.outcome === 'refused') return reservation;
 

@@ -19,7 +19,8 @@ function derive(password: string, salt: Buffer, cost: { N: number; r: number; p:
 
 /** What makes a password acceptable; null when it is. */
 export function passwordProblem(password: string): string | null {
-  if (Array.from(password).length < MIN_PASSWORD_LENGTH) return `a password needs at least ${MIN_PASSWORD_LENGTH} characters`;
+  if (Array.from(password).length < MIN_PASSWORD_LENGTH)
+    return `a password needs at least ${MIN_PASSWORD_LENGTH} characters`;
   if (password.length > MAX_PASSWORD_LENGTH) return `a password may have at most ${MAX_PASSWORD_LENGTH} characters`;
   return null;
 }
@@ -44,8 +45,18 @@ function parseStoredHash(stored: string): StoredHash | null {
   if (scheme !== 'scrypt' || rest.length > 0 || salt === undefined || key === undefined) return null;
   const cost = { N: Number(n), r: Number(r), p: Number(p) };
   // Bounds keep a damaged row from costing the server a gigabyte per sign-in.
-  const powerOfTwo = Number.isInteger(cost.N) && cost.N >= 2 ** 10 && cost.N <= 2 ** 20 && (cost.N & (cost.N - 1)) === 0;
-  if (!powerOfTwo || !Number.isInteger(cost.r) || cost.r < 1 || cost.r > 32 || !Number.isInteger(cost.p) || cost.p < 1 || cost.p > 16) return null;
+  const powerOfTwo =
+    Number.isInteger(cost.N) && cost.N >= 2 ** 10 && cost.N <= 2 ** 20 && (cost.N & (cost.N - 1)) === 0;
+  if (
+    !powerOfTwo ||
+    !Number.isInteger(cost.r) ||
+    cost.r < 1 ||
+    cost.r > 32 ||
+    !Number.isInteger(cost.p) ||
+    cost.p < 1 ||
+    cost.p > 16
+  )
+    return null;
   const parsed = { ...cost, salt: Buffer.from(salt, 'base64'), key: Buffer.from(key, 'base64') };
   return parsed.salt.length >= 8 && parsed.key.length >= 16 ? parsed : null;
 }

@@ -17,7 +17,11 @@ export function randomToken(): string {
 }
 
 /** Returns the cookie value of a new session; the caller sends it and keeps nothing. */
-export async function createSession(db: Queryable, username: string, hours: number): Promise<{ cookieValue: string; csrfToken: string }> {
+export async function createSession(
+  db: Queryable,
+  username: string,
+  hours: number,
+): Promise<{ cookieValue: string; csrfToken: string }> {
   const cookieValue = randomToken();
   const csrfToken = randomToken();
   await db.query(

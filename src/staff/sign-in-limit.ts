@@ -6,9 +6,7 @@ export interface SignInLimits {
   windowMinutes: number;
 }
 
-export type Reservation =
-  | { outcome: 'counted'; failureIds: string[] }
-  | { outcome: 'refused'; retryAt: Date };
+export type Reservation = { outcome: 'counted'; failureIds: string[] } | { outcome: 'refused'; retryAt: Date };
 
 /**
  * Refuses the attempt when its account or its address has `maxFailures` failures within the
@@ -17,11 +15,18 @@ export type Reservation =
  * after the other even across processes. Refused attempts are not counted: the lock ends
  * `windowMinutes` after the failure that set it, however long someone keeps trying.
  */
-export async function reserveAttempt(db: Database, keys: { account: string; address: string }, limits: SignInLimits): Promise<Reservation> {
+export async function reserveAttempt(
+  db: Database,
+  keys: { account: string; address: string },
+  limits: SignInLimits,
+): Promise<Reservation> {
   const ordered = [keys.account, keys.address].sort();
   return db.transaction(async (client) => {
-    for (const key of ordered) await client.query('select pg_advisory_xact_lock(hashtext($1))', [`intake.sign-in:${key}`]);
-    await client.query('delete from sign_in_failure where at < now() - make_interval(mins => $1)', [limits.windowMinutes]);
+    for (const key of ordered)
+      await client.query('select pg_advisory_xact_lock(hashtext($1))', [`intake.sign-in:${key}`]);
+    await client.query('delete from sign_in_failure where at < now() - make_interval(mins => $1)', [
+      limits.windowMinutes,
+    ]);
     let retryAt: Date | null = null;
     for (const key of ordered) {
       const until = await limitedUntil(client, key, limits);
@@ -48,6 +53,13 @@ async function limitedUntil(client: Queryable, key: string, limits: SignInLimits
 }
 
 /** The password was right: the attempt was no failure, and the account's earlier failures are forgiven. */
-export async function acceptAttempt(db: Queryable, reservation: { failureIds: string[] }, accountKey: string): Promise<void> {
-  await db.query('delete from sign_in_failure where id = any($1::bigint[]) or key = $2', [reservation.failureIds, accountKey]);
+export async function acceptAttempt(
+  db: Queryable,
+  reservation: { failureIds: string[] },
+  accountKey: string,
+): Promise<void> {
+  await db.query('delete from sign_in_failure where id = any($1::bigint[]) or key = $2', [
+    reservation.failureIds,
+    accountKey,
+  ]);
 }

@@ -30,7 +30,9 @@ export function todayIn(timeZone = 'America/Edmonton'): string {
 
 /** The calendar date (YYYY-MM-DD) of a moment in the province's time zone. */
 export function dateIn(moment: Date, timeZone = 'America/Edmonton'): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(moment);
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    moment,
+  );
 }
 
 /** The date of the last moment before `moment`: a request ending at midnight prints the day that ends there. */
@@ -46,7 +48,14 @@ export function addDays(date: string, days: number): string {
 /** A moment as staff read it, in the province's time: `2026-11-24 14:05 MST`. */
 export function timeIn(moment: Date, timeZone = 'America/Edmonton'): string {
   const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
   }).formatToParts(moment);
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')} ${part('timeZoneName')}`;

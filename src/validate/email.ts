@@ -5,7 +5,10 @@
  */
 export function parseEmail(text: string): string | null {
   if (text.length > 254) return null;
-  const match = /^([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64})@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})$/.exec(text);
+  const match =
+    /^([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64})@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})$/.exec(
+      text,
+    );
   if (!match) return null;
   const local = match[1] as string;
   if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) return null;

@@ -3,8 +3,17 @@ import type { RowCode } from '../outcomes.ts';
 import { fieldFormProblem, parseAsn, parseDate, parseGrade, parseSchoolCode, quoteValue } from './values.ts';
 
 export const enrolmentColumns = [
-  'asn', 'school_code', 'entry_date', 'exit_date', 'grade', 'enrolment_type',
-  'last_name', 'first_name', 'middle_name', 'birth_date', 'action',
+  'asn',
+  'school_code',
+  'entry_date',
+  'exit_date',
+  'grade',
+  'enrolment_type',
+  'last_name',
+  'first_name',
+  'middle_name',
+  'birth_date',
+  'action',
 ] as const;
 
 /** Columns a file must have in its header (the others may be left out). */
@@ -48,16 +57,22 @@ export function checkEnrolmentRecord(record: SourceRecord): Checked<EnrolmentRow
 
   const actionText = field('action').toLowerCase() || 'upsert';
   const action = actionText === 'upsert' || actionText === 'delete' ? actionText : null;
-  if (action === null) fail('INVALID_ACTION', `action ${quoteValue(field('action'))} is not valid; use upsert (or leave it empty) or delete.`);
+  if (action === null)
+    fail(
+      'INVALID_ACTION',
+      `action ${quoteValue(field('action'))} is not valid; use upsert (or leave it empty) or delete.`,
+    );
 
   const asnText = field('asn');
   const asn = asnText === '' ? null : parseAsn(asnText);
-  if (asnText !== '' && asn === null) fail('INVALID_ASN', `asn ${quoteValue(asnText)} is not an ASN; write 9 digits, as 123456789 or 1234-5678-9.`);
+  if (asnText !== '' && asn === null)
+    fail('INVALID_ASN', `asn ${quoteValue(asnText)} is not an ASN; write 9 digits, as 123456789 or 1234-5678-9.`);
 
   const schoolText = field('school_code');
   const schoolCode = parseSchoolCode(schoolText);
   if (schoolText === '') fail('MISSING_FIELD', 'school_code is empty; give the school code, as S.0982.');
-  else if (schoolCode === null) fail('INVALID_SCHOOL_CODE', `school_code ${quoteValue(schoolText)} is not a school code; write it as S.0982.`);
+  else if (schoolCode === null)
+    fail('INVALID_SCHOOL_CODE', `school_code ${quoteValue(schoolText)} is not a school code; write it as S.0982.`);
 
   const date = (name: string, required: boolean): string | null => {
     const text = field(name);
@@ -66,7 +81,11 @@ export function checkEnrolmentRecord(record: SourceRecord): Checked<EnrolmentRow
       return null;
     }
     const parsed = parseDate(text);
-    if (parsed === null) fail('INVALID_DATE', `${name} ${quoteValue(text)} is not a valid date; write it as YYYY-MM-DD (for example 2026-09-01).`);
+    if (parsed === null)
+      fail(
+        'INVALID_DATE',
+        `${name} ${quoteValue(text)} is not a valid date; write it as YYYY-MM-DD (for example 2026-09-01).`,
+      );
     return parsed;
   };
   const entryDate = date('entry_date', true);
@@ -79,7 +98,8 @@ export function checkEnrolmentRecord(record: SourceRecord): Checked<EnrolmentRow
   const gradeText = field('grade');
   const grade = gradeText === '' ? null : parseGrade(gradeText);
   if (gradeText === '' && upsert) fail('MISSING_FIELD', 'grade is empty; give K or 1 to 12.');
-  else if (gradeText !== '' && grade === null) fail('INVALID_GRADE', `grade ${quoteValue(gradeText)} is not valid; use K or 1 to 12.`);
+  else if (gradeText !== '' && grade === null)
+    fail('INVALID_GRADE', `grade ${quoteValue(gradeText)} is not valid; use K or 1 to 12.`);
   const enrolmentType = field('enrolment_type') || null;
   if (enrolmentType === null && upsert) fail('MISSING_FIELD', 'enrolment_type is empty; give the enrolment type.');
 
@@ -95,13 +115,17 @@ export function checkEnrolmentRecord(record: SourceRecord): Checked<EnrolmentRow
         field('birth_date') === '' ? 'birth_date' : null,
       ].filter((name) => name !== null);
       if (missing.length > 0) {
-        fail('MISSING_FIELD', `asn is empty and ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} empty; give the student's ASN, or last_name, first_name and birth_date to create a new student.`);
+        fail(
+          'MISSING_FIELD',
+          `asn is empty and ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} empty; give the student's ASN, or last_name, first_name and birth_date to create a new student.`,
+        );
       }
     }
   }
 
   const [first] = problems;
-  if (first !== undefined) return { ok: false, problem: { code: first.code, message: problems.map((p) => p.message).join(' ') } };
+  if (first !== undefined)
+    return { ok: false, problem: { code: first.code, message: problems.map((p) => p.message).join(' ') } };
   return {
     ok: true,
     row: {

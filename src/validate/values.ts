@@ -61,7 +61,8 @@ export function quoteValue(text: string): string {
 
 /** Every field of every kind of row: at most `maxLength` characters (when given) and no control characters. */
 export function fieldFormProblem(name: string, value: string, maxLength: number | null): string | null {
-  if (maxLength !== null && value.length > maxLength) return `${name} is longer than ${maxLength} characters; shorten it.`;
+  if (maxLength !== null && value.length > maxLength)
+    return `${name} is longer than ${maxLength} characters; shorten it.`;
   if (/\p{Cc}/u.test(value)) return `${name} contains control characters; remove them.`;
   return null;
 }

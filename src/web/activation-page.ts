@@ -24,7 +24,12 @@ function page(language: Language, title: string, body: SafeHtml, status = 200): 
  * and a made-up one give the same page, and nothing about the student, the school or the
  * person shows until the PIN is right.
  */
-function activationForm(ctx: RequestContext, path: string, token: string, options: { account?: string; errors?: string[]; switchLink: boolean }): SafeHtml {
+function activationForm(
+  ctx: RequestContext,
+  path: string,
+  token: string,
+  options: { account?: string; errors?: string[]; switchLink: boolean },
+): SafeHtml {
   const w = activationWording[ctx.language];
   const other = new URLSearchParams({ token });
   if (w.otherLanguage.language === 'fr') other.set('lang', 'fr');
@@ -54,20 +59,34 @@ async function studentFirstName(db: Queryable, asn: string): Promise<string | nu
 }
 
 /** What became of the attempt, in plain words; never a link carrying the token. */
-async function resultPage(ctx: RequestContext, result: Exclude<ActivationResult, { outcome: 'wrong_pin' }>, account: string): Promise<WebResponse> {
+async function resultPage(
+  ctx: RequestContext,
+  result: Exclude<ActivationResult, { outcome: 'wrong_pin' }>,
+  account: string,
+): Promise<WebResponse> {
   const w = activationWording[ctx.language];
-  const refused = (message: string) => page(ctx.language, w.refusedTitle, html`<p class="error" role="alert">${message}</p>`);
+  const refused = (message: string) =>
+    page(ctx.language, w.refusedTitle, html`<p class="error" role="alert">${message}</p>`);
   switch (result.outcome) {
     case 'activated': {
       // Only now, with the PIN right, may the page say whose record it is.
       const firstName = await studentFirstName(ctx.services.db, result.asn);
-      return page(ctx.language, w.activatedTitle, html`<p class="success" role="status">${w.activated(firstName, account)}</p>`);
+      return page(
+        ctx.language,
+        w.activatedTitle,
+        html`<p class="success" role="status">${w.activated(firstName, account)}</p>`,
+      );
     }
-    case 'locked': return refused(result.until === null ? w.lockedUntilReset : w.lockedUntil(timeIn(result.until)));
-    case 'expired': return refused(w.expired);
-    case 'revoked': return refused(w.revoked);
-    case 'already_activated': return refused(w.alreadyActivated);
-    case 'unknown_link': return refused(w.unknownLink);
+    case 'locked':
+      return refused(result.until === null ? w.lockedUntilReset : w.lockedUntil(timeIn(result.until)));
+    case 'expired':
+      return refused(w.expired);
+    case 'revoked':
+      return refused(w.revoked);
+    case 'already_activated':
+      return refused(w.alreadyActivated);
+    case 'unknown_link':
+      return refused(w.unknownLink);
   }
 }
 
@@ -81,7 +100,8 @@ export function activationRoutes(config: Config): Route[] {
     async handle(ctx) {
       const w = activationWording[ctx.language];
       const token = ctx.url.searchParams.get('token') ?? '';
-      if (token === '' || token.length > maxTokenLength) return page(ctx.language, w.title, html`<p class="error" role="alert">${w.noToken}</p>`, 400);
+      if (token === '' || token.length > maxTokenLength)
+        return page(ctx.language, w.title, html`<p class="error" role="alert">${w.noToken}</p>`, 400);
       return page(ctx.language, w.title, activationForm(ctx, path, token, { switchLink: true }));
     },
   };
@@ -103,12 +123,25 @@ export function activationRoutes(config: Config): Route[] {
         ...(ctx.form.get('terms') === 'accepted' ? [] : [w.errors.terms]),
       ];
       if (errors.length > 0) {
-        return page(ctx.language, w.title, activationForm(ctx, path, token, { account: account.slice(0, maxAccountLength), errors, switchLink: false }), 400);
+        return page(
+          ctx.language,
+          w.title,
+          activationForm(ctx, path, token, { account: account.slice(0, maxAccountLength), errors, switchLink: false }),
+          400,
+        );
       }
-      const result = await activateConnection(ctx.services.db, ctx.services.config, { token, pin, account: parseEmail(account) as string });
+      const result = await activateConnection(ctx.services.db, ctx.services.config, {
+        token,
+        pin,
+        account: parseEmail(account) as string,
+      });
       if (result.outcome === 'wrong_pin') {
         const message = w.wrongPin(result.attemptsLeft, ctx.services.config.connections.lockMinutes);
-        return page(ctx.language, w.title, activationForm(ctx, path, token, { account, errors: [message], switchLink: false }));
+        return page(
+          ctx.language,
+          w.title,
+          activationForm(ctx, path, token, { account, errors: [message], switchLink: false }),
+        );
       }
       return resultPage(ctx, result, account);
     },

@@ -1,4 +1,9 @@
-import { ACCEPT_BUTTON_LABEL, ACTIVATE_LINK_LABEL, ACTIVATION_EMAIL_SUBJECT, type LetterLanguage } from '../letters/letter-text.ts';
+import {
+  ACCEPT_BUTTON_LABEL,
+  ACTIVATE_LINK_LABEL,
+  ACTIVATION_EMAIL_SUBJECT,
+  type LetterLanguage,
+} from '../letters/letter-text.ts';
 
 /**
  * The words of the activation page, in the letter's and the email's terms: the same button
@@ -65,9 +70,12 @@ export const activationWording: Record<LetterLanguage, ActivationWording> = {
     lockedUntil: (time) => `Too many wrong PINs: the connection is locked until ${time}. Try again after that.`,
     lockedUntilReset: 'Too many wrong PINs: this PIN is locked. Ask the school for a new PIN.',
     expired: 'This activation request has expired. Ask the school for a new PIN.',
-    revoked: 'This connection was deleted by the school and can no longer be activated. Ask the school if you need access.',
-    alreadyActivated: 'This connection is already activated. If you cannot sign in, reset the password of the account you activated it with (Education Account, Google or Microsoft).',
-    unknownLink: 'This activation link is not valid: it may have been replaced by a newer email. Use the link in the newest email, or ask the school.',
+    revoked:
+      'This connection was deleted by the school and can no longer be activated. Ask the school if you need access.',
+    alreadyActivated:
+      'This connection is already activated. If you cannot sign in, reset the password of the account you activated it with (Education Account, Google or Microsoft).',
+    unknownLink:
+      'This activation link is not valid: it may have been replaced by a newer email. Use the link in the newest email, or ask the school.',
     refusedTitle: 'The connection was not activated',
   },
   fr: {
@@ -97,11 +105,14 @@ export const activationWording: Record<LetterLanguage, ActivationWording> = {
       `En vous connectant à myPass avec ${account}, vous pouvez maintenant consulter le dossier ${firstName === null ? 'de l’élève' : ofName(firstName)}.`,
     wrongPin: (left, minutes) =>
       `Le NIP n’est pas le bon. Il vous reste ${left} ${left === 1 ? 'essai' : 'essais'} avant que la connexion soit verrouillée pendant ${minutes}${nbsp}minutes.`,
-    lockedUntil: (time) => `Trop de NIP erronés${nbsp}: la connexion est verrouillée jusqu’au ${time}. Réessayez après ce moment.`,
+    lockedUntil: (time) =>
+      `Trop de NIP erronés${nbsp}: la connexion est verrouillée jusqu’au ${time}. Réessayez après ce moment.`,
     lockedUntilReset: `Trop de NIP erronés${nbsp}: ce NIP est verrouillé. Demandez un nouveau NIP à l’école.`,
     expired: 'Cette demande d’activation a expiré. Demandez un nouveau NIP à l’école.',
-    revoked: 'Cette connexion a été supprimée par l’école et ne peut plus être activée. Adressez-vous à l’école si vous avez besoin d’un accès.',
-    alreadyActivated: 'Cette connexion est déjà activée. Si vous ne pouvez pas vous connecter, réinitialisez le mot de passe du compte avec lequel vous l’avez activée (compte Éducation, Google ou Microsoft).',
+    revoked:
+      'Cette connexion a été supprimée par l’école et ne peut plus être activée. Adressez-vous à l’école si vous avez besoin d’un accès.',
+    alreadyActivated:
+      'Cette connexion est déjà activée. Si vous ne pouvez pas vous connecter, réinitialisez le mot de passe du compte avec lequel vous l’avez activée (compte Éducation, Google ou Microsoft).',
     unknownLink: `Ce lien d’activation n’est pas valide${nbsp}: il a peut-être été remplacé par un courriel plus récent. Utilisez le lien du courriel le plus récent, ou adressez-vous à l’école.`,
     refusedTitle: 'La connexion n’a pas été activée',
   },

@@ -7,7 +7,9 @@ import { requireStaff, type Route } from './routes.ts';
 /** What an entry's detail says, in a line: its note first, when it has one. */
 function detailText(detail: Record<string, unknown>): string {
   const { note, ...rest } = detail;
-  const others = Object.entries(rest).map(([name, value]) => `${name}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+  const others = Object.entries(rest).map(
+    ([name, value]) => `${name}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`,
+  );
   return [note ? `note: ${String(note)}` : null, ...others].filter((part) => part !== null).join('; ');
 }
 
@@ -16,8 +18,12 @@ export function auditTable(records: AuditRecord[]): SafeHtml {
   return html`<table class="audit">
 <thead><tr><th>When</th><th>Who</th><th>What</th><th>Item</th><th>ASN</th><th>File, line</th><th>Why / details</th></tr></thead>
 <tbody>
-${records.map((a) => html`<tr><td>${timeIn(a.at)}</td><td>${a.actor}</td><td>${a.action}</td><td>${a.itemId ? html`<a href="/queue/${a.itemId}">#${a.itemId}</a>` : ''}</td>
-<td>${a.asn ? formatAsn(a.asn) : ''}</td><td>${a.fileId ? `#${a.fileId}${a.line ? `, line ${a.line}` : ''}` : ''}</td><td>${detailText(a.detail)}</td></tr>\n`)}
+${records.map(
+  (
+    a,
+  ) => html`<tr><td>${timeIn(a.at)}</td><td>${a.actor}</td><td>${a.action}</td><td>${a.itemId ? html`<a href="/queue/${a.itemId}">#${a.itemId}</a>` : ''}</td>
+<td>${a.asn ? formatAsn(a.asn) : ''}</td><td>${a.fileId ? `#${a.fileId}${a.line ? `, line ${a.line}` : ''}` : ''}</td><td>${detailText(a.detail)}</td></tr>\n`,
+)}
 </tbody>
 </table>`;
 }
@@ -33,16 +39,26 @@ const auditPage: Route = {
     const asn = parseAsn(asnText);
     const item = /^\d{1,18}$/.test(itemText) ? Number(itemText) : null;
     let results: SafeHtml = html`<p class="muted">Give a student's ASN (any of their ASNs) or a queue item's number.</p>`;
-    if (asn) results = html`<h2>Student ${formatAsn(asn)}, newest first</h2>${auditTable(await auditOfStudent(db, asn))}`;
+    if (asn)
+      results = html`<h2>Student ${formatAsn(asn)}, newest first</h2>${auditTable(await auditOfStudent(db, asn))}`;
     else if (item !== null) results = html`<h2>Item #${item}</h2>${auditTable(await auditOfItem(db, item))}`;
-    else if (asnText !== '' || itemText !== '') results = html`<p class="error">That is neither an ASN (9 digits) nor an item number.</p>`;
+    else if (asnText !== '' || itemText !== '')
+      results = html`<p class="error">That is neither an ASN (9 digits) nor an item number.</p>`;
     const body = html`<form method="get" action="/audit" class="filters card">
 <label>ASN <input type="text" name="asn" value="${asnText}" placeholder="1234-5678-9" size="12"></label>
 <label>or item <input type="text" name="item" value="${itemText}" size="8" inputmode="numeric"></label>
 <button type="submit">Show</button>
 </form>
 ${results}`;
-    return { html: staffPage({ title: 'Audit trail', staff: requireStaff(ctx), csrfToken: ctx.csrfToken, body, active: 'audit' }) };
+    return {
+      html: staffPage({
+        title: 'Audit trail',
+        staff: requireStaff(ctx),
+        csrfToken: ctx.csrfToken,
+        body,
+        active: 'audit',
+      }),
+    };
   },
 };
 

@@ -108,7 +108,15 @@ ${authorityTable(authorities)}
 ${failedTable(failed)}
 <h2>Waiting for Student Records</h2>
 ${openItemsTable(open)}`;
-    return { html: staffPage({ title: 'Dashboard', staff: requireStaff(ctx), csrfToken: ctx.csrfToken, body, active: 'dashboard' }) };
+    return {
+      html: staffPage({
+        title: 'Dashboard',
+        staff: requireStaff(ctx),
+        csrfToken: ctx.csrfToken,
+        body,
+        active: 'dashboard',
+      }),
+    };
   },
 };
 

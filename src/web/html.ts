@@ -13,7 +13,14 @@ export class SafeHtml {
 
 export type HtmlValue = SafeHtml | string | number | null | undefined | false | readonly HtmlValue[];
 
-const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+const entities: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+  '`': '&#96;',
+};
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"'`]/g, (c) => entities[c] as string);
@@ -43,8 +50,17 @@ const sections: { section: StaffSection; href: string; label: string }[] = [
 ];
 
 /** The layout of every staff page: navigation, who is signed in, and the sign-out form. */
-export function staffPage(page: { title: string; staff: StaffMember; csrfToken: string; body: SafeHtml; active?: StaffSection }): SafeHtml {
-  const nav = sections.map((s) => html`<li><a href="${s.href}"${s.section === page.active ? html` aria-current="page"` : ''}>${s.label}</a></li>`);
+export function staffPage(page: {
+  title: string;
+  staff: StaffMember;
+  csrfToken: string;
+  body: SafeHtml;
+  active?: StaffSection;
+}): SafeHtml {
+  const nav = sections.map(
+    (s) =>
+      html`<li><a href="${s.href}"${s.section === page.active ? html` aria-current="page"` : ''}>${s.label}</a></li>`,
+  );
   return html`<!doctype html>
 <html lang="en">
 <head>

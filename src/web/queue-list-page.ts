@@ -1,6 +1,14 @@
 import { referralReasons } from '../outcomes.ts';
 import { claimNextItem } from '../queue/claims.ts';
-import { countOpenByReason, cursorText, type ItemKind, listOpenItems, parseCursor, type QueueFilter, type QueueItem } from '../queue/queue-queries.ts';
+import {
+  countOpenByReason,
+  cursorText,
+  type ItemKind,
+  listOpenItems,
+  parseCursor,
+  type QueueFilter,
+  type QueueItem,
+} from '../queue/queue-queries.ts';
 import { timeIn } from '../validate/dates.ts';
 import { formatAsn, parseAuthorityCode, parseSchoolCode } from '../validate/values.ts';
 import { html, type SafeHtml, staffPage } from './html.ts';
@@ -39,7 +47,8 @@ export function filterFields(filter: QueueFilter): SafeHtml {
 }
 
 function filterForm(filter: QueueFilter): SafeHtml {
-  const option = (value: string, label: string, selected: boolean) => html`<option value="${value}"${selected ? html` selected` : ''}>${label}</option>`;
+  const option = (value: string, label: string, selected: boolean) =>
+    html`<option value="${value}"${selected ? html` selected` : ''}>${label}</option>`;
   return html`<form method="get" action="/queue" class="filters card">
 <label>Authority <input type="text" name="authority" value="${filter.authority ?? ''}" placeholder="A.0094" size="8"></label>
 <label>School <input type="text" name="school" value="${filter.school ?? ''}" placeholder="S.0982" size="8"></label>
@@ -58,7 +67,9 @@ ${entries.map(([reason, n]) => html` <a href="/queue${filterQuery({ ...filter, r
 }
 
 function itemRow(item: QueueItem): SafeHtml {
-  const held = item.claimedBy ? html`${item.claimedBy} <span class="muted">until ${timeIn(item.claimedUntil as Date).slice(11)}</span>` : '';
+  const held = item.claimedBy
+    ? html`${item.claimedBy} <span class="muted">until ${timeIn(item.claimedUntil as Date).slice(11)}</span>`
+    : '';
   return html`<tr data-item="${item.id}"><td><a href="/queue/${item.id}">#${item.id}</a></td><td>${timeIn(item.createdAt)}</td><td>${item.authorityCode}</td><td>${item.schoolCode ?? ''}</td>
 <td>${item.kind}</td><td>${item.reason}</td><td>${item.asn ? formatAsn(item.asn) : html`<span class="muted">new student</span>`}</td><td>${item.fileName}:${item.line}</td><td>${held}</td></tr>\n`;
 }
@@ -75,7 +86,10 @@ const queuePage: Route = {
     const { db, config } = ctx.services;
     const filter = filterFrom(ctx.url.searchParams);
     const after = parseCursor(ctx.url.searchParams.get('after') ?? '');
-    const [page, counts] = await Promise.all([listOpenItems(db, filter, config.queue.pageSize, after), countOpenByReason(db, filter)]);
+    const [page, counts] = await Promise.all([
+      listOpenItems(db, filter, config.queue.pageSize, after),
+      countOpenByReason(db, filter),
+    ]);
     const message = messages[ctx.url.searchParams.get('message') ?? ''];
     const body = html`${message ? html`<p class="error" role="status">${message}</p>` : ''}
 ${filterForm(filter)}
@@ -84,13 +98,25 @@ ${countsList(filter, counts)}
 <input type="hidden" name="_csrf" value="${ctx.csrfToken}">${filterFields(filter)}
 <button type="submit">Claim the next item</button>
 </form>
-${page.items.length === 0 ? html`<p class="muted">No open items${after ? ' after this page' : ''}.</p>` : html`<table id="items">
+${
+  page.items.length === 0
+    ? html`<p class="muted">No open items${after ? ' after this page' : ''}.</p>`
+    : html`<table id="items">
 <thead><tr><th>Item</th><th>Referred</th><th>Authority</th><th>School</th><th>Kind</th><th>Reason</th><th>ASN</th><th>File:line</th><th>Claimed by</th></tr></thead>
 <tbody>
 ${page.items.map(itemRow)}</tbody>
-</table>`}
+</table>`
+}
 <p>${after ? html`<a href="/queue${filterQuery(filter)}">First page</a> ` : ''}${page.next ? html`<a href="/queue${filterQuery(filter, { after: cursorText(page.next) })}" rel="next">Next page</a>` : ''}</p>`;
-    return { html: staffPage({ title: 'Student Records queue', staff: requireStaff(ctx), csrfToken: ctx.csrfToken, body, active: 'queue' }) };
+    return {
+      html: staffPage({
+        title: 'Student Records queue',
+        staff: requireStaff(ctx),
+        csrfToken: ctx.csrfToken,
+        body,
+        active: 'queue',
+      }),
+    };
   },
 };
 
@@ -102,7 +128,9 @@ const claimNext: Route = {
     const { db, config } = ctx.services;
     const filter = filterFrom(ctx.form);
     const item = await claimNextItem(db, filter, requireStaff(ctx).username, config.queue.claimMinutes);
-    return { redirect: item ? `/queue/${item.id}?message=claimed` : `/queue${filterQuery(filter, { message: 'nothing' })}` };
+    return {
+      redirect: item ? `/queue/${item.id}?message=claimed` : `/queue${filterQuery(filter, { message: 'nothing' })}`,
+    };
   },
 };
 

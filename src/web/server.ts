@@ -19,7 +19,8 @@ const stylesheet = readFileSync(new URL('./style.css', import.meta.url));
 
 /** On every response, whoever produced it. */
 const securityHeaders: Record<string, string> = {
-  'Content-Security-Policy': "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Content-Type-Options': 'nosniff',
   // The activation page's address holds its token: it must not travel to another site.
   'Referrer-Policy': 'no-referrer',
@@ -29,7 +30,11 @@ const securityHeaders: Record<string, string> = {
 };
 
 class HttpRefusal extends Error {
-  constructor(readonly status: number, readonly title: string, readonly explanation: string) {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly explanation: string,
+  ) {
     super(title);
   }
 }
@@ -37,7 +42,10 @@ class HttpRefusal extends Error {
 type HtmlResponse = Extract<WebResponse, { html: SafeHtml }>;
 
 function messagePage(status: number, title: string, explanation: string): HtmlResponse {
-  return { status, html: publicPage({ title, language: 'en', body: html`<p>${explanation}</p><p><a href="/">Intake</a></p>` }) };
+  return {
+    status,
+    html: publicPage({ title, language: 'en', body: html`<p>${explanation}</p><p><a href="/">Intake</a></p>` }),
+  };
 }
 
 async function readForm(request: IncomingMessage): Promise<URLSearchParams> {
@@ -67,8 +75,11 @@ export async function startWebServer(services: Services, routes: Route[]): Promi
 
   async function respond(request: IncomingMessage, url: URL, cookiesOut: string[]): Promise<WebResponse> {
     const method = request.method === 'HEAD' ? 'GET' : request.method;
-    if (method === 'GET' && url.pathname === '/style.css') return { body: stylesheet, contentType: 'text/css; charset=utf-8' };
-    const fitting = routes.map((route) => ({ route, params: matchPattern(route.pattern, url.pathname) })).filter((m) => m.params !== null);
+    if (method === 'GET' && url.pathname === '/style.css')
+      return { body: stylesheet, contentType: 'text/css; charset=utf-8' };
+    const fitting = routes
+      .map((route) => ({ route, params: matchPattern(route.pattern, url.pathname) }))
+      .filter((m) => m.params !== null);
     if (fitting.length === 0) return messagePage(404, 'Page not found', 'There is no page at this address.');
     const match = fitting.find((m) => m.route.method === method);
     if (!match) {
@@ -83,7 +94,11 @@ export async function startWebServer(services: Services, routes: Route[]): Promi
     if (route.access === 'staff' && session === null) {
       if (method === 'GET') return { redirect: `/login?next=${encodeURIComponent(url.pathname + url.search)}` };
       // Nothing is done, and the body is not even read.
-      throw new HttpRefusal(403, 'Signed out', 'You are not signed in, or your session has ended. Sign in again, then repeat what you were doing.');
+      throw new HttpRefusal(
+        403,
+        'Signed out',
+        'You are not signed in, or your session has ended. Sign in again, then repeat what you were doing.',
+      );
     }
 
     const form = method === 'POST' ? await readForm(request) : new URLSearchParams();
@@ -99,15 +114,24 @@ export async function startWebServer(services: Services, routes: Route[]): Promi
     if (method === 'POST') {
       const expected = route.access === 'staff' ? (session as StaffSession).csrfToken : cookies.get(CSRF_COOKIE);
       if (!sameSecret(form.get('_csrf'), expected)) {
-        return messagePage(403, 'Form refused', 'This form was not sent from this site, or it is too old. Go back, reload the page and try again.');
+        return messagePage(
+          403,
+          'Form refused',
+          'This form was not sent from this site, or it is too old. Go back, reload the page and try again.',
+        );
       }
     }
 
     const language = (url.searchParams.get('lang') ?? form.get('lang')) === 'fr' ? 'fr' : 'en';
     const context: RequestContext = {
-      services, request, url, form, params: match.params as Record<string, string>,
+      services,
+      request,
+      url,
+      form,
+      params: match.params as Record<string, string>,
       staff: session ? { username: session.username, displayName: session.displayName } : null,
-      csrfToken, language,
+      csrfToken,
+      language,
       clientAddress: request.socket.remoteAddress ?? 'unknown',
       async startSession(username) {
         if (sessionCookie) await endSession(db, sessionCookie);
@@ -161,16 +185,35 @@ export async function startWebServer(services: Services, routes: Route[]): Promi
       .catch((error: unknown) => {
         if (error instanceof HttpRefusal) {
           // The rest of a refused body is not read: the connection closes after the answer.
-          write(response, { ...messagePage(error.status, error.title, error.explanation), headers: { Connection: 'close' } }, [], false);
+          write(
+            response,
+            { ...messagePage(error.status, error.title, error.explanation), headers: { Connection: 'close' } },
+            [],
+            false,
+          );
           return;
         }
         // The path only: the query may hold an activation token, and form values are never logged.
-        logger.error('web request failed', { method: request.method, path: url.pathname, error: (error as Error).message, stack: (error as Error).stack });
+        logger.error('web request failed', {
+          method: request.method,
+          path: url.pathname,
+          error: (error as Error).message,
+          stack: (error as Error).stack,
+        });
         if (response.headersSent) {
           response.destroy();
           return;
         }
-        write(response, messagePage(500, 'Something went wrong', 'The page could not be shown because of a problem on our side. It has been logged. Try again in a moment.'), [], false);
+        write(
+          response,
+          messagePage(
+            500,
+            'Something went wrong',
+            'The page could not be shown because of a problem on our side. It has been logged. Try again in a moment.',
+          ),
+          [],
+          false,
+        );
       });
   });
   server.headersTimeout = 20_000;
@@ -183,7 +226,11 @@ export async function startWebServer(services: Services, routes: Route[]): Promi
     });
   });
   const address = server.address() as AddressInfo;
-  const shownHost = ['0.0.0.0', '::'].includes(address.address) ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const shownHost = ['0.0.0.0', '::'].includes(address.address)
+    ? '127.0.0.1'
+    : address.family === 'IPv6'
+      ? `[${address.address}]`
+      : address.address;
   return {
     url: `http://${shownHost}:${address.port}`,
     port: address.port,

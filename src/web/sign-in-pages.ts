@@ -4,7 +4,10 @@ import { timeIn } from '../validate/dates.ts';
 import { html, publicPage } from './html.ts';
 import { type RequestContext, type Route, safeNextPath, type WebResponse } from './routes.ts';
 
-function signInForm(ctx: RequestContext, options: { next: string; username?: string; error?: string; status?: number }): WebResponse {
+function signInForm(
+  ctx: RequestContext,
+  options: { next: string; username?: string; error?: string; status?: number },
+): WebResponse {
   const body = html`
 ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
 <form method="post" action="/login" class="card">
@@ -29,8 +32,15 @@ async function auditActor(ctx: RequestContext, typed: string): Promise<string> {
   return account ? account.username : '(unknown account)';
 }
 
-async function audit(ctx: RequestContext, actor: string, action: string, detail: Record<string, unknown>): Promise<void> {
-  await insertAudit(ctx.services.db, [{ actor, action, asn: null, fileId: null, line: null, detail: { address: ctx.clientAddress, ...detail } }]);
+async function audit(
+  ctx: RequestContext,
+  actor: string,
+  action: string,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  await insertAudit(ctx.services.db, [
+    { actor, action, asn: null, fileId: null, line: null, detail: { address: ctx.clientAddress, ...detail } },
+  ]);
 }
 
 const showSignIn: Route = {
@@ -57,15 +67,25 @@ const signIn: Route = {
     const next = safeNextPath(ctx.form.get('next'));
     const username = (ctx.form.get('username') ?? '').slice(0, 100);
     const password = ctx.form.get('password') ?? '';
-    if (username.trim() === '' || password === '') return signInForm(ctx, { next, username, error: 'Enter your username and your password.', status: 400 });
+    if (username.trim() === '' || password === '')
+      return signInForm(ctx, { next, username, error: 'Enter your username and your password.', status: 400 });
 
-    const result = await verifySignIn(db, { username, password, address: ctx.clientAddress }, {
-      maxFailures: config.server.maxSignInFailures, windowMinutes: config.server.signInWindowMinutes,
-    });
+    const result = await verifySignIn(
+      db,
+      { username, password, address: ctx.clientAddress },
+      {
+        maxFailures: config.server.maxSignInFailures,
+        windowMinutes: config.server.signInWindowMinutes,
+      },
+    );
     if (result.outcome === 'refused') {
-      await audit(ctx, await auditActor(ctx, username), 'staff_sign_in_refused', { until: result.retryAt.toISOString() });
+      await audit(ctx, await auditActor(ctx, username), 'staff_sign_in_refused', {
+        until: result.retryAt.toISOString(),
+      });
       return signInForm(ctx, {
-        next, username, status: 429,
+        next,
+        username,
+        status: 429,
         error: `Too many failed sign-ins for this account or from this computer. Try again after ${timeIn(result.retryAt)}.`,
       });
     }

@@ -17,7 +17,15 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     headless: true,
     executablePath: await chromiumPath(),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -32,7 +40,9 @@ export async function signIn(page: Page, baseUrl: string, username: string, pass
   ]);
   if (response.status() !== 303) {
     await page.waitForLoadState('load');
-    throw new Error(`signing in as ${username} failed (${response.status()}): ${(await page.textContent('.error').catch(() => null)) ?? 'no message'}`);
+    throw new Error(
+      `signing in as ${username} failed (${response.status()}): ${(await page.textContent('.error').catch(() => null)) ?? 'no message'}`,
+    );
   }
   await page.waitForURL((url) => url.pathname !== '/login');
   await page.waitForLoadState('load');

@@ -84,7 +84,15 @@ export async function createTestApp(overrides: Record<string, unknown> = {}): Pr
   const url = await freshDatabaseUrl();
   const home = mkdtempSync(path.join(tmpdir(), 'intake-test-'));
   // Port 0: a service started in a test serves its console on a free port, never a fixed one.
-  const app = await openApp({ databaseUrl: url, home, logLevel: 'warn', 'watch.stableMs': 300, 'watch.pollMs': 50, 'server.port': 0, ...overrides });
+  const app = await openApp({
+    databaseUrl: url,
+    home,
+    logLevel: 'warn',
+    'watch.stableMs': 300,
+    'watch.pollMs': 50,
+    'server.port': 0,
+    ...overrides,
+  });
   return {
     ...app,
     home,

@@ -44,7 +44,17 @@ export async function loadSmallReference(db: Database, folder: string): Promise<
       ['S.0230', 'A.0230', 'TIS Macao', ''],
     ]),
     'students.csv': csv([
-      ['asn', 'primary_asn', 'last_name', 'first_name', 'middle_name', 'birth_date', 'created_by', 'created_on', 'deactivated'],
+      [
+        'asn',
+        'primary_asn',
+        'last_name',
+        'first_name',
+        'middle_name',
+        'birth_date',
+        'created_by',
+        'created_on',
+        'deactivated',
+      ],
       ['100000001', '', 'Doe', 'Jane', '', '2012-01-01', '', '', 'false'],
       ['100000002', '100000001', 'Doe', 'Jane', '', '2012-01-01', '', '', 'false'],
       ['100000003', '', 'Tremblay', 'Éloïse', '', '2011-05-05', '', '', 'false'],

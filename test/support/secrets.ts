@@ -25,8 +25,13 @@ export function pinContexts(text: string, pin: string): string[] {
     .replace(/\b\d{1,2} [A-Z][a-z]{2} \d{4}\b|[+-]\d{4}\b/g, ' ')
     .replace(/"ms":\d+|ms=\d+/g, ' ')
     // Sizes and counts: a file of 1,710 bytes is not a leak of PIN 1710.
-    .replace(/"(?:size_bytes|bytes|records_done|accepted|referred|invalid|letters|pdfs)":\d+|\b(?:bytes|letters|pdfs)=\d+/g, ' ');
-  return [...cleaned.matchAll(new RegExp(`(?<![0-9])${pin}(?![0-9])`, 'g'))].map((m) => cleaned.slice(Math.max(0, m.index - 40), m.index + 44));
+    .replace(
+      /"(?:size_bytes|bytes|records_done|accepted|referred|invalid|letters|pdfs)":\d+|\b(?:bytes|letters|pdfs)=\d+/g,
+      ' ',
+    );
+  return [...cleaned.matchAll(new RegExp(`(?<![0-9])${pin}(?![0-9])`, 'g'))].map((m) =>
+    cleaned.slice(Math.max(0, m.index - 40), m.index + 44),
+  );
 }
 
 /** Every row of every table of the database (ours and the queue's), as text. */
@@ -51,7 +56,8 @@ export function folderText(folder: string): string {
     for (const name of readdirSync(dir)) {
       const file = path.join(dir, name);
       if (statSync(file).isDirectory()) walk(file);
-      else if (!name.endsWith('.pdf') && !file.includes(`${path.sep}pgdata${path.sep}`)) parts.push(readFileSync(file, 'utf8'));
+      else if (!name.endsWith('.pdf') && !file.includes(`${path.sep}pgdata${path.sep}`))
+        parts.push(readFileSync(file, 'utf8'));
     }
   };
   walk(folder);

@@ -30,16 +30,24 @@ export async function startSftpServer(root: string): Promise<SftpServer> {
   const clientKeys = utils.generateKeyPairSync('ed25519');
   const allowedKey = utils.parseKey(clientKeys.public);
   if (allowedKey instanceof Error) throw allowedKey;
-  const hostKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' });
+  const hostKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+    type: 'pkcs1',
+    format: 'pem',
+  });
   const openFiles = new Set<FileHandle>();
   const server = new Server({ hostKeys: [hostKey] }, (client) => {
     client.on('authentication', (context) => {
       if (context.username !== username) return context.reject(['password', 'publickey']);
       if (context.method === 'password' && context.password === password) return context.accept();
-      if (context.method === 'publickey' && context.key.algo === allowedKey.type && context.key.data.equals(allowedKey.getPublicSSH())) {
+      if (
+        context.method === 'publickey' &&
+        context.key.algo === allowedKey.type &&
+        context.key.data.equals(allowedKey.getPublicSSH())
+      ) {
         // Without a signature the client only asks whether the key would do.
         if (!context.signature) return context.accept();
-        if (context.blob && allowedKey.verify(context.blob, context.signature, context.hashAlgo) === true) return context.accept();
+        if (context.blob && allowedKey.verify(context.blob, context.signature, context.hashAlgo) === true)
+          return context.accept();
       }
       context.reject(['password', 'publickey']);
     });
@@ -72,7 +80,14 @@ function serveSftp(sftp: SFTPWrapper, root: string, openFiles: Set<FileHandle>):
     if (file === undefined) throw new Error('no such handle');
     return file;
   };
-  const attributes = (info: Stats) => ({ mode: info.mode, uid: info.uid, gid: info.gid, size: info.size, atime: info.atimeMs / 1000, mtime: info.mtimeMs / 1000 });
+  const attributes = (info: Stats) => ({
+    mode: info.mode,
+    uid: info.uid,
+    gid: info.gid,
+    size: info.size,
+    atime: info.atimeMs / 1000,
+    mtime: info.mtimeMs / 1000,
+  });
   const answer = (reqId: number, work: () => Promise<void>) => {
     work().catch(() => sftp.status(reqId, STATUS_CODE.FAILURE));
   };
@@ -80,51 +95,83 @@ function serveSftp(sftp: SFTPWrapper, root: string, openFiles: Set<FileHandle>):
   sftp.on('end', () => sftp.end());
   sftp.on('REALPATH', (reqId, name) => {
     const resolved = path.posix.normalize(`/${name}`);
-    sftp.name(reqId, [{ filename: resolved, longname: resolved, attrs: { mode: 0o40755, uid: 0, gid: 0, size: 0, atime: 0, mtime: 0 } }]);
+    sftp.name(reqId, [
+      { filename: resolved, longname: resolved, attrs: { mode: 0o40755, uid: 0, gid: 0, size: 0, atime: 0, mtime: 0 } },
+    ]);
   });
-  sftp.on('OPEN', (reqId, name, flags) => answer(reqId, async () => {
-    // The descriptor stays open until the client closes the handle, however long it stalls.
-    const file = await open(inRoot(name), utils.sftp.flagsToString(flags) ?? (flags & OPEN_MODE.WRITE ? 'w' : 'r'), 0o640);
-    const key = Buffer.alloc(4);
-    key.writeUInt32BE(next++);
-    handles.set(key.toString('hex'), file);
-    openFiles.add(file);
-    sftp.handle(reqId, key);
-  }));
-  sftp.on('WRITE', (reqId, handle, offset, data) => answer(reqId, async () => {
-    await fileOf(handle).write(data, 0, data.length, offset);
-    sftp.status(reqId, STATUS_CODE.OK);
-  }));
-  sftp.on('CLOSE', (reqId, handle) => answer(reqId, async () => {
-    const file = fileOf(handle);
-    handles.delete(handle.toString('hex'));
-    openFiles.delete(file);
-    await file.close();
-    sftp.status(reqId, STATUS_CODE.OK);
-  }));
-  sftp.on('FSTAT', (reqId, handle) => answer(reqId, async () => sftp.attrs(reqId, attributes(await fileOf(handle).stat()))));
+  sftp.on('OPEN', (reqId, name, flags) =>
+    answer(reqId, async () => {
+      // The descriptor stays open until the client closes the handle, however long it stalls.
+      const file = await open(
+        inRoot(name),
+        utils.sftp.flagsToString(flags) ?? (flags & OPEN_MODE.WRITE ? 'w' : 'r'),
+        0o640,
+      );
+      const key = Buffer.alloc(4);
+      key.writeUInt32BE(next++);
+      handles.set(key.toString('hex'), file);
+      openFiles.add(file);
+      sftp.handle(reqId, key);
+    }),
+  );
+  sftp.on('WRITE', (reqId, handle, offset, data) =>
+    answer(reqId, async () => {
+      await fileOf(handle).write(data, 0, data.length, offset);
+      sftp.status(reqId, STATUS_CODE.OK);
+    }),
+  );
+  sftp.on('CLOSE', (reqId, handle) =>
+    answer(reqId, async () => {
+      const file = fileOf(handle);
+      handles.delete(handle.toString('hex'));
+      openFiles.delete(file);
+      await file.close();
+      sftp.status(reqId, STATUS_CODE.OK);
+    }),
+  );
+  sftp.on('FSTAT', (reqId, handle) =>
+    answer(reqId, async () => sftp.attrs(reqId, attributes(await fileOf(handle).stat()))),
+  );
   sftp.on('STAT', (reqId, name) => answer(reqId, async () => sftp.attrs(reqId, attributes(await stat(inRoot(name))))));
-  sftp.on('LSTAT', (reqId, name) => answer(reqId, async () => sftp.attrs(reqId, attributes(await lstat(inRoot(name))))));
+  sftp.on('LSTAT', (reqId, name) =>
+    answer(reqId, async () => sftp.attrs(reqId, attributes(await lstat(inRoot(name))))),
+  );
   sftp.on('SETSTAT', (reqId) => sftp.status(reqId, STATUS_CODE.OK));
   sftp.on('FSETSTAT', (reqId) => sftp.status(reqId, STATUS_CODE.OK));
-  sftp.on('RENAME', (reqId, from, to) => answer(reqId, async () => {
-    await rename(inRoot(from), inRoot(to));
-    sftp.status(reqId, STATUS_CODE.OK);
-  }));
-  sftp.on('REMOVE', (reqId, name) => answer(reqId, async () => {
-    await unlink(inRoot(name));
-    sftp.status(reqId, STATUS_CODE.OK);
-  }));
+  sftp.on('RENAME', (reqId, from, to) =>
+    answer(reqId, async () => {
+      await rename(inRoot(from), inRoot(to));
+      sftp.status(reqId, STATUS_CODE.OK);
+    }),
+  );
+  sftp.on('REMOVE', (reqId, name) =>
+    answer(reqId, async () => {
+      await unlink(inRoot(name));
+      sftp.status(reqId, STATUS_CODE.OK);
+    }),
+  );
 }
 
 /** An SFTP client session (the `ssh2` package) to that server. */
-export async function connectSftp(server: { port: number; username: string; password: string }): Promise<{ sftp: SFTPWrapper; end(): void }> {
+export async function connectSftp(server: {
+  port: number;
+  username: string;
+  password: string;
+}): Promise<{ sftp: SFTPWrapper; end(): void }> {
   const client = new Client();
   await new Promise<void>((resolve, reject) => {
     client.once('ready', () => resolve()).once('error', reject);
-    client.connect({ host: '127.0.0.1', port: server.port, username: server.username, password: server.password, hostVerifier: () => true });
+    client.connect({
+      host: '127.0.0.1',
+      port: server.port,
+      username: server.username,
+      password: server.password,
+      hostVerifier: () => true,
+    });
   });
-  const sftp = await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((error, session) => (error ? reject(error) : resolve(session))));
+  const sftp = await new Promise<SFTPWrapper>((resolve, reject) =>
+    client.sftp((error, session) => (error ? reject(error) : resolve(session))),
+  );
   return { sftp, end: () => client.end() };
 }
 
@@ -141,14 +188,20 @@ export interface UploadOptions {
   renameTo?: string;
 }
 
-export async function upload(sftp: SFTPWrapper, remotePath: string, content: Buffer, options: UploadOptions = {}): Promise<void> {
+export async function upload(
+  sftp: SFTPWrapper,
+  remotePath: string,
+  content: Buffer,
+  options: UploadOptions = {},
+): Promise<void> {
   const call = <T>(work: (done: (error: Error | null | undefined, value?: T) => void) => void) =>
     new Promise<T>((resolve, reject) => work((error, value) => (error ? reject(error) : resolve(value as T))));
   const handle = await call<Buffer>((done) => sftp.open(remotePath, 'w', done));
   let stalled = false;
   for (let offset = 0; offset < content.length; ) {
     let length = Math.min(32 * 1024, content.length - offset);
-    if (options.stall && !stalled && offset + length > options.stall.afterBytes) length = Math.max(1, options.stall.afterBytes - offset);
+    if (options.stall && !stalled && offset + length > options.stall.afterBytes)
+      length = Math.max(1, options.stall.afterBytes - offset);
     await call<void>((done) => sftp.write(handle, content, offset, length, offset, (error) => done(error)));
     offset += length;
     if (options.stall && !stalled && offset >= options.stall.afterBytes) {
@@ -159,14 +212,18 @@ export async function upload(sftp: SFTPWrapper, remotePath: string, content: Buf
     if (options.pauseEveryWriteMs) await sleep(options.pauseEveryWriteMs);
   }
   await call<void>((done) => sftp.close(handle, (error) => done(error)));
-  if (options.renameTo) await call<void>((done) => sftp.rename(remotePath, options.renameTo as string, (error) => done(error)));
+  if (options.renameTo)
+    await call<void>((done) => sftp.rename(remotePath, options.renameTo as string, (error) => done(error)));
 }
 
 /**
  * A TCP relay to `port` that holds what the client sends once `afterBytes` have passed, for
  * `ms`: a link that stalls mid-upload, for clients whose writes cannot be paced from outside.
  */
-export async function startStallingRelay(port: number, stall: { afterBytes: number; ms: number }): Promise<{ port: number; close(): Promise<void> }> {
+export async function startStallingRelay(
+  port: number,
+  stall: { afterBytes: number; ms: number },
+): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const relay = createServer((client) => {
     const upstream = connect(port, '127.0.0.1');

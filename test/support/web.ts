@@ -37,16 +37,28 @@ export interface Fetched {
 export async function getPage(url: string, jar: CookieJar): Promise<Fetched> {
   const response = await fetch(url, { redirect: 'manual', headers: { cookie: jar.header() } });
   jar.take(response);
-  return { status: response.status, location: response.headers.get('location'), headers: response.headers, text: await response.text() };
+  return {
+    status: response.status,
+    location: response.headers.get('location'),
+    headers: response.headers,
+    text: await response.text(),
+  };
 }
 
 export async function postForm(url: string, jar: CookieJar, fields: Record<string, string>): Promise<Fetched> {
   const response = await fetch(url, {
-    method: 'POST', redirect: 'manual', body: new URLSearchParams(fields),
+    method: 'POST',
+    redirect: 'manual',
+    body: new URLSearchParams(fields),
     headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
   });
   jar.take(response);
-  return { status: response.status, location: response.headers.get('location'), headers: response.headers, text: await response.text() };
+  return {
+    status: response.status,
+    location: response.headers.get('location'),
+    headers: response.headers,
+    text: await response.text(),
+  };
 }
 
 /** The `_csrf` hidden field of a page. */
@@ -60,24 +72,48 @@ export function csrfField(page: string): string {
  * A request sent from another loopback address (127.0.0.2, …): the server sees another client,
  * as it would another computer, so limits per address can be told from limits per account.
  */
-export function requestFrom(localAddress: string, url: string, jar: CookieJar, fields?: Record<string, string>): Promise<Fetched> {
+export function requestFrom(
+  localAddress: string,
+  url: string,
+  jar: CookieJar,
+  fields?: Record<string, string>,
+): Promise<Fetched> {
   const body = fields ? new URLSearchParams(fields).toString() : undefined;
   return new Promise((resolve, reject) => {
-    const request = httpRequest(url, {
-      method: body === undefined ? 'GET' : 'POST', localAddress,
-      headers: { cookie: jar.header(), ...(body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) }) },
-    }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const headers = new Headers();
-        for (const [name, value] of Object.entries(response.headers)) {
-          for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, one);
-        }
-        jar.take({ headers });
-        resolve({ status: response.statusCode ?? 0, location: headers.get('location'), headers, text: Buffer.concat(chunks).toString('utf8') });
-      });
-    });
+    const request = httpRequest(
+      url,
+      {
+        method: body === undefined ? 'GET' : 'POST',
+        localAddress,
+        headers: {
+          cookie: jar.header(),
+          ...(body === undefined
+            ? {}
+            : {
+                'content-type': 'application/x-www-form-urlencoded',
+                'content-length': String(Buffer.byteLength(body)),
+              }),
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const headers = new Headers();
+          for (const [name, value] of Object.entries(response.headers)) {
+            for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value])
+              headers.append(name, one);
+          }
+          jar.take({ headers });
+          resolve({
+            status: response.statusCode ?? 0,
+            location: headers.get('location'),
+            headers,
+            text: Buffer.concat(chunks).toString('utf8'),
+          });
+        });
+      },
+    );
     request.on('error', reject);
     request.end(body);
   });
