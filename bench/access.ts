@@ -4,8 +4,9 @@
  * emails sent to an SMTP sink on loopback. Prints letters (pages) per second, peak memory, and
  * messages per second.
  */
-import { readFileSync, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+
 import { once } from 'node:events';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';

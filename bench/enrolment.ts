@@ -5,15 +5,15 @@
  * whether memory grows with the file.
  */
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { once } from 'node:events';
 import pg from 'pg';
+import { ingestFile } from '../pipelines/ingest.ts';
 import { openApp } from '../src/app.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
-import { ingestFile } from '../pipelines/ingest.ts';
 
 const students = Number(process.env.BENCH_STUDENTS ?? 500_000);
 const pastEnrolments = Number(process.env.BENCH_ENROLMENTS ?? 2_000_000);

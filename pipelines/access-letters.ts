@@ -11,13 +11,13 @@ import { type Letter, LetterPdf } from '../src/letters/letter-pdf.ts';
 import { assertConnectionKey } from '../src/persist/connection-key.ts';
 import {
   type IssuedPin,
-  letterBatch,
   type LetterPdfPaths,
+  type LetterSource,
+  letterBatch,
   lockPendingLetters,
   openPendingLetters,
-  pendingLetterCounts,
   type PendingLetter,
-  type LetterSource,
+  pendingLetterCounts,
   recordIssuedPins,
   recordLetterBatch,
 } from '../src/persist/letter-queries.ts';

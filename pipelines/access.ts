@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { expireConnections } from '../src/connections/connection-status.ts';
-import type { ParsedItem } from '../src/formats/records.ts';
 import type { IntakeFile } from '../src/files/registry.ts';
+import type { ParsedItem } from '../src/formats/records.ts';
 import { statusOf } from '../src/outcomes.ts';
 import { ConnectionChanges } from '../src/persist/connection-writes.ts';
 import { type AuditEntry, insertAudit, type RowOutcome } from '../src/persist/row-outcomes.ts';
@@ -10,9 +10,9 @@ import { type AccessCode, decideAccessRow } from '../src/rules/access-row.ts';
 import type { DecisionBasis } from '../src/rules/enrolment-row.ts';
 import { type AccessRow, accessColumns, checkAccessRecord, requiredAccessColumns } from '../src/validate/access-row.ts';
 import { parseAsn } from '../src/validate/values.ts';
-import type { ChunkSettings, KindDefinition } from './file-runner.ts';
 import { issueLetters } from './access-letters.ts';
-import { type AppliedRow, recordChunk, type RowTarget } from './enrolment.ts';
+import { type AppliedRow, type RowTarget, recordChunk } from './enrolment.ts';
+import type { ChunkSettings, KindDefinition } from './file-runner.ts';
 
 const acceptedMessages: Record<AccessCode, string> = {
   CONNECTION_CREATED: 'Connection set up: the PIN letter is in your outbox and the activation email is on its way.',

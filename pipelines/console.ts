@@ -1,9 +1,9 @@
 import { activationRoutes } from '../src/web/activation-page.ts';
 import { auditRoutes } from '../src/web/audit-page.ts';
 import { dashboardRoutes } from '../src/web/dashboard-page.ts';
-import { startWebServer, type WebServer } from '../src/web/server.ts';
 import { queueItemRoutes } from '../src/web/queue-item-page.ts';
 import { queueListRoutes } from '../src/web/queue-list-page.ts';
+import { startWebServer, type WebServer } from '../src/web/server.ts';
 import { authRoutes } from '../src/web/sign-in-pages.ts';
 import type { Services } from './file-runner.ts';
 

@@ -1,24 +1,24 @@
 import type pg from 'pg';
-import { type NewReferral, queueReferrals } from '../src/queue/referral-writes.ts';
-import type { ParsedItem } from '../src/formats/records.ts';
 import type { IntakeFile } from '../src/files/registry.ts';
+import type { ParsedItem } from '../src/formats/records.ts';
 import { statusOf } from '../src/outcomes.ts';
 import {
   allocateAsns,
   deleteEnrolments,
-  insertStudents,
-  upsertEnrolments,
   type EnrolmentDelete,
   type EnrolmentWrite,
+  insertStudents,
   type NewStudent,
+  upsertEnrolments,
 } from '../src/persist/enrolment-writes.ts';
 import { type AuditEntry, insertAudit, insertOutcomes, type RowOutcome } from '../src/persist/row-outcomes.ts';
+import { type NewReferral, queueReferrals } from '../src/queue/referral-writes.ts';
 import { EnrolmentSnapshot } from '../src/reference/enrolment-snapshot.ts';
 import { type DecisionBasis, decideEnrolmentRow } from '../src/rules/enrolment-row.ts';
 import {
   checkEnrolmentRecord,
-  enrolmentColumns,
   type EnrolmentRow,
+  enrolmentColumns,
   requiredEnrolmentColumns,
 } from '../src/validate/enrolment-row.ts';
 import { formatAsn, parseAsn, studentMatchKey } from '../src/validate/values.ts';

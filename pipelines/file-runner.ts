@@ -1,20 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { Readable } from 'node:stream';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type PgBoss from 'pg-boss';
+import { Readable } from 'node:stream';
 import type pg from 'pg';
+import type PgBoss from 'pg-boss';
 import type { Config } from '../src/config/config.ts';
 import type { Database } from '../src/db/database.ts';
-import { readCsvRecords } from '../src/formats/csv-records.ts';
-import { FileRefusedError, type ParsedItem } from '../src/formats/records.ts';
-import { readXmlRecords } from '../src/formats/xml-records.ts';
 import { folders, moveFile, writeNewNote } from '../src/files/folders.ts';
 import {
   acquireLease,
-  finishFile,
   type FileKind,
+  finishFile,
   getFile,
   type IntakeFile,
   recordProgress,
@@ -22,6 +19,9 @@ import {
   renewLease,
   reserveReportPath,
 } from '../src/files/registry.ts';
+import { readCsvRecords } from '../src/formats/csv-records.ts';
+import { FileRefusedError, type ParsedItem } from '../src/formats/records.ts';
+import { readXmlRecords } from '../src/formats/xml-records.ts';
 import type { Logger } from '../src/log.ts';
 import type { RowOutcome } from '../src/persist/row-outcomes.ts';
 import { loadReferenceCache } from '../src/reference/reference-cache.ts';

@@ -1,10 +1,10 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { paths } from '../src/config/config.ts';
-import { claimFile, type ClaimResult, registerClaimed } from '../src/files/claim.ts';
+import { type ClaimResult, claimFile, registerClaimed } from '../src/files/claim.ts';
 import { originalNameOf } from '../src/files/folders.ts';
-import { type IntakeFile, knownStoredPaths } from '../src/files/registry.ts';
 import type { FileKind } from '../src/files/registry.ts';
+import { type IntakeFile, knownStoredPaths } from '../src/files/registry.ts';
 import { runFile, type Services } from './file-runner.ts';
 import { kinds } from './kinds.ts';
 

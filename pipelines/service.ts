@@ -1,14 +1,15 @@
 import { existsSync } from 'node:fs';
 import { paths } from '../src/config/config.ts';
+import { expireConnections } from '../src/connections/connection-status.ts';
+import { connectionSecret, keyFingerprint } from '../src/connections/secrets.ts';
 import { queues } from '../src/db/queue.ts';
 import { claimFile, fileKinds } from '../src/files/claim.ts';
 import { createInboxFolders } from '../src/files/folders.ts';
 import { staleFiles } from '../src/files/registry.ts';
 import { InboxWatcher } from '../src/files/watcher.ts';
-import { expireConnections } from '../src/connections/connection-status.ts';
-import { connectionSecret, keyFingerprint } from '../src/connections/secrets.ts';
-import { assertConnectionKey } from '../src/persist/connection-key.ts';
 import { createMailSender } from '../src/mail/mail-sender.ts';
+import { assertConnectionKey } from '../src/persist/connection-key.ts';
+import { writeUnreportedDecisions } from '../src/report/decisions-report.ts';
 import { startMailWorker } from './activation-mail.ts';
 import { startConsole } from './console.ts';
 import { reopenFilesWrittenAfterReport } from './file-changes.ts';
@@ -16,7 +17,6 @@ import { runFile, type Services } from './file-runner.ts';
 import { registerOrphans } from './ingest.ts';
 import { kinds } from './kinds.ts';
 import { issueMissingReferralLetters } from './student-records.ts';
-import { writeUnreportedDecisions } from '../src/report/decisions-report.ts';
 
 /**
  * `intake start`: watch → claim → queue, and workers that run queued files. Any number of

@@ -1,15 +1,15 @@
 import type pg from 'pg';
-import { queues, inTransaction } from '../src/db/queue.ts';
+import { inTransaction, queues } from '../src/db/queue.ts';
 import { insertAudit, type RowOutcome } from '../src/persist/row-outcomes.ts';
 import { auditItem } from '../src/queue/claims.ts';
 import { getItem, type QueueItem } from '../src/queue/queue-queries.ts';
 import { loadReferenceCache } from '../src/reference/reference-cache.ts';
 import { writeDecisionsFile } from '../src/report/decisions-report.ts';
+import type { RulesSaw } from '../src/rules/enrolment-row.ts';
 import type { AccessRow } from '../src/validate/access-row.ts';
 import { dateIn, todayIn } from '../src/validate/dates.ts';
 import type { EnrolmentRow } from '../src/validate/enrolment-row.ts';
 import { formatAsn, studentMatchKey } from '../src/validate/values.ts';
-import type { RulesSaw } from '../src/rules/enrolment-row.ts';
 import { applyAccessRows } from './access.ts';
 import { issueLetterRun, type LetterRun } from './access-letters.ts';
 import { type AppliedRow, applyEnrolmentRows, type RowTarget } from './enrolment.ts';
@@ -35,7 +35,7 @@ export const maxNoteLength = 1000;
 function cleanNote(note: string | undefined): string | null {
   const cleaned = (note ?? '')
     .replace(/\r\n?/g, '\n')
-    .replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, ' ')
+    .replace(/(?!\n)\p{Cc}/gu, ' ')
     .trim();
   return cleaned === '' ? null : cleaned.slice(0, maxNoteLength);
 }

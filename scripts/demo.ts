@@ -2,11 +2,12 @@
  * `npm run demo`: loads the sample reference data, processes every sample file through the
  * same path as the inbox (as of the samples' date), and prints the outcome counts.
  */
-import path from 'node:path';
-import { openApp } from '../src/app.ts';
+
 import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { sendDueMail } from '../pipelines/activation-mail.ts';
 import { ingestFile } from '../pipelines/ingest.ts';
+import { openApp } from '../src/app.ts';
 import { createMailSender } from '../src/mail/mail-sender.ts';
 import { countOpenByReason } from '../src/queue/queue-queries.ts';
 import { loadReference } from '../src/reference/load.ts';

@@ -1,19 +1,19 @@
-import { expect } from 'chai';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { expect } from 'chai';
 import { simpleParser } from 'mailparser';
 import { issueLetters } from '../pipelines/access-letters.ts';
 import { sendDueMail } from '../pipelines/activation-mail.ts';
 import { ingestFile } from '../pipelines/ingest.ts';
+import { samplesAsOf, samplesFolder } from '../scripts/sample-files.ts';
+import { loadConfig } from '../src/config/config.ts';
 import { activateConnection } from '../src/connections/activation.ts';
 import { expireConnections, listConnections } from '../src/connections/connection-status.ts';
-import { addDays, dateEndingAt, timeIn, todayIn } from '../src/validate/dates.ts';
-import { loadConfig } from '../src/config/config.ts';
 import { queues } from '../src/db/queue.ts';
 import { createMailSender } from '../src/mail/mail-sender.ts';
 import { ConnectionKeyMismatchError } from '../src/persist/connection-key.ts';
 import { loadReference } from '../src/reference/load.ts';
-import { samplesAsOf, samplesFolder } from '../scripts/sample-files.ts';
+import { addDays, dateEndingAt, timeIn, todayIn } from '../src/validate/dates.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
 import { readReport, writeFiles } from './support/files.ts';
 import { pdfPages } from './support/pdf.ts';
@@ -81,7 +81,7 @@ describe('access-code files: connections, letters, emails, activation', function
     const fresh = readdirSync(mailFolder)
       .filter((name) => !seenMail.has(name))
       .sort();
-    fresh.forEach((name) => seenMail.add(name));
+    for (const name of fresh) seenMail.add(name);
     return Promise.all(
       fresh.map(async (name) => ({ name, mail: await simpleParser(readFileSync(path.join(mailFolder, name))) })),
     );

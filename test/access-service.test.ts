@@ -1,11 +1,11 @@
-import { expect } from 'chai';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { expect } from 'chai';
 import { ingestFile } from '../pipelines/ingest.ts';
 import { startService } from '../pipelines/service.ts';
+import { samplesAsOf, samplesFolder } from '../scripts/sample-files.ts';
 import { queues } from '../src/db/queue.ts';
 import { loadReference } from '../src/reference/load.ts';
-import { samplesAsOf, samplesFolder } from '../scripts/sample-files.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
 import { count, readReport } from './support/files.ts';
 import { pdfPages } from './support/pdf.ts';

@@ -1,14 +1,14 @@
-import { expect } from 'chai';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { expect } from 'chai';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { sendDueMail } from '../pipelines/activation-mail.ts';
 import { ingestFile } from '../pipelines/ingest.ts';
+import { samplesAsOf, samplesFolder } from '../scripts/sample-files.ts';
 import { tokenHash } from '../src/connections/secrets.ts';
 import { createMailSender } from '../src/mail/mail-sender.ts';
 import { loadReference } from '../src/reference/load.ts';
-import { samplesAsOf, samplesFolder } from '../scripts/sample-files.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
 import { count, writeFiles } from './support/files.ts';
 import { pdfPages } from './support/pdf.ts';

@@ -1,7 +1,7 @@
-import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expect } from 'chai';
 import { todayIn } from '../src/validate/dates.ts';
 import { intakeCommand, intakeCommandWithInput, root } from './support/cli.ts';
 import { dropDatabase, freshDatabaseUrl } from './support/database.ts';

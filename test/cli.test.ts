@@ -1,7 +1,7 @@
-import { expect } from 'chai';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expect } from 'chai';
 import { intakeCommand, root } from './support/cli.ts';
 import { dropDatabase, freshDatabaseUrl } from './support/database.ts';
 

@@ -1,7 +1,7 @@
-import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expect } from 'chai';
 import { loadConfig } from '../src/config/config.ts';
 import { connectionSecret, newPin, newToken, pinHash, pinMatches, tokenHash } from '../src/connections/secrets.ts';
 

@@ -1,15 +1,14 @@
-import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ingestFile, registerOrphans } from '../pipelines/ingest.ts';
+import { expect } from 'chai';
 import { runFile } from '../pipelines/file-runner.ts';
+import { ingestFile, registerOrphans } from '../pipelines/ingest.ts';
 import { kinds } from '../pipelines/kinds.ts';
 import { staleFiles } from '../src/files/registry.ts';
-import { writeFiles } from './support/files.ts';
-import { count, loadSmallReference, readReport } from './support/files.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
+import { count, loadSmallReference, readReport, writeFiles } from './support/files.ts';
 
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.ts');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

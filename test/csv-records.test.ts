@@ -1,7 +1,7 @@
-import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expect } from 'chai';
 import { readCsvRecords } from '../src/formats/csv-records.ts';
 import { FileRefusedError, type ParsedItem } from '../src/formats/records.ts';
 

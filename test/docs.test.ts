@@ -1,5 +1,5 @@
-import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
+import { expect } from 'chai';
 import { outcomeCodesMarkdown } from '../scripts/outcome-codes.ts';
 
 describe('README', () => {

@@ -1,10 +1,10 @@
-import { expect } from 'chai';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { expect } from 'chai';
 import { ingestFile } from '../pipelines/ingest.ts';
 import { queues } from '../src/db/queue.ts';
-import { count, csv, loadSmallReference, readReport, writeFiles } from './support/files.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
+import { count, csv, loadSmallReference, readReport, writeFiles } from './support/files.ts';
 
 const header = [
   'asn',

@@ -5,7 +5,7 @@ import type { EnrolmentRow } from '../src/validate/enrolment-row.ts';
 import { studentMatchKey } from '../src/validate/values.ts';
 
 const windows = { lastEnrolmentMonths: 6, recentEnrolmentMonths: 12, creationAssociationMonths: 24 };
-const authorities: Record<string, AuthorityFacts> = {
+const authorities = {
   regular: {
     code: 'A.0001',
     nationallyContracted: false,
@@ -15,7 +15,7 @@ const authorities: Record<string, AuthorityFacts> = {
   },
   low: { code: 'A.0094', nationallyContracted: true, international: false, active: true, usageAgreementSigned: false },
   high: { code: 'A.0230', nationallyContracted: false, international: true, active: true, usageAgreementSigned: true },
-};
+} satisfies Record<string, AuthorityFacts>;
 const schools = new Map([
   ['S.0001', 'A.0001'],
   ['S.0094', 'A.0094'],
@@ -76,15 +76,15 @@ describe('enrolment rows (SPEC §4.3, further rules)', () => {
   const elsewhere = { asn: '100000001', enrolments: [at('S.0001', '2025-09-01')] };
 
   it('a school of another authority is invalid SCHOOL_NOT_IN_AUTHORITY', () => {
-    expect(decideEnrolmentRow(row({ schoolCode: 'S.0001' }), view(authorities.low!, [elsewhere]))).to.include({
+    expect(decideEnrolmentRow(row({ schoolCode: 'S.0001' }), view(authorities.low, [elsewhere]))).to.include({
       status: 'invalid',
       code: 'SCHOOL_NOT_IN_AUTHORITY',
     });
   });
 
   it('privacy: unknown ASN and inaccessible student look the same to a limited-access authority', () => {
-    const unknown = decideEnrolmentRow(row({ asn: '999999999' }), view(authorities.low!, [elsewhere]));
-    const hidden = decideEnrolmentRow(row({}), view(authorities.low!, [elsewhere]));
+    const unknown = decideEnrolmentRow(row({ asn: '999999999' }), view(authorities.low, [elsewhere]));
+    const hidden = decideEnrolmentRow(row({}), view(authorities.low, [elsewhere]));
     expect(unknown).to.include({ status: 'referred', code: 'NOT_ACCESSIBLE', reason: 'UNKNOWN_ASN' });
     expect(hidden).to.include({ status: 'referred', code: 'NOT_ACCESSIBLE', reason: 'NO_HISTORICAL_ENROLMENT' });
     if (unknown.status !== 'referred' || hidden.status !== 'referred') return;
@@ -96,7 +96,7 @@ describe('enrolment rows (SPEC §4.3, further rules)', () => {
 
   it('an unknown ASN is simply invalid for a regular authority', () => {
     expect(
-      decideEnrolmentRow(row({ asn: '999999999', schoolCode: 'S.0001' }), view(authorities.regular!, [])),
+      decideEnrolmentRow(row({ asn: '999999999', schoolCode: 'S.0001' }), view(authorities.regular, [])),
     ).to.include({ status: 'invalid', code: 'UNKNOWN_ASN' });
   });
 
@@ -106,7 +106,7 @@ describe('enrolment rows (SPEC §4.3, further rules)', () => {
       enrolments: [at('S.0230', '2010-09-01', '2011-06-30'), at('S.0001', '2012-09-01')],
     };
     expect(
-      decideEnrolmentRow(row({ schoolCode: 'S.0230', entryDate: '2010-09-01' }), view(authorities.high!, [student])),
+      decideEnrolmentRow(row({ schoolCode: 'S.0230', entryDate: '2010-09-01' }), view(authorities.high, [student])),
     ).to.include({ status: 'accepted', code: 'ENROLMENT_UPDATED' });
   });
 
@@ -115,7 +115,7 @@ describe('enrolment rows (SPEC §4.3, further rules)', () => {
       { asn: '100000001', enrolments: [at('S.0094', '2026-09-02')] },
       { asn: '100000002', primaryAsn: '100000001' },
     ];
-    expect(decideEnrolmentRow(row({ asn: '100000002' }), view(authorities.low!, students))).to.include({
+    expect(decideEnrolmentRow(row({ asn: '100000002' }), view(authorities.low, students))).to.include({
       status: 'accepted',
       code: 'ENROLMENT_UPDATED',
       primaryAsn: '100000001',
@@ -129,7 +129,7 @@ describe('enrolment rows (SPEC §4.3, further rules)', () => {
     ];
     const withAccess = decideEnrolmentRow(
       row({ asn: '100000002', entryDate: '2026-09-03' }),
-      view(authorities.low!, accessible),
+      view(authorities.low, accessible),
     );
     expect(withAccess).to.include({ status: 'invalid', code: 'SECONDARY_ASN' });
     expect(withAccess.status === 'invalid' && withAccess.message).to.contain('1000-0000-1');
@@ -140,7 +140,7 @@ describe('enrolment rows (SPEC §4.3, further rules)', () => {
     ];
     const without = decideEnrolmentRow(
       row({ asn: '100000002', schoolCode: 'S.0230' }),
-      view(authorities.high!, historicalOnlyHigh),
+      view(authorities.high, historicalOnlyHigh),
     );
     expect(without).to.include({ status: 'invalid', code: 'SECONDARY_ASN' });
     expect(without.status === 'invalid' && without.message).to.not.contain('1000-0000-1');
@@ -151,7 +151,7 @@ describe('enrolment rows (SPEC §4.3, further rules)', () => {
       { asn: '100000001', enrolments: [at('S.0001', '2025-09-01')] },
       { asn: '100000002', primaryAsn: '100000001' },
     ];
-    expect(decideEnrolmentRow(row({ asn: '100000002' }), view(authorities.low!, hidden))).to.include({
+    expect(decideEnrolmentRow(row({ asn: '100000002' }), view(authorities.low, hidden))).to.include({
       status: 'referred',
       code: 'NOT_ACCESSIBLE',
     });
@@ -161,28 +161,28 @@ describe('enrolment rows (SPEC §4.3, further rules)', () => {
     const newRow = row({ asn: null, lastName: 'Tremblay', firstName: 'Éloïse', birthDate: '2011-05-05' });
     const twin = { asn: '100000003', matchKey: studentMatchKey('ELOISE', 'tremblay', '2011-05-05') };
     it('are created when nobody matches', () =>
-      expect(decideEnrolmentRow(newRow, view(authorities.low!, []))).to.include({
+      expect(decideEnrolmentRow(newRow, view(authorities.low, []))).to.include({
         status: 'accepted',
         code: 'STUDENT_CREATED',
       }));
     it('a potential duplicate (case- and accent-insensitive) is referred for a limited-access authority, disclosing nothing', () => {
-      const decision = decideEnrolmentRow(newRow, view(authorities.low!, [twin]));
+      const decision = decideEnrolmentRow(newRow, view(authorities.low, [twin]));
       expect(decision).to.include({ status: 'referred', code: 'POTENTIAL_DUPLICATE' });
       expect(decision.status === 'referred' && decision.message).to.not.match(/\d{4}-\d{4}-\d/);
     });
     it('is invalid DUPLICATE_STUDENT listing the matches for other authorities', () => {
-      const decision = decideEnrolmentRow({ ...newRow, schoolCode: 'S.0001' }, view(authorities.regular!, [twin]));
+      const decision = decideEnrolmentRow({ ...newRow, schoolCode: 'S.0001' }, view(authorities.regular, [twin]));
       expect(decision).to.include({ status: 'invalid', code: 'DUPLICATE_STUDENT' });
       expect(decision.status === 'invalid' && decision.message).to.contain('1000-0000-3');
     });
   });
 
   it('a delete of an enrolment that does not exist is ENROLMENT_NOT_FOUND, whoever the student is', () => {
-    expect(decideEnrolmentRow(row({ action: 'delete', asn: '999999999' }), view(authorities.low!, []))).to.include({
+    expect(decideEnrolmentRow(row({ action: 'delete', asn: '999999999' }), view(authorities.low, []))).to.include({
       status: 'invalid',
       code: 'ENROLMENT_NOT_FOUND',
     });
-    expect(decideEnrolmentRow(row({ action: 'delete' }), view(authorities.low!, [elsewhere]))).to.include({
+    expect(decideEnrolmentRow(row({ action: 'delete' }), view(authorities.low, [elsewhere]))).to.include({
       status: 'invalid',
       code: 'ENROLMENT_NOT_FOUND',
     });
@@ -198,17 +198,17 @@ describe('enrolment rows approved by Student Records (SPEC §7: limited-access r
   };
 
   it('no association (HIGH_HISTORICAL_ONLY under the rules): the enrolment is created', () => {
-    expect(decideEnrolmentRow(row({ schoolCode: 'S.0230' }), view(authorities.high!, [hiddenFromHigh]))).to.include({
+    expect(decideEnrolmentRow(row({ schoolCode: 'S.0230' }), view(authorities.high, [hiddenFromHigh]))).to.include({
       status: 'referred',
     });
-    expect(approve({ schoolCode: 'S.0230' }, authorities.high!, [hiddenFromHigh])).to.include({
+    expect(approve({ schoolCode: 'S.0230' }, authorities.high, [hiddenFromHigh])).to.include({
       status: 'accepted',
       code: 'ENROLMENT_CREATED',
       primaryAsn: '100000001',
     });
   });
   it('no historical enrolment (NOT_ACCESSIBLE under the rules): the enrolment is created', () => {
-    expect(approve({}, authorities.low!, [{ asn: '100000001', enrolments: [at('S.0001', '2025-09-01')] }])).to.include({
+    expect(approve({}, authorities.low, [{ asn: '100000001', enrolments: [at('S.0001', '2025-09-01')] }])).to.include({
       status: 'accepted',
       code: 'ENROLMENT_CREATED',
     });
@@ -216,35 +216,35 @@ describe('enrolment rows approved by Student Records (SPEC §7: limited-access r
   it('a possible duplicate: a new student is created (Student Records decided it is another person)', () => {
     const key = studentMatchKey('Ann', 'Lee', '2015-05-05');
     const change = { asn: null, schoolCode: 'S.0230', firstName: 'Ann', lastName: 'Lee', birthDate: '2015-05-05' };
-    expect(approve(change, authorities.high!, [{ asn: '100000009', matchKey: key }])).to.include({
+    expect(approve(change, authorities.high, [{ asn: '100000009', matchKey: key }])).to.include({
       status: 'accepted',
       code: 'STUDENT_CREATED',
     });
   });
   it('a secondary ASN of a hidden student: enrolled under the primary', () => {
     const students = [hiddenFromHigh, { asn: '100000002', primaryAsn: '100000001' }];
-    expect(approve({ asn: '100000002', schoolCode: 'S.0230' }, authorities.high!, students)).to.include({
+    expect(approve({ asn: '100000002', schoolCode: 'S.0230' }, authorities.high, students)).to.include({
       status: 'accepted',
       primaryAsn: '100000001',
     });
   });
   it('an existing enrolment is updated', () => {
     const student = { asn: '100000001', enrolments: [at('S.0230', '2026-09-02')] };
-    expect(approve({ schoolCode: 'S.0230' }, authorities.high!, [student])).to.include({
+    expect(approve({ schoolCode: 'S.0230' }, authorities.high, [student])).to.include({
       status: 'accepted',
       code: 'ENROLMENT_UPDATED',
     });
   });
   it('data checks stay: an unknown ASN is UNKNOWN_ASN, an unknown school UNKNOWN_SCHOOL, a school of another authority SCHOOL_NOT_IN_AUTHORITY', () => {
-    expect(approve({ asn: '999999999', schoolCode: 'S.0230' }, authorities.high!, [])).to.include({
+    expect(approve({ asn: '999999999', schoolCode: 'S.0230' }, authorities.high, [])).to.include({
       status: 'invalid',
       code: 'UNKNOWN_ASN',
     });
-    expect(approve({ schoolCode: 'S.9999' }, authorities.high!, [hiddenFromHigh])).to.include({
+    expect(approve({ schoolCode: 'S.9999' }, authorities.high, [hiddenFromHigh])).to.include({
       status: 'invalid',
       code: 'UNKNOWN_SCHOOL',
     });
-    expect(approve({ schoolCode: 'S.0001' }, authorities.high!, [hiddenFromHigh])).to.include({
+    expect(approve({ schoolCode: 'S.0001' }, authorities.high, [hiddenFromHigh])).to.include({
       status: 'invalid',
       code: 'SCHOOL_NOT_IN_AUTHORITY',
     });

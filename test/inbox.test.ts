@@ -1,9 +1,9 @@
-import { expect } from 'chai';
 import { appendFileSync, existsSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { expect } from 'chai';
 import { startService } from '../pipelines/service.ts';
-import { csv, loadSmallReference, readReport, writeFiles } from './support/files.ts';
 import { createTestApp, cutOffDatabase, type TestApp } from './support/database.ts';
+import { csv, loadSmallReference, readReport, writeFiles } from './support/files.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,9 +1,9 @@
-import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expect } from 'chai';
 import { PDFParse } from 'pdf-parse';
-import { LetterPdf, type Letter, type LetterBatchCover } from '../src/letters/letter-pdf.ts';
+import { type Letter, type LetterBatchCover, LetterPdf } from '../src/letters/letter-pdf.ts';
 
 const cover = (overrides: Partial<LetterBatchCover> = {}): LetterBatchCover => ({
   authorityCode: 'A.0001',

@@ -1,6 +1,6 @@
-import { expect } from 'chai';
-import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { expect } from 'chai';
 import { runFile } from '../pipelines/file-runner.ts';
 import { ingestFile } from '../pipelines/ingest.ts';
 import { kinds } from '../pipelines/kinds.ts';
@@ -8,8 +8,8 @@ import { startService } from '../pipelines/service.ts';
 import { queues } from '../src/db/queue.ts';
 import { registerClaimed } from '../src/files/claim.ts';
 import { writeResultReport } from '../src/report/result-report.ts';
-import { count, csv, loadSmallReference, readReport, writeFiles } from './support/files.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
+import { count, csv, loadSmallReference, readReport, writeFiles } from './support/files.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,12 +1,12 @@
-import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
 import { ingestFile } from '../pipelines/ingest.ts';
-import { loadReference } from '../src/reference/load.ts';
 import { sampleFiles, samplesAsOf, samplesFolder } from '../scripts/sample-files.ts';
-import { readReport } from './support/files.ts';
+import { loadReference } from '../src/reference/load.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
+import { readReport } from './support/files.ts';
 
 describe('samples run end to end against their expected outcomes', () => {
   let app: TestApp;

@@ -1,14 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { startService } from '../pipelines/service.ts';
 import { loadReference } from '../src/reference/load.ts';
+import { root } from './support/cli.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
 import { readReport } from './support/files.ts';
-import { root } from './support/cli.ts';
 import { connectSftp, startSftpServer, startStallingRelay, upload } from './support/sftp.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

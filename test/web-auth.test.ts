@@ -1,16 +1,16 @@
-import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { ingestFile } from '../pipelines/ingest.ts';
 import { startService } from '../pipelines/service.ts';
+import { samplesAsOf, samplesFolder } from '../scripts/sample-files.ts';
 import { loadReference } from '../src/reference/load.ts';
 import { addStaff } from '../src/staff/accounts.ts';
 import { dashboardRoutes } from '../src/web/dashboard-page.ts';
 import { type Route, safeNextPath } from '../src/web/routes.ts';
 import { startWebServer, type WebServer } from '../src/web/server.ts';
 import { authRoutes } from '../src/web/sign-in-pages.ts';
-import { samplesAsOf, samplesFolder } from '../scripts/sample-files.ts';
 import { launchBrowser, signIn } from './support/browser.ts';
 import { intakeCommandWithInput } from './support/cli.ts';
 import { createTestApp, type TestApp } from './support/database.ts';

@@ -127,7 +127,7 @@ describe('readXmlRecords', () => {
 <enrolment><asn>5</asn>`);
     const items = await readEverySplit(doc);
     expect(
-      items.map((item) => (item.kind === 'record' ? item.record.fields['asn'] : `broken@${item.broken.line}`)),
+      items.map((item) => (item.kind === 'record' ? item.record.fields.asn : `broken@${item.broken.line}`)),
     ).to.deep.equal(['1', 'broken@4', 'broken@7', 'broken@8', 'broken@9', 'broken@10', '4', 'broken@12']);
     expect(problemOf(items[1])?.problem).to.match(/line 5.*closing tag 'asn'/);
     expect(problemOf(items[2])?.problem).to.contain('unknown entity &foo;');

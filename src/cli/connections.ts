@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
+import { sendDueMail } from '../../pipelines/activation-mail.ts';
 import type { App } from '../app.ts';
 import { activateConnection, describeActivation } from '../connections/activation.ts';
 import { listConnections, statusNames } from '../connections/connection-status.ts';
@@ -7,7 +8,6 @@ import { tokenFromEml } from '../mail/eml-token.ts';
 import { createMailSender } from '../mail/mail-sender.ts';
 import { dateEndingAt, timeIn } from '../validate/dates.ts';
 import { formatAsn, parseAsn } from '../validate/values.ts';
-import { sendDueMail } from '../../pipelines/activation-mail.ts';
 
 type WithApp = <T>(work: (app: App) => Promise<T>) => Promise<T>;
 

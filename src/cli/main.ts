@@ -1,16 +1,16 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ingestFile } from '../../pipelines/ingest.ts';
+import { startService } from '../../pipelines/service.ts';
 import { type App, openApp } from '../app.ts';
 import { ConfigError } from '../config/config.ts';
 import { migrate } from '../db/migrate.ts';
-import { loadReference } from '../reference/load.ts';
 import { fileKinds } from '../files/claim.ts';
 import { createInboxFolders } from '../files/folders.ts';
+import { loadReference } from '../reference/load.ts';
 import { parseAuthorityCode, parseDate } from '../validate/values.ts';
-import { ingestFile } from '../../pipelines/ingest.ts';
-import { startService } from '../../pipelines/service.ts';
 import { addConnectionCommands } from './connections.ts';
-import { addQueueCommands } from './queue.ts';
 import { printIngestResult } from './print.ts';
+import { addQueueCommands } from './queue.ts';
 import { addStaffCommands } from './staff.ts';
 
 /** Exit codes: 0 done, 1 failure, 2 the file was refused, 3 duplicate or busy (a file, a queue item), 4 activation refused, 5 an approval failed a data check, 64 bad usage or configuration. */

@@ -1,4 +1,4 @@
-import { stdin, stderr } from 'node:process';
+import { stderr, stdin } from 'node:process';
 
 /** A usage problem with what was typed or piped: exit 64. */
 export class PasswordInputError extends Error {

@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Resolution, type ResolveResult, resolveItem } from '../../pipelines/student-records.ts';
 import type { App } from '../app.ts';
 import { referralReasons } from '../outcomes.ts';
 import { auditOfItem, auditOfStudent } from '../queue/audit-trail.ts';
@@ -14,7 +15,6 @@ import {
 } from '../queue/queue-queries.ts';
 import { timeIn, todayIn } from '../validate/dates.ts';
 import { formatAsn, parseAsn, parseAuthorityCode, parseSchoolCode } from '../validate/values.ts';
-import { type Resolution, resolveItem, type ResolveResult } from '../../pipelines/student-records.ts';
 
 type WithApp = <T>(work: (app: App) => Promise<T>) => Promise<T>;
 

@@ -4,8 +4,8 @@ import {
   addStaff,
   disableStaff,
   normalizeUsername,
-  setPassword,
   StaffAccountError,
+  setPassword,
   usernameProblem,
 } from '../staff/accounts.ts';
 import { passwordProblem } from '../staff/passwords.ts';

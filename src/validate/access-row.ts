@@ -1,7 +1,7 @@
 import type { SourceRecord } from '../formats/records.ts';
 import type { RowCode } from '../outcomes.ts';
-import type { Checked, RowProblem } from './enrolment-row.ts';
 import { parseEmail } from './email.ts';
+import type { Checked, RowProblem } from './enrolment-row.ts';
 import { fieldFormProblem, parseAsn, parseSchoolCode, quoteValue } from './values.ts';
 
 export const accessColumns = [

@@ -1,8 +1,8 @@
 import type { Config } from '../config/config.ts';
-import { activateConnection, type ActivationResult } from '../connections/activation.ts';
+import { type ActivationResult, activateConnection } from '../connections/activation.ts';
 import type { Queryable } from '../db/database.ts';
-import { parseEmail } from '../validate/email.ts';
 import { timeIn } from '../validate/dates.ts';
+import { parseEmail } from '../validate/email.ts';
 import { activationWording } from './activation-text.ts';
 import { html, publicPage, type SafeHtml } from './html.ts';
 import type { Language, RequestContext, Route, WebResponse } from './routes.ts';

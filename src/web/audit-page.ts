@@ -2,7 +2,7 @@ import { type AuditRecord, auditOfItem, auditOfStudent } from '../queue/audit-tr
 import { timeIn } from '../validate/dates.ts';
 import { formatAsn, parseAsn } from '../validate/values.ts';
 import { html, type SafeHtml, staffPage } from './html.ts';
-import { requireStaff, type Route } from './routes.ts';
+import { type Route, requireStaff } from './routes.ts';
 
 /** What an entry's detail says, in a line: its note first, when it has one. */
 function detailText(detail: Record<string, unknown>): string {

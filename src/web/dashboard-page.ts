@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/database.ts';
 import { timeIn, todayIn } from '../validate/dates.ts';
 import { html, type SafeHtml, staffPage } from './html.ts';
-import { requireStaff, type Route } from './routes.ts';
+import { type Route, requireStaff } from './routes.ts';
 
 export interface AuthorityDay {
   authorityCode: string;

@@ -1,3 +1,4 @@
+import { maxNoteLength, type Resolution, type ResolveResult, resolveItem } from '../../pipelines/student-records.ts';
 import { referralReasons } from '../outcomes.ts';
 import { auditOfItem } from '../queue/audit-trail.ts';
 import { claimItem, recordItemViewed, releaseItem } from '../queue/claims.ts';
@@ -5,10 +6,9 @@ import { getItemDetail, type ItemDetail } from '../queue/item-detail.ts';
 import type { ItemKind } from '../queue/queue-queries.ts';
 import { timeIn, todayIn } from '../validate/dates.ts';
 import { formatAsn } from '../validate/values.ts';
-import { maxNoteLength, type Resolution, resolveItem, type ResolveResult } from '../../pipelines/student-records.ts';
 import { auditTable } from './audit-page.ts';
 import { html, type SafeHtml, staffPage } from './html.ts';
-import { type RequestContext, requireStaff, type Route, type WebResponse } from './routes.ts';
+import { type RequestContext, type Route, requireStaff, type WebResponse } from './routes.ts';
 
 /** Fixed words for the redirect after an action: the query string never carries free text onto the page. */
 const done: Record<string, string> = {

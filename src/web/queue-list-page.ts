@@ -12,7 +12,7 @@ import {
 import { timeIn } from '../validate/dates.ts';
 import { formatAsn, parseAuthorityCode, parseSchoolCode } from '../validate/values.ts';
 import { html, type SafeHtml, staffPage } from './html.ts';
-import { requireStaff, type Route } from './routes.ts';
+import { type Route, requireStaff } from './routes.ts';
 
 /** The filters of the queue page, from its query string (or a form's fields); unknown values are dropped. */
 export function filterFrom(fields: URLSearchParams): QueueFilter {

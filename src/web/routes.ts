@@ -47,14 +47,7 @@ export interface Route {
 
 /** The path to go back to after signing in: only a path of this site, never another origin. */
 export function safeNextPath(next: string | null | undefined): string {
-  if (
-    !next ||
-    !next.startsWith('/') ||
-    next.startsWith('//') ||
-    next.startsWith('/\\') ||
-    /[\u0000-\u001f\u007f\\]/.test(next)
-  )
-    return '/';
+  if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || /[\p{Cc}\\]/u.test(next)) return '/';
   const resolved = new URL(next, 'http://intake.invalid');
   // Checked again once resolved: dot segments can make `/.//evil.example` into `//evil.example`.
   const { pathname } = resolved;

@@ -1,9 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import type { Queryable } from '../../src/db/database.ts';
+import type { Database, Queryable } from '../../src/db/database.ts';
 import { loadReference } from '../../src/reference/load.ts';
-import type { Database } from '../../src/db/database.ts';
 
 /** Writes `name: content` files into a folder and returns its path. */
 export function writeFiles(folder: string, files: Record<string, string | Buffer>): string {
