@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
+import type { Services } from '../src/app.ts';
 import { connectionSecret, keyFingerprint, newPin, pinHash } from '../src/connections/secrets.ts';
 import { inTransaction, queues } from '../src/db/queue.ts';
 import { folders } from '../src/files/folders.ts';
@@ -22,7 +23,6 @@ import {
   recordLetterBatch,
 } from '../src/persist/letter-queries.ts';
 import { addDays, dateIn, todayIn } from '../src/validate/dates.ts';
-import type { Services } from './file-runner.ts';
 
 const fetchSize = 250;
 
@@ -55,7 +55,7 @@ export interface LetterRun {
   fileName: string;
 }
 
-export function fileLetterRun(file: IntakeFile): LetterRun {
+function fileLetterRun(file: IntakeFile): LetterRun {
   const base = file.originalName.replace(/\.(csv|xml)$/i, '');
   return {
     source: { kind: 'file', id: file.id },

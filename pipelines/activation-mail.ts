@@ -1,10 +1,10 @@
+import type { Services } from '../src/app.ts';
 import { newToken, tokenHash } from '../src/connections/secrets.ts';
 import { queues } from '../src/db/queue.ts';
 import { composeActivationEmail } from '../src/mail/activation-email.ts';
 import type { MailSender } from '../src/mail/mail-sender.ts';
 import { forgetTokenHashes, mailJobTargets, storeTokenHashes } from '../src/persist/mail-queries.ts';
 import { dateEndingAt } from '../src/validate/dates.ts';
-import type { Services } from './file-runner.ts';
 
 interface MailJobData {
   connectionId: string;
@@ -55,7 +55,7 @@ function certainlyNotTaken(error: unknown): boolean {
  * send carries a new token, stored (hashed) before it goes; the tokens of earlier sends of the
  * same PIN keep working, so a copy that did arrive despite an error is not spoilt by the retry.
  */
-export async function sendMailBatch(services: Services, sender: MailSender): Promise<MailRound | null> {
+async function sendMailBatch(services: Services, sender: MailSender): Promise<MailRound | null> {
   const { config, db, boss, logger } = services;
   const jobs = await boss.fetch<MailJobData>(queues.activationMail, { batchSize: config.mail.batchSize });
   if (jobs.length === 0) return null;

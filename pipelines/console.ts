@@ -1,3 +1,4 @@
+import type { Services } from '../src/app.ts';
 import { activationRoutes } from '../src/web/activation-page.ts';
 import { auditRoutes } from '../src/web/audit-page.ts';
 import { dashboardRoutes } from '../src/web/dashboard-page.ts';
@@ -5,7 +6,7 @@ import { queueItemRoutes } from '../src/web/queue-item-page.ts';
 import { queueListRoutes } from '../src/web/queue-list-page.ts';
 import { startWebServer, type WebServer } from '../src/web/server.ts';
 import { authRoutes } from '../src/web/sign-in-pages.ts';
-import type { Services } from './file-runner.ts';
+import { resolveItem } from './student-records.ts';
 
 /** The staff console and the recipients' activation page, on one server (`server.*` configuration). */
 export function startConsole(services: Services): Promise<WebServer> {
@@ -13,7 +14,7 @@ export function startConsole(services: Services): Promise<WebServer> {
     ...authRoutes,
     ...dashboardRoutes,
     ...queueListRoutes,
-    ...queueItemRoutes,
+    ...queueItemRoutes(resolveItem),
     ...auditRoutes,
     ...activationRoutes(services.config),
   ]);

@@ -1,13 +1,13 @@
 import { constants } from 'node:fs';
 import { copyFile, open } from 'node:fs/promises';
 import path from 'node:path';
+import type { Services } from '../src/app.ts';
 import { fileState, notOpenForWriting, sameContentState, waitUntilWritten } from '../src/files/arrival.ts';
 import { registerClaimed } from '../src/files/claim.ts';
 import { folders, storedName } from '../src/files/folders.ts';
 import { hashOfFirstBytes, inspectFile } from '../src/files/inspect.ts';
 import { type IntakeFile, recentlyFinished, recordGrowth, recordRetake, reopenFile } from '../src/files/registry.ts';
 import { FileRefusedError } from '../src/formats/records.ts';
-import type { Services } from './file-runner.ts';
 
 /**
  * How far a pass reads. A CSV whose claimed bytes end in the middle of a line is read up to its

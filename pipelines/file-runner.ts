@@ -5,8 +5,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import type pg from 'pg';
 import type PgBoss from 'pg-boss';
+import type { Services } from '../src/app.ts';
 import type { Config } from '../src/config/config.ts';
-import type { Database } from '../src/db/database.ts';
 import { folders, moveFile, writeNewNote } from '../src/files/folders.ts';
 import {
   acquireLease,
@@ -22,21 +22,11 @@ import {
 import { readCsvRecords } from '../src/formats/csv-records.ts';
 import { FileRefusedError, type ParsedItem } from '../src/formats/records.ts';
 import { readXmlRecords } from '../src/formats/xml-records.ts';
-import type { Logger } from '../src/log.ts';
 import type { RowOutcome } from '../src/persist/row-outcomes.ts';
 import { loadReferenceCache } from '../src/reference/reference-cache.ts';
 import { writeResultReport } from '../src/report/result-report.ts';
 import type { AuthorityFacts, RuleWindows } from '../src/rules/facts.ts';
 import { changeNotice, firstReadLimit, nextPass } from './file-changes.ts';
-
-export interface Services {
-  config: Config;
-  db: Database;
-  boss: PgBoss;
-  logger: Logger;
-  /** Names this process in file leases. */
-  workerId: string;
-}
 
 export interface ChunkSettings {
   authority: AuthorityFacts;

@@ -1,11 +1,12 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { Services } from '../src/app.ts';
 import { paths } from '../src/config/config.ts';
 import { type ClaimResult, claimFile, registerClaimed } from '../src/files/claim.ts';
 import { originalNameOf } from '../src/files/folders.ts';
 import type { FileKind } from '../src/files/registry.ts';
 import { type IntakeFile, knownStoredPaths } from '../src/files/registry.ts';
-import { runFile, type Services } from './file-runner.ts';
+import { runFile } from './file-runner.ts';
 import { kinds } from './kinds.ts';
 
 export type IngestResult =

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { Services } from '../src/app.ts';
 import { paths } from '../src/config/config.ts';
 import { expireConnections } from '../src/connections/connection-status.ts';
 import { connectionSecret, keyFingerprint } from '../src/connections/secrets.ts';
@@ -13,7 +14,7 @@ import { writeUnreportedDecisions } from '../src/report/decisions-report.ts';
 import { startMailWorker } from './activation-mail.ts';
 import { startConsole } from './console.ts';
 import { reopenFilesWrittenAfterReport } from './file-changes.ts';
-import { runFile, type Services } from './file-runner.ts';
+import { runFile } from './file-runner.ts';
 import { registerOrphans } from './ingest.ts';
 import { kinds } from './kinds.ts';
 import { issueMissingReferralLetters } from './student-records.ts';

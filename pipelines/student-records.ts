@@ -1,8 +1,10 @@
 import type pg from 'pg';
+import type { Services } from '../src/app.ts';
 import { inTransaction, queues } from '../src/db/queue.ts';
-import { insertAudit, type RowOutcome } from '../src/persist/row-outcomes.ts';
+import { insertAudit } from '../src/persist/row-outcomes.ts';
 import { auditItem } from '../src/queue/claims.ts';
 import { getItem, type QueueItem } from '../src/queue/queue-queries.ts';
+import { maxNoteLength, type Resolution, type ResolveResult } from '../src/queue/resolution.ts';
 import { loadReferenceCache } from '../src/reference/reference-cache.ts';
 import { writeDecisionsFile } from '../src/report/decisions-report.ts';
 import type { RulesSaw } from '../src/rules/enrolment-row.ts';
@@ -13,23 +15,8 @@ import { formatAsn, studentMatchKey } from '../src/validate/values.ts';
 import { applyAccessRows } from './access.ts';
 import { issueLetterRun, type LetterRun } from './access-letters.ts';
 import { type AppliedRow, applyEnrolmentRows, type RowTarget } from './enrolment.ts';
-import type { Services } from './file-runner.ts';
-
-export type Resolution = 'approve' | 'reject' | 'return';
 
 const resolvedState = { approve: 'approved', reject: 'rejected', return: 'returned' } as const;
-
-export type ResolveResult =
-  /** `pending`: the decision stands, but its letter or decisions file failed; the service's sweep writes it. */
-  | { outcome: 'resolved'; item: QueueItem; pending?: true }
-  /** Approval refused by a data check (the student does not exist, the school left the authority…): nothing changed. */
-  | { outcome: 'not_applicable'; problem: RowOutcome }
-  | { outcome: 'claimed_by_other'; claimedBy: string; until: Date }
-  | { outcome: 'already_resolved'; item: QueueItem }
-  | { outcome: 'note_required' }
-  | { outcome: 'not_found' };
-
-export const maxNoteLength = 1000;
 
 /** A note as stored: trimmed, control characters (but line breaks) removed; null when empty. */
 function cleanNote(note: string | undefined): string | null {
@@ -135,7 +122,7 @@ async function applyApproved(
   return applied as AppliedRow;
 }
 
-export function referralLetterRun(item: QueueItem): LetterRun {
+function referralLetterRun(item: QueueItem): LetterRun {
   return {
     // A folder of their own: no file's letters can take their names.
     source: { kind: 'referral', id: item.id },

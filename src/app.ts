@@ -9,12 +9,17 @@ import { createBoss, installQueues } from './db/queue.ts';
 import { createLogger, type Logger } from './log.ts';
 import { ensureAsnRange } from './persist/enrolment-writes.ts';
 
-export interface App {
+/** What every pipeline, page and command works with. */
+export interface Services {
   config: Config;
   db: Database;
   boss: PgBoss;
   logger: Logger;
+  /** Names this process in file leases. */
   workerId: string;
+}
+
+export interface App extends Services {
   close(): Promise<void>;
 }
 

@@ -10,7 +10,7 @@ import { staleFiles } from '../src/files/registry.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
 import { count, loadSmallReference, readReport, writeFiles } from './support/files.ts';
 
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.ts');
+const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli/main.ts');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const rowsInFile = 30_000;
 

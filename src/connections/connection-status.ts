@@ -8,7 +8,7 @@ export const statusNames = {
   deleted: 'Deleted',
 } as const;
 
-export type ConnectionStatus = keyof typeof statusNames;
+type ConnectionStatus = keyof typeof statusNames;
 
 /**
  * Moves Waiting connections whose request has expired (at the end of the day printed on the

@@ -23,7 +23,7 @@ export function isTemporaryName(
 }
 
 /** Whether the first `size` bytes of the file end with a line end (an empty file does not). */
-export async function endsWithLineEnd(file: string, size: number): Promise<boolean> {
+async function endsWithLineEnd(file: string, size: number): Promise<boolean> {
   if (size === 0) return false;
   const handle = await open(file, 'r');
   try {

@@ -270,7 +270,7 @@ export async function reopenFile(db: Database, id: number, boss: PgBoss): Promis
   });
 }
 
-export class LeaseLostError extends Error {
+class LeaseLostError extends Error {
   override name = 'LeaseLostError';
 }
 

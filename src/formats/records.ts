@@ -7,7 +7,7 @@ export interface SourceRecord {
 }
 
 /** A record the parser could not read; the rest of the file goes on. */
-export interface BrokenRecord {
+interface BrokenRecord {
   line: number;
   problem: string;
 }

@@ -37,7 +37,7 @@ export interface LetterBatchCover {
 
 export type LetterLanguage = 'en' | 'fr';
 
-export interface TextPiece {
+interface TextPiece {
   readonly text: string;
   readonly bold?: boolean;
 }
@@ -87,7 +87,7 @@ const quoteFr = (text: string): string => `«${nbsp}${text}${nbsp}»`;
 const quoteEn = (text: string): string => `“${text}”`;
 
 /** Shows where the email went without printing the whole address on paper: j•••@example.com. */
-export function maskEmail(email: string): string {
+function maskEmail(email: string): string {
   const at = email.lastIndexOf('@');
   const firstCharacter = Array.from(email)[0] ?? '';
   if (at <= 0) return `${firstCharacter}•••`;

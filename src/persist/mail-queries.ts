@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/database.ts';
 
-export interface MailTarget {
+interface MailTarget {
   id: string;
   issue: number;
   email: string;

@@ -7,7 +7,7 @@ import type { Association, RuleWindows } from '../rules/facts.ts';
 import { restrictionLevel } from '../rules/restriction.ts';
 import { getItem, type QueueItem } from './queue-queries.ts';
 
-export interface StudentSummary {
+interface StudentSummary {
   asn: string;
   primaryAsn: string;
   lastName: string;
@@ -17,7 +17,7 @@ export interface StudentSummary {
   deactivated: boolean;
 }
 
-export interface EnrolmentSummary {
+interface EnrolmentSummary {
   schoolCode: string;
   schoolName: string;
   authorityCode: string;
@@ -26,7 +26,7 @@ export interface EnrolmentSummary {
   grade: string;
 }
 
-export interface ConnectionSummary {
+interface ConnectionSummary {
   email: string;
   requester: string;
   status: string;

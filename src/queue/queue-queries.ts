@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/database.ts';
 import type { ReferralReason } from '../outcomes.ts';
 
-export type ItemState = 'open' | 'approved' | 'rejected' | 'returned';
+type ItemState = 'open' | 'approved' | 'rejected' | 'returned';
 export type ItemKind = 'enrolment' | 'access';
 
 /** A queue item as listed: no row data, so a page of the list shows no names. */
@@ -44,7 +44,7 @@ export interface PageCursor {
   id: number;
 }
 
-export interface ItemRow {
+interface ItemRow {
   id: string;
   kind: ItemKind;
   authority_code: string;
@@ -69,12 +69,12 @@ export interface ItemRow {
   created_key: string;
 }
 
-export const itemColumns = `r.id::text, r.kind, r.authority_code, r.school_code, r.file_id::text, f.original_name as file_name, r.line,
+const itemColumns = `r.id::text, r.kind, r.authority_code, r.school_code, r.file_id::text, f.original_name as file_name, r.line,
   r.reason, r.reported_code, r.asn, r.as_of::text, r.created_at, r.state, r.claimed_by, r.claimed_until,
   coalesce(r.claimed_until > now(), false) as claim_live, r.resolved_by, r.resolved_at, r.note, r.result, r.result_asn,
   to_char(r.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_key`;
 
-export function itemOf(row: ItemRow): QueueItem {
+function itemOf(row: ItemRow): QueueItem {
   const held = row.state === 'open' ? row.claim_live : true;
   return {
     id: Number(row.id),

@@ -9,7 +9,7 @@ import { timeIn } from '../validate/dates.ts';
 import { formatAsn } from '../validate/values.ts';
 import { spreadsheetSafe } from './spreadsheet-safe.ts';
 
-export const decisionColumns = ['file', 'line', 'asn', 'decision', 'note', 'when', 'result'] as const;
+const decisionColumns = ['file', 'line', 'asn', 'decision', 'note', 'when', 'result'] as const;
 
 /** `outbox/<authority>/student-records/decisions-<day>.csv`: one file per authority and day (America/Edmonton). */
 export function decisionsPath(config: Config, authorityCode: string, day: string): string {

@@ -7,7 +7,7 @@ import type { Queryable } from '../db/database.ts';
 import { formatAsn } from '../validate/values.ts';
 import { spreadsheetSafe } from './spreadsheet-safe.ts';
 
-export const reportColumns = ['line', 'status', 'code', 'message', 'asn'] as const;
+const reportColumns = ['line', 'status', 'code', 'message', 'asn'] as const;
 
 interface OutcomeChunk {
   first_record: number;

@@ -34,7 +34,7 @@ export type AccessDecision =
   | { status: 'invalid'; code: RowCode; message: string };
 
 /** myPass lets students see their own record from this age. */
-export const minimumStudentAge = 13;
+const minimumStudentAge = 13;
 
 type ConnectionOutcome =
   | { status: 'accepted'; code: AccessCode }

@@ -2,7 +2,7 @@ import { addMonths } from '../validate/dates.ts';
 import type { Association, EnrolmentFact, RestrictionLevel, RuleWindows, StudentFacts } from './facts.ts';
 
 /** Started and not ended on the as-of day: an exit date equal to the as-of date has ended. */
-export function isCurrent(enrolment: EnrolmentFact, asOf: string): boolean {
+function isCurrent(enrolment: EnrolmentFact, asOf: string): boolean {
   return enrolment.entryDate <= asOf && (enrolment.exitDate === null || enrolment.exitDate > asOf);
 }
 
@@ -16,7 +16,7 @@ function withinWindow(start: string, months: number, asOf: string): boolean {
 }
 
 /** The latest exit date among ended enrolments, or null when none has ended. */
-export function latestExit(enrolments: EnrolmentFact[], asOf: string): string | null {
+function latestExit(enrolments: EnrolmentFact[], asOf: string): string | null {
   let latest: string | null = null;
   for (const enrolment of enrolments) {
     if (hasEnded(enrolment, asOf) && (latest === null || enrolment.exitDate > latest)) latest = enrolment.exitDate;

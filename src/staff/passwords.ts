@@ -1,8 +1,8 @@
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
 
 /** Shorter passwords are refused; longer ones are cut off by nothing but this bound on work. */
-export const MIN_PASSWORD_LENGTH = 12;
-export const MAX_PASSWORD_LENGTH = 1024;
+const MIN_PASSWORD_LENGTH = 12;
+const MAX_PASSWORD_LENGTH = 1024;
 
 // N = 2^15, r = 8: 32 MiB and some tens of milliseconds per hash, on the thread pool.
 const defaults = { N: 2 ** 15, r: 8, p: 1 } as const;

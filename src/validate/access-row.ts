@@ -20,8 +20,8 @@ export const accessColumns = [
 export const requiredAccessColumns = ['asn', 'school_code', 'email'] as const;
 
 export type AccessAction = 'create' | 'reset' | 'revoke';
-export type Requester = 'student' | 'parent_guardian';
-export type Language = 'en' | 'fr';
+type Requester = 'student' | 'parent_guardian';
+type Language = 'en' | 'fr';
 
 export interface AccessRow {
   line: number;

@@ -15,7 +15,7 @@ export function parseEmail(text: string): string | null {
   return text.toLowerCase();
 }
 
-export function emailDomain(email: string): string {
+function emailDomain(email: string): string {
   return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
 }
 

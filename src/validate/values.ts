@@ -45,7 +45,7 @@ export function parseBoolean(text: string): boolean | null {
 }
 
 /** Lower-case, accent-free: "Zoë" and "ZOE" match. */
-export function foldName(name: string): string {
+function foldName(name: string): string {
   return name.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
 }
 

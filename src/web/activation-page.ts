@@ -11,7 +11,7 @@ const maxTokenLength = 512;
 const maxAccountLength = 200;
 
 /** Where the activation page is served: the path of the email's link. */
-export function activationPath(config: Config): string {
+function activationPath(config: Config): string {
   return new URL(config.mail.activationUrl).pathname;
 }
 

@@ -3,7 +3,7 @@ import { timeIn, todayIn } from '../validate/dates.ts';
 import { html, type SafeHtml, staffPage } from './html.ts';
 import { type Route, requireStaff } from './routes.ts';
 
-export interface AuthorityDay {
+interface AuthorityDay {
   authorityCode: string;
   authorityName: string;
   files: number;
@@ -17,7 +17,7 @@ export interface AuthorityDay {
   inProgress: number;
 }
 
-export interface FailedFile {
+interface FailedFile {
   id: string;
   authorityCode: string;
   kind: string;
@@ -30,7 +30,7 @@ export interface FailedFile {
 const today = `(select date_trunc('day', now() at time zone 'America/Edmonton') at time zone 'America/Edmonton' as starts,
                        (date_trunc('day', now() at time zone 'America/Edmonton') + interval '1 day') at time zone 'America/Edmonton' as ends) day`;
 
-export async function filesToday(db: Queryable): Promise<{ authorities: AuthorityDay[]; failed: FailedFile[] }> {
+async function filesToday(db: Queryable): Promise<{ authorities: AuthorityDay[]; failed: FailedFile[] }> {
   const authorities = await db.query<AuthorityDay>(
     `select f.authority_code as "authorityCode", a.name as "authorityName", count(*)::int as files,
             count(*) filter (where f.kind = 'enrolment')::int as "enrolmentFiles", count(*) filter (where f.kind = 'access')::int as "accessFiles",

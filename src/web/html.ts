@@ -1,4 +1,4 @@
-import type { StaffMember } from './routes.ts';
+import type { StaffMember } from './staff-member.ts';
 
 /**
  * Server-rendered HTML. Every value put into `html` is escaped unless it is already SafeHtml,
@@ -22,7 +22,7 @@ const entities: Record<string, string> = {
   '`': '&#96;',
 };
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"'`]/g, (c) => entities[c] as string);
 }
 

@@ -1,9 +1,9 @@
-import { maxNoteLength, type Resolution, type ResolveResult, resolveItem } from '../../pipelines/student-records.ts';
 import { referralReasons } from '../outcomes.ts';
 import { auditOfItem } from '../queue/audit-trail.ts';
 import { claimItem, recordItemViewed, releaseItem } from '../queue/claims.ts';
 import { getItemDetail, type ItemDetail } from '../queue/item-detail.ts';
 import type { ItemKind } from '../queue/queue-queries.ts';
+import { maxNoteLength, type Resolution, type ResolveItem, type ResolveResult } from '../queue/resolution.ts';
 import { timeIn, todayIn } from '../validate/dates.ts';
 import { formatAsn } from '../validate/values.ts';
 import { auditTable } from './audit-page.ts';
@@ -228,7 +228,7 @@ function resolutionProblem(result: Exclude<ResolveResult, { outcome: 'resolved' 
   }
 }
 
-const resolveRoute = (resolution: Resolution): Route => ({
+const resolveRoute = (resolution: Resolution, resolveItem: ResolveItem): Route => ({
   method: 'POST',
   pattern: `/queue/:id/${resolution}`,
   access: 'staff',
@@ -249,7 +249,8 @@ const resolveRoute = (resolution: Resolution): Route => ({
   },
 });
 
-export const queueItemRoutes: Route[] = [
+/** The item's page and its actions; the decision itself is carried out by `resolveItem`, handed in. */
+export const queueItemRoutes = (resolveItem: ResolveItem): Route[] => [
   {
     method: 'GET',
     pattern: '/queue/:id',
@@ -287,7 +288,7 @@ export const queueItemRoutes: Route[] = [
         : itemPage(ctx, id, 409, 'You do not hold this item.');
     },
   },
-  resolveRoute('approve'),
-  resolveRoute('reject'),
-  resolveRoute('return'),
+  resolveRoute('approve', resolveItem),
+  resolveRoute('reject', resolveItem),
+  resolveRoute('return', resolveItem),
 ];

@@ -15,7 +15,7 @@ import { html, type SafeHtml, staffPage } from './html.ts';
 import { type Route, requireStaff } from './routes.ts';
 
 /** The filters of the queue page, from its query string (or a form's fields); unknown values are dropped. */
-export function filterFrom(fields: URLSearchParams): QueueFilter {
+function filterFrom(fields: URLSearchParams): QueueFilter {
   const reason = fields.get('reason') ?? '';
   const kind = fields.get('kind') ?? '';
   const age = fields.get('older_than') ?? '';
@@ -28,7 +28,7 @@ export function filterFrom(fields: URLSearchParams): QueueFilter {
   };
 }
 
-export function filterQuery(filter: QueueFilter, extra: Record<string, string> = {}): string {
+function filterQuery(filter: QueueFilter, extra: Record<string, string> = {}): string {
   const query = new URLSearchParams();
   if (filter.authority) query.set('authority', filter.authority);
   if (filter.school) query.set('school', filter.school);
@@ -41,7 +41,7 @@ export function filterQuery(filter: QueueFilter, extra: Record<string, string> =
 }
 
 /** Hidden fields carrying the filters through a POST form. */
-export function filterFields(filter: QueueFilter): SafeHtml {
+function filterFields(filter: QueueFilter): SafeHtml {
   const fields = new URLSearchParams(filterQuery(filter).slice(1));
   return html`${[...fields].map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}`;
 }

@@ -1,11 +1,10 @@
 import type { IncomingMessage } from 'node:http';
-import type { Services } from '../../pipelines/file-runner.ts';
+import type { Services } from '../app.ts';
 import type { SafeHtml } from './html.ts';
 
-export interface StaffMember {
-  username: string;
-  displayName: string;
-}
+import type { StaffMember } from './staff-member.ts';
+
+export type { StaffMember };
 
 export type Language = 'en' | 'fr';
 

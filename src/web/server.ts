@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Services } from '../../pipelines/file-runner.ts';
+import type { Services } from '../app.ts';
 import { createSession, endSession, findSession, randomToken, type StaffSession } from '../staff/sessions.ts';
 import { cookieHeader, cookieNames, readCookies, sameSecret } from './cookies.ts';
 import { html, publicPage, type SafeHtml } from './html.ts';

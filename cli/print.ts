@@ -1,4 +1,4 @@
-import type { IngestResult } from '../../pipelines/ingest.ts';
+import type { IngestResult } from '../pipelines/ingest.ts';
 
 /** Prints what happened to an ingested file and returns the exit code. */
 export function printIngestResult(result: IngestResult, json: boolean): number {

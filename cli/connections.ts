@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
-import { sendDueMail } from '../../pipelines/activation-mail.ts';
-import type { App } from '../app.ts';
-import { activateConnection, describeActivation } from '../connections/activation.ts';
-import { listConnections, statusNames } from '../connections/connection-status.ts';
-import { tokenFromEml } from '../mail/eml-token.ts';
-import { createMailSender } from '../mail/mail-sender.ts';
-import { dateEndingAt, timeIn } from '../validate/dates.ts';
-import { formatAsn, parseAsn } from '../validate/values.ts';
+import { sendDueMail } from '../pipelines/activation-mail.ts';
+import type { App } from '../src/app.ts';
+import { activateConnection, describeActivation } from '../src/connections/activation.ts';
+import { listConnections, statusNames } from '../src/connections/connection-status.ts';
+import { tokenFromEml } from '../src/mail/eml-token.ts';
+import { createMailSender } from '../src/mail/mail-sender.ts';
+import { dateEndingAt, timeIn } from '../src/validate/dates.ts';
+import { formatAsn, parseAsn } from '../src/validate/values.ts';
 
 type WithApp = <T>(work: (app: App) => Promise<T>) => Promise<T>;
 

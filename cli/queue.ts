@@ -1,10 +1,10 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type Resolution, type ResolveResult, resolveItem } from '../../pipelines/student-records.ts';
-import type { App } from '../app.ts';
-import { referralReasons } from '../outcomes.ts';
-import { auditOfItem, auditOfStudent } from '../queue/audit-trail.ts';
-import { claimItem, claimNextItem, recordItemViewed } from '../queue/claims.ts';
-import { getItemDetail } from '../queue/item-detail.ts';
+import { resolveItem } from '../pipelines/student-records.ts';
+import type { App } from '../src/app.ts';
+import { referralReasons } from '../src/outcomes.ts';
+import { auditOfItem, auditOfStudent } from '../src/queue/audit-trail.ts';
+import { claimItem, claimNextItem, recordItemViewed } from '../src/queue/claims.ts';
+import { getItemDetail } from '../src/queue/item-detail.ts';
 import {
   countOpenByReason,
   cursorText,
@@ -12,9 +12,10 @@ import {
   parseCursor,
   type QueueFilter,
   type QueueItem,
-} from '../queue/queue-queries.ts';
-import { timeIn, todayIn } from '../validate/dates.ts';
-import { formatAsn, parseAsn, parseAuthorityCode, parseSchoolCode } from '../validate/values.ts';
+} from '../src/queue/queue-queries.ts';
+import type { Resolution, ResolveResult } from '../src/queue/resolution.ts';
+import { timeIn, todayIn } from '../src/validate/dates.ts';
+import { formatAsn, parseAsn, parseAuthorityCode, parseSchoolCode } from '../src/validate/values.ts';
 
 type WithApp = <T>(work: (app: App) => Promise<T>) => Promise<T>;
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { App } from '../app.ts';
+import type { App } from '../src/app.ts';
 import {
   addStaff,
   disableStaff,
@@ -7,8 +7,8 @@ import {
   StaffAccountError,
   setPassword,
   usernameProblem,
-} from '../staff/accounts.ts';
-import { passwordProblem } from '../staff/passwords.ts';
+} from '../src/staff/accounts.ts';
+import { passwordProblem } from '../src/staff/passwords.ts';
 import { PasswordInputError, readNewPassword } from './password-input.ts';
 
 type WithApp = <T>(work: (app: App) => Promise<T>) => Promise<T>;
