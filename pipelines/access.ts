@@ -1,18 +1,13 @@
 import type pg from 'pg';
 import { expireConnections } from '../src/connections/connection-status.ts';
-import type { IntakeFile } from '../src/files/registry.ts';
-import type { ParsedItem } from '../src/formats/records.ts';
-import { statusOf } from '../src/outcomes.ts';
 import { ConnectionChanges } from '../src/persist/connection-writes.ts';
 import { type AuditEntry, insertAudit, type RowOutcome } from '../src/persist/row-outcomes.ts';
 import { AccessSnapshot } from '../src/reference/access-snapshot.ts';
 import { type AccessCode, decideAccessRow } from '../src/rules/access-row.ts';
 import type { DecisionBasis } from '../src/rules/enrolment-row.ts';
 import { type AccessRow, accessColumns, checkAccessRecord, requiredAccessColumns } from '../src/validate/access-row.ts';
-import { parseAsn } from '../src/validate/values.ts';
 import { issueLetters } from './access-letters.ts';
-import { type AppliedRow, type RowTarget, recordChunk } from './enrolment.ts';
-import type { ChunkSettings, KindDefinition } from './file-runner.ts';
+import { type AppliedRow, type ChunkSettings, defineKind, type RowTarget } from './chunk.ts';
 
 const acceptedMessages: Record<AccessCode, string> = {
   CONNECTION_CREATED: 'Connection set up: the PIN letter is in your outbox and the activation email is on its way.',
@@ -30,62 +25,6 @@ const auditActions: Record<AccessCode, string> = {
   CONNECTION_RESET: 'connection_reset',
   CONNECTION_REVOKED: 'connection_revoked',
 };
-
-/** Validate → decide → write one chunk of an access-code file, inside the caller's transaction. */
-async function processChunk(
-  client: pg.PoolClient,
-  file: IntakeFile,
-  items: ParsedItem[],
-  firstRecord: number,
-  settings: ChunkSettings,
-): Promise<RowOutcome[]> {
-  const outcomes: RowOutcome[] = new Array(items.length);
-  const rows: { row: AccessRow; position: number }[] = [];
-  items.forEach((item, position) => {
-    if (item.kind === 'broken') {
-      outcomes[position] = {
-        line: item.broken.line,
-        status: 'invalid',
-        code: 'MALFORMED_ROW',
-        message: item.broken.problem,
-        asn: null,
-      };
-      return;
-    }
-    const checked = checkAccessRecord(item.record);
-    if (checked.ok) rows.push({ row: checked.row, position });
-    else
-      outcomes[position] = {
-        line: item.record.line,
-        status: statusOf(checked.problem.code),
-        ...checked.problem,
-        asn: parseAsn((item.record.fields.asn ?? '').trim()),
-      };
-  });
-
-  const target: RowTarget = {
-    fileId: file.id,
-    authorityCode: file.authorityCode,
-    asOf: file.asOf,
-    actor: file.authorityCode,
-  };
-  const applied = await applyAccessRows(
-    client,
-    target,
-    rows.map(({ row }) => row),
-    settings,
-    'limited_access_rules',
-  );
-  return recordChunk(
-    client,
-    file,
-    firstRecord,
-    outcomes,
-    rows.map(({ position }) => position),
-    applied,
-    settings,
-  );
-}
 
 /** What the access rules need besides the database. */
 export type AccessRuleSettings = Pick<
@@ -197,11 +136,12 @@ export async function applyAccessRows(
   return results;
 }
 
-export const accessKind: KindDefinition = {
+export const accessKind = defineKind({
   kind: 'access',
   columns: accessColumns,
   required: requiredAccessColumns,
   xml: { root: 'access_requests', record: 'access_request' },
-  processChunk,
+  check: checkAccessRecord,
+  apply: applyAccessRows,
   afterRows: issueLetters,
-};
+});

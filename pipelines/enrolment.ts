@@ -1,7 +1,4 @@
 import type pg from 'pg';
-import type { IntakeFile } from '../src/files/registry.ts';
-import type { ParsedItem } from '../src/formats/records.ts';
-import { statusOf } from '../src/outcomes.ts';
 import {
   allocateAsns,
   deleteEnrolments,
@@ -11,8 +8,7 @@ import {
   type NewStudent,
   upsertEnrolments,
 } from '../src/persist/enrolment-writes.ts';
-import { type AuditEntry, insertAudit, insertOutcomes, type RowOutcome } from '../src/persist/row-outcomes.ts';
-import { type NewReferral, queueReferrals } from '../src/queue/referral-writes.ts';
+import { type AuditEntry, insertAudit } from '../src/persist/row-outcomes.ts';
 import { EnrolmentSnapshot } from '../src/reference/enrolment-snapshot.ts';
 import { type DecisionBasis, decideEnrolmentRow } from '../src/rules/enrolment-row.ts';
 import {
@@ -21,111 +17,14 @@ import {
   enrolmentColumns,
   requiredEnrolmentColumns,
 } from '../src/validate/enrolment-row.ts';
-import { formatAsn, parseAsn, studentMatchKey } from '../src/validate/values.ts';
-import type { ChunkSettings, KindDefinition } from './file-runner.ts';
+import { formatAsn, studentMatchKey } from '../src/validate/values.ts';
+import { type AppliedRow, type ChunkSettings, defineKind, type RowTarget } from './chunk.ts';
 
 const acceptedMessages = {
   ENROLMENT_CREATED: 'Enrolment created.',
   ENROLMENT_UPDATED: 'Enrolment updated.',
   ENROLMENT_DELETED: 'Enrolment deleted.',
 } as const;
-
-/** Validate → decide → write one chunk of an enrolment file, inside the caller's transaction. */
-async function processChunk(
-  client: pg.PoolClient,
-  file: IntakeFile,
-  items: ParsedItem[],
-  firstRecord: number,
-  settings: ChunkSettings,
-): Promise<RowOutcome[]> {
-  // One outcome per item, at the item's position: the report keeps the file's order.
-  const outcomes: RowOutcome[] = new Array(items.length);
-  const rows: { row: EnrolmentRow; position: number }[] = [];
-  items.forEach((item, position) => {
-    if (item.kind === 'broken') {
-      outcomes[position] = {
-        line: item.broken.line,
-        status: 'invalid',
-        code: 'MALFORMED_ROW',
-        message: item.broken.problem,
-        asn: null,
-      };
-      return;
-    }
-    const checked = checkEnrolmentRecord(item.record);
-    if (checked.ok) rows.push({ row: checked.row, position });
-    else
-      outcomes[position] = {
-        line: item.record.line,
-        status: statusOf(checked.problem.code),
-        ...checked.problem,
-        asn: parseAsn((item.record.fields.asn ?? '').trim()),
-      };
-  });
-
-  const target: RowTarget = {
-    fileId: file.id,
-    authorityCode: file.authorityCode,
-    asOf: file.asOf,
-    actor: file.authorityCode,
-  };
-  const applied = await applyEnrolmentRows(
-    client,
-    target,
-    rows.map(({ row }) => row),
-    settings,
-    'limited_access_rules',
-  );
-  return recordChunk(
-    client,
-    file,
-    firstRecord,
-    outcomes,
-    rows.map(({ position }) => position),
-    applied,
-    settings,
-  );
-}
-
-/**
- * Puts each applied row's outcome at its place in the chunk, then stores the chunk's outcomes
- * and queues its referrals, in the caller's transaction.
- */
-export async function recordChunk(
-  client: pg.PoolClient,
-  file: IntakeFile,
-  firstRecord: number,
-  outcomes: RowOutcome[],
-  positions: number[],
-  applied: AppliedRow[],
-  settings: ChunkSettings,
-): Promise<RowOutcome[]> {
-  const referrals: NewReferral[] = [];
-  applied.forEach((result, i) => {
-    outcomes[positions[i] as number] = result.outcome;
-    if (result.referral) referrals.push(result.referral);
-  });
-  await insertOutcomes(client, file.id, firstRecord, outcomes);
-  await queueReferrals(client, settings.boss, file, referrals);
-  return outcomes;
-}
-
-/** Whose rows are applied, and who is recorded as doing it. */
-export interface RowTarget {
-  /** The file the rows came from (kept as each write's source). */
-  fileId: number;
-  authorityCode: string;
-  asOf: string;
-  /** The authority itself, or the Student Records staff member who approved. */
-  actor: string;
-}
-
-/** One row's fate: its outcome, the referral to queue when referred, the student it was applied to. */
-export interface AppliedRow {
-  outcome: RowOutcome;
-  referral?: NewReferral;
-  primaryAsn?: string;
-}
 
 /** What the rules need besides the database: the authority's facts and the schools. */
 export type RuleSettings = Pick<ChunkSettings, 'authority' | 'windows' | 'schools'>;
@@ -249,10 +148,11 @@ export async function applyEnrolmentRows(
   return results;
 }
 
-export const enrolmentKind: KindDefinition = {
+export const enrolmentKind = defineKind({
   kind: 'enrolment',
   columns: enrolmentColumns,
   required: requiredEnrolmentColumns,
   xml: { root: 'enrolments', record: 'enrolment' },
-  processChunk,
-};
+  check: checkEnrolmentRecord,
+  apply: applyEnrolmentRows,
+});

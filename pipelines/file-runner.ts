@@ -3,8 +3,6 @@ import { createReadStream, existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import type pg from 'pg';
-import type PgBoss from 'pg-boss';
 import type { Services } from '../src/app.ts';
 import type { Config } from '../src/config/config.ts';
 import { folders, moveFile, writeNewNote } from '../src/files/folders.ts';
@@ -25,40 +23,8 @@ import { readXmlRecords } from '../src/formats/xml-records.ts';
 import type { RowOutcome } from '../src/persist/row-outcomes.ts';
 import { loadReferenceCache } from '../src/reference/reference-cache.ts';
 import { writeResultReport } from '../src/report/result-report.ts';
-import type { AuthorityFacts, RuleWindows } from '../src/rules/facts.ts';
+import type { ChunkSettings, KindDefinition } from './chunk.ts';
 import { changeNotice, firstReadLimit, nextPass } from './file-changes.ts';
-
-export interface ChunkSettings {
-  authority: AuthorityFacts;
-  schools: Map<string, string>;
-  windows: RuleWindows;
-  /** Every email domain of every authority and school. */
-  institutionDomains: ReadonlySet<string>;
-  /** Days a connection request waits for activation. */
-  connectionExpiryDays: number;
-  boss: PgBoss;
-}
-
-/** What a kind of file (enrolment, access) adds to the common run: its columns and its chunk step. */
-export interface KindDefinition {
-  kind: FileKind;
-  columns: readonly string[];
-  required: readonly string[];
-  xml: { root: string; record: string };
-  /** Applies one chunk in the caller's transaction; returns one outcome per item, in file order. */
-  processChunk(
-    client: pg.PoolClient,
-    file: IntakeFile,
-    items: ParsedItem[],
-    firstRecord: number,
-    settings: ChunkSettings,
-  ): Promise<RowOutcome[]>;
-  /**
-   * Runs once every row is applied, before the report (access files: the PIN letters); must be
-   * safe to run again. `keepLease` renews the file's lease and throws when it was lost.
-   */
-  afterRows?(services: Services, file: IntakeFile, keepLease: () => Promise<void>): Promise<void>;
-}
 
 /** The file's records in its first `lengthBytes` bytes: what was claimed of it, not what a writer added since. */
 function readItems(

@@ -1,7 +1,7 @@
 import type { FileKind } from '../src/files/registry.ts';
 import { accessKind } from './access.ts';
+import type { KindDefinition } from './chunk.ts';
 import { enrolmentKind } from './enrolment.ts';
-import type { KindDefinition } from './file-runner.ts';
 
 /** The pipelines Intake runs, by the inbox folder they are dropped in. */
 export const kinds: Record<FileKind, KindDefinition | undefined> = {

@@ -14,7 +14,8 @@ import type { EnrolmentRow } from '../src/validate/enrolment-row.ts';
 import { formatAsn, studentMatchKey } from '../src/validate/values.ts';
 import { applyAccessRows } from './access.ts';
 import { issueLetterRun, type LetterRun } from './access-letters.ts';
-import { type AppliedRow, applyEnrolmentRows, type RowTarget } from './enrolment.ts';
+import type { AppliedRow, RowTarget } from './chunk.ts';
+import { applyEnrolmentRows } from './enrolment.ts';
 
 const resolvedState = { approve: 'approved', reject: 'rejected', return: 'returned' } as const;
 

@@ -1,0 +1,151 @@
+import type pg from 'pg';
+import type PgBoss from 'pg-boss';
+import type { Services } from '../src/app.ts';
+import type { FileKind, IntakeFile } from '../src/files/registry.ts';
+import type { ParsedItem, SourceRecord } from '../src/formats/records.ts';
+import { statusOf } from '../src/outcomes.ts';
+import { insertOutcomes, type RowOutcome } from '../src/persist/row-outcomes.ts';
+import { type NewReferral, queueReferrals } from '../src/queue/referral-writes.ts';
+import type { DecisionBasis } from '../src/rules/enrolment-row.ts';
+import type { AuthorityFacts, RuleWindows } from '../src/rules/facts.ts';
+import type { Checked } from '../src/validate/enrolment-row.ts';
+import { parseAsn } from '../src/validate/values.ts';
+
+/** What the rules of every kind need besides the database, fixed for a file's run. */
+export interface ChunkSettings {
+  authority: AuthorityFacts;
+  schools: Map<string, string>;
+  windows: RuleWindows;
+  /** Every email domain of every authority and school. */
+  institutionDomains: ReadonlySet<string>;
+  /** Days a connection request waits for activation. */
+  connectionExpiryDays: number;
+  boss: PgBoss;
+}
+
+/** Whose rows are applied, and who is recorded as doing it. */
+export interface RowTarget {
+  /** The file the rows came from (kept as each write's source). */
+  fileId: number;
+  authorityCode: string;
+  asOf: string;
+  /** The authority itself, or the Student Records staff member who approved. */
+  actor: string;
+}
+
+/** One row's fate: its outcome, the referral to queue when referred, the student it was applied to. */
+export interface AppliedRow {
+  outcome: RowOutcome;
+  referral?: NewReferral;
+  primaryAsn?: string;
+}
+
+/**
+ * What a kind of file is: its columns, its check of one record, and its apply step (decide and
+ * write checked rows, in the caller's transaction). Everything else is common (`defineKind`).
+ */
+export interface KindSpec<Row> {
+  kind: FileKind;
+  columns: readonly string[];
+  required: readonly string[];
+  xml: { root: string; record: string };
+  check(record: SourceRecord): Checked<Row>;
+  apply(
+    client: pg.PoolClient,
+    target: RowTarget,
+    rows: Row[],
+    settings: ChunkSettings,
+    basis: DecisionBasis,
+  ): Promise<AppliedRow[]>;
+  /**
+   * Runs once every row is applied, before the report (access files: the PIN letters); must be
+   * safe to run again. `keepLease` renews the file's lease and throws when it was lost.
+   */
+  afterRows?(services: Services, file: IntakeFile, keepLease: () => Promise<void>): Promise<void>;
+}
+
+/** A kind as the file runner uses it: the spec, with its chunk step made. */
+export interface KindDefinition extends Omit<KindSpec<unknown>, 'check' | 'apply'> {
+  /** Applies one chunk in the caller's transaction; returns one outcome per item, in file order. */
+  processChunk(
+    client: pg.PoolClient,
+    file: IntakeFile,
+    items: ParsedItem[],
+    firstRecord: number,
+    settings: ChunkSettings,
+  ): Promise<RowOutcome[]>;
+}
+
+export function defineKind<Row>(spec: KindSpec<Row>): KindDefinition {
+  const { check, apply, ...rest } = spec;
+  return { ...rest, processChunk: (...args) => processChunk({ check, apply }, ...args) };
+}
+
+/**
+ * One chunk: broken records and records that fail their check get their outcome at once; the
+ * rest are applied together under the limited-access rules; then every outcome, in the chunk's
+ * order, is stored and the referrals queued, in the caller's transaction.
+ */
+async function processChunk<Row>(
+  kind: Pick<KindSpec<Row>, 'check' | 'apply'>,
+  client: pg.PoolClient,
+  file: IntakeFile,
+  items: ParsedItem[],
+  firstRecord: number,
+  settings: ChunkSettings,
+): Promise<RowOutcome[]> {
+  // One outcome per item, at the item's position: the report keeps the file's order.
+  const outcomes: RowOutcome[] = new Array(items.length);
+  const rows: Row[] = [];
+  const positions: number[] = [];
+  items.forEach((item, position) => {
+    if (item.kind === 'broken') {
+      const { line, problem } = item.broken;
+      outcomes[position] = { line, status: 'invalid', code: 'MALFORMED_ROW', message: problem, asn: null };
+      return;
+    }
+    const checked = kind.check(item.record);
+    if (checked.ok) {
+      rows.push(checked.row);
+      positions.push(position);
+      return;
+    }
+    outcomes[position] = {
+      line: item.record.line,
+      status: statusOf(checked.problem.code),
+      ...checked.problem,
+      asn: parseAsn((item.record.fields.asn ?? '').trim()),
+    };
+  });
+  const target: RowTarget = {
+    fileId: file.id,
+    authorityCode: file.authorityCode,
+    asOf: file.asOf,
+    actor: file.authorityCode,
+  };
+  const applied = await kind.apply(client, target, rows, settings, 'limited_access_rules');
+  return recordChunk(client, file, firstRecord, outcomes, positions, applied, settings);
+}
+
+/**
+ * Puts each applied row's outcome at its place in the chunk, then stores the chunk's outcomes
+ * and queues its referrals, in the caller's transaction.
+ */
+async function recordChunk(
+  client: pg.PoolClient,
+  file: IntakeFile,
+  firstRecord: number,
+  outcomes: RowOutcome[],
+  positions: number[],
+  applied: AppliedRow[],
+  settings: ChunkSettings,
+): Promise<RowOutcome[]> {
+  const referrals: NewReferral[] = [];
+  applied.forEach((result, i) => {
+    outcomes[positions[i] as number] = result.outcome;
+    if (result.referral) referrals.push(result.referral);
+  });
+  await insertOutcomes(client, file.id, firstRecord, outcomes);
+  await queueReferrals(client, settings.boss, file, referrals);
+  return outcomes;
+}
