@@ -4,8 +4,9 @@ import { startService } from '../pipelines/service.ts';
 import { type App, openApp } from '../src/app.ts';
 import { ConfigError } from '../src/config/config.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { fileKinds } from '../src/files/claim.ts';
 import { createInboxFolders } from '../src/files/folders.ts';
+import type { FileKind } from '../src/files/kinds.ts';
+import { fileKinds } from '../src/files/kinds.ts';
 import { loadReference } from '../src/reference/load.ts';
 import { parseAuthorityCode, parseDate } from '../src/validate/values.ts';
 import { addConnectionCommands } from './connections.ts';
@@ -72,22 +73,17 @@ program
   .command('ingest <file>')
   .description('process one file now, through the same steps as the inbox')
   .requiredOption('--authority <code>', 'the submitting authority, as A.0094', authorityOption)
-  .addOption(new Option('--kind <kind>', 'the kind of file').choices(['enrolment', 'access']).default('enrolment'))
+  .addOption(new Option('--kind <kind>', 'the kind of file').choices(fileKinds).default('enrolment'))
   .option('--as-of <date>', 'the date the rules are applied on (default: today)', dateOption)
   .option('--json', 'print the summary as JSON')
-  .action(
-    async (
-      file: string,
-      options: { authority: string; kind: 'enrolment' | 'access'; asOf?: string; json?: boolean },
-    ) => {
-      process.exitCode = await withApp(async (app) =>
-        printIngestResult(
-          await ingestFile(app, file, options.authority, options.kind, options.asOf),
-          options.json ?? false,
-        ),
-      );
-    },
-  );
+  .action(async (file: string, options: { authority: string; kind: FileKind; asOf?: string; json?: boolean }) => {
+    process.exitCode = await withApp(async (app) =>
+      printIngestResult(
+        await ingestFile(app, file, options.authority, options.kind, options.asOf),
+        options.json ?? false,
+      ),
+    );
+  });
 
 const reference = program
   .command('reference')

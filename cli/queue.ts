@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { resolveItem } from '../pipelines/student-records.ts';
 import type { App } from '../src/app.ts';
+import { type FileKind, fileKinds } from '../src/files/kinds.ts';
 import { referralReasons } from '../src/outcomes.ts';
 import { auditOfItem, auditOfStudent } from '../src/queue/audit-trail.ts';
 import { claimItem, claimNextItem, recordItemViewed } from '../src/queue/claims.ts';
@@ -120,7 +121,7 @@ export function addQueueCommands(program: Command, withApp: WithApp): void {
     .option('--authority <code>', 'only this authority', parsed(parseAuthorityCode, 'an authority code such as A.0094'))
     .option('--school <code>', 'only this school', parsed(parseSchoolCode, 'a school code such as S.0982'))
     .option('--reason <code>', 'only this reason', reasonOption)
-    .addOption(new Option('--kind <kind>', 'only this kind').choices(['enrolment', 'access']))
+    .addOption(new Option('--kind <kind>', 'only this kind').choices(fileKinds))
     .option(
       '--older-than <days>',
       'only items referred at least this many days ago (calendar days in Edmonton: 1 = yesterday or before)',
@@ -133,7 +134,7 @@ export function addQueueCommands(program: Command, withApp: WithApp): void {
         authority?: string;
         school?: string;
         reason?: string;
-        kind?: 'enrolment' | 'access';
+        kind?: FileKind;
         olderThan?: number;
         after?: string;
         json?: boolean;
@@ -263,11 +264,11 @@ export function addQueueCommands(program: Command, withApp: WithApp): void {
     .addOption(asOption)
     .option('--authority <code>', 'next item of this authority', parsed(parseAuthorityCode, 'an authority code'))
     .option('--reason <code>', 'next item with this reason', reasonOption)
-    .addOption(new Option('--kind <kind>', 'next item of this kind').choices(['enrolment', 'access']))
+    .addOption(new Option('--kind <kind>', 'next item of this kind').choices(fileKinds))
     .action(
       async (
         id: number | undefined,
-        options: { as?: string; authority?: string; reason?: string; kind?: 'enrolment' | 'access' },
+        options: { as?: string; authority?: string; reason?: string; kind?: FileKind },
       ) => {
         process.exitCode = await withApp(async (app) => {
           const staff = await actingStaff(app, options.as);

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type PgBoss from 'pg-boss';
 import type { Services } from '../src/app.ts';
-import type { FileKind, IntakeFile } from '../src/files/registry.ts';
+import type { FileKind } from '../src/files/kinds.ts';
+import type { IntakeFile } from '../src/files/registry.ts';
 import type { ParsedItem, SourceRecord } from '../src/formats/records.ts';
 import { statusOf } from '../src/outcomes.ts';
 import { insertOutcomes, type RowOutcome } from '../src/persist/row-outcomes.ts';

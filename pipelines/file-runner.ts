@@ -6,9 +6,9 @@ import { Readable } from 'node:stream';
 import type { Services } from '../src/app.ts';
 import type { Config } from '../src/config/config.ts';
 import { folders, moveFile, writeNewNote } from '../src/files/folders.ts';
+import type { FileKind } from '../src/files/kinds.ts';
 import {
   acquireLease,
-  type FileKind,
   finishFile,
   getFile,
   type IntakeFile,

@@ -4,7 +4,7 @@ import type { Services } from '../src/app.ts';
 import { paths } from '../src/config/config.ts';
 import { type ClaimResult, claimFile, registerClaimed } from '../src/files/claim.ts';
 import { originalNameOf } from '../src/files/folders.ts';
-import type { FileKind } from '../src/files/registry.ts';
+import type { FileKind } from '../src/files/kinds.ts';
 import { type IntakeFile, knownStoredPaths } from '../src/files/registry.ts';
 import { runFile } from './file-runner.ts';
 import { kinds } from './kinds.ts';

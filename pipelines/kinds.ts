@@ -1,4 +1,4 @@
-import type { FileKind } from '../src/files/registry.ts';
+import type { FileKind } from '../src/files/kinds.ts';
 import { accessKind } from './access.ts';
 import type { KindDefinition } from './chunk.ts';
 import { enrolmentKind } from './enrolment.ts';

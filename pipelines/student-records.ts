@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Services } from '../src/app.ts';
 import { inTransaction, queues } from '../src/db/queue.ts';
+import type { FileKind } from '../src/files/kinds.ts';
 import { insertAudit } from '../src/persist/row-outcomes.ts';
 import { auditItem } from '../src/queue/claims.ts';
 import { getItem, type QueueItem } from '../src/queue/queue-queries.ts';
@@ -31,7 +32,7 @@ function cleanNote(note: string | undefined): string | null {
 interface LockedItem {
   id: string;
   job_id: string;
-  kind: 'enrolment' | 'access';
+  kind: FileKind;
   authority_code: string;
   file_id: string;
   line: number;

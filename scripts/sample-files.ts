@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FileKind } from '../src/files/kinds.ts';
 
 export const samplesFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../samples');
 /** The as-of date every sample's expected outcomes are worked out for. */
@@ -8,7 +9,7 @@ export const samplesAsOf = '2026-09-15';
 
 export interface SampleFile {
   authority: string;
-  kind: 'enrolment' | 'access';
+  kind: FileKind;
   path: string;
   expected: string;
 }

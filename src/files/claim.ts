@@ -9,9 +9,8 @@ import { parseAuthorityCode } from '../validate/values.ts';
 import { fileState } from './arrival.ts';
 import { folders, moveFile, safeName, storedName, writeNewNote } from './folders.ts';
 import { inspectFile } from './inspect.ts';
-import { type FileFormat, type FileKind, type IntakeFile, registerFile } from './registry.ts';
-
-export const fileKinds: readonly FileKind[] = ['enrolment', 'access'];
+import { fileKinds, parseFileKind } from './kinds.ts';
+import { type FileFormat, type IntakeFile, registerFile } from './registry.ts';
 
 export interface ClaimRequest {
   source: string;
@@ -154,7 +153,7 @@ export async function registerClaimed(
     refuseBeforeRegistration(services, claimed, authorityFolder, kindFolder, name, reason);
   if (authority === null || !(await isKnownAuthority(db, authority)))
     return refuse(unknownAuthorityReason(authorityFolder));
-  const kind = fileKinds.find((k) => k === kindFolder);
+  const kind = parseFileKind(kindFolder);
   if (!kind)
     return refuse(`"${kindFolder}" is not a kind of file Intake takes; use the folder ${fileKinds.join(' or ')}.`);
   const format = formatOf(name);

@@ -1,8 +1,8 @@
 import type PgBoss from 'pg-boss';
 import { type Database, hasPgCode, pgErrorCodes, type Queryable } from '../db/database.ts';
 import { inTransaction, queues } from '../db/queue.ts';
+import type { FileKind } from './kinds.ts';
 
-export type FileKind = 'enrolment' | 'access';
 export type FileFormat = 'csv' | 'xml';
 
 export interface IntakeFile {

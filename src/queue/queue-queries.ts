@@ -1,13 +1,13 @@
 import type { Queryable } from '../db/database.ts';
+import type { FileKind } from '../files/kinds.ts';
 import type { ReferralReason } from '../outcomes.ts';
 
 type ItemState = 'open' | 'approved' | 'rejected' | 'returned';
-export type ItemKind = 'enrolment' | 'access';
 
 /** A queue item as listed: no row data, so a page of the list shows no names. */
 export interface QueueItem {
   id: number;
-  kind: ItemKind;
+  kind: FileKind;
   authorityCode: string;
   schoolCode: string | null;
   fileId: number;
@@ -33,7 +33,7 @@ export interface QueueFilter {
   authority?: string;
   school?: string;
   reason?: string;
-  kind?: ItemKind;
+  kind?: FileKind;
   /** Only items referred at least this many days ago (calendar days in America/Edmonton: 1 = yesterday or before). */
   minAgeDays?: number;
 }
@@ -46,7 +46,7 @@ export interface PageCursor {
 
 interface ItemRow {
   id: string;
-  kind: ItemKind;
+  kind: FileKind;
   authority_code: string;
   school_code: string | null;
   file_id: string;

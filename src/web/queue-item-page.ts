@@ -1,8 +1,8 @@
+import type { FileKind } from '../files/kinds.ts';
 import { referralReasons } from '../outcomes.ts';
 import { auditOfItem } from '../queue/audit-trail.ts';
 import { claimItem, recordItemViewed, releaseItem } from '../queue/claims.ts';
 import { getItemDetail, type ItemDetail } from '../queue/item-detail.ts';
-import type { ItemKind } from '../queue/queue-queries.ts';
 import { maxNoteLength, type Resolution, type ResolveItem, type ResolveResult } from '../queue/resolution.ts';
 import { timeIn, todayIn } from '../validate/dates.ts';
 import { formatAsn } from '../validate/values.ts';
@@ -26,7 +26,7 @@ function facts(rows: [string, SafeHtml | string | null][]): SafeHtml {
 }
 
 /** The row's fields under the file's column names, in the file's order (the stored row is keyed by field). */
-const rowFields: Record<ItemKind, [column: string, field: string][]> = {
+const rowFields: Record<FileKind, [column: string, field: string][]> = {
   enrolment: [
     ['action', 'action'],
     ['asn', 'asn'],
@@ -53,7 +53,7 @@ const rowFields: Record<ItemKind, [column: string, field: string][]> = {
   ],
 };
 
-function rowTable(kind: ItemKind, row: Record<string, unknown>): SafeHtml {
+function rowTable(kind: FileKind, row: Record<string, unknown>): SafeHtml {
   const text = (field: string, value: unknown): string => {
     if (value === null || value === undefined) return '';
     if (typeof value === 'boolean') return value ? 'yes' : 'no';

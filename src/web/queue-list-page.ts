@@ -1,9 +1,9 @@
+import { fileKinds, parseFileKind } from '../files/kinds.ts';
 import { referralReasons } from '../outcomes.ts';
 import { claimNextItem } from '../queue/claims.ts';
 import {
   countOpenByReason,
   cursorText,
-  type ItemKind,
   listOpenItems,
   parseCursor,
   type QueueFilter,
@@ -23,7 +23,7 @@ function filterFrom(fields: URLSearchParams): QueueFilter {
     authority: parseAuthorityCode(fields.get('authority') ?? '') ?? undefined,
     school: parseSchoolCode(fields.get('school') ?? '') ?? undefined,
     reason: reason in referralReasons ? reason : undefined,
-    kind: kind === 'enrolment' || kind === 'access' ? (kind as ItemKind) : undefined,
+    kind: parseFileKind(kind),
     minAgeDays: /^\d{1,4}$/.test(age) && Number(age) > 0 ? Number(age) : undefined,
   };
 }
@@ -53,7 +53,7 @@ function filterForm(filter: QueueFilter): SafeHtml {
 <label>Authority <input type="text" name="authority" value="${filter.authority ?? ''}" placeholder="A.0094" size="8"></label>
 <label>School <input type="text" name="school" value="${filter.school ?? ''}" placeholder="S.0982" size="8"></label>
 <label>Reason <select name="reason">${option('', 'any', !filter.reason)}${Object.keys(referralReasons).map((r) => option(r, r, filter.reason === r))}</select></label>
-<label>Kind <select name="kind">${option('', 'any', !filter.kind)}${option('enrolment', 'enrolment', filter.kind === 'enrolment')}${option('access', 'access', filter.kind === 'access')}</select></label>
+<label>Kind <select name="kind">${option('', 'any', !filter.kind)}${fileKinds.map((kind) => option(kind, kind, filter.kind === kind))}</select></label>
 <label>Waiting at least <input type="text" name="older_than" value="${filter.minAgeDays ?? ''}" size="4" inputmode="numeric"> days</label>
 <button type="submit">Filter</button> <a href="/queue">Clear</a>
 </form>`;
