@@ -36,7 +36,9 @@ export async function openApp(
   const embedded =
     config.databaseUrl === null ? await startEmbeddedPostgres(config, (message) => logger.debug(message.trim())) : null;
   const url = config.databaseUrl ?? (embedded as { url: string }).url;
-  const db = new Database(url, Math.max(4, config.processing.workers * 2 + 2));
+  const db = new Database(url, Math.max(4, config.processing.workers * 2 + 2), (error) =>
+    logger.error('a database connection was lost; the next query opens a new one', { error: error.message }),
+  );
   const boss = createBoss(url, {
     pollingIntervalSeconds: config.processing.pollingIntervalSeconds,
     supervise: options.supervise ?? false,

@@ -12,10 +12,12 @@ export class Database {
   constructor(
     readonly url: string,
     max = 10,
+    onPoolError: (error: Error) => void = () => {},
   ) {
     this.pool = new pg.Pool({ connectionString: url, max });
-    // An idle client losing its server must not crash the process; the next query reconnects.
-    this.pool.on('error', () => {});
+    // An idle client losing its server must not crash the process (the next query reconnects),
+    // but it is said: the log shows when the database went away.
+    this.pool.on('error', onPoolError);
   }
 
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(
@@ -27,16 +29,28 @@ export class Database {
 
   async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A client whose connection died, or whose rollback failed (it may still be inside the
+    // transaction), is destroyed, never handed to the next caller. Its connection's death comes
+    // as an 'error' event too, which unheard would end the process.
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
     try {
       await client.query('begin');
       const result = await work(client);
       await client.query('commit');
       return result;
     } catch (error) {
-      await client.query('rollback').catch(() => {});
+      await client.query('rollback').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
       throw error;
     } finally {
-      client.release();
+      // A destroyed client keeps its listener: whatever it says while closing is heard.
+      if (broken === undefined) client.off('error', onError);
+      client.release(broken);
     }
   }
 
