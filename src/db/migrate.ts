@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Database } from './database.ts';
+import type { Database, Queryable } from './database.ts';
 
 const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
@@ -9,17 +10,57 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** sha-256 of the file as applied; an applied migration must never change. */
+  checksum: string;
+}
+
+export class MigrationError extends Error {
+  override name = 'MigrationError';
 }
 
 export function listMigrations(): Migration[] {
   return readdirSync(migrationsFolder)
     .filter((name) => /^\d{3}_[a-z0-9_]+\.sql$/.test(name))
     .sort()
-    .map((name) => ({
-      version: Number(name.slice(0, 3)),
-      name,
-      sql: readFileSync(path.join(migrationsFolder, name), 'utf8'),
-    }));
+    .map((name) => {
+      const sql = readFileSync(path.join(migrationsFolder, name), 'utf8');
+      // Line ends do not count: a checkout on another system keeps the same checksums.
+      const checksum = createHash('sha256').update(sql.replace(/\r\n/g, '\n')).digest('hex');
+      return { version: Number(name.slice(0, 3)), name, sql, checksum };
+    });
+}
+
+/**
+ * The database as this release finds it: migrated by no newer release, and every migration it
+ * applied unchanged since. Migrations applied before checksums were kept get theirs now.
+ */
+async function checkApplied(
+  client: Queryable,
+  migrations: Migration[],
+  applied: { version: number; name: string; checksum: string | null }[],
+): Promise<void> {
+  const known = new Map(migrations.map((m) => [m.version, m]));
+  for (const row of applied) {
+    const migration = known.get(row.version);
+    if (!migration) {
+      const newest = migrations[migrations.length - 1]?.name ?? 'none';
+      throw new MigrationError(
+        `The database was migrated by a newer release of Intake (it has ${row.name}; this release knows up to ${newest}). ` +
+          'Run that release (or a newer one), or restore a backup taken before it.',
+      );
+    }
+    if (row.checksum === null) {
+      await client.query('update schema_migration set checksum = $2 where version = $1', [
+        row.version,
+        migration.checksum,
+      ]);
+    } else if (row.checksum !== migration.checksum) {
+      throw new MigrationError(
+        `Migration ${migration.name} was changed after it was applied to this database (checksum ${row.checksum.slice(0, 12)}… then, ` +
+          `${migration.checksum.slice(0, 12)}… now). Put the file back as it was and add the change as a new migration.`,
+      );
+    }
+  }
 }
 
 /**
@@ -33,18 +74,23 @@ export async function migrate(db: Database): Promise<string[]> {
     await client.query(
       'create table if not exists schema_migration (version integer primary key, name text not null, applied_at timestamptz not null default now())',
     );
-    const done = new Set(
-      (await client.query<{ version: number }>('select version from schema_migration')).rows.map((r) => r.version),
+    await client.query('alter table schema_migration add column if not exists checksum text');
+    const migrations = listMigrations();
+    const done = await client.query<{ version: number; name: string; checksum: string | null }>(
+      'select version, name, checksum from schema_migration order by version',
     );
+    await checkApplied(client, migrations, done.rows);
+    const doneVersions = new Set(done.rows.map((r) => r.version));
     const applied: string[] = [];
-    for (const migration of listMigrations()) {
-      if (done.has(migration.version)) continue;
+    for (const migration of migrations) {
+      if (doneVersions.has(migration.version)) continue;
       try {
         await client.query('begin');
         await client.query(migration.sql);
-        await client.query('insert into schema_migration (version, name) values ($1, $2)', [
+        await client.query('insert into schema_migration (version, name, checksum) values ($1, $2, $3)', [
           migration.version,
           migration.name,
+          migration.checksum,
         ]);
         await client.query('commit');
       } catch (error) {
