@@ -11,6 +11,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { openApp } from '../src/app.ts';
 import { loadConfig } from '../src/config/config.ts';
+import { sqlTimeZone } from '../src/config/province.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { queues } from '../src/db/queue.ts';
 import { referralReasons } from '../src/outcomes.ts';
@@ -74,7 +75,7 @@ for (let first = 0; first < items; first += batch) {
 }
 // The kept counts, as the pipeline's writes leave them.
 await app.db.query(`insert into referral_open_count (authority_code, school_code, kind, reason, referred_on, items)
-  select authority_code, school_code, kind, reason, (created_at at time zone 'America/Edmonton')::date, count(*)
+  select authority_code, school_code, kind, reason, (created_at at time zone ${sqlTimeZone})::date, count(*)
     from referral where state = 'open' group by 1, 2, 3, 4, 5`);
 await app.db.query('vacuum analyze');
 console.log(

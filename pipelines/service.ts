@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Services } from '../src/app.ts';
 import { paths } from '../src/config/config.ts';
+import { provinceTimeZone } from '../src/config/province.ts';
 import { expireConnections } from '../src/connections/connection-status.ts';
 import { connectionSecret, keyFingerprint } from '../src/connections/secrets.ts';
 import { queues } from '../src/db/queue.ts';
@@ -73,7 +74,7 @@ export async function startService(services: Services): Promise<{ consoleUrl: st
       })(),
     );
   await expire();
-  await boss.schedule(queues.connectionExpiry, config.connections.expirySchedule, {}, { tz: 'America/Edmonton' });
+  await boss.schedule(queues.connectionExpiry, config.connections.expirySchedule, {}, { tz: provinceTimeZone });
   await boss.work(
     queues.connectionExpiry,
     { pollingIntervalSeconds: config.processing.pollingIntervalSeconds },

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Services } from '../src/app.ts';
+import { sqlTimeZone } from '../src/config/province.ts';
 import { inTransaction, queues } from '../src/db/queue.ts';
 import type { FileKind } from '../src/files/kinds.ts';
 import { insertAudit } from '../src/persist/row-outcomes.ts';
@@ -182,7 +183,7 @@ export async function resolveItem(
     );
     // The item's count goes down; a count at 0 goes, so the counts hold only days with open items.
     const countKey = `(authority_code, school_code, kind, reason, referred_on) =
-      (select authority_code, coalesce(school_code, ''), kind, reason, (created_at at time zone 'America/Edmonton')::date from referral where id = $1)`;
+      (select authority_code, coalesce(school_code, ''), kind, reason, (created_at at time zone ${sqlTimeZone})::date from referral where id = $1)`;
     await client.query(`update referral_open_count set items = items - 1 where ${countKey}`, [id]);
     await client.query(`delete from referral_open_count where ${countKey} and items = 0`, [id]);
     await insertAudit(client, [

@@ -1,3 +1,4 @@
+import { sqlTimeZone } from '../config/province.ts';
 import type { Queryable } from '../db/database.ts';
 
 /** A connection waiting for its letter, with what the letter prints. */
@@ -122,7 +123,7 @@ export async function recordIssuedPins(
   if (pins.length === 0) return [];
   const result = await client.query<{ id: string; issue: number }>(
     `update connection c set pin_hash = issued.pin_hash,
-            issue = c.issue + 1, issued_at = now(), expires_at = ($4::date + 1)::timestamp at time zone 'America/Edmonton',
+            issue = c.issue + 1, issued_at = now(), expires_at = ($4::date + 1)::timestamp at time zone ${sqlTimeZone},
             failed_attempts = 0, locked_until = null, lockouts = 0
        from unnest($2::bigint[], $3::bytea[]) as issued (id, pin_hash)
       where c.id = issued.id and ${pendingWhereOf[source.kind]}

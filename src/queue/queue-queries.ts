@@ -1,3 +1,4 @@
+import { sqlTimeZone } from '../config/province.ts';
 import type { Queryable } from '../db/database.ts';
 import type { FileKind } from '../files/kinds.ts';
 import type { ReferralReason } from '../outcomes.ts';
@@ -34,7 +35,7 @@ export interface QueueFilter {
   school?: string;
   reason?: string;
   kind?: FileKind;
-  /** Only items referred at least this many days ago (calendar days in America/Edmonton: 1 = yesterday or before). */
+  /** Only items referred at least this many days ago (calendar days in the province's time zone: 1 = yesterday or before). */
   minAgeDays?: number;
 }
 
@@ -100,7 +101,7 @@ function itemOf(row: ItemRow): QueueItem {
   };
 }
 
-const edmontonToday = `(now() at time zone 'America/Edmonton')::date`;
+const provinceToday = `(now() at time zone ${sqlTimeZone})::date`;
 
 /**
  * The filter as SQL conditions over `r`, with its values from `$first` on: over the items, or
@@ -125,8 +126,8 @@ export function filterConditions(
     add(
       (n) =>
         over === 'items'
-          ? `r.created_at < (${edmontonToday} - ${n}::int + 1)::timestamp at time zone 'America/Edmonton'`
-          : `r.referred_on <= ${edmontonToday} - ${n}::int`,
+          ? `r.created_at < (${provinceToday} - ${n}::int + 1)::timestamp at time zone ${sqlTimeZone}`
+          : `r.referred_on <= ${provinceToday} - ${n}::int`,
       filter.minAgeDays,
     );
   }

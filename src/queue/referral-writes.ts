@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type PgBoss from 'pg-boss';
+import { sqlTimeZone } from '../config/province.ts';
 import type { Queryable } from '../db/database.ts';
 import { inTransaction, queues } from '../db/queue.ts';
 import type { IntakeFile } from '../files/registry.ts';
@@ -48,7 +49,7 @@ export async function queueReferrals(
   );
   await client.query(
     `insert into referral_open_count (authority_code, school_code, kind, reason, referred_on, items)
-     select $1, r.school_code, r.kind, r.reason, (now() at time zone 'America/Edmonton')::date, count(*)
+     select $1, r.school_code, r.kind, r.reason, (now() at time zone ${sqlTimeZone})::date, count(*)
        from unnest($2::text[], $3::text[], $4::text[]) as r (school_code, kind, reason)
       group by r.school_code, r.kind, r.reason order by r.school_code, r.kind, r.reason
      on conflict (authority_code, school_code, kind, reason, referred_on) do update set items = referral_open_count.items + excluded.items`,

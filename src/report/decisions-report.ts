@@ -3,6 +3,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { Config } from '../config/config.ts';
+import { sqlTimeZone } from '../config/province.ts';
 import type { Database } from '../db/database.ts';
 import { folders } from '../files/folders.ts';
 import { timeIn } from '../validate/dates.ts';
@@ -11,7 +12,7 @@ import { spreadsheetSafe } from './spreadsheet-safe.ts';
 
 const decisionColumns = ['file', 'line', 'asn', 'decision', 'note', 'when', 'result'] as const;
 
-/** `outbox/<authority>/student-records/decisions-<day>.csv`: one file per authority and day (America/Edmonton). */
+/** `outbox/<authority>/student-records/decisions-<day>.csv`: one file per authority and day (the province's time zone). */
 export function decisionsPath(config: Config, authorityCode: string, day: string): string {
   return path.join(folders.outbox(config, authorityCode), 'student-records', `decisions-${day}.csv`);
 }
@@ -46,8 +47,8 @@ export async function writeDecisionsFile(
               r.resolved_at as decided
          from referral r join intake_file f on f.id = r.file_id
         where r.authority_code = $1 and r.state <> 'open'
-          and r.resolved_at >= ($2::date)::timestamp at time zone 'America/Edmonton'
-          and r.resolved_at < ($2::date + 1)::timestamp at time zone 'America/Edmonton'
+          and r.resolved_at >= ($2::date)::timestamp at time zone ${sqlTimeZone}
+          and r.resolved_at < ($2::date + 1)::timestamp at time zone ${sqlTimeZone}
         order by r.resolved_at, r.id`,
       [authorityCode, day],
     );
@@ -84,7 +85,7 @@ export async function writeDecisionsFile(
 /** Decisions not yet in their authority's file (a crash right after a decision): their files are written again. */
 export async function writeUnreportedDecisions(db: Database, config: Config): Promise<number> {
   const pending = await db.query<{ authority_code: string; day: string }>(
-    `select distinct authority_code, to_char(resolved_at at time zone 'America/Edmonton', 'YYYY-MM-DD') as day
+    `select distinct authority_code, to_char(resolved_at at time zone ${sqlTimeZone}, 'YYYY-MM-DD') as day
        from referral where state <> 'open' and reported_at is null`,
   );
   for (const { authority_code: authority, day } of pending.rows) await writeDecisionsFile(db, config, authority, day);

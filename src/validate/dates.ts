@@ -1,3 +1,5 @@
+import { provinceTimeZone } from '../config/province.ts';
+
 /** Calendar arithmetic on YYYY-MM-DD strings, which also compare correctly as text. */
 
 // Rules ask the same few (date, months) pairs over and over across a file.
@@ -24,19 +26,19 @@ function computeAddMonths(date: string, months: number): string {
   return `${String(targetYear).padStart(4, '0')}-${String(targetMonth).padStart(2, '0')}-${String(Math.min(day, lastDay)).padStart(2, '0')}`;
 }
 
-export function todayIn(timeZone = 'America/Edmonton'): string {
+export function todayIn(timeZone = provinceTimeZone): string {
   return dateIn(new Date(), timeZone);
 }
 
 /** The calendar date (YYYY-MM-DD) of a moment in the province's time zone. */
-export function dateIn(moment: Date, timeZone = 'America/Edmonton'): string {
+export function dateIn(moment: Date, timeZone = provinceTimeZone): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
     moment,
   );
 }
 
 /** The date of the last moment before `moment`: a request ending at midnight prints the day that ends there. */
-export function dateEndingAt(moment: Date, timeZone = 'America/Edmonton'): string {
+export function dateEndingAt(moment: Date, timeZone = provinceTimeZone): string {
   return dateIn(new Date(moment.getTime() - 1), timeZone);
 }
 
@@ -46,7 +48,7 @@ export function addDays(date: string, days: number): string {
 }
 
 /** A moment as staff read it, in the province's time: `2026-11-24 14:05 MST`. */
-export function timeIn(moment: Date, timeZone = 'America/Edmonton'): string {
+export function timeIn(moment: Date, timeZone = provinceTimeZone): string {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone,
     year: 'numeric',

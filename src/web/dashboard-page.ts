@@ -1,3 +1,4 @@
+import { sqlTimeZone } from '../config/province.ts';
 import type { Queryable } from '../db/database.ts';
 import { timeIn, todayIn } from '../validate/dates.ts';
 import { html, type SafeHtml, staffPage } from './html.ts';
@@ -27,8 +28,8 @@ interface FailedFile {
 }
 
 // Today in the province's time, as a range of moments, so the index on received_at can serve it.
-const today = `(select date_trunc('day', now() at time zone 'America/Edmonton') at time zone 'America/Edmonton' as starts,
-                       (date_trunc('day', now() at time zone 'America/Edmonton') + interval '1 day') at time zone 'America/Edmonton' as ends) day`;
+const today = `(select date_trunc('day', now() at time zone ${sqlTimeZone}) at time zone ${sqlTimeZone} as starts,
+                       (date_trunc('day', now() at time zone ${sqlTimeZone}) + interval '1 day') at time zone ${sqlTimeZone} as ends) day`;
 
 async function filesToday(db: Queryable): Promise<{ authorities: AuthorityDay[]; failed: FailedFile[] }> {
   const authorities = await db.query<AuthorityDay>(
