@@ -15,6 +15,7 @@ import {
   type QueueItem,
 } from '../src/queue/queue-queries.ts';
 import type { Resolution, ResolveResult } from '../src/queue/resolution.ts';
+import { findStaff } from '../src/staff/accounts.ts';
 import { timeIn, todayIn } from '../src/validate/dates.ts';
 import { formatAsn, parseAsn, parseAuthorityCode, parseSchoolCode } from '../src/validate/values.ts';
 
@@ -45,10 +46,7 @@ const daysOption = (value: string) => {
 /** The staff member a command acts as: an active account of the console (`intake staff add`); null (reported) if not. */
 async function actingStaff(app: App, username: string | undefined): Promise<string | null> {
   const name = (username ?? process.env.INTAKE_STAFF ?? '').trim().toLowerCase();
-  const found =
-    name === ''
-      ? undefined
-      : (await app.db.query<{ disabled: boolean }>('select disabled from staff where username = $1', [name])).rows[0];
+  const found = name === '' ? undefined : ((await findStaff(app.db, name)) ?? undefined);
   const problem =
     name === ''
       ? 'say who acts: --as <username> or INTAKE_STAFF'

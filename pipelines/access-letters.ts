@@ -11,10 +11,12 @@ import type { IntakeFile } from '../src/files/registry.ts';
 import { type Letter, LetterPdf } from '../src/letters/letter-pdf.ts';
 import { assertConnectionKey } from '../src/persist/connection-key.ts';
 import {
+  closePendingLetters,
   type IssuedPin,
   type LetterPdfPaths,
   type LetterSource,
   letterBatch,
+  lockLetterSource,
   lockPendingLetters,
   openPendingLetters,
   type PendingLetter,
@@ -181,7 +183,7 @@ async function renderLetters(
     await flush();
     await document?.close();
   }
-  await client.query('close pending_letters');
+  await closePendingLetters(client, 'pending_letters');
   return { letters, pdfs: written };
 }
 
@@ -218,10 +220,7 @@ export async function issueLetterRun(
   let outcome: { rendering: Rendering; fresh: boolean };
   try {
     outcome = await db.transaction(async (client) => {
-      await client.query('select pg_advisory_xact_lock(hashtext($1), $2)', [
-        run.source.kind === 'file' ? 'letters' : 'letters-referral',
-        run.source.id,
-      ]);
+      await lockLetterSource(client, run.source);
       const earlier = await letterBatch(client, run.source);
       if (earlier) return { rendering: earlier, fresh: false };
       await assertConnectionKey(client, keyFingerprint(connectionSecret(config)));

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { expireConnections } from '../src/connections/connection-status.ts';
+import { lockKeys } from '../src/db/locks.ts';
 import { ConnectionChanges } from '../src/persist/connection-writes.ts';
 import { type AuditEntry, insertAudit, type RowOutcome } from '../src/persist/row-outcomes.ts';
 import { AccessSnapshot } from '../src/reference/access-snapshot.ts';
@@ -62,9 +63,8 @@ export async function applyAccessRows(
   });
   // Two files acting on the same person and student at once (by primary or secondary ASN): the
   // second waits and sees the first's connection.
-  const lockKeys = [...new Set(pairs.map((p) => `connection|${p.asn}|${p.email}`))].sort();
-  if (lockKeys.length > 0)
-    await client.query('select pg_advisory_xact_lock(hashtext(k)) from unnest($1::text[]) k order by k', [lockKeys]);
+  const pairKeys = [...new Set(pairs.map((p) => `connection|${p.asn}|${p.email}`))];
+  await lockKeys(client, pairKeys);
   // A request past its expiry counts as expired even before the expiry job has run.
   if (pairs.length > 0)
     await expireConnections(client, rules.connectionExpiryDays, { asns: [...new Set(pairs.map((p) => p.asn))] });

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { lockKeys } from '../src/db/locks.ts';
 import {
   allocateAsns,
   deleteEnrolments,
@@ -44,8 +45,7 @@ export async function applyEnrolmentRows(
   const keyOf = (row: EnrolmentRow) => studentMatchKey(row.firstName ?? '', row.lastName ?? '', row.birthDate ?? '');
   const matchKeys = [...new Set(rows.flatMap((row) => (row.asn ? [] : [keyOf(row)])))].sort();
   // Two files creating the same person at once: the second waits, then sees the first's student.
-  if (matchKeys.length > 0)
-    await client.query('select pg_advisory_xact_lock(hashtext(k)) from unnest($1::text[]) k order by k', [matchKeys]);
+  await lockKeys(client, matchKeys);
   await snapshot.load(
     client,
     rows.flatMap((row) => (row.asn ? [row.asn] : [])),

@@ -1,18 +1,22 @@
 import type pg from 'pg';
 import type { Services } from '../src/app.ts';
-import { sqlTimeZone } from '../src/config/province.ts';
 import { inTransaction, queues } from '../src/db/queue.ts';
-import type { FileKind } from '../src/files/kinds.ts';
 import { insertAudit } from '../src/persist/row-outcomes.ts';
 import { auditItem } from '../src/queue/claims.ts';
+import {
+  approvedItemsWithoutLetters,
+  type LockedItem,
+  lockItem,
+  recordDecision,
+  recordMatchesSeen,
+  studentsMatchingLocked,
+} from '../src/queue/decisions.ts';
 import { getItem, type QueueItem } from '../src/queue/queue-queries.ts';
 import { maxNoteLength, type Resolution, type ResolveResult } from '../src/queue/resolution.ts';
 import { loadReferenceCache } from '../src/reference/reference-cache.ts';
 import { writeDecisionsFile } from '../src/report/decisions-report.ts';
-import type { RulesSaw } from '../src/rules/enrolment-row.ts';
-import type { AccessRow } from '../src/validate/access-row.ts';
 import { dateIn, todayIn } from '../src/validate/dates.ts';
-import type { EnrolmentRow } from '../src/validate/enrolment-row.ts';
+import type { StoredRow } from '../src/validate/stored-row.ts';
 import { formatAsn, studentMatchKey } from '../src/validate/values.ts';
 import { applyAccessRows } from './access.ts';
 import { issueLetterRun, type LetterRun } from './access-letters.ts';
@@ -30,44 +34,23 @@ function cleanNote(note: string | undefined): string | null {
   return cleaned === '' ? null : cleaned.slice(0, maxNoteLength);
 }
 
-interface LockedItem {
-  id: string;
-  job_id: string;
-  kind: FileKind;
-  authority_code: string;
-  file_id: string;
-  line: number;
-  asn: string | null;
-  state: string;
-  claimed_by: string | null;
-  claimed_until: Date | null;
-  live: boolean;
-  row_data: Record<string, unknown>;
-  saw: RulesSaw;
-}
-
 /**
  * A new student is created on approval only if nobody with the same names and birth date has
  * appeared since staff last saw the item (two approvals would otherwise make two records of one
  * child). The new ones are added to what the item shows, so a second approval, after a look, goes through.
  */
-async function newMatchesSinceSeen(client: pg.PoolClient, item: LockedItem): Promise<AppliedRow | null> {
-  const row = item.row_data as unknown as EnrolmentRow;
-  if (item.kind !== 'enrolment' || row.asn !== null) return null;
-  const key = studentMatchKey(row.firstName ?? '', row.lastName ?? '', row.birthDate ?? '');
-  // The lock the pipeline takes to create a student with this key: creations are seen in order.
-  await client.query('select pg_advisory_xact_lock(hashtext($1))', [key]);
-  const found = await client.query<{ asn: string }>(
-    'select distinct coalesce(primary_asn, asn) as asn from student where match_key = $1 and not deactivated order by 1',
-    [key],
-  );
+async function newMatchesSinceSeen(
+  client: pg.PoolClient,
+  item: LockedItem,
+  row: StoredRow,
+): Promise<AppliedRow | null> {
+  if (row.kind !== 'enrolment' || row.row.asn !== null) return null;
+  const { firstName, lastName, birthDate } = row.row;
+  const found = await studentsMatchingLocked(client, studentMatchKey(firstName ?? '', lastName ?? '', birthDate ?? ''));
   const seen = new Set(item.saw.matchingAsns ?? []);
-  const fresh = found.rows.map((r) => r.asn).filter((asn) => !seen.has(asn));
+  const fresh = found.filter((asn) => !seen.has(asn));
   if (fresh.length === 0) return null;
-  await client.query(`update referral set saw = jsonb_set(saw, '{matchingAsns}', to_jsonb($2::text[])) where id = $1`, [
-    item.id,
-    [...seen, ...fresh],
-  ]);
+  await recordMatchesSeen(client, item.id, [...seen, ...fresh]);
   return {
     outcome: {
       line: item.line,
@@ -87,17 +70,15 @@ async function applyApproved(
   staff: string,
 ): Promise<AppliedRow> {
   const { config } = services;
+  // A stored row this release's checks refuse is not applied: the problem is said instead.
+  if (!item.row.ok) return { outcome: { line: item.line, status: 'invalid', asn: item.asn, ...item.row.problem } };
+  const row = item.row.row;
   const reference = await loadReferenceCache(client);
-  const authority = reference.authorities.get(item.authority_code);
-  if (!authority) throw new Error(`authority ${item.authority_code} is not in the reference data`);
-  const duplicate = await newMatchesSinceSeen(client, item);
+  const authority = reference.authorities.get(item.authorityCode);
+  if (!authority) throw new Error(`authority ${item.authorityCode} is not in the reference data`);
+  const duplicate = await newMatchesSinceSeen(client, item, row);
   if (duplicate) return duplicate;
-  const target: RowTarget = {
-    fileId: Number(item.file_id),
-    authorityCode: item.authority_code,
-    asOf: todayIn(),
-    actor: staff,
-  };
+  const target: RowTarget = { fileId: item.fileId, authorityCode: item.authorityCode, asOf: todayIn(), actor: staff };
   const rules = {
     authority,
     windows: config.rules,
@@ -105,23 +86,11 @@ async function applyApproved(
     institutionDomains: reference.institutionDomains,
     connectionExpiryDays: config.connections.expiryDays,
   };
+  const basis = 'student_records_approval';
   const [applied] =
-    item.kind === 'enrolment'
-      ? await applyEnrolmentRows(
-          client,
-          target,
-          [item.row_data as unknown as EnrolmentRow],
-          rules,
-          'student_records_approval',
-        )
-      : await applyAccessRows(
-          client,
-          target,
-          [item.row_data as unknown as AccessRow],
-          rules,
-          'student_records_approval',
-          Number(item.id),
-        );
+    row.kind === 'enrolment'
+      ? await applyEnrolmentRows(client, target, [row.row], rules, basis)
+      : await applyAccessRows(client, target, [row.row], rules, basis, Number(item.id));
   return applied as AppliedRow;
 }
 
@@ -154,17 +123,11 @@ export async function resolveItem(
   const note = cleanNote(noteText);
   if (resolution !== 'approve' && note === null) return { outcome: 'note_required' };
   const result = await db.transaction(async (client): Promise<ResolveResult> => {
-    const found = await client.query<LockedItem>(
-      `select id::text, job_id::text, kind, authority_code, file_id::text, line, asn, state, claimed_by, claimed_until,
-              coalesce(claimed_until > now(), false) as live, row_data, saw
-         from referral where id = $1 for update`,
-      [id],
-    );
-    const item = found.rows[0];
+    const item = await lockItem(client, id);
     if (!item) return { outcome: 'not_found' };
     if (item.state !== 'open') return { outcome: 'already_resolved', item: (await getItem(client, id)) as QueueItem };
-    if (item.live && item.claimed_by !== staff)
-      return { outcome: 'claimed_by_other', claimedBy: item.claimed_by as string, until: item.claimed_until as Date };
+    if (item.live && item.claimedBy !== staff)
+      return { outcome: 'claimed_by_other', claimedBy: item.claimedBy as string, until: item.claimedUntil as Date };
 
     let applied: AppliedRow | null = null;
     if (resolution === 'approve') {
@@ -175,30 +138,27 @@ export async function resolveItem(
       }
     }
     const resultAsn = applied?.outcome.code === 'STUDENT_CREATED' ? applied.outcome.asn : null;
-    await client.query(
-      `update referral set state = $2, resolved_by = $3, resolved_at = now(), note = $4, result = $5, result_asn = $6,
-              claimed_by = $3, claimed_until = null
-        where id = $1`,
-      [id, resolvedState[resolution], staff, note, applied?.outcome.message ?? null, resultAsn],
-    );
-    // The item's count goes down; a count at 0 goes, so the counts hold only days with open items.
-    const countKey = `(authority_code, school_code, kind, reason, referred_on) =
-      (select authority_code, coalesce(school_code, ''), kind, reason, (created_at at time zone ${sqlTimeZone})::date from referral where id = $1)`;
-    await client.query(`update referral_open_count set items = items - 1 where ${countKey}`, [id]);
-    await client.query(`delete from referral_open_count where ${countKey} and items = 0`, [id]);
+    await recordDecision(client, {
+      id,
+      state: resolvedState[resolution],
+      staff,
+      note,
+      result: applied?.outcome.message ?? null,
+      resultAsn,
+    });
     await insertAudit(client, [
       {
         actor: staff,
         action: `item_${resolvedState[resolution]}`,
         asn: applied?.primaryAsn ?? item.asn,
-        fileId: Number(item.file_id),
+        fileId: item.fileId,
         line: item.line,
         referralId: id,
         detail: { note, ...(applied ? { code: applied.outcome.code } : {}) },
       },
     ]);
     // The pg-boss queue holds the open items only: the history stays in `referral` and the audit log.
-    await boss.deleteJob(queues.studentRecords, item.job_id, inTransaction(client));
+    await boss.deleteJob(queues.studentRecords, item.jobId, inTransaction(client));
     return { outcome: 'resolved', item: (await getItem(client, id)) as QueueItem };
   });
   if (result.outcome !== 'resolved') return result;
@@ -219,13 +179,9 @@ export async function resolveItem(
 
 /** Approved access items whose letters did not get issued (the process died after the decision). */
 export async function issueMissingReferralLetters(services: Services): Promise<number> {
-  const missing = await services.db.query<{ id: string }>(
-    `select distinct c.letter_referral_id::text as id from connection c
-      where c.letter_referral_id is not null and c.pin_hash is null and c.status = 'waiting'`,
-  );
   let issued = 0;
-  for (const { id } of missing.rows) {
-    const item = await getItem(services.db, Number(id));
+  for (const id of await approvedItemsWithoutLetters(services.db)) {
+    const item = await getItem(services.db, id);
     if (!item) continue;
     // One item whose letters fail (its error is logged) does not hold up the others.
     await issueLetterRun(services, referralLetterRun(item), async () => {}).then(

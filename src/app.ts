@@ -65,7 +65,15 @@ export async function openApp(
     logger,
     workerId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     async close() {
-      await boss.stop({ graceful: true, wait: true, timeout: 10_000 }).catch(() => {});
+      // A queue that cannot stop gracefully (its database went away) is stopped at once: no
+      // timer of it may outlive the app.
+      await boss
+        .stop({ graceful: true, wait: true, timeout: 10_000 })
+        .catch(() => boss.stop({ graceful: false, wait: true }))
+        .catch(() => {});
+      // Whatever the queue's pool says from now on has no log to go to.
+      boss.removeAllListeners('error');
+      boss.on('error', () => {});
       await db.close();
       await embedded?.stop();
       await new Promise<void>((resolve) => {

@@ -37,6 +37,18 @@ export async function pendingLetterCounts(
   return result.rows.map((r) => ({ schoolCode: r.school_code, letters: Number(r.letters) }));
 }
 
+/** One run of a source's letters at a time, until the caller's transaction ends. */
+export async function lockLetterSource(client: Queryable, source: LetterSource): Promise<void> {
+  await client.query('select pg_advisory_xact_lock(hashtext($1), $2)', [
+    source.kind === 'file' ? 'letters' : 'letters-referral',
+    source.id,
+  ]);
+}
+
+export async function closePendingLetters(client: Queryable, cursor: string): Promise<void> {
+  await client.query(`close ${cursor}`);
+}
+
 /**
  * Opens a cursor over the file's pending letters, sorted by school, grade (K first, unknown
  * last) and student name, so they are read in batches and never held all at once.

@@ -197,3 +197,11 @@ export async function getItem(db: Queryable, id: number): Promise<QueueItem | nu
   const row = result.rows[0];
   return row ? itemOf(row) : null;
 }
+
+/** Open queue items per authority, from the kept counts. */
+export async function openItemsByAuthority(db: Queryable): Promise<{ authorityCode: string; items: number }[]> {
+  const result = await db.query<{ authority_code: string; items: string }>(
+    'select authority_code, sum(items) as items from referral_open_count group by authority_code having sum(items) > 0 order by authority_code',
+  );
+  return result.rows.map((r) => ({ authorityCode: r.authority_code, items: Number(r.items) }));
+}

@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.ts';
 import { type ActivationResult, activateConnection } from '../connections/activation.ts';
-import type { Queryable } from '../db/database.ts';
+import { studentFirstName } from '../persist/student-queries.ts';
 import { timeIn } from '../validate/dates.ts';
 import { parseEmail } from '../validate/email.ts';
 import { activationWording } from './activation-text.ts';
@@ -51,11 +51,6 @@ ${errors.length > 0 ? html`<div class="error" role="alert">${errors.map((e) => h
 <label class="check"><input type="checkbox" name="terms" value="accepted" required> ${w.acceptTerms}</label>
 <button type="submit">${w.button}</button>
 </form>`;
-}
-
-async function studentFirstName(db: Queryable, asn: string): Promise<string | null> {
-  const found = await db.query<{ first_name: string }>('select first_name from student where asn = $1', [asn]);
-  return found.rows[0]?.first_name ?? null;
 }
 
 /** What became of the attempt, in plain words; never a link carrying the token. */

@@ -1,55 +1,8 @@
-import { sqlTimeZone } from '../config/province.ts';
-import type { Queryable } from '../db/database.ts';
+import { type AuthorityDay, type FailedFile, filesToday } from '../files/files-today.ts';
+import { openItemsByAuthority } from '../queue/queue-queries.ts';
 import { timeIn, todayIn } from '../validate/dates.ts';
 import { html, type SafeHtml, staffPage } from './html.ts';
 import { type Route, requireStaff } from './routes.ts';
-
-interface AuthorityDay {
-  authorityCode: string;
-  authorityName: string;
-  files: number;
-  enrolmentFiles: number;
-  accessFiles: number;
-  accepted: number;
-  referred: number;
-  invalid: number;
-  failed: number;
-  /** Queued or being processed. */
-  inProgress: number;
-}
-
-interface FailedFile {
-  id: string;
-  authorityCode: string;
-  kind: string;
-  originalName: string;
-  receivedAt: Date;
-  error: string | null;
-}
-
-// Today in the province's time, as a range of moments, so the index on received_at can serve it.
-const today = `(select date_trunc('day', now() at time zone ${sqlTimeZone}) at time zone ${sqlTimeZone} as starts,
-                       (date_trunc('day', now() at time zone ${sqlTimeZone}) + interval '1 day') at time zone ${sqlTimeZone} as ends) day`;
-
-async function filesToday(db: Queryable): Promise<{ authorities: AuthorityDay[]; failed: FailedFile[] }> {
-  const authorities = await db.query<AuthorityDay>(
-    `select f.authority_code as "authorityCode", a.name as "authorityName", count(*)::int as files,
-            count(*) filter (where f.kind = 'enrolment')::int as "enrolmentFiles", count(*) filter (where f.kind = 'access')::int as "accessFiles",
-            sum(f.accepted)::int as accepted, sum(f.referred)::int as referred, sum(f.invalid)::int as invalid,
-            count(*) filter (where f.status = 'failed')::int as failed,
-            count(*) filter (where f.status in ('queued', 'processing'))::int as "inProgress"
-       from intake_file f join authority a on a.code = f.authority_code, ${today}
-      where f.received_at >= day.starts and f.received_at < day.ends
-      group by f.authority_code, a.name order by f.authority_code`,
-  );
-  const failed = await db.query<FailedFile>(
-    `select f.id::text, f.authority_code as "authorityCode", f.kind, f.original_name as "originalName", f.received_at as "receivedAt", f.error
-       from intake_file f, ${today}
-      where f.status = 'failed' and f.received_at >= day.starts and f.received_at < day.ends
-      order by f.received_at, f.id`,
-  );
-  return { authorities: authorities.rows, failed: failed.rows };
-}
 
 const number = (n: number) => html`<td class="number">${n.toLocaleString('en-CA')}</td>`;
 
@@ -75,14 +28,6 @@ function failedTable(rows: FailedFile[]): SafeHtml {
 ${rows.map((f) => html`<tr><td>${timeIn(f.receivedAt)}</td><td>${f.authorityCode}</td><td>${f.kind}</td><td>${f.originalName} <span class="muted">#${f.id}</span></td><td>${f.error ?? ''}</td></tr>\n`)}
 </tbody>
 </table>`;
-}
-
-/** Open queue items per authority, from the kept counts. */
-async function openItemsByAuthority(db: Queryable): Promise<{ authorityCode: string; items: number }[]> {
-  const result = await db.query<{ authority_code: string; items: string }>(
-    'select authority_code, sum(items) as items from referral_open_count group by authority_code having sum(items) > 0 order by authority_code',
-  );
-  return result.rows.map((r) => ({ authorityCode: r.authority_code, items: Number(r.items) }));
 }
 
 function openItemsTable(rows: { authorityCode: string; items: number }[]): SafeHtml {
