@@ -106,7 +106,7 @@ function referralLetterRun(item: QueueItem): LetterRun {
 }
 
 /**
- * Approves, rejects or returns a queue item (SPEC §7). The item is row-locked, so of two staff
+ * Approves, rejects or returns a queue item (docs/rules.md §7). The item is row-locked, so of two staff
  * resolving it at once the second finds it resolved; an item another holds a live claim on
  * cannot be resolved. The row's changes, the decision, its audit and the end of the pg-boss job
  * commit together; the approved letter and the authority's decisions file follow the commit

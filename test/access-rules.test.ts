@@ -98,7 +98,7 @@ function row(change: Partial<AccessRow> = {}): AccessRow {
 
 const enrolledHere = { '111111111': { birthDate: '2010-01-01', enrolments: [enrolment('S.0101', '2025-09-02')] } };
 
-describe('access-code rows (SPEC §4.4)', () => {
+describe('access-code rows (docs/rules.md §4)', () => {
   it('a school of another authority is SCHOOL_NOT_IN_AUTHORITY', () => {
     expect(decideAccessRow(row({ schoolCode: 'S.0201' }), view(regular, { students: enrolledHere })).code).to.equal(
       'SCHOOL_NOT_IN_AUTHORITY',
@@ -240,7 +240,7 @@ describe('existing connections of the same person (seed 000 §2.1, seed 001)', (
   });
 });
 
-describe('access rows approved by Student Records (SPEC §7: association rules bypassed, every other check kept)', () => {
+describe('access rows approved by Student Records (docs/rules.md §7: association rules bypassed, every other check kept)', () => {
   const approve = (change: Partial<AccessRow>, authority: AuthorityFacts, world: World) =>
     decideAccessRow(row(change), view(authority, world), 'student_records_approval');
   const elsewhereOnly = { '111111111': { birthDate: '2010-01-01', enrolments: [enrolment('S.0101', '2020-09-01')] } };

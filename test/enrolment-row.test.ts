@@ -72,7 +72,7 @@ function row(change: Partial<EnrolmentRow>): EnrolmentRow {
   };
 }
 
-describe('enrolment rows (SPEC §4.3, further rules)', () => {
+describe('enrolment rows (docs/rules.md §3, further rules)', () => {
   const elsewhere = { asn: '100000001', enrolments: [at('S.0001', '2025-09-01')] };
 
   it('a school of another authority is invalid SCHOOL_NOT_IN_AUTHORITY', () => {
@@ -189,7 +189,7 @@ describe('enrolment rows (SPEC §4.3, further rules)', () => {
   });
 });
 
-describe('enrolment rows approved by Student Records (SPEC §7: limited-access rules bypassed, data checks kept)', () => {
+describe('enrolment rows approved by Student Records (docs/rules.md §7: limited-access rules bypassed, data checks kept)', () => {
   const approve = (change: Partial<EnrolmentRow>, authority: AuthorityFacts, students: Parameters<typeof view>[1]) =>
     decideEnrolmentRow(row(change), view(authority, students), 'student_records_approval');
   const hiddenFromHigh = {

@@ -39,7 +39,7 @@ function student(
   return { asn: '123456789', createdBy, createdOn, enrolments };
 }
 
-describe('restriction level (SPEC §4.1)', () => {
+describe('restriction level (docs/rules.md §1)', () => {
   const base = {
     code: 'A.0001',
     nationallyContracted: false,
@@ -69,7 +69,7 @@ describe('restriction level (SPEC §4.1)', () => {
     it(name, () => expect(restrictionLevel({ ...base, ...change })).to.equal(level));
 });
 
-describe('associations (SPEC §4.2)', () => {
+describe('associations (docs/rules.md §2)', () => {
   const asOf = '2026-09-15';
   it('By Student Creation holds until the student has an enrolment', () => {
     expect(associations(student([], 'A.0094', '2026-01-10'), 'A.0094', 'low', asOf, windows)).to.deep.equal([
@@ -151,7 +151,7 @@ describe('associations (SPEC §4.2)', () => {
   });
 });
 
-describe('new enrolment of an existing student (SPEC §4.3 table)', () => {
+describe('new enrolment of an existing student (docs/rules.md §3 table)', () => {
   const asOf = '2026-09-15';
   const decide = (s: StudentFacts, a: AuthorityFacts) => {
     const d = decideNewEnrolment(s, a, asOf, windows);

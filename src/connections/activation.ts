@@ -35,7 +35,7 @@ interface Candidate {
 }
 
 /**
- * SPEC §5: activation needs the email's token and the letter's PIN. Wrong PINs count; the
+ * docs/rules.md §5: activation needs the email's token and the letter's PIN. Wrong PINs count; the
  * configured number of them locks the connection for the configured minutes, after which the
  * count starts again. After the configured number of lockouts the PIN stays locked until the
  * school resets it: 3 lockouts of 5 tries leave 19 guesses in all, a 0.19% chance for a

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/database.ts';
 
-/** SPEC §5's statuses, as people read them. */
+/** docs/rules.md §5's statuses, as people read them. */
 export const statusNames = {
   waiting: 'Waiting for Activation',
   activated: 'Activated',

@@ -5,7 +5,7 @@ import type { Queryable } from './database.ts';
 export const queues = {
   /** One job per received file: `{ fileId }`. */
   files: 'intake-file',
-  /** One job per referred row, for Student Records (SPEC §6). */
+  /** One job per referred row, for Student Records (docs/rules.md §6). */
   studentRecords: 'student-records',
   /** One job per letter issued: `{ connectionId, issue }`; the email is composed when sent. */
   activationMail: 'activation-mail',

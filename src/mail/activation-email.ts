@@ -1,7 +1,7 @@
 import { ACCEPT_BUTTON_LABEL, ACTIVATE_LINK_LABEL, ACTIVATION_EMAIL_SUBJECT } from '../letters/letter-text.ts';
 
 /**
- * The activation email of SPEC §6, in English and French: the link and the expiry date, never
+ * The activation email of docs/rules.md §6, in English and French: the link and the expiry date, never
  * the PIN. It names no one, neither the student nor the recipient: an address typed wrong must
  * not tell a stranger who the student is; the person learns that once the PIN is right.
  */

@@ -52,7 +52,7 @@ const notFound = (row: AccessRow, what: string): ConnectionOutcome => ({
 });
 
 /**
- * SPEC §4.4, seed 000 §2.1 and seed 001: what an action does given the person's live connection.
+ * docs/rules.md §4, seed 000 §2.1 and seed 001: what an action does given the person's live connection.
  *
  * | action | live connection | replace | outcome                                        |
  * |--------|-----------------|---------|------------------------------------------------|
@@ -105,7 +105,7 @@ function recentEnrolments(facts: StudentFacts): EnrolmentFact[] {
 }
 
 /**
- * Decides one checked access-code row (SPEC §4.4). Pure: the view is a snapshot.
+ * Decides one checked access-code row (docs/rules.md §4). Pure: the view is a snapshot.
  *
  * | check (in this order)                                           | outcome                                   |
  * |-----------------------------------------------------------------|-------------------------------------------|

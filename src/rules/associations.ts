@@ -33,7 +33,7 @@ export function lastEnrolledWith(student: StudentFacts, authorityCode: string, a
   return endedHere && !currentElsewhere ? exit : null;
 }
 
-/** SPEC §4.2: the associations an authority has with a student on the as-of date. */
+/** docs/rules.md §2: the associations an authority has with a student on the as-of date. */
 export function associations(
   student: StudentFacts,
   authorityCode: string,

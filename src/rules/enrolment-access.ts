@@ -17,7 +17,7 @@ export type AccessDecision =
   | { outcome: 'refer'; reason: ReferralReason; associations: Association[] };
 
 /**
- * SPEC §4.3: may this authority create a NEW enrolment of this existing student?
+ * docs/rules.md §3: may this authority create a NEW enrolment of this existing student?
  *
  * | level   | association | historical | other facts                                   | outcome                            |
  * |---------|-------------|------------|-----------------------------------------------|------------------------------------|

@@ -50,12 +50,12 @@ function recentEnrolments(facts: StudentFacts | undefined): EnrolmentFact[] {
 
 /**
  * Who decides a row: the uploader under the limited-access rules, or Student Records approving
- * a referred row (SPEC §7), which bypasses the limited-access rules but none of the data checks.
+ * a referred row (docs/rules.md §7), which bypasses the limited-access rules but none of the data checks.
  */
 export type DecisionBasis = 'limited_access_rules' | 'student_records_approval';
 
 /**
- * Decides one checked enrolment row (SPEC §4.3). Pure: the view is a snapshot. On Student
+ * Decides one checked enrolment row (docs/rules.md §3). Pure: the view is a snapshot. On Student
  * Records' approval: a possible duplicate becomes a new student, a secondary ASN is enrolled
  * under its primary, and an existing student is enrolled whatever the associations; an unknown
  * ASN or school stays invalid.

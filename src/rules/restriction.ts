@@ -1,7 +1,7 @@
 import type { AuthorityFacts, RestrictionLevel } from './facts.ts';
 
 /**
- * SPEC §4.1. High: international, or inactive, or usage agreement unsigned and not nationally
+ * docs/rules.md §1. High: international, or inactive, or usage agreement unsigned and not nationally
  * contracted. Low: nationally contracted and active. High wins when both hold.
  */
 export function restrictionLevel(authority: AuthorityFacts): RestrictionLevel {
