@@ -36,14 +36,19 @@ export async function openApp(
   const embedded =
     config.databaseUrl === null ? await startEmbeddedPostgres(config, (message) => logger.debug(message.trim())) : null;
   const url = config.databaseUrl ?? (embedded as { url: string }).url;
-  const db = new Database(url, Math.max(4, config.processing.workers * 2 + 2), (error) =>
-    logger.error('a database connection was lost; the next query opens a new one', { error: error.message }),
-  );
+  // Connections can still report their end after the app closed its log: that is not said.
+  let closed = false;
+  const db = new Database(url, Math.max(4, config.processing.workers * 2 + 2), (error) => {
+    if (!closed)
+      logger.error('a database connection was lost; the next query opens a new one', { error: error.message });
+  });
   const boss = createBoss(url, {
     pollingIntervalSeconds: config.processing.pollingIntervalSeconds,
     supervise: options.supervise ?? false,
   });
-  boss.on('error', (error: Error) => logger.error('queue error', { error: error.message }));
+  boss.on('error', (error: Error) => {
+    if (!closed) logger.error('queue error', { error: error.message });
+  });
   try {
     const applied = await migrate(db);
     if (applied.length > 0) logger.info('migrations applied', { applied });
@@ -71,10 +76,8 @@ export async function openApp(
         .stop({ graceful: true, wait: true, timeout: 10_000 })
         .catch(() => boss.stop({ graceful: false, wait: true }))
         .catch(() => {});
-      // Whatever the queue's pool says from now on has no log to go to.
-      boss.removeAllListeners('error');
-      boss.on('error', () => {});
       await db.close();
+      closed = true;
       await embedded?.stop();
       await new Promise<void>((resolve) => {
         logger.on('finish', () => resolve());
