@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { sendDueMail } from '../pipelines/activation-mail.ts';
 import type { App } from '../src/app.ts';
 import { activateConnection, describeActivation } from '../src/connections/activation.ts';
@@ -8,6 +8,7 @@ import { tokenFromEml } from '../src/mail/eml-token.ts';
 import { createMailSender } from '../src/mail/mail-sender.ts';
 import { dateEndingAt, timeIn } from '../src/validate/dates.ts';
 import { formatAsn, parseAsn } from '../src/validate/values.ts';
+import { readSecretLine } from './password-input.ts';
 
 type WithApp = <T>(work: (app: App) => Promise<T>) => Promise<T>;
 
@@ -26,10 +27,18 @@ export function addConnectionCommands(program: Command, withApp: WithApp): void 
     .description('activate a connection with the token from its email and the PIN from its letter')
     .option('--token <token>', "the token of the email's activation link")
     .option('--email <file>', 'or: an .eml file of the mail outbox, to take the token from')
-    .requiredOption('--pin <pin>', 'the 4-digit PIN of the letter')
     .requiredOption('--account <id>', 'the account the person signed in with')
+    // Refused with a reason: a PIN on the command line shows in the process list and the history.
+    .addOption(new Option('--pin <pin>').hideHelp())
     .option('--json', 'print the outcome as JSON')
-    .action(async (options: { token?: string; email?: string; pin: string; account: string; json?: boolean }) => {
+    .action(async (options: { token?: string; email?: string; pin?: string; account: string; json?: boolean }) => {
+      if (options.pin !== undefined) {
+        console.error(
+          'intake: the PIN is read from standard input (typed without echo, or piped), never from the command line',
+        );
+        process.exitCode = 64;
+        return;
+      }
       const account = options.account.trim();
       const token = options.token?.trim() ?? (options.email ? tokenFromEml(readFileSync(options.email, 'utf8')) : null);
       if (!token) {
@@ -44,9 +53,8 @@ export function addConnectionCommands(program: Command, withApp: WithApp): void 
         process.exitCode = 64;
         return;
       }
-      const result = await withApp((app) =>
-        activateConnection(app.db, app.config, { token, pin: options.pin.trim(), account }),
-      );
+      const pin = await readSecretLine('PIN of the letter: ', 'the PIN of the letter');
+      const result = await withApp((app) => activateConnection(app.db, app.config, { token, pin, account }));
       console.log(options.json ? JSON.stringify(result) : describeActivation(result));
       process.exitCode = result.outcome === 'activated' ? 0 : 4;
     });

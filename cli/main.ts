@@ -10,6 +10,7 @@ import { fileKinds } from '../src/files/kinds.ts';
 import { loadReference } from '../src/reference/load.ts';
 import { parseAuthorityCode, parseDate } from '../src/validate/values.ts';
 import { addConnectionCommands } from './connections.ts';
+import { PasswordInputError } from './password-input.ts';
 import { printIngestResult } from './print.ts';
 import { addQueueCommands } from './queue.ts';
 import { addStaffCommands } from './staff.ts';
@@ -125,6 +126,9 @@ try {
     process.exitCode = error.exitCode === 0 ? 0 : 64;
   } else if (error instanceof ConfigError) {
     console.error(error.message);
+    process.exitCode = 64;
+  } else if (error instanceof PasswordInputError) {
+    console.error(`intake: ${error.message}`);
     process.exitCode = 64;
   } else {
     console.error(`intake: ${(error as Error).message}`);

@@ -38,7 +38,7 @@ function typedWithoutEcho(prompt: string): Promise<string> {
       for (const character of data.toString('utf8')) {
         if (character === '\r' || character === '\n') return finish(null);
         if (character === '\u0003' || character === '\u0004')
-          return finish(new PasswordInputError('no password was given'));
+          return finish(new PasswordInputError('nothing was given'));
         if (character === '\u007f' || character === '\b') typed = Array.from(typed).slice(0, -1).join('');
         else if (character >= ' ') typed += character;
       }
@@ -61,4 +61,14 @@ export async function readNewPassword(): Promise<string> {
   const second = await typedWithoutEcho('The same password again: ');
   if (first !== second) throw new PasswordInputError('the two passwords differ');
   return first;
+}
+
+/**
+ * A secret read once from standard input (a letter's PIN): the first line of a pipe, or typed at
+ * a terminal without echo; never an argument, which the process list and the shell's history keep.
+ */
+export async function readSecretLine(prompt: string, what: string): Promise<string> {
+  const secret = stdin.isTTY ? await typedWithoutEcho(prompt) : await firstLineOfPipe();
+  if (secret.trim() === '') throw new PasswordInputError(`give ${what} as the first line of standard input`);
+  return secret.trim();
 }

@@ -56,7 +56,7 @@ try {
   for (const letter of letters) console.log(`  ${letter}`);
   console.log(`activation emails: ${mail.sent} sent to ${sender.destination}`);
   console.log(
-    "activate one: intake connections activate --token <token= in an email's link> --pin <PIN of its letter> --account you@example.com",
+    "activate one: intake connections activate --token <token= in an email's link> --account you@example.com (then type the PIN of its letter)",
   );
   console.log(
     `  or open the email's link while intake start runs (the activation page at ${app.config.mail.activationUrl})`,

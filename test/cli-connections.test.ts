@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { intakeCommand, root } from './support/cli.ts';
+import { intakeCommand, intakeCommandWithInput, root } from './support/cli.ts';
 import { dropDatabase, freshDatabaseUrl } from './support/database.ts';
 import { pdfPages } from './support/pdf.ts';
 import { pinOccurrences } from './support/secrets.ts';
@@ -12,6 +12,7 @@ describe('the intake command: access files, mail, connections', function () {
   let url: string;
   let home: string;
   const intake = intakeCommand(() => ({ database: url, home }));
+  const intakeWithInput = intakeCommandWithInput(() => ({ database: url, home }));
 
   before(async () => {
     url = await freshDatabaseUrl();
@@ -51,20 +52,8 @@ describe('the intake command: access files, mail, connections', function () {
     eml = path.join(home, 'outbox/mail', readdirSync(path.join(home, 'outbox/mail')).sort()[0] as string);
   });
 
-  it('activate: a wrong PIN exits 4 with the attempts left; the right one activates', () => {
-    const wrong = intake(
-      'connections',
-      'activate',
-      '--email',
-      eml,
-      '--pin',
-      pin === '0000' ? '0001' : '0000',
-      '--account',
-      'ani@example.ca',
-    );
-    expect(wrong.status).to.equal(4);
-    expect(wrong.stdout).to.contain('4 attempts are left');
-    const right = intake(
+  it('activate: the PIN comes from standard input; a wrong PIN exits 4 with the attempts left; the right one activates', () => {
+    const onCommandLine = intake(
       'connections',
       'activate',
       '--email',
@@ -73,13 +62,38 @@ describe('the intake command: access files, mail, connections', function () {
       pin,
       '--account',
       'ani@example.ca',
+    );
+    expect(onCommandLine.status, 'a PIN on the command line is refused').to.equal(64);
+    expect(onCommandLine.stderr).to.contain('standard input');
+    const wrong = intakeWithInput(
+      `${pin === '0000' ? '0001' : '0000'}\n`,
+      'connections',
+      'activate',
+      '--email',
+      eml,
+      '--account',
+      'ani@example.ca',
+    );
+    expect(wrong.status).to.equal(4);
+    expect(wrong.stdout).to.contain('4 attempts are left');
+    const right = intakeWithInput(
+      `${pin}\n`,
+      'connections',
+      'activate',
+      '--email',
+      eml,
+      '--account',
+      'ani@example.ca',
       '--json',
     );
     expect(right.status, right.stderr).to.equal(0);
     expect(JSON.parse(right.stdout)).to.include({ outcome: 'activated' });
-    const again = intake('connections', 'activate', '--email', eml, '--pin', pin, '--account', 'ani@example.ca');
+    const again = intakeWithInput(`${pin}\n`, 'connections', 'activate', '--email', eml, '--account', 'ani@example.ca');
     expect(again.status).to.equal(4);
     expect(again.stdout).to.contain('already activated');
+    const none = intakeWithInput('', 'connections', 'activate', '--email', eml, '--account', 'ani@example.ca');
+    expect(none.status).to.equal(64);
+    expect(none.stderr).to.contain('the PIN of the letter');
   });
 
   it('list shows who can see the record and each status, never a PIN', () => {
@@ -93,7 +107,7 @@ describe('the intake command: access files, mail, connections', function () {
   });
 
   it('activate without a token is a usage error', () => {
-    const run = intake('connections', 'activate', '--pin', '1234', '--account', 'a');
+    const run = intakeWithInput('1234\n', 'connections', 'activate', '--account', 'a');
     expect(run.status).to.equal(64);
     expect(run.stderr).to.contain('--token');
   });

@@ -38,7 +38,8 @@ interface Candidate {
  * docs/rules.md §5: activation needs the email's token and the letter's PIN. Wrong PINs count; the
  * configured number of them locks the connection for the configured minutes, after which the
  * count starts again. After the configured number of lockouts the PIN stays locked until the
- * school resets it: 3 lockouts of 5 tries leave 19 guesses in all, a 0.19% chance for a
+ * school resets it: each lockout starts the count again, so 3 lockouts of 5 tries leave 15 guesses
+ * in all, a 0.15% chance for a
  * 4-digit PIN. A locked, expired, deleted or activated connection is never activated.
  */
 export async function activateConnection(
