@@ -9,6 +9,7 @@ describe('configuration', () => {
       lastEnrolmentMonths: 6,
       recentEnrolmentMonths: 12,
       creationAssociationMonths: 24,
+      earliestBirthYear: 1900,
     });
     expect(config.home).to.match(/\/var$/);
   });

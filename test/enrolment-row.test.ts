@@ -170,6 +170,22 @@ describe('enrolment rows (docs/rules.md §3, further rules)', () => {
       expect(decision).to.include({ status: 'referred', code: 'POTENTIAL_DUPLICATE' });
       expect(decision.status === 'referred' && decision.message).to.not.match(/\d{4}-\d{4}-\d/);
     });
+    it('born after the as-of date, or before the earliest year: invalid INVALID_DATE, also when Student Records approves', () => {
+      for (const birthDate of ['2026-09-16', '2031-01-01', '1899-12-31']) {
+        const decision = decideEnrolmentRow({ ...newRow, birthDate }, view(authorities.low, []));
+        expect(decision, birthDate).to.include({ status: 'invalid', code: 'INVALID_DATE' });
+        expect(decision.status === 'invalid' && decision.message).to.contain(`birth_date ${birthDate}`);
+        const approved = decideEnrolmentRow(
+          { ...newRow, birthDate },
+          view(authorities.low, []),
+          'student_records_approval',
+        );
+        expect(approved, birthDate).to.include({ status: 'invalid', code: 'INVALID_DATE' });
+      }
+      expect(decideEnrolmentRow({ ...newRow, birthDate: '2026-09-15' }, view(authorities.low, []))).to.include({
+        code: 'STUDENT_CREATED',
+      });
+    });
     it('is invalid DUPLICATE_STUDENT listing the matches for other authorities', () => {
       const decision = decideEnrolmentRow({ ...newRow, schoolCode: 'S.0001' }, view(authorities.regular, [twin]));
       expect(decision).to.include({ status: 'invalid', code: 'DUPLICATE_STUDENT' });

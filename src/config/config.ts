@@ -16,7 +16,12 @@ export interface Config {
     workers: number;
     pollingIntervalSeconds: number;
   };
-  rules: { lastEnrolmentMonths: number; recentEnrolmentMonths: number; creationAssociationMonths: number };
+  rules: {
+    lastEnrolmentMonths: number;
+    recentEnrolmentMonths: number;
+    creationAssociationMonths: number;
+    earliestBirthYear: number;
+  };
   asnRange: { first: number; last: number };
   connections: {
     /** Key of the PIN hashes; null: generated once under the home folder. */
@@ -261,6 +266,7 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
       lastEnrolmentMonths: read.integer('rules.lastEnrolmentMonths', 0, 120),
       recentEnrolmentMonths: read.integer('rules.recentEnrolmentMonths', 0, 120),
       creationAssociationMonths: read.integer('rules.creationAssociationMonths', 0, 240),
+      earliestBirthYear: read.integer('rules.earliestBirthYear', 1800, 2100),
     },
     asnRange: {
       first: read.integer('asnRange.first', 100000000, 999999999),

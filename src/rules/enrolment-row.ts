@@ -54,6 +54,18 @@ function recentEnrolments(facts: StudentFacts | undefined): EnrolmentFact[] {
  */
 export type DecisionBasis = 'limited_access_rules' | 'student_records_approval';
 
+const defaultEarliestBirthYear = 1900;
+
+/** A new student's birth date must be a day that has come, and not before the earliest year. */
+function birthDateProblem(birthDate: string | null, asOf: string, earliestYear: number): string | null {
+  if (birthDate === null) return null;
+  if (birthDate > asOf)
+    return `birth_date ${birthDate} is after the as-of date ${asOf}: a student cannot be born in the future. Check the date (YYYY-MM-DD).`;
+  if (Number(birthDate.slice(0, 4)) < earliestYear)
+    return `birth_date ${birthDate} is before ${earliestYear}, the earliest year accepted. Check the date (YYYY-MM-DD).`;
+  return null;
+}
+
 /**
  * Decides one checked enrolment row (docs/rules.md §3). Pure: the view is a snapshot. On Student
  * Records' approval: a possible duplicate becomes a new student, a secondary ASN is enrolled
@@ -93,6 +105,8 @@ export function decideEnrolmentRow(
   }
 
   if (row.asn === null) {
+    const birthProblem = birthDateProblem(row.birthDate, asOf, windows.earliestBirthYear ?? defaultEarliestBirthYear);
+    if (birthProblem !== null) return { status: 'invalid', code: 'INVALID_DATE', message: birthProblem };
     const key = studentMatchKey(row.firstName ?? '', row.lastName ?? '', row.birthDate ?? '');
     const matches = view.potentialDuplicates(key);
     if (matches.length === 0 || approved) return { status: 'accepted', code: 'STUDENT_CREATED' };

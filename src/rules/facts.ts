@@ -28,6 +28,8 @@ export interface RuleWindows {
   lastEnrolmentMonths: number;
   recentEnrolmentMonths: number;
   creationAssociationMonths: number;
+  /** A new student born before this year is refused (a mistyped year); 1900 when not given. */
+  earliestBirthYear?: number;
 }
 
 export type RestrictionLevel = 'high' | 'low' | 'none';
