@@ -23,6 +23,26 @@ describe('robustness: restarts, races, privacy, isolation', () => {
   });
   after(() => app.dispose());
 
+  it('a file with a very long name is processed, its name shortened in the stem, never in the extension', async () => {
+    const enrolment = (day: string) =>
+      csv([
+        ['asn', 'school_code', 'entry_date', 'grade', 'enrolment_type'],
+        ['100000003', 'S.0094', `2026-11-${day}`, '9', 'Primary'],
+      ]);
+    for (const [name, day] of [
+      [`${'x'.repeat(240)}.csv`, '01'],
+      [`${'注册'.repeat(40)}.csv`, '02'],
+    ] as const) {
+      const file = path.join(writeFiles(drop, { [name]: enrolment(day) }), name);
+      const result = await ingestFile(app, file, 'A.0094', 'enrolment', '2026-09-15');
+      expect(result.outcome, name).to.equal('processed');
+      if (result.outcome !== 'processed') continue;
+      expect(result.file.originalName.endsWith('.csv')).to.equal(true);
+      expect(Buffer.byteLength(result.file.originalName)).to.be.at.most(150);
+      expect(readReport(result.file.reportPath as string)[0]?.code).to.equal('ENROLMENT_CREATED');
+    }
+  });
+
   it('XML records sharing one line are each applied once, across chunk boundaries', async () => {
     const record = (day: string) =>
       `<enrolment><asn>100000003</asn><school_code>S.0094</school_code><entry_date>2026-10-${day}</entry_date><grade>9</grade><enrolment_type>Primary</enrolment_type></enrolment>`;

@@ -13,13 +13,25 @@ export const folders = {
   outbox: (config: Config, authority: string) => path.join(paths.outbox(config), authority),
 };
 
-/** A base name safe to join under our folders (no separators, no leading dots). */
+/** Longest base name kept, in UTF-8 bytes: room for the stored prefix and a note's suffix within 255. */
+const maxNameBytes = 150;
+
+/**
+ * A base name safe to join under our folders (no separators, no leading dots). A name too long
+ * is shortened in its stem, never in its extension: `….csv` stays a CSV file.
+ */
 export function safeName(name: string): string {
   const base = path
     .basename(name)
     .replace(/[^\p{L}\p{N}._ -]/gu, '_')
     .replace(/^\.+/, '');
-  return base === '' ? 'file' : base.slice(0, 180);
+  if (base === '') return 'file';
+  if (Buffer.byteLength(base) <= maxNameBytes) return base;
+  const extension = path.extname(base);
+  const kept = Buffer.byteLength(extension) <= 16 ? extension : '';
+  let stem = Array.from(base.slice(0, base.length - kept.length));
+  while (Buffer.byteLength(stem.join('') + kept) > maxNameBytes) stem = stem.slice(0, -1);
+  return stem.join('') + kept;
 }
 
 /** Stored names carry a unique prefix so two files of the same name never collide. */
