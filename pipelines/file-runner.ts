@@ -113,7 +113,7 @@ async function refuse(services: Services, file: IntakeFile, owner: string, reaso
   const explanation = `${file.originalName} (${file.kind} file of ${file.authorityCode}) was not processed: ${applied}.\n\n${reason}\n`;
   await recordRefusal(db, file.id, owner, reason);
   await moveOnce(file.storedPath, failedPath);
-  await writeFile(`${failedPath}.error.txt`, explanation, { mode: 0o640 });
+  await writeFile(`${failedPath}.error.txt`, explanation, { mode: 0o600 });
   await writeNewNote(folders.outbox(config, file.authorityCode), file.originalName, '.error.txt', explanation);
   await finishFile(db, file.id, owner, { status: 'failed', storedPath: failedPath, error: reason });
 }

@@ -6,7 +6,7 @@ import { expireConnections } from '../src/connections/connection-status.ts';
 import { connectionSecret, keyFingerprint } from '../src/connections/secrets.ts';
 import { queues } from '../src/db/queue.ts';
 import { claimFile } from '../src/files/claim.ts';
-import { createInboxFolders } from '../src/files/folders.ts';
+import { createInboxFolders, makeHeldFoldersPrivate } from '../src/files/folders.ts';
 import { fileKinds } from '../src/files/kinds.ts';
 import { staleFiles } from '../src/files/registry.ts';
 import { InboxWatcher } from '../src/files/watcher.ts';
@@ -28,6 +28,7 @@ import { issueMissingReferralLetters } from './student-records.ts';
 export async function startService(services: Services): Promise<{ consoleUrl: string | null; stop(): Promise<void> }> {
   const { config, db, boss, logger } = services;
   await createInboxFolders(config, db, fileKinds);
+  await makeHeldFoldersPrivate(config);
   const orphans = await registerOrphans(services);
   if (orphans > 0) logger.info('registered files left claimed by an earlier stop', { orphans });
 

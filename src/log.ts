@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import winston from 'winston';
 import { type Config, paths } from './config/config.ts';
@@ -10,10 +10,15 @@ import { type Config, paths } from './config/config.ts';
 export type Logger = winston.Logger;
 
 export function createLogger(config: Config, options: { console?: boolean } = {}): Logger {
-  mkdirSync(paths.logs(config), { recursive: true });
+  mkdirSync(paths.logs(config), { recursive: true, mode: 0o750 });
+  // A log an earlier release created readable by all is closed too.
+  const file = path.join(paths.logs(config), 'intake.log');
+  if (existsSync(file)) chmodSync(file, 0o640);
   const transports: winston.transport[] = [
     new winston.transports.File({
       filename: path.join(paths.logs(config), 'intake.log'),
+      // Readable by Intake's account and its group (operators), not by every local user.
+      options: { flags: 'a', mode: 0o640 },
       format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
     }),
   ];

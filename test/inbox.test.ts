@@ -1,4 +1,13 @@
-import { appendFileSync, existsSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { startService } from '../pipelines/service.ts';
@@ -38,8 +47,10 @@ describe('drop folders: watch, claim once, archive', () => {
     await loadSmallReference(app.db, path.join(app.home, 'reference'));
     inbox = path.join(app.home, 'inbox/A.0094/enrolment');
     outbox = path.join(app.home, 'outbox/A.0094');
-    // Present before the service starts: taken once stable, like any other.
+    // Present before the service starts: taken once stable, like any other (and readable by all,
+    // as an uploader may leave it).
     writeFiles(inbox, { 'waiting.csv': rows('2026-09-01') });
+    chmodSync(path.join(inbox, 'waiting.csv'), 0o644);
     service = await startService(app);
   });
   after(async () => {
@@ -53,6 +64,16 @@ describe('drop folders: watch, claim once, archive', () => {
     expect(readdirSync(inbox)).to.deep.equal([]);
     const archive = path.join(app.home, 'archive/A.0094/enrolment');
     await waitFor(() => existsSync(archive) && readdirSync(archive).some((n) => n.endsWith('__waiting.csv')));
+  });
+
+  it('keeps what it holds readable by its own account only: archived files 0600 in 0700 folders, the log 0640', async () => {
+    const archive = path.join(app.home, 'archive/A.0094/enrolment');
+    const archived = readdirSync(archive).find((n) => n.endsWith('__waiting.csv')) as string;
+    expect(statSync(path.join(archive, archived)).mode & 0o777).to.equal(0o600);
+    for (const folder of ['archive', 'archive/A.0094', 'archive/A.0094/enrolment', 'claimed', 'failed']) {
+      expect(statSync(path.join(app.home, folder)).mode & 0o777, folder).to.equal(0o700);
+    }
+    expect(statSync(path.join(app.home, 'log/intake.log')).mode & 0o777).to.equal(0o640);
   });
 
   it('never reads a file while it is still being written', async () => {

@@ -1,4 +1,4 @@
-import { copyFile, lstat, mkdir, realpath, rename, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, realpath, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type PgBoss from 'pg-boss';
 import type { Config } from '../config/config.ts';
@@ -59,7 +59,7 @@ async function refuseBeforeRegistration(
   );
   await moveFile(current, failedPath);
   await writeFile(`${failedPath}.error.txt`, `${name} was not processed: no row of it was applied.\n\n${reason}\n`, {
-    mode: 0o640,
+    mode: 0o600,
   });
   const authority = parseAuthorityCode(authorityFolder);
   const known =
@@ -115,7 +115,7 @@ export async function claimFile(services: ClaimServices, request: ClaimRequest):
 
   const claimedFolder = folders.claimed(config, safeName(request.authorityFolder), safeName(request.kindFolder));
   const claimed = path.join(claimedFolder, storedName(name));
-  await mkdir(claimedFolder, { recursive: true });
+  await mkdir(claimedFolder, { recursive: true, mode: 0o700 });
   try {
     if (request.mode === 'move') await rename(request.source, claimed);
     else await copyFile(request.source, claimed);
@@ -124,6 +124,8 @@ export async function claimFile(services: ClaimServices, request: ClaimRequest):
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { outcome: 'gone' };
     throw error;
   }
+  // Personal data: readable by Intake's account only, whatever mode the uploader gave it.
+  if (!(await lstat(claimed)).isSymbolicLink()) await chmod(claimed, 0o600);
   // Swapped for a link between the look and the rename: never read through it.
   if ((await lstat(claimed)).isSymbolicLink()) {
     return refuseBeforeRegistration(

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Config, paths } from '../config/config.ts';
 import type { Queryable } from '../db/database.ts';
@@ -45,14 +45,27 @@ export function originalNameOf(stored: string): string {
   return separator >= 0 ? stored.slice(separator + 2) : stored;
 }
 
+/**
+ * Moves a file Intake holds (claimed, archived, failed) into a folder of its own: the file ends
+ * up readable by Intake's account only (0600, in 0700 folders), whatever mode its uploader gave it.
+ */
 export async function moveFile(from: string, to: string): Promise<void> {
-  await mkdir(path.dirname(to), { recursive: true });
+  await mkdir(path.dirname(to), { recursive: true, mode: 0o700 });
   try {
     await rename(from, to);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
     await copyFile(from, to);
     await unlink(from);
+  }
+  await chmod(to, 0o600);
+}
+
+/** The folders of files Intake holds, owner-only, also when an earlier release made them readable. */
+export async function makeHeldFoldersPrivate(config: Config): Promise<void> {
+  for (const folder of [paths.claimed(config), paths.archive(config), paths.failed(config)]) {
+    await mkdir(folder, { recursive: true, mode: 0o700 });
+    await chmod(folder, 0o700);
   }
 }
 
