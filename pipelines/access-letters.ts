@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
 import type { Services } from '../src/app.ts';
 import { connectionSecret, keyFingerprint, newPin, pinHash } from '../src/connections/secrets.ts';
 import { inTransaction, queues } from '../src/db/queue.ts';
 import { folders } from '../src/files/folders.ts';
+import { ensureFolder } from '../src/files/outbox.ts';
 import type { IntakeFile } from '../src/files/registry.ts';
 import { type Letter, LetterPdf } from '../src/letters/letter-pdf.ts';
 import { assertConnectionKey } from '../src/persist/connection-key.ts';
@@ -156,7 +157,11 @@ async function renderLetters(
   for (const pdf of plan) {
     const paths = {
       final: pdfPath(folder, run, pdf.schoolCode, pdf.part, pdf.parts),
-      temporary: path.join(folder, `${temporaryPrefix(run)}${attempt}-${written.length}.tmp`),
+      // Unpredictable: an authority cannot plant a link under the name before it is created.
+      temporary: path.join(
+        folder,
+        `${temporaryPrefix(run)}${attempt}-${written.length}-${randomBytes(8).toString('hex')}.tmp`,
+      ),
     };
     written.push(paths);
     let document: LetterPdf | null = null;
@@ -224,7 +229,8 @@ export async function issueLetterRun(
       const earlier = await letterBatch(client, run.source);
       if (earlier) return { rendering: earlier, fresh: false };
       await assertConnectionKey(client, keyFingerprint(connectionSecret(config)));
-      await mkdir(folder, { recursive: true, mode: 0o700 });
+      // Owner-only, and refused (logged by the caller) when a step of it is a link an authority planted.
+      await ensureFolder(path.dirname(folders.outbox(config, run.authorityCode)), folder, 0o700);
       await removeAbandonedPdfs(folder, run);
       const rendering = await renderLetters(services, client, run, folder, keepLease, written);
       await recordLetterBatch(client, run.source, rendering.letters, rendering.pdfs);

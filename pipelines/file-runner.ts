@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { Services } from '../src/app.ts';
-import type { Config } from '../src/config/config.ts';
+import { type Config, paths } from '../src/config/config.ts';
 import { folders, moveFile, writeNewNote } from '../src/files/folders.ts';
 import type { FileKind } from '../src/files/kinds.ts';
 import {
@@ -114,7 +114,7 @@ async function refuse(services: Services, file: IntakeFile, owner: string, reaso
   await recordRefusal(db, file.id, owner, reason);
   await moveOnce(file.storedPath, failedPath);
   await writeFile(`${failedPath}.error.txt`, explanation, { mode: 0o600 });
-  await writeNewNote(folders.outbox(config, file.authorityCode), file.originalName, '.error.txt', explanation);
+  await writeNewNote(config, file.authorityCode, file.originalName, '.error.txt', explanation);
   await finishFile(db, file.id, owner, { status: 'failed', storedPath: failedPath, error: reason });
 }
 
@@ -228,7 +228,13 @@ export async function runFile(
       folders.outbox(config, file.authorityCode),
       file.originalName,
     );
-    await writeResultReport(db, file.id, reportPath, changeNotice((await getFile(db, file.id)) ?? file));
+    await writeResultReport(
+      db,
+      file.id,
+      paths.outbox(config),
+      reportPath,
+      changeNotice((await getFile(db, file.id)) ?? file),
+    );
     await renewLease(db, file.id, owner, config.processing.leaseSeconds);
     await moveOnce(file.storedPath, final.archive);
     await finishFile(db, file.id, owner, { status: 'done', storedPath: final.archive, error: null });

@@ -48,8 +48,15 @@ export async function startService(services: Services): Promise<{ consoleUrl: st
   const run = (fileId: number) =>
     tracked(
       (async () => {
-        const file = await runFile(services, fileId, kinds);
-        if (file) logger.debug('file run ended', { fileId, status: file.status });
+        try {
+          const file = await runFile(services, fileId, kinds);
+          if (file) logger.debug('file run ended', { fileId, status: file.status });
+        } catch (error) {
+          // Its committed chunks stand; the file is taken up again after its lease (a link planted
+          // in the outbox, say, once it is removed).
+          logger.error('processing a file stopped; it is tried again', { fileId, error: (error as Error).message });
+          throw error;
+        }
       })(),
     );
   const workerIds: string[] = [];

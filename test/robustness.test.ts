@@ -266,8 +266,8 @@ describe('robustness: restarts, races, privacy, isolation', () => {
       'insert into row_outcome_chunk (file_id, first_record, lines, statuses, codes, messages, asns) values ($1, 0, $2, $3, $4, $5, $6)',
       [id, [2], ['invalid'], ['INVALID_FIELD'], ['=HYPERLINK("http://x")'], [null]],
     );
-    const target = path.join(app.home, 'formula.results.csv');
-    await writeResultReport(app.db, id, target);
+    const target = path.join(app.home, 'outbox/A.0094/formula.results.csv');
+    await writeResultReport(app.db, id, path.join(app.home, 'outbox'), target);
     expect(readReport(target)[0]?.message).to.equal(`'=HYPERLINK("http://x")`);
   });
 

@@ -67,7 +67,8 @@ async function refuseBeforeRegistration(
     (await services.db.query('select 1 from authority where code = $1', [authority])).rowCount === 1;
   if (known)
     await writeNewNote(
-      folders.outbox(config, authority),
+      config,
+      authority,
       name,
       '.error.txt',
       `${name} was not processed: no row of it was applied.\n\n${reason}\n`,
@@ -192,7 +193,7 @@ export async function registerClaimed(
     const note = unfinished
       ? `${name} has the same content as ${existing.originalName} (file ${existing.id}), which is being processed; its rows are applied once, and reported in the results of ${existing.originalName}.\n`
       : `${name} has the same content as ${existing.originalName} (file ${existing.id}, ${existing.status}); it was not applied again.\n`;
-    await writeNewNote(folders.outbox(config, authority), name, '.duplicate.txt', note);
+    await writeNewNote(config, authority, name, '.duplicate.txt', note);
     logger.info('duplicate file', { authority, kind, fileId: existing.id });
   } else {
     logger.info('file claimed', { authority, kind, fileId: registration.file.id, bytes: inspection.sizeBytes });

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, copyFile, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { type Config, paths } from '../config/config.ts';
 import type { Queryable } from '../db/database.ts';
+import { createNewFile } from './outbox.ts';
 
 /** Where a file of an authority lives at each stage. Names never leave these folders. */
 export const folders = {
@@ -70,19 +71,20 @@ export async function makeHeldFoldersPrivate(config: Config): Promise<void> {
 }
 
 /**
- * Writes a note for an authority under a name no earlier note has: `<base><suffix>`, else
- * `<base>.2<suffix>` and so on (exclusive create, so two writers never share a name).
+ * Writes a note in an authority's outbox under a name no earlier note (nor a link) has:
+ * `<base><suffix>`, else `<base>.2<suffix>` and so on. Never through a link (src/files/outbox.ts).
  */
-export async function writeNewNote(folder: string, base: string, suffix: string, content: string): Promise<string> {
-  await mkdir(folder, { recursive: true });
+export async function writeNewNote(
+  config: Config,
+  authority: string,
+  base: string,
+  suffix: string,
+  content: string,
+): Promise<string> {
+  const folder = folders.outbox(config, authority);
   for (let n = 1; ; n++) {
     const target = path.join(folder, n === 1 ? `${base}${suffix}` : `${base}.${n}${suffix}`);
-    try {
-      await writeFile(target, content, { mode: 0o640, flag: 'wx' });
-      return target;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
+    if (await createNewFile(paths.outbox(config), target, content, 0o640)) return target;
   }
 }
 

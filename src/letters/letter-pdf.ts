@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { constants, createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import PDFDocument from 'pdfkit';
@@ -73,7 +73,13 @@ export class LetterPdf {
       autoFirstPage: false,
       info: { Title: documentTitle(cover) },
     });
-    const file = createWriteStream(target, { mode: 0o600 });
+    // Created here, exclusively and never through a link: a name already taken fails the run.
+    const fd = openSync(
+      target,
+      constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW | constants.O_WRONLY,
+      0o600,
+    );
+    const file = createWriteStream(target, { fd, autoClose: true });
     doc.pipe(file);
     const pdf = new LetterPdf(doc, file);
     pdf.drawCover(cover);

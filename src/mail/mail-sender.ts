@@ -1,7 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { type Config, paths } from '../config/config.ts';
+import { ensureFolder, replaceFile } from '../files/outbox.ts';
 
 interface OutgoingMail {
   to: string;
@@ -64,8 +64,14 @@ function fileSender(config: Config): MailSender {
         text: mail.text,
         html: mail.html,
       });
-      await mkdir(folder, { recursive: true, mode: 0o700 });
-      await writeFile(path.join(folder, `${mail.reference}.eml`), info.message as Buffer, { mode: 0o600 });
+      // Owner-only (they hold the links), never through a link (src/files/outbox.ts).
+      await ensureFolder(paths.outbox(config), folder, 0o700);
+      await replaceFile(
+        paths.outbox(config),
+        path.join(folder, `${mail.reference}.eml`),
+        info.message as Buffer,
+        0o600,
+      );
     },
     close: () => transport.close(),
   };

@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import type { Config } from '../config/config.ts';
+import { type Config, paths } from '../config/config.ts';
 import { sqlTimeZone } from '../config/province.ts';
 import type { Database } from '../db/database.ts';
 import { folders } from '../files/folders.ts';
+import { replaceFile } from '../files/outbox.ts';
 import { timeIn } from '../validate/dates.ts';
 import { formatAsn } from '../validate/values.ts';
 import { spreadsheetSafe } from './spreadsheet-safe.ts';
@@ -66,15 +65,8 @@ export async function writeDecisionsFile(
       ].map(spreadsheetSafe);
     });
     const target = decisionsPath(config, authorityCode, day);
-    await mkdir(path.dirname(target), { recursive: true });
-    const temporary = path.join(path.dirname(target), `.decisions-${day}-${randomBytes(4).toString('hex')}.tmp`);
-    try {
-      await writeFile(temporary, stringify([[...decisionColumns], ...rows]), { mode: 0o640 });
-      await rename(temporary, target);
-    } catch (error) {
-      await rm(temporary, { force: true });
-      throw error;
-    }
+    // Never through a link an authority planted (src/files/outbox.ts).
+    await replaceFile(paths.outbox(config), target, stringify([[...decisionColumns], ...rows]), 0o640);
     await client.query('update referral set reported_at = now() where id = any($1::bigint[]) and reported_at is null', [
       decided.rows.map((r) => r.id),
     ]);

@@ -1,9 +1,7 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename } from 'node:fs/promises';
-import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import type { Queryable } from '../db/database.ts';
+import { startFile } from '../files/outbox.ts';
 import { formatAsn } from '../validate/values.ts';
 import { spreadsheetSafe } from './spreadsheet-safe.ts';
 
@@ -54,19 +52,27 @@ async function* outcomeRows(db: Queryable, fileId: number, notice: string | null
     yield ['', 'summary', status.toUpperCase(), `${count} rows ${status}`, ''];
 }
 
-/** Streams the file's outcomes, in line order, into the report; written whole or not at all. */
+/**
+ * Streams the file's outcomes, in line order, into the report; written whole or not at all, and
+ * never through a link planted in the outbox (`outboxRoot`: src/files/outbox.ts).
+ */
 export async function writeResultReport(
   db: Queryable,
   fileId: number,
+  outboxRoot: string,
   target: string,
   notice: string | null = null,
 ): Promise<void> {
-  await mkdir(path.dirname(target), { recursive: true });
-  const temporary = `${target}.part`;
-  await pipeline(
-    outcomeRows(db, fileId, notice),
-    stringify({ header: true, columns: [...reportColumns] }),
-    createWriteStream(temporary, { mode: 0o640 }),
-  );
-  await rename(temporary, target);
+  const writer = await startFile(outboxRoot, target, 0o640);
+  try {
+    await pipeline(
+      outcomeRows(db, fileId, notice),
+      stringify({ header: true, columns: [...reportColumns] }),
+      writer.stream,
+    );
+  } catch (error) {
+    await writer.abandon();
+    throw error;
+  }
+  await writer.commit();
 }
