@@ -132,18 +132,20 @@ export async function startService(services: Services): Promise<{ consoleUrl: st
         mode: 'move',
         inboxRoot: paths.inbox(config),
       });
-      if (result.outcome === 'waiting') {
-        if (waitingReasons.get(found.path) !== result.reason)
+      // Left in the inbox (an authority not yet loaded, a hard link…): offered again at every
+      // walk of the inbox, and said once per file and reason.
+      const leftReason =
+        result.outcome === 'waiting' || (result.outcome === 'refused' && existsSync(found.path)) ? result.reason : null;
+      if (leftReason !== null) {
+        if (waitingReasons.get(found.path) !== leftReason)
           logger.warn('file left in the inbox until its reason is put right', {
             authority: found.authorityFolder,
-            reason: result.reason,
+            reason: leftReason,
           });
-        waitingReasons.set(found.path, result.reason);
+        waitingReasons.set(found.path, leftReason);
         return;
       }
       waitingReasons.delete(found.path);
-      if (result.outcome === 'refused' && existsSync(found.path))
-        logger.warn('file left in the inbox', { authority: found.authorityFolder, reason: result.reason });
       if (result.outcome === 'registered') {
         logger.info('file queued', { fileId: result.file.id });
         // Local workers look now rather than at their next poll; other machines' at theirs.

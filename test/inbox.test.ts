@@ -2,9 +2,11 @@ import {
   appendFileSync,
   chmodSync,
   existsSync,
+  linkSync,
   readdirSync,
   renameSync,
   statSync,
+  symlinkSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -138,6 +140,18 @@ describe('drop folders: watch, claim once, archive', () => {
     writeFiles(folder, { 'marked.csv.done': '' });
     await waitFor(() => existsSync(path.join(app.home, 'outbox/A.0230/marked.csv.results.csv')));
     await waitFor(() => readdirSync(folder).length === 0);
+  });
+
+  it('never takes a hard link or a symbolic link: they stay where they are, nothing is read through them', async () => {
+    // Someone else's file, readable where the authority can link to it.
+    const elsewhere = writeFiles(path.join(app.home, 'elsewhere'), { 'private.csv': rows('2026-08-25') });
+    linkSync(path.join(elsewhere, 'private.csv'), path.join(inbox, 'hard.csv'));
+    symlinkSync(path.join(elsewhere, 'private.csv'), path.join(inbox, 'soft.csv'));
+    await sleep(3000);
+    expect(readdirSync(inbox).sort()).to.deep.equal(['hard.csv', 'soft.csv']);
+    expect(readdirSync(outbox).filter((n) => n.startsWith('hard.csv') || n.startsWith('soft.csv'))).to.deep.equal([]);
+    unlinkSync(path.join(inbox, 'hard.csv'));
+    unlinkSync(path.join(inbox, 'soft.csv'));
   });
 
   it('reports a repeated drop as a duplicate', async () => {

@@ -1,4 +1,4 @@
-import { chmod, copyFile, lstat, mkdir, realpath, rename, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, type FileHandle, lstat, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type PgBoss from 'pg-boss';
 import type { Config } from '../config/config.ts';
@@ -8,6 +8,7 @@ import { todayIn } from '../validate/dates.ts';
 import { parseAuthorityCode } from '../validate/values.ts';
 import { fileState } from './arrival.ts';
 import { folders, moveFile, safeName, storedName, writeNewNote } from './folders.ts';
+import { holdInboxFile } from './inbox-file.ts';
 import { inspectFile } from './inspect.ts';
 import { fileKinds, parseFileKind } from './kinds.ts';
 import { type FileFormat, type IntakeFile, registerFile } from './registry.ts';
@@ -89,24 +90,33 @@ const unknownAuthorityReason = (folder: string) =>
  * hash and encoding, then one row per (authority, content) with its job in the same transaction.
  */
 export async function claimFile(services: ClaimServices, request: ClaimRequest): Promise<ClaimResult> {
-  const { config } = services;
   const name = safeName(request.source);
-  const info = await lstat(request.source).catch(() => null);
-  if (info === null) return { outcome: 'gone' };
-  if (!info.isFile())
-    return { outcome: 'refused', reason: `${name} is not a regular file (links and folders are not read).` };
-  // An authority's folder is its identity: a folder that is really a link elsewhere is not taken.
-  if (
-    request.inboxRoot !== undefined &&
-    (await realpath(path.dirname(request.source)).catch(() => null)) !==
-      path.join(await realpath(request.inboxRoot), request.authorityFolder, request.kindFolder)
-  ) {
-    return {
-      outcome: 'refused',
-      reason: `${name} is not inside its authority's own folder (a symbolic link on the way); it was left where it is.`,
-    };
+  let held: { handle: FileHandle; dev: number; ino: number } | null = null;
+  if (request.inboxRoot !== undefined) {
+    // An authority's folder is its identity: only a file really in it, by one name, is taken.
+    const hold = await holdInboxFile(request.source, request.inboxRoot, request.authorityFolder, request.kindFolder);
+    if (!hold.held) return hold.outcome === 'gone' ? { outcome: 'gone' } : { outcome: 'refused', reason: hold.reason };
+    held = hold;
+  } else {
+    const info = await lstat(request.source).catch(() => null);
+    if (info === null) return { outcome: 'gone' };
+    if (!info.isFile())
+      return { outcome: 'refused', reason: `${name} is not a regular file (links and folders are not read).` };
   }
+  try {
+    return await claimHeld(services, request, name, held);
+  } finally {
+    await held?.handle.close();
+  }
+}
 
+async function claimHeld(
+  services: ClaimServices,
+  request: ClaimRequest,
+  name: string,
+  held: { dev: number; ino: number } | null,
+): Promise<ClaimResult> {
+  const { config } = services;
   // Before anything is moved: an authority not yet in the reference data may be loaded later,
   // and the file must still be where its sender put it then (and nothing is created for it).
   if (!(await isKnownAuthority(services.db, parseAuthorityCode(request.authorityFolder)))) {
@@ -125,8 +135,15 @@ export async function claimFile(services: ClaimServices, request: ClaimRequest):
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { outcome: 'gone' };
     throw error;
   }
+  // What the rename took must be the file that was checked: a folder swapped for a link in
+  // between would have brought another file. That one goes back, untouched.
+  const taken = await lstat(claimed);
+  if (held !== null && (taken.dev !== held.dev || taken.ino !== held.ino)) {
+    await rename(claimed, request.source).catch(() => {});
+    return { outcome: 'refused', reason: `${name} changed while it was being taken; it was left where it is.` };
+  }
   // Personal data: readable by Intake's account only, whatever mode the uploader gave it.
-  if (!(await lstat(claimed)).isSymbolicLink()) await chmod(claimed, 0o600);
+  if (!taken.isSymbolicLink()) await chmod(claimed, 0o600);
   // Swapped for a link between the look and the rename: never read through it.
   if ((await lstat(claimed)).isSymbolicLink()) {
     return refuseBeforeRegistration(

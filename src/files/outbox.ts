@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants, createWriteStream, type WriteStream } from 'node:fs';
+import { constants, type WriteStream } from 'node:fs';
 import { link, lstat, mkdir, open, rename, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -72,7 +72,8 @@ export async function startFile(root: string, target: string, mode: number): Pro
   await ensureFolder(root, folder);
   const temporary = freshName(folder);
   const handle = await open(temporary, freshFlags, mode);
-  const stream = createWriteStream(temporary, { fd: handle.fd, autoClose: true });
+  // The handle's own stream: it closes the handle when done, so nothing closes the descriptor twice.
+  const stream = handle.createWriteStream();
   return {
     stream,
     commit: () => rename(temporary, target),
