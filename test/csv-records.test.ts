@@ -85,8 +85,36 @@ describe('CSV records', () => {
     expect(summary(await read(`a,b\n1,"${'x'.repeat(300)}"\n5,6\n`))).to.deep.equal(['2:broken', '3:5/6']);
   });
 
-  it('a stray quote inside a value is kept as written', async () => {
-    expect(summary(await read('a,b\nO"Brien,2\n'))).to.deep.equal(['2:O"Brien/2']);
+  it('quotes are strict: a quote inside a value or text after a closing quote makes the row unreadable', async () => {
+    const rows = [
+      '"Smith"son,1', // text after the closing quote
+      'Smi"th,2', // a quote inside an unquoted value
+      'Smith",3', // a quote at the end of an unquoted value
+      ' "Smith",4', // a quote after a space
+      '"Smith,5', // not closed
+      '"O""Brien",6', // a quote inside a quoted value, doubled: fine
+      '"Smith",7', // quoted: fine
+      '"",8', // empty and quoted: fine
+      '"a,b",9', // a comma inside quotes: fine
+    ];
+    const items = await read(`a,b\n${rows.join('\n')}\n`);
+    expect(summary(items)).to.deep.equal([
+      '2:broken',
+      '3:broken',
+      '4:broken',
+      '5:broken',
+      '6:broken',
+      '7:O"Brien/6',
+      '8:Smith/7',
+      '9:/8',
+      '10:a,b/9',
+    ]);
+    const problem = (line: number) => {
+      const item = items.find((i) => i.kind === 'broken' && i.broken.line === line);
+      return item?.kind === 'broken' ? item.broken.problem : '';
+    };
+    expect(problem(2)).to.match(/line 2 has a double quote inside a value/);
+    expect(problem(6)).to.match(/not closed on the same line/);
   });
 
   it('a row with too few or too many fields is broken, naming the counts', async () => {

@@ -101,19 +101,26 @@ const lineLimitProblem = (line: number, max: number) =>
 const unclosedProblem = (line: number) =>
   `line ${line} has a double quote that is not closed on the same line; check the double quotes on this line.`;
 
-/** Parses one physical line; null when it is blank. */
-function parseLine(text: string): string[] | null | 'unclosed' {
+const strayQuoteProblem = (line: number) =>
+  `line ${line} has a double quote inside a value; put the whole value in double quotes and double each quote inside it ("O""Brien"), or remove the quote.`;
+
+type LineProblem = { problem: 'unclosed' | 'stray' };
+
+/**
+ * Parses one physical line; null when it is blank. Quotes are strict: a quote inside an unquoted
+ * value, or text after a closing quote (`"Smith"son`), makes the row unreadable, never part of a name.
+ */
+function parseLine(text: string): string[] | null | LineProblem {
   try {
-    const [record] = parse(text, {
-      relax_quotes: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-    }) as string[][];
+    const [record] = parse(text, { relax_column_count: true, skip_empty_lines: true }) as string[][];
     return record ?? null;
-  } catch {
-    return 'unclosed';
+  } catch (error) {
+    return { problem: (error as { code?: string }).code === 'CSV_QUOTE_NOT_CLOSED' ? 'unclosed' : 'stray' };
   }
 }
+
+const quoteProblem = (line: number, found: LineProblem) =>
+  found.problem === 'unclosed' ? unclosedProblem(line) : strayQuoteProblem(line);
 
 /**
  * Streams the records of a CSV file (UTF-8, BOM allowed, header row), parsing batches of lines
@@ -150,9 +157,10 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
         continue;
       }
       const record = parseLine(line.text);
-      if (record === 'unclosed')
-        yield { kind: 'broken', broken: { line: line.number, problem: unclosedProblem(line.number) } };
-      else if (record !== null) yield toItem(line.number, record, names);
+      if (record === null) continue;
+      if (!Array.isArray(record))
+        yield { kind: 'broken', broken: { line: line.number, problem: quoteProblem(line.number, record) } };
+      else yield toItem(line.number, record, names);
     }
   }
 
@@ -162,7 +170,6 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
     if (lines.every((l) => l.text !== null)) {
       try {
         const parsed = parse(lines.map((l) => l.text).join('\n'), {
-          relax_quotes: true,
           relax_column_count: true,
           skip_empty_lines: true,
           info: true,
@@ -190,9 +197,9 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
           `The header row cannot be read: ${lineLimitProblem(line.number, options.maxRecordBytes)}`,
         );
       const record = parseLine(line.text);
-      if (record === 'unclosed')
+      if (record !== null && !Array.isArray(record))
         throw new FileRefusedError(
-          `The header row cannot be read: ${unclosedProblem(line.number)} Correct the header and send the file again.`,
+          `The header row cannot be read: ${quoteProblem(line.number, record)} Correct the header and send the file again.`,
         );
       if (record !== null) header = checkHeader(record, options);
       continue;
