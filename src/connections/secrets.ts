@@ -1,7 +1,6 @@
 import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Config } from '../config/config.ts';
+import { readOrCreateSecret, secretFile } from '../config/secret-files.ts';
 
 const secrets = new Map<string, Buffer>();
 
@@ -11,33 +10,14 @@ const secrets = new Map<string, Buffer>();
  */
 export function connectionSecret(config: Config): Buffer {
   if (config.connections.secret !== null) return Buffer.from(config.connections.secret, 'utf8');
-  const file = path.join(config.home, 'secrets', 'connection.key');
+  const file = secretFile(config, 'connection.key');
   const known = secrets.get(file);
   if (known) return known;
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  if (!existsSync(file)) createKeyFile(file);
-  const secret = Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+  const secret = Buffer.from(readOrCreateSecret(file), 'hex');
   if (secret.length < 32)
     throw new Error(`${file} does not hold a 32-byte key; remove it only if no PIN is outstanding.`);
   secrets.set(file, secret);
   return secret;
-}
-
-/**
- * Written whole under another name, then linked into place: a process starting at the same
- * moment sees no key or a complete one, never a half-written one.
- */
-function createKeyFile(file: string): void {
-  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  writeFileSync(draft, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-  try {
-    linkSync(draft, file);
-  } catch (error) {
-    // Another process made it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  } finally {
-    unlinkSync(draft);
-  }
 }
 
 /** Four digits from the operating system's CSPRNG, leading zeros kept. */

@@ -3,10 +3,46 @@ import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { type Config, paths } from '../config/config.ts';
+import { readOrCreateSecret, secretFile } from '../config/secret-files.ts';
 
 const user = 'postgres';
-// Loopback only; the password keeps other local users out of the embedded cluster.
-const password = 'intake-embedded';
+/** What releases before per-home passwords set: a cluster of theirs is moved to its own on start. */
+const formerPassword = 'intake-embedded';
+
+/**
+ * The superuser's password of this home's cluster: random, generated once, kept 0600 under
+ * `secrets/`. It keeps other local users out (the server listens on loopback, where any local
+ * account can connect); it is never in the source, a command line or a log.
+ */
+function embeddedPassword(config: Config): string {
+  return readOrCreateSecret(secretFile(config, 'embedded-postgres.password'));
+}
+
+/**
+ * A cluster of this home initialised by an earlier release still has the fixed password: it gets
+ * this home's (only a cluster whose data folder is this home's own; another's is left alone).
+ */
+async function adoptPassword(port: number, password: string, databaseDir: string): Promise<void> {
+  const connect = async (secret: string) => {
+    const client = new pg.Client({ host: '127.0.0.1', port, user, password: secret, database: 'postgres' });
+    await client.connect();
+    return client;
+  };
+  const current = await connect(password).catch((error: unknown) => {
+    if ((error as { code?: string }).code !== '28P01') throw error;
+    return null;
+  });
+  if (current) return void (await current.end());
+  const former = await connect(formerPassword).catch(() => null);
+  if (former === null) return;
+  try {
+    const folder = (await former.query<{ data_directory: string }>('show data_directory')).rows[0]?.data_directory;
+    if (folder !== undefined && path.resolve(folder) === path.resolve(databaseDir))
+      await former.query(`alter role ${user} password ${former.escapeLiteral(password)}`);
+  } finally {
+    await former.end();
+  }
+}
 
 export interface EmbeddedServer {
   url: string;
@@ -57,9 +93,11 @@ function ancestors(folder: string): string[] {
  */
 export async function startEmbeddedPostgres(config: Config, onLog: (message: string) => void): Promise<EmbeddedServer> {
   const port = config.embeddedPostgresPort;
+  const password = embeddedPassword(config);
   const url = `postgres://${user}:${password}@127.0.0.1:${port}/postgres`;
   const databaseDir = paths.embeddedData(config);
   if (await portAnswers(port)) {
+    await adoptPassword(port, password, databaseDir);
     await checkServesFolder(url, databaseDir, port);
     return { url, stop: async () => {} };
   }
@@ -100,5 +138,6 @@ export async function startEmbeddedPostgres(config: Config, onLog: (message: str
   });
   if (!existsSync(`${databaseDir}/PG_VERSION`)) await server.initialise();
   await server.start();
+  await adoptPassword(port, password, databaseDir);
   return { url, stop: () => server.stop() };
 }
