@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -185,16 +185,27 @@ describe('PIN letter PDF', () => {
     expect(pages[2]).to.include('Ce NIP expire le 2026-10-31.');
   });
 
-  it('fails when the file cannot be written', async () => {
-    const pdf = LetterPdf.open(path.join(folder, 'missing-folder', 'letters.pdf'), cover());
-    let failure: unknown = null;
-    try {
-      await pdf.add(letter());
-      await pdf.close();
-    } catch (error) {
-      failure = error;
-    }
-    expect(failure).to.be.instanceOf(Error).with.property('code', 'ENOENT');
+  it('fails when the file cannot be written, or its name is taken (by a file or a link)', async () => {
+    const attempt = async (target: string) => {
+      try {
+        const pdf = LetterPdf.open(target, cover());
+        await pdf.add(letter());
+        await pdf.close();
+        return null;
+      } catch (error) {
+        return error;
+      }
+    };
+    expect(await attempt(path.join(folder, 'missing-folder', 'letters.pdf')))
+      .to.be.instanceOf(Error)
+      .with.property('code', 'ENOENT');
+    const victim = path.join(folder, 'victim.txt');
+    writeFileSync(victim, 'untouched');
+    symlinkSync(victim, path.join(folder, 'planted.pdf'));
+    expect(await attempt(path.join(folder, 'planted.pdf')))
+      .to.be.instanceOf(Error)
+      .with.property('code', 'EEXIST');
+    expect(readFileSync(victim, 'utf8')).to.equal('untouched');
   });
 
   it('renders 300 letters into one PDF', async () => {

@@ -72,11 +72,16 @@ async function expectProcessedWhole(
   const rowLines = report.filter((r) => r.status !== 'summary' && r.status !== 'notice').map((r) => Number(r.line));
   expect(rowLines).to.deep.equal(Array.from({ length: rows }, (_, i) => i + 2));
   expect(report.find((r) => r.code === 'TOTAL')?.message).to.equal(`${rows} rows`);
-  const files = await app.db.query<{ status: string; records_done: number }>(
-    'select status, records_done from intake_file where original_name = $1',
-    [name],
-  );
-  expect(files.rows).to.deep.equal([{ status: 'done', records_done: rows }]);
+  // The report is written just before the file is recorded done.
+  const files = async () =>
+    (
+      await app.db.query<{ status: string; records_done: number }>(
+        'select status, records_done from intake_file where original_name = $1',
+        [name],
+      )
+    ).rows;
+  for (let i = 0; i < 100 && (await files()).some((f) => f.status !== 'done'); i++) await sleep(100);
+  expect(await files()).to.deep.equal([{ status: 'done', records_done: rows }]);
   const notes = readdirSync(path.join(app.home, 'outbox', authority)).filter(
     (n) => n.startsWith(name) && !n.endsWith('.results.csv'),
   );
