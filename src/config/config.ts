@@ -56,8 +56,10 @@ export interface Config {
     sessionHours: number;
     /** Cookies marked Secure; by default when the activation URL is https (behind TLS). */
     secureCookies: boolean;
-    /** Failed sign-ins per account, or per client address, within `signInWindowMinutes` before more are refused. */
+    /** Failed sign-ins per account, or per client address, within `signInWindowMinutes` before each further attempt is slowed down. */
     maxSignInFailures: number;
+    /** Proxies (addresses) whose X-Forwarded-For names the client; nobody else's is believed. */
+    trustedProxies: string[];
     signInWindowMinutes: number;
   };
   /** Student Records' queue of referred rows. */
@@ -134,6 +136,7 @@ const environmentKeys: Record<string, string> = {
   INTAKE_HTTP_PORT: 'server.port',
   INTAKE_SESSION_HOURS: 'server.sessionHours',
   INTAKE_SECURE_COOKIES: 'server.secureCookies',
+  INTAKE_TRUSTED_PROXIES: 'server.trustedProxies',
   INTAKE_CLAIM_MINUTES: 'queue.claimMinutes',
 };
 
@@ -296,6 +299,7 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
       sessionHours: read.integer('server.sessionHours', 1, 168),
       secureCookies: false,
       maxSignInFailures: read.integer('server.maxSignInFailures', 1, 1000),
+      trustedProxies: read.textList('server.trustedProxies'),
       signInWindowMinutes: read.integer('server.signInWindowMinutes', 1, 1440),
     },
     queue: {

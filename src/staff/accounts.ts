@@ -97,9 +97,7 @@ export interface SignInRequest {
 export type SignInResult =
   | { outcome: 'signed_in'; staff: { username: string; displayName: string } }
   /** Unknown account, wrong password or disabled account: never told apart. */
-  | { outcome: 'failed' }
-  /** Too many failures: the password was not even looked at. */
-  | { outcome: 'refused'; retryAt: Date };
+  | { outcome: 'failed' };
 
 /**
  * Checks a sign-in under the failure limit. The attempt is counted as a failure before the
@@ -114,7 +112,8 @@ export async function verifySignIn(db: Database, request: SignInRequest, limits:
     address: `address:${request.address}`,
   };
   const reservation = await reserveAttempt(db, keys, limits);
-  if (reservation.outcome === 'refused') return reservation;
+  // Past the limit every attempt waits, the right password too: guessing is slow, locking out impossible.
+  if (reservation.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, reservation.delayMs));
 
   const found = await db.query<{ display_name: string; password_hash: string; disabled: boolean }>(
     'select display_name, password_hash, disabled from staff where username = $1',

@@ -1,19 +1,27 @@
 import type { Database, Queryable } from '../db/database.ts';
 
 export interface SignInLimits {
-  /** Failures per account, or per client address, within the window before more are refused. */
+  /** Failures per account, or per client address, within the window before attempts are slowed down. */
   maxFailures: number;
   windowMinutes: number;
 }
 
-export type Reservation = { outcome: 'counted'; failureIds: string[] } | { outcome: 'refused'; retryAt: Date };
+/** The longest an attempt is held: the delay doubles from 1 s up to this. */
+export const maxSignInDelayMs = 16_000;
+
+/** The attempt, counted as a failure until the password proves right, and how long to hold it first. */
+export interface Reservation {
+  failureIds: string[];
+  delayMs: number;
+}
 
 /**
- * Refuses the attempt when its account or its address has `maxFailures` failures within the
- * window; otherwise counts it as a failure now, before the password is checked. Both keys are
+ * Counts the attempt as a failure now, before the password is checked, and says how long to hold
+ * it: nothing below `maxFailures` failures of its account or its address within the window, then
+ * 1 s, 2 s, 4 s… up to `maxSignInDelayMs`. An attempt is slowed, never refused: a stranger
+ * guessing at an account cannot lock its owner out, only make each guess slow. Both keys are
  * locked for the transaction (in a fixed order), so attempts at the same moment are counted one
- * after the other even across processes. Refused attempts are not counted: the lock ends
- * `windowMinutes` after the failure that set it, however long someone keeps trying.
+ * after the other even across processes, and a burst of them is held the longest.
  */
 export async function reserveAttempt(
   db: Database,
@@ -27,29 +35,19 @@ export async function reserveAttempt(
     await client.query('delete from sign_in_failure where at < now() - make_interval(mins => $1)', [
       limits.windowMinutes,
     ]);
-    let retryAt: Date | null = null;
-    for (const key of ordered) {
-      const until = await limitedUntil(client, key, limits);
-      if (until !== null && (retryAt === null || until > retryAt)) retryAt = until;
-    }
-    if (retryAt !== null) return { outcome: 'refused', retryAt } as const;
+    const counted = await client.query<{ failures: string }>(
+      'select count(*) as failures from sign_in_failure where key = any($1::text[]) group by key order by 1 desc limit 1',
+      [ordered],
+    );
+    const failures = Number(counted.rows[0]?.failures ?? 0);
     const inserted = await client.query<{ id: string }>(
       'insert into sign_in_failure (key) select unnest($1::text[]) returning id::text',
       [ordered],
     );
-    return { outcome: 'counted', failureIds: inserted.rows.map((r) => r.id) } as const;
+    const delayMs =
+      failures < limits.maxFailures ? 0 : Math.min(1000 * 2 ** (failures - limits.maxFailures), maxSignInDelayMs);
+    return { failureIds: inserted.rows.map((r) => r.id), delayMs };
   });
-}
-
-/** When the key's failures drop below the limit again; null when they are below it now. */
-async function limitedUntil(client: Queryable, key: string, limits: SignInLimits): Promise<Date | null> {
-  const found = await client.query<{ until: Date }>(
-    `select at + make_interval(mins => $2) as until from sign_in_failure
-      where key = $1 and at > now() - make_interval(mins => $2)
-      order by at desc offset $3 - 1 limit 1`,
-    [key, limits.windowMinutes, limits.maxFailures],
-  );
-  return found.rows[0]?.until ?? null;
 }
 
 /** The password was right: the attempt was no failure, and the account's earlier failures are forgiven. */

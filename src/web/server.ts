@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Services } from '../app.ts';
 import { createSession, endSession, findSession, randomToken, type StaffSession } from '../staff/sessions.ts';
+import { clientAddressOf } from './client-address.ts';
 import { cookieHeader, cookieNames, readCookies, sameSecret } from './cookies.ts';
 import { html, publicPage, type SafeHtml } from './html.ts';
 import { matchPattern, type RequestContext, type Route, type WebResponse } from './routes.ts';
@@ -132,7 +133,7 @@ export async function startWebServer(services: Services, routes: Route[]): Promi
       staff: session ? { username: session.username, displayName: session.displayName } : null,
       csrfToken,
       language,
-      clientAddress: request.socket.remoteAddress ?? 'unknown',
+      clientAddress: clientAddressOf(request, config.server.trustedProxies),
       async startSession(username) {
         if (sessionCookie) await endSession(db, sessionCookie);
         const created = await createSession(db, username, config.server.sessionHours);

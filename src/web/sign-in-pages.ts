@@ -1,6 +1,5 @@
 import { insertAudit } from '../persist/row-outcomes.ts';
 import { findStaff, verifySignIn } from '../staff/accounts.ts';
-import { timeIn } from '../validate/dates.ts';
 import { html, publicPage } from './html.ts';
 import { type RequestContext, type Route, safeNextPath, type WebResponse } from './routes.ts';
 
@@ -56,7 +55,7 @@ const showSignIn: Route = {
 
 /**
  * The same words for an unknown account, a wrong password and a disabled account. Past the
- * limit the password is not looked at, and the page says when to try again.
+ * failure limit each attempt is held a little longer (src/staff/sign-in-limit.ts), never refused.
  */
 const signIn: Route = {
   method: 'POST',
@@ -78,17 +77,6 @@ const signIn: Route = {
         windowMinutes: config.server.signInWindowMinutes,
       },
     );
-    if (result.outcome === 'refused') {
-      await audit(ctx, await auditActor(ctx, username), 'staff_sign_in_refused', {
-        until: result.retryAt.toISOString(),
-      });
-      return signInForm(ctx, {
-        next,
-        username,
-        status: 429,
-        error: `Too many failed sign-ins for this account or from this computer. Try again after ${timeIn(result.retryAt)}.`,
-      });
-    }
     if (result.outcome === 'failed') {
       await audit(ctx, await auditActor(ctx, username), 'staff_sign_in_failed', {});
       return signInForm(ctx, { next, username, status: 401, error: 'The username or the password is not right.' });

@@ -77,6 +77,7 @@ export function requestFrom(
   url: string,
   jar: CookieJar,
   fields?: Record<string, string>,
+  extraHeaders: Record<string, string> = {},
 ): Promise<Fetched> {
   const body = fields ? new URLSearchParams(fields).toString() : undefined;
   return new Promise((resolve, reject) => {
@@ -86,6 +87,7 @@ export function requestFrom(
         method: body === undefined ? 'GET' : 'POST',
         localAddress,
         headers: {
+          ...extraHeaders,
           cookie: jar.header(),
           ...(body === undefined
             ? {}
