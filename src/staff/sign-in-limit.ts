@@ -7,7 +7,7 @@ export interface SignInLimits {
 }
 
 /** The longest an attempt is held: the delay doubles from 1 s up to this. */
-export const maxSignInDelayMs = 16_000;
+const maxSignInDelayMs = 16_000;
 
 /** The attempt, counted as a failure until the password proves right, and how long to hold it first. */
 export interface Reservation {
