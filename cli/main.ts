@@ -97,6 +97,7 @@ reference
       const report = await loadReference(app.db, dir);
       await createInboxFolders(app.config, app.db, fileKinds);
       for (const [name, count] of Object.entries(report.counts)) console.log(`${name}: ${count} rows loaded`);
+      for (const merge of report.merges) console.log(`linked: ${merge}`);
       for (const problem of report.problems) console.error(`problem: ${problem}`);
       if (report.problems.length > 0) process.exitCode = 1;
     });

@@ -11,10 +11,13 @@ import {
   parseSchoolCode,
   studentMatchKey,
 } from '../validate/values.ts';
+import { mergeLinkedStudents } from './merge-students.ts';
 
 export interface LoadReport {
   counts: Record<string, number>;
   problems: string[];
+  /** What linking secondary ASNs to their primaries had to decide (the same enrolment under both…). */
+  merges: string[];
 }
 
 type Row = Record<string, string>;
@@ -150,7 +153,7 @@ const studentColumns = [
   'deactivated',
 ];
 
-async function loadStudents(db: Queryable, file: string, problems: string[]): Promise<number> {
+async function loadStudents(db: Queryable, file: string, problems: string[], merges: string[]): Promise<number> {
   let count = 0;
   for await (const batch of batches(file, studentColumns)) {
     const rows = batch.flatMap(({ line, row }) => {
@@ -197,11 +200,17 @@ async function loadStudents(db: Queryable, file: string, problems: string[]): Pr
       const primary = row.primary_asn ? parseAsn(row.primary_asn) : null;
       return asn ? [[asn, primary]] : [];
     });
-    await db.query(
+    const changed = await db.query<{ secondary: string; primary: string | null }>(
       `update student s set primary_asn = t.p from unnest($1::text[], $2::text[]) as t (a, p)
-        where s.asn = t.a and s.primary_asn is distinct from t.p`,
+        where s.asn = t.a and s.primary_asn is distinct from t.p
+       returning s.asn as secondary, t.p as primary`,
       [links.map((l) => l[0]), links.map((l) => l[1])],
     );
+    // What was kept under an ASN that is now secondary moves onto its primary, where the rules look.
+    const linked = changed.rows.flatMap((r) =>
+      r.primary === null ? [] : [{ secondary: r.secondary, primary: r.primary }],
+    );
+    merges.push(...(await mergeLinkedStudents(db, linked)));
   }
   return count;
 }
@@ -252,6 +261,7 @@ async function loadEnrolments(db: Queryable, file: string, problems: string[]): 
 /** `intake reference load DIR`: loads or updates what changed; each file in one transaction. */
 export async function loadReference(db: Database, folder: string): Promise<LoadReport> {
   const problems: string[] = [];
+  const merges: string[] = [];
   const counts: Record<string, number> = {};
   const steps = [
     ['authorities', loadAuthorities],
@@ -262,9 +272,9 @@ export async function loadReference(db: Database, folder: string): Promise<LoadR
   for (const [name, load] of steps) {
     const file = path.join(folder, `${name}.csv`);
     if (!existsSync(file)) continue;
-    counts[name] = await db.transaction((client) => load(client, file, problems));
+    counts[name] = await db.transaction((client) => load(client, file, problems, merges));
   }
   if (Object.keys(counts).length === 0)
     problems.push(`${folder} holds none of authorities.csv, schools.csv, students.csv, enrolments.csv`);
-  return { counts, problems };
+  return { counts, problems, merges };
 }
