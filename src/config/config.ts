@@ -60,6 +60,8 @@ export interface Config {
     maxSignInFailures: number;
     /** Proxies (addresses) whose X-Forwarded-For names the client; nobody else's is believed. */
     trustedProxies: string[];
+    /** Sign-in and activation forms one client address may send per minute. */
+    publicPostsPerMinute: number;
     signInWindowMinutes: number;
   };
   /** Student Records' queue of referred rows. */
@@ -300,6 +302,7 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
       secureCookies: false,
       maxSignInFailures: read.integer('server.maxSignInFailures', 1, 1000),
       trustedProxies: read.textList('server.trustedProxies'),
+      publicPostsPerMinute: read.integer('server.publicPostsPerMinute', 1, 10_000),
       signInWindowMinutes: read.integer('server.signInWindowMinutes', 1, 1440),
     },
     queue: {

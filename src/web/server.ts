@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Services } from '../app.ts';
 import { createSession, endSession, findSession, randomToken, type StaffSession } from '../staff/sessions.ts';
 import { clientAddressOf } from './client-address.ts';
+import { AddressRateLimit } from './rate-limit.ts';
 import { cookieHeader, cookieNames, readCookies, sameSecret } from './cookies.ts';
 import { html, publicPage, type SafeHtml } from './html.ts';
 import { matchPattern, type RequestContext, type Route, type WebResponse } from './routes.ts';
@@ -73,6 +74,13 @@ export async function startWebServer(services: Services, routes: Route[]): Promi
   const { config, db, logger } = services;
   const secure = config.server.secureCookies;
   const { session: SESSION_COOKIE, csrf: CSRF_COOKIE } = cookieNames(secure);
+  const publicPosts = new AddressRateLimit(config.server.publicPostsPerMinute);
+  // Turned-away requests are said once a minute, in one line, not one line (or row) each.
+  const refusalReport = setInterval(() => {
+    const { refused, addresses } = publicPosts.drainRefusals();
+    if (refused > 0) logger.warn('public form posts turned away by the rate limit', { refused, addresses });
+  }, 60_000);
+  refusalReport.unref();
 
   async function respond(request: IncomingMessage, url: URL, cookiesOut: string[]): Promise<WebResponse> {
     const method = request.method === 'HEAD' ? 'GET' : request.method;
@@ -88,6 +96,16 @@ export async function startWebServer(services: Services, routes: Route[]): Promi
       return { ...messagePage(405, 'Not allowed', 'This page cannot be used that way.'), headers: { Allow: allowed } };
     }
     const { route } = match;
+    const clientAddress = clientAddressOf(request, config.server.trustedProxies);
+    if (method === 'POST' && route.access === 'public') {
+      const wait = publicPosts.take(clientAddress);
+      if (wait !== null) {
+        return {
+          ...messagePage(429, 'Too many attempts', `Too many forms were sent from this address. Wait ${wait} seconds, then try again.`),
+          headers: { 'Retry-After': String(wait) },
+        };
+      }
+    }
     const cookies = readCookies(request);
     const sessionCookie = cookies.get(SESSION_COOKIE);
     const session: StaffSession | null = sessionCookie ? await findSession(db, sessionCookie) : null;
@@ -133,7 +151,7 @@ export async function startWebServer(services: Services, routes: Route[]): Promi
       staff: session ? { username: session.username, displayName: session.displayName } : null,
       csrfToken,
       language,
-      clientAddress: clientAddressOf(request, config.server.trustedProxies),
+      clientAddress,
       async startSession(username) {
         if (sessionCookie) await endSession(db, sessionCookie);
         const created = await createSession(db, username, config.server.sessionHours);
@@ -236,6 +254,7 @@ export async function startWebServer(services: Services, routes: Route[]): Promi
     url: `http://${shownHost}:${address.port}`,
     port: address.port,
     async stop() {
+      clearInterval(refusalReport);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // A browser's keep-alive connection must not hold up a stop.
