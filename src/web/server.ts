@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import type { Services } from '../app.ts';
 import { createSession, endSession, findSession, randomToken, type StaffSession } from '../staff/sessions.ts';
 import { clientAddressOf } from './client-address.ts';
-import { AddressRateLimit } from './rate-limit.ts';
 import { cookieHeader, cookieNames, readCookies, sameSecret } from './cookies.ts';
 import { html, publicPage, type SafeHtml } from './html.ts';
+import { AddressRateLimit } from './rate-limit.ts';
 import { matchPattern, type RequestContext, type Route, type WebResponse } from './routes.ts';
 
 export interface WebServer {
@@ -101,7 +101,11 @@ export async function startWebServer(services: Services, routes: Route[]): Promi
       const wait = publicPosts.take(clientAddress);
       if (wait !== null) {
         return {
-          ...messagePage(429, 'Too many attempts', `Too many forms were sent from this address. Wait ${wait} seconds, then try again.`),
+          ...messagePage(
+            429,
+            'Too many attempts',
+            `Too many forms were sent from this address. Wait ${wait} seconds, then try again.`,
+          ),
           headers: { 'Retry-After': String(wait) },
         };
       }
