@@ -39,7 +39,7 @@ describe('the embedded database keeps other local users out', function () {
       expect(await answers(password)).to.equal('connected');
       expect(await answers('intake-embedded'), 'the password once written in the source').to.equal('28P01');
       // As an earlier release left it.
-      const admin = new pg.Client({ connectionString: server.url });
+      const admin = new pg.Client({ connectionString: server.adminUrl });
       await admin.connect();
       await admin.query("alter role postgres password 'intake-embedded'");
       await admin.end();
@@ -50,6 +50,49 @@ describe('the embedded database keeps other local users out', function () {
     try {
       expect(await answers('intake-embedded')).to.equal('28P01');
       expect(await answers(password)).to.equal('connected');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("Intake's own work runs as a role that is not a superuser; an earlier release's data moves to it", async () => {
+    const config = loadConfig({ home, embeddedPostgresPort: port }, {});
+    let server = await startEmbeddedPostgres(config, () => {});
+    try {
+      const app = new pg.Client({ connectionString: server.url });
+      await app.connect();
+      const who = await app.query<{ rolsuper: boolean; db: string }>(
+        'select rolsuper, current_database() as db from pg_roles where rolname = current_user',
+      );
+      expect(who.rows).to.deep.equal([{ rolsuper: false, db: 'intake' }]);
+      const program = await app.query("copy (select 1) to program 'true'").then(
+        () => 'ran',
+        (error: { code?: string }) => error.code,
+      );
+      expect(program, 'no programs on the host').to.equal('42501');
+      await app.end();
+      // As an earlier release left a home: its data in `postgres`, owned by the superuser.
+      const admin = new pg.Client({ connectionString: server.adminUrl });
+      await admin.connect();
+      await admin.query('drop database intake');
+      await admin.query(
+        "create table schema_migration (version integer primary key, name text not null); insert into schema_migration values (1, '001_x.sql')",
+      );
+      await admin.query(
+        "create schema pgboss; create type pgboss.job_state as enum ('created'); create table pgboss.job (id serial, state pgboss.job_state)",
+      );
+      await admin.end();
+    } finally {
+      await server.stop();
+    }
+    server = await startEmbeddedPostgres(config, () => {});
+    try {
+      const app = new pg.Client({ connectionString: server.url });
+      await app.connect();
+      expect((await app.query('select name from schema_migration')).rows).to.deep.equal([{ name: '001_x.sql' }]);
+      await app.query("insert into pgboss.job (state) values ('created')");
+      await app.query('alter table schema_migration add column checked boolean');
+      await app.end();
     } finally {
       await server.stop();
     }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { type Config, paths } from '../config/config.ts';
 import { readOrCreateSecret, secretFile } from '../config/secret-files.ts';
+import { ensureAppDatabase } from './embedded-role.ts';
 
 const user = 'postgres';
 /** What releases before per-home passwords set: a cluster of theirs is moved to its own on start. */
@@ -45,7 +46,10 @@ async function adoptPassword(port: number, password: string, databaseDir: string
 }
 
 export interface EmbeddedServer {
+  /** As Intake's own role (not a superuser), to its database. */
   url: string;
+  /** As the superuser: setting up, and the tests' databases. */
+  adminUrl: string;
   /** Stops the server if this process started it. */
   stop(): Promise<void>;
 }
@@ -94,12 +98,14 @@ function ancestors(folder: string): string[] {
 export async function startEmbeddedPostgres(config: Config, onLog: (message: string) => void): Promise<EmbeddedServer> {
   const port = config.embeddedPostgresPort;
   const password = embeddedPassword(config);
-  const url = `postgres://${user}:${password}@127.0.0.1:${port}/postgres`;
+  const appPassword = readOrCreateSecret(secretFile(config, 'embedded-intake.password'));
+  const adminUrl = `postgres://${user}:${password}@127.0.0.1:${port}/postgres`;
   const databaseDir = paths.embeddedData(config);
   if (await portAnswers(port)) {
     await adoptPassword(port, password, databaseDir);
-    await checkServesFolder(url, databaseDir, port);
-    return { url, stop: async () => {} };
+    await checkServesFolder(adminUrl, databaseDir, port);
+    const url = await ensureAppDatabase({ port, adminPassword: password, appPassword, startedHere: false });
+    return { url, adminUrl, stop: async () => {} };
   }
 
   // Imported only when needed: the package hooks process exit and signals as soon as it loads.
@@ -139,5 +145,11 @@ export async function startEmbeddedPostgres(config: Config, onLog: (message: str
   if (!existsSync(`${databaseDir}/PG_VERSION`)) await server.initialise();
   await server.start();
   await adoptPassword(port, password, databaseDir);
-  return { url, stop: () => server.stop() };
+  const url = await ensureAppDatabase({ port, adminPassword: password, appPassword, startedHere: true }).catch(
+    async (error: unknown) => {
+      await server.stop();
+      throw error;
+    },
+  );
+  return { url, adminUrl, stop: () => server.stop() };
 }

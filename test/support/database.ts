@@ -14,7 +14,8 @@ function serverUrl(): Promise<string> {
   server ??= (async () => {
     const embedded = await startEmbeddedPostgres(loadConfig({}, {}), () => {});
     process.once('exit', () => void embedded.stop());
-    return embedded.url;
+    // Test databases are made and dropped by the superuser.
+    return embedded.adminUrl;
   })();
   return server;
 }
