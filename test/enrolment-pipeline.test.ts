@@ -246,17 +246,19 @@ describe('enrolment pipeline, end to end', () => {
       ['2', 'accepted', 'ENROLMENT_CREATED'],
       ['3', 'invalid', 'MALFORMED_ROW'],
       ['4', 'invalid', 'MALFORMED_ROW'],
-      ['5', 'accepted', 'ENROLMENT_CREATED'],
+      // Text after a closing quote: never read as a value ("Prim" + 'ary"').
+      ['5', 'invalid', 'MALFORMED_ROW'],
       ['6', 'accepted', 'ENROLMENT_CREATED'],
     ]);
     expect(report[1]?.message).to.match(/line 3 .*double quote/);
+    expect(report[3]?.message).to.match(/line 5 has a double quote inside a value/);
   });
 
   it('keeps report cells from being read as spreadsheet formulas', async () => {
     const file = path.join(
       writeFiles(drop, {
         'formula.csv':
-          'asn,school_code,entry_date,grade,enrolment_type\n100000003,S.0094,2026-09-10,=HYPERLINK("x"),Primary\n',
+          'asn,school_code,entry_date,grade,enrolment_type\n100000003,S.0094,2026-09-10,"=HYPERLINK(""x"")",Primary\n',
       }),
       'formula.csv',
     );
