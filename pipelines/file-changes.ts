@@ -2,11 +2,24 @@ import { constants } from 'node:fs';
 import { copyFile, open } from 'node:fs/promises';
 import path from 'node:path';
 import type { Services } from '../src/app.ts';
-import { fileState, notOpenForWriting, sameContentState, waitUntilWritten } from '../src/files/arrival.ts';
+import {
+  fileState,
+  notOpenForWriting,
+  quietPeriodMs,
+  sameContentState,
+  waitUntilWritten,
+} from '../src/files/arrival.ts';
 import { registerClaimed } from '../src/files/claim.ts';
-import { folders, storedName } from '../src/files/folders.ts';
+import { folders, storedName, writeNewNote } from '../src/files/folders.ts';
 import { hashOfFirstBytes, inspectFile } from '../src/files/inspect.ts';
-import { type IntakeFile, recentlyFinished, recordGrowth, recordRetake, reopenFile } from '../src/files/registry.ts';
+import {
+  type IntakeFile,
+  recentlyFinished,
+  recordGrowth,
+  recordRetake,
+  recordRetakeOfFinished,
+  reopenFile,
+} from '../src/files/registry.ts';
 import { FileRefusedError } from '../src/formats/records.ts';
 
 /**
@@ -32,6 +45,13 @@ export async function firstReadLimit(file: IntakeFile): Promise<number> {
   } finally {
     await handle.close();
   }
+}
+
+/** Whether the file is not as it was when what was read of it was recorded (size or time). */
+export async function changedSinceRead(file: IntakeFile): Promise<boolean> {
+  if (file.mtimeMs === null) return false;
+  const now = await fileState(file.storedPath);
+  return now !== null && !sameContentState(now, { size: file.sizeBytes, mtimeMs: file.mtimeMs });
 }
 
 /** What follows a pass over the first `readUpTo` bytes: another pass up to `readUpTo`, or none. */
@@ -89,16 +109,37 @@ export async function nextPass(
 /**
  * A writer that stalled for longer than the quiet period, where no open descriptor can be seen
  * (a shared volume), may go on after the file's report was written: it writes into the archived
- * file (a rename keeps the file). Files finished within `watch.lateWriteMinutes` are looked at;
- * one that changed is opened again, read on from its last record, and its report written anew.
+ * file (a rename keeps the file). Files finished within `watch.lateWriteMinutes` are looked at.
+ * An enrolment file that changed is opened again, read on from its last record, and its report
+ * written anew. An access-code file is taken again whole as a new file instead: its letters were
+ * issued as one batch, and the new file's rows get letters of their own (the rows already applied
+ * come back as ALREADY_WAITING); a note tells the authority.
  */
 export async function reopenFilesWrittenAfterReport(services: Services): Promise<number> {
   const { config, db, logger } = services;
   let reopened = 0;
   for (const file of await recentlyFinished(db, config.watch.lateWriteMinutes)) {
     const now = await fileState(file.storedPath);
-    if (now === null || sameContentState(now, { size: file.sizeBytes, mtimeMs: file.mtimeMs })) continue;
-    if (await reopenFile(db, file.id, services.boss)) {
+    if (now === null || sameContentState(now, { size: file.sizeBytes, mtimeMs: file.mtimeMs ?? Number.NaN })) continue;
+    if (file.kind === 'access') {
+      // Taken only once its writer is done; until then the next look comes back to it.
+      const quiet = Date.now() - now.mtimeMs >= (await quietPeriodMs(file.storedPath, now.size, config.watch));
+      if (!quiet || (await notOpenForWriting([{ state: now }], config.watch)).length === 0) continue;
+      const retakenAs = await takeAgainWhole(services, file);
+      if (retakenAs === null) continue;
+      await recordRetakeOfFinished(db, file.id, retakenAs);
+      await writeNewNote(
+        config,
+        file.authorityCode,
+        file.originalName,
+        '.changed.txt',
+        `${file.originalName} was still being written after its report was made (${file.sizeBytes} bytes were read). ` +
+          `The complete file was taken again as file ${retakenAs}: its report follows, with letters for the rows added. ` +
+          'Rows already applied appear there as ALREADY_WAITING. Upload under a temporary name and rename when done to avoid this.\n',
+      );
+      logger.warn('access file written to after its report: taken again whole', { fileId: file.id, retakenAs });
+      reopened++;
+    } else if (await reopenFile(db, file.id, services.boss)) {
       logger.warn('file written to after its report: read on, and its report written anew', {
         fileId: file.id,
         reportedBytes: file.sizeBytes,
@@ -110,8 +151,8 @@ export async function reopenFilesWrittenAfterReport(services: Services): Promise
   return reopened;
 }
 
-/** The content was rewritten after rows were applied: the complete file becomes a file of its own. */
-async function retakeWhole(services: Services, file: IntakeFile, owner: string): Promise<void> {
+/** The file's content as it is now, registered as a new file; its id, or null when refused. */
+async function takeAgainWhole(services: Services, file: IntakeFile): Promise<number | null> {
   const copy = path.join(
     folders.claimed(services.config, file.authorityCode, file.kind),
     storedName(file.originalName),
@@ -125,16 +166,19 @@ async function retakeWhole(services: Services, file: IntakeFile, owner: string):
     file.originalName,
     file.asOf,
   );
-  if (registration.outcome !== 'registered' && registration.outcome !== 'duplicate') {
+  return registration.outcome === 'registered' || registration.outcome === 'duplicate' ? registration.file.id : null;
+}
+
+/** The content was rewritten after rows were applied: the complete file becomes a file of its own. */
+async function retakeWhole(services: Services, file: IntakeFile, owner: string): Promise<void> {
+  const retakenAs = await takeAgainWhole(services, file);
+  if (retakenAs === null) {
     throw new FileRefusedError(
-      `The file was rewritten while it was being read, and its new content could not be taken: ${registration.outcome === 'refused' ? registration.reason : 'it is gone'}`,
+      'The file was rewritten while it was being read, and its new content could not be taken (see the note on it).',
     );
   }
-  await recordRetake(services.db, file.id, owner, registration.file.id, file.sizeBytes);
-  services.logger.warn('file rewritten after rows were applied: taken again whole', {
-    fileId: file.id,
-    retakenAs: registration.file.id,
-  });
+  await recordRetake(services.db, file.id, owner, retakenAs, file.sizeBytes);
+  services.logger.warn('file rewritten after rows were applied: taken again whole', { fileId: file.id, retakenAs });
 }
 
 /** The report's first row when the file changed while it was read; none otherwise. */

@@ -24,7 +24,7 @@ import type { RowOutcome } from '../src/persist/row-outcomes.ts';
 import { loadReferenceCache } from '../src/reference/reference-cache.ts';
 import { writeResultReport } from '../src/report/result-report.ts';
 import type { ChunkSettings, KindDefinition } from './chunk.ts';
-import { changeNotice, firstReadLimit, nextPass } from './file-changes.ts';
+import { changedSinceRead, changeNotice, firstReadLimit, nextPass } from './file-changes.ts';
 
 /** The file's records in its first `lengthBytes` bytes: what was claimed of it, not what a writer added since. */
 function readItems(
@@ -197,9 +197,18 @@ export async function runFile(
         boss: services.boss,
       };
       const keepLease = () => renewLease(db, file.id, owner, config.processing.leaseSeconds);
-      // Pass after pass until every byte the writer wrote is read (docs/file-arrival.md).
+      // Pass after pass until every byte the writer wrote is read (docs/file-arrival.md). Every run
+      // looks first: the file may have changed since the claim, or while a stopped run was away.
       let readUpTo = await firstReadLimit(file);
-      for (;;) {
+      if (await changedSinceRead(file)) {
+        const first = await nextPass(services, file, owner, file.sizeBytes, keepLease);
+        if (first === null) readUpTo = -1;
+        else {
+          file = first.file;
+          readUpTo = first.readUpTo;
+        }
+      }
+      for (; readUpTo >= 0; ) {
         let refusal: FileRefusedError | null = null;
         try {
           await applyRows(services, file, kind, settings, owner, readUpTo);

@@ -319,4 +319,50 @@ describe('a file that changes after its claim is read to its end, and the report
     );
     expect(grade.rows[0]?.grade, 'the rewritten content is what stands').to.equal('11');
   });
+
+  it('a file taken again whole is not looked at again: no further notes, no third file', async () => {
+    // The rewritten file of the test before: several walks of the inbox later, still two files.
+    await sleep(3500);
+    const files = await environment.app.db.query("select id from intake_file where original_name = 'rewritten.csv'");
+    expect(files.rowCount).to.equal(2);
+    const notes = readdirSync(path.join(environment.app.home, 'outbox/A.0001')).filter(
+      (n) => n.startsWith('rewritten.csv.') && n.endsWith('.txt'),
+    );
+    expect(notes).to.deep.equal([]);
+  });
+
+  it('an access-code file written to after its report is taken again whole: the authority is told, and the added rows get their letters', async () => {
+    const lines = readFileSync(path.join(root, 'samples/access/A.0094/access-low.csv'), 'utf8').trimEnd().split('\n');
+    const target = path.join(environment.app.home, 'inbox/A.0094/access/late-access.csv');
+    const handle = await open(target, 'w');
+    await handle.write(`${lines.slice(0, 2).join('\n')}\n`);
+    const outbox = path.join(environment.app.home, 'outbox/A.0094');
+    await waitFor(() => existsSync(path.join(outbox, 'late-access.csv.results.csv')));
+    await handle.write(`${lines.slice(2).join('\n')}\n`);
+    await handle.close();
+    await waitFor(() => existsSync(path.join(outbox, 'late-access.csv.2.results.csv')));
+    expect(readFileSync(path.join(outbox, 'late-access.csv.changed.txt'), 'utf8')).to.match(/taken again as file \d+/);
+    const again = readReport(path.join(outbox, 'late-access.csv.2.results.csv'));
+    expect(again.filter((r) => r.status !== 'summary').map((r) => r.line)).to.deep.equal(['2', '3', '4', '5']);
+    expect(again[0]?.code, 'the row applied the first time').to.equal('ALREADY_WAITING');
+    const second = await environment.app.db.query<{ id: string }>(
+      "select id from intake_file where original_name = 'late-access.csv' order by id desc limit 1",
+    );
+    const created = again.filter((r) => r.code === 'CONNECTION_CREATED').length;
+    expect(created).to.be.greaterThan(0);
+    for (let i = 0; i < 100 && (await lettered(second.rows[0]?.id)) < created; i++) await sleep(100);
+    expect(await lettered(second.rows[0]?.id), 'a PIN letter for every connection the added rows set up').to.equal(
+      created,
+    );
+  });
+
+  const lettered = async (fileId: string | undefined) =>
+    Number(
+      (
+        await environment.app.db.query<{ n: string }>(
+          "select count(*) as n from connection where source_file_id = $1 and status = 'waiting' and pin_hash is not null",
+          [fileId],
+        )
+      ).rows[0]?.n,
+    );
 });

@@ -240,21 +240,23 @@ export async function recordRetake(
 }
 
 /** Files finished within the last `minutes`, with what was read of them: was anything added since? */
-export async function recentlyFinished(
-  db: Queryable,
-  minutes: number,
-): Promise<{ id: number; storedPath: string; sizeBytes: number; mtimeMs: number }[]> {
-  const result = await db.query<{ id: string; stored_path: string; size_bytes: string; mtime_ms: number }>(
-    `select id, stored_path, size_bytes, mtime_ms from intake_file
-      where status = 'done' and mtime_ms is not null and finished_at > now() - make_interval(mins => $1)`,
+export async function recentlyFinished(db: Queryable, minutes: number): Promise<IntakeFile[]> {
+  // A file already taken again whole is the new file's business, not this one's.
+  const result = await db.query<FileRow>(
+    `select ${columns} from intake_file
+      where status = 'done' and mtime_ms is not null and retaken_as is null
+        and finished_at > now() - make_interval(mins => $1)`,
     [minutes],
   );
-  return result.rows.map((r) => ({
-    id: Number(r.id),
-    storedPath: r.stored_path,
-    sizeBytes: Number(r.size_bytes),
-    mtimeMs: r.mtime_ms,
-  }));
+  return result.rows.map(toFile);
+}
+
+/** A finished file taken again whole as `retakenAs` (written to after its report, see file-changes). */
+export async function recordRetakeOfFinished(db: Queryable, id: number, retakenAs: number): Promise<void> {
+  await db.query(
+    `update intake_file set retaken_as = $2, claimed_size_bytes = coalesce(claimed_size_bytes, size_bytes) where id = $1`,
+    [id, retakenAs],
+  );
 }
 
 /** A finished file its writer added to: queued again (with its job), to read on from its last record. */
