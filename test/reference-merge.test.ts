@@ -100,4 +100,48 @@ describe('linking an ASN to a primary moves what was kept under it', function ()
       queueItemsMoved: 1,
     });
   });
+
+  it('two ASNs linked to one primary at once, both holding the same enrolment and connection: the load goes through', async () => {
+    const twins = csv([
+      [
+        'asn',
+        'primary_asn',
+        'last_name',
+        'first_name',
+        'middle_name',
+        'birth_date',
+        'created_by',
+        'created_on',
+        'deactivated',
+      ],
+      ['100000005', '', 'Doe', 'Jane', '', '2012-01-01', '', '', 'false'],
+      ['100000006', '', 'Doe', 'Jane', '', '2012-01-01', '', '', 'false'],
+    ]);
+    expect(
+      (await loadReference(app.db, writeFiles(path.join(app.home, 'twins'), { 'students.csv': twins }))).problems,
+    ).to.deep.equal([]);
+    await app.db.query(`insert into enrolment (asn, school_code, entry_date, grade, enrolment_type, updated_at) values
+      ('100000005', 'S.0001', '2025-02-03', '6', 'Primary', now()),
+      ('100000006', 'S.0001', '2025-02-03', '7', 'Primary', now() + interval '1 minute')`);
+    await app.db.query(`insert into connection (asn, school_code, authority_code, requester, relationship, person_name, email, language, status, created_by, status_changed_by) values
+      ('100000005', 'S.0001', 'A.0001', 'parent_guardian', 'Mother', 'Kim', 'kim@example.ca', 'en', 'waiting', 'A.0001', 'A.0001'),
+      ('100000006', 'S.0001', 'A.0001', 'parent_guardian', 'Mother', 'Kim', 'kim@example.ca', 'en', 'waiting', 'A.0001', 'A.0001')`);
+    const linked = twins.replace('100000005,,', '100000005,100000001,').replace('100000006,,', '100000006,100000001,');
+    const report = await loadReference(
+      app.db,
+      writeFiles(path.join(app.home, 'twins-linked'), { 'students.csv': linked }),
+    );
+    expect(report.problems).to.deep.equal([]);
+    const enrolment = await app.db.query<{ grade: string }>(
+      "select grade from enrolment where asn = '100000001' and school_code = 'S.0001' and entry_date = '2025-02-03'",
+    );
+    expect(enrolment.rows).to.deep.equal([{ grade: '7' }]);
+    expect(
+      await count(
+        app.db,
+        "select count(*) n from connection where asn = '100000001' and email = 'kim@example.ca' and status = 'waiting'",
+      ),
+    ).to.equal(1);
+    expect(report.merges).to.have.length(2);
+  });
 });

@@ -17,6 +17,21 @@ export interface StudentLink {
  * and the other is deleted. Returns one line per conflict, for the load's output.
  */
 export async function mergeLinkedStudents(client: Queryable, links: StudentLink[]): Promise<string[]> {
+  // Rounds of at most one secondary per primary: two secondaries of one primary holding the same
+  // enrolment (or a live connection for the same email) meet as secondary and primary in turn.
+  const rounds: StudentLink[][] = [];
+  const seen = new Map<string, number>();
+  for (const link of links) {
+    const round = seen.get(link.primary) ?? 0;
+    seen.set(link.primary, round + 1);
+    (rounds[round] ??= []).push(link);
+  }
+  const said: string[] = [];
+  for (const round of rounds) said.push(...(await mergeRound(client, round)));
+  return said;
+}
+
+async function mergeRound(client: Queryable, links: StudentLink[]): Promise<string[]> {
   if (links.length === 0) return [];
   const pairs = [links.map((l) => l.secondary), links.map((l) => l.primary)];
   const linked = 'select * from unnest($1::text[], $2::text[]) as l (s, p)';
