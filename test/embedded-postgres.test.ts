@@ -99,4 +99,31 @@ describe('the embedded database keeps other local users out', function () {
       await server.stop();
     }
   });
+
+  it('a move stopped halfway is finished at the next start', async () => {
+    const config = loadConfig({ home, embeddedPostgresPort: port }, {});
+    let server = await startEmbeddedPostgres(config, () => {});
+    try {
+      // Tables made by the superuser in Intake's database (ownership not yet given), and no `postgres` left.
+      const data = new pg.Client({ connectionString: server.adminUrl.replace(/\/postgres$/, '/intake') });
+      await data.connect();
+      await data.query('create table halfway (a int)');
+      await data.end();
+      const template = new pg.Client({ connectionString: server.adminUrl.replace(/\/postgres$/, '/template1') });
+      await template.connect();
+      await template.query('drop database postgres');
+      await template.end();
+    } finally {
+      await server.stop();
+    }
+    server = await startEmbeddedPostgres(config, () => {});
+    try {
+      const app = new pg.Client({ connectionString: server.url });
+      await app.connect();
+      await app.query('insert into halfway values (1)');
+      await app.end();
+    } finally {
+      await server.stop();
+    }
+  });
 });

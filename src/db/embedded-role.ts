@@ -35,6 +35,14 @@ const connect = async (server: Server, database: string) => {
  * Returns the URL to connect as the role.
  */
 export async function ensureAppDatabase(server: Server): Promise<string> {
+  // A move stopped halfway (renamed, not yet recreated) leaves no `postgres`: make it again.
+  const template = await connect(server, 'template1');
+  try {
+    if ((await template.query("select 1 from pg_database where datname = 'postgres'")).rowCount === 0)
+      await template.query('create database postgres');
+  } finally {
+    await template.end();
+  }
   const admin = await connect(server, 'postgres');
   let legacy = false;
   try {
@@ -63,6 +71,8 @@ export async function ensureAppDatabase(server: Server): Promise<string> {
       );
     await moveLegacyData(server);
   }
+  // Also after a move stopped halfway: whatever in the database is not yet the role's becomes its.
+  await giveEverythingToTheRole(server);
   return `postgres://${appRole}:${encodeURIComponent(server.appPassword)}@127.0.0.1:${server.port}/${appDatabase}`;
 }
 
@@ -71,9 +81,18 @@ async function moveLegacyData(server: Server): Promise<void> {
   try {
     await template.query(`alter database postgres rename to ${appDatabase}`);
     await template.query('create database postgres');
-    await template.query(`alter database ${appDatabase} owner to ${appRole}`);
   } finally {
     await template.end();
+  }
+}
+
+/** Idempotent: the database, its schemas and everything in them belong to the role. */
+async function giveEverythingToTheRole(server: Server): Promise<void> {
+  const admin = await connect(server, 'postgres');
+  try {
+    await admin.query(`alter database ${appDatabase} owner to ${appRole}`);
+  } finally {
+    await admin.end();
   }
   const data = await connect(server, appDatabase);
   try {
@@ -84,6 +103,7 @@ async function moveLegacyData(server: Server): Promise<void> {
       begin
         for r in select n.nspname, c.relname, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace
                   where n.nspname in ('public', 'pgboss') and c.relkind in ('r', 'p', 'v', 'm', 'S')
+                    and pg_get_userbyid(c.relowner) <> '${appRole}'
                     and not exists (select 1 from pg_depend d where d.objid = c.oid and d.classid = 'pg_class'::regclass
                                       and d.refclassid = 'pg_class'::regclass and d.deptype in ('a', 'i')) loop
           execute format('alter %s %I.%I owner to ${appRole}',
@@ -91,15 +111,17 @@ async function moveLegacyData(server: Server): Promise<void> {
             r.nspname, r.relname);
         end loop;
         for r in select n.nspname, p.proname, pg_get_function_identity_arguments(p.oid) as args, p.prokind
-                   from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname in ('public', 'pgboss') loop
+                   from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+                  where n.nspname in ('public', 'pgboss') and pg_get_userbyid(p.proowner) <> '${appRole}' loop
           execute format('alter %s %I.%I(%s) owner to ${appRole}',
             case r.prokind when 'p' then 'procedure' else 'function' end, r.nspname, r.proname, r.args);
         end loop;
         for r in select n.nspname, t.typname from pg_type t join pg_namespace n on n.oid = t.typnamespace
-                  where n.nspname in ('public', 'pgboss') and t.typtype in ('e', 'd') loop
+                  where n.nspname in ('public', 'pgboss') and t.typtype in ('e', 'd')
+                    and pg_get_userbyid(t.typowner) <> '${appRole}' loop
           execute format('alter type %I.%I owner to ${appRole}', r.nspname, r.typname);
         end loop;
-        if exists (select 1 from pg_namespace where nspname = 'pgboss') then
+        if exists (select 1 from pg_namespace where nspname = 'pgboss' and pg_get_userbyid(nspowner) <> '${appRole}') then
           execute 'alter schema pgboss owner to ${appRole}';
         end if;
       end $$`);

@@ -25,7 +25,8 @@ function embeddedPassword(config: Config): string {
  */
 async function adoptPassword(port: number, password: string, databaseDir: string): Promise<void> {
   const connect = async (secret: string) => {
-    const client = new pg.Client({ host: '127.0.0.1', port, user, password: secret, database: 'postgres' });
+    // template1: always there (postgres is missing while an earlier release's data is being moved).
+    const client = new pg.Client({ host: '127.0.0.1', port, user, password: secret, database: 'template1' });
     await client.connect();
     return client;
   };

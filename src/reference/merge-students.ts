@@ -24,7 +24,9 @@ export async function mergeLinkedStudents(client: Queryable, links: StudentLink[
   for (const link of links) {
     const round = seen.get(link.primary) ?? 0;
     seen.set(link.primary, round + 1);
-    (rounds[round] ??= []).push(link);
+    const members = rounds[round] ?? [];
+    members.push(link);
+    rounds[round] = members;
   }
   const said: string[] = [];
   for (const round of rounds) said.push(...(await mergeRound(client, round)));
