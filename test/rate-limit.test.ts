@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AddressRateLimit } from '../src/web/rate-limit.ts';
+import { AddressRateLimit, rateKey } from '../src/web/rate-limit.ts';
 import { startWebServer, type WebServer } from '../src/web/server.ts';
 import { authRoutes } from '../src/web/sign-in-pages.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
@@ -19,6 +19,18 @@ describe('public forms are rate-limited per client address', () => {
     expect(limit.drainRefusals()).to.deep.equal({ refused: 0, addresses: 0 });
     now = 60_000;
     expect(limit.take('a'), 'a new minute').to.equal(null);
+  });
+
+  it('counts an IPv6 client by its /64, and keeps memory bounded under a flood of fresh addresses', () => {
+    expect(rateKey('2001:db8:1:2:aaaa::1')).to.equal('2001:db8:1:2::/64');
+    expect(rateKey('2001:0db8:0001:0002:ffff:0:0:9')).to.equal('2001:db8:1:2::/64');
+    expect(rateKey('::1')).to.equal('0:0:0:0::/64');
+    expect(rateKey('203.0.113.4')).to.equal('203.0.113.4');
+    const limit = new AddressRateLimit(2, () => 0);
+    expect([1, 2, 3].map((i) => limit.take(`2001:db8:1:2::${i}`))).to.deep.equal([null, null, 60]);
+    const many = new AddressRateLimit(2, () => 0);
+    for (let i = 0; i < 250_000; i++) many.take(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+    expect((many as unknown as { windows: Map<string, unknown> }).windows.size).to.be.at.most(100_000);
   });
 
   describe('over HTTP', function () {
