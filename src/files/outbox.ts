@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants, type WriteStream } from 'node:fs';
-import { link, lstat, mkdir, open, rename, rm, unlink } from 'node:fs/promises';
+import { type FileHandle, link, lstat, mkdir, open, readlink, realpath, rename, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -66,17 +66,44 @@ export interface FileWriter {
   abandon(): Promise<void>;
 }
 
-/** A stream into a fresh file that becomes `target` on commit (for reports written row by row). */
-export async function startFile(root: string, target: string, mode: number): Promise<FileWriter> {
-  const folder = path.dirname(target);
+/**
+ * Opens a fresh file in `folder` and checks, by its descriptor, that it really is there: a folder
+ * on the way swapped for a link between `ensureFolder` and the open would have put it elsewhere.
+ */
+async function openFresh(
+  root: string,
+  folder: string,
+  mode: number,
+): Promise<{ handle: FileHandle; temporary: string }> {
   await ensureFolder(root, folder);
   const temporary = freshName(folder);
   const handle = await open(temporary, freshFlags, mode);
+  const actual = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => null);
+  const expected = path.join(await realpath(root), path.relative(root, temporary));
+  if (actual !== null && actual !== expected) {
+    await handle.close();
+    await unlink(actual).catch(() => {});
+    throw new UnsafeOutboxPathError(
+      `${folder} was swapped for a link while Intake wrote in it; nothing was written through it.`,
+    );
+  }
+  return { handle, temporary };
+}
+
+/** The folder is checked again just before the rename, so a swap must fall in between the two. */
+async function renameIntoPlace(root: string, temporary: string, target: string): Promise<void> {
+  await ensureFolder(root, path.dirname(target));
+  await rename(temporary, target);
+}
+
+/** A stream into a fresh file that becomes `target` on commit (for reports written row by row). */
+export async function startFile(root: string, target: string, mode: number): Promise<FileWriter> {
+  const { handle, temporary } = await openFresh(root, path.dirname(target), mode);
   // The handle's own stream: it closes the handle when done, so nothing closes the descriptor twice.
   const stream = handle.createWriteStream();
   return {
     stream,
-    commit: () => rename(temporary, target),
+    commit: () => renameIntoPlace(root, temporary, target),
     abandon: () => rm(temporary, { force: true }),
   };
 }
@@ -86,16 +113,14 @@ export async function startFile(root: string, target: string, mode: number): Pro
  * `link` never follows or replaces what is at its target.
  */
 export async function createNewFile(root: string, target: string, content: string, mode: number): Promise<boolean> {
-  const folder = path.dirname(target);
-  await ensureFolder(root, folder);
-  const temporary = freshName(folder);
-  const handle = await open(temporary, freshFlags, mode);
+  const { handle, temporary } = await openFresh(root, path.dirname(target), mode);
   try {
     await handle.writeFile(content);
   } finally {
     await handle.close();
   }
   try {
+    await ensureFolder(root, path.dirname(target));
     await link(temporary, target);
     return true;
   } catch (error) {
