@@ -10,6 +10,7 @@ import { fileKinds } from '../src/files/kinds.ts';
 import { loadReference } from '../src/reference/load.ts';
 import { parseAuthorityCode, parseDate } from '../src/validate/values.ts';
 import { addConnectionCommands } from './connections.ts';
+import { addFileCommands } from './files.ts';
 import { PasswordInputError } from './password-input.ts';
 import { printIngestResult } from './print.ts';
 import { addQueueCommands } from './queue.ts';
@@ -104,6 +105,7 @@ reference
   });
 
 addConnectionCommands(program, withApp);
+addFileCommands(program, withApp);
 addStaffCommands(program, withApp);
 addQueueCommands(program, withApp);
 

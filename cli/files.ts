@@ -1,0 +1,66 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { App } from '../src/app.ts';
+import { type FileFilter, type FileSummary, fileStatuses, fileSummary, listFiles } from '../src/files/file-listing.ts';
+import { fileKinds } from '../src/files/kinds.ts';
+import { timeIn } from '../src/validate/dates.ts';
+import { parseAuthorityCode, parseDate } from '../src/validate/values.ts';
+
+type WithApp = <T>(work: (app: App) => Promise<T>) => Promise<T>;
+
+const parsed = (parse: (text: string) => string | null, what: string) => (value: string) => {
+  const result = parse(value);
+  if (!result) throw new InvalidArgumentError(`expected ${what}`);
+  return result;
+};
+
+function describe(file: FileSummary): string {
+  const rows = `${file.recordsDone} rows: ${file.accepted} accepted, ${file.referred} referred, ${file.invalid} invalid`;
+  return `#${file.id}  ${file.status.padEnd(10)} ${file.authorityCode} ${file.kind.padEnd(9)} ${file.name}  (${rows}; received ${timeIn(file.receivedAt)})`;
+}
+
+/** `intake files list|show`: what became of the files received, for operators. Exit 1: no such file. */
+export function addFileCommands(program: Command, withApp: WithApp): void {
+  const files = program.command('files').description('files received: where each stands, what came of its rows');
+  files
+    .command('list')
+    .description('the newest files first')
+    .option('--authority <code>', 'only this authority', parsed(parseAuthorityCode, 'an authority code such as A.0094'))
+    .addOption(new Option('--kind <kind>', 'only this kind').choices(fileKinds))
+    .addOption(new Option('--status <status>', 'only this status').choices(fileStatuses))
+    .option('--since <date>', 'received on or after this day', parsed(parseDate, 'a date YYYY-MM-DD'))
+    .option(
+      '--limit <n>',
+      'at most this many (default 50)',
+      parsed((v) => (/^\d{1,4}$/.test(v) ? v : null), 'a number'),
+    )
+    .option('--json', 'print the files as JSON')
+    .action(async (options: Omit<FileFilter, 'limit'> & { limit?: string; json?: boolean }) => {
+      const filter: FileFilter = { ...options, limit: Number(options.limit ?? 50) };
+      const found = await withApp((app) => listFiles(app.db, filter));
+      if (options.json) console.log(JSON.stringify(found));
+      else if (found.length === 0) console.log('No file matches.');
+      else for (const file of found) console.log(describe(file));
+    });
+  files
+    .command('show <id>')
+    .description('one file: status, rows, report and archive paths, timings, the error of a failed file')
+    .option('--json', 'print the file as JSON')
+    .action(async (id: string, options: { json?: boolean }) => {
+      const file = /^\d{1,18}$/.test(id) ? await withApp((app) => fileSummary(app.db, Number(id))) : null;
+      if (file === null) {
+        console.error(`intake: no file #${id}`);
+        process.exitCode = 1;
+        return;
+      }
+      if (options.json) return void console.log(JSON.stringify(file));
+      console.log(describe(file));
+      console.log(
+        `  as of ${file.asOf}; ${file.bytes} bytes${file.claimedBytes === null ? '' : ` (${file.claimedBytes} when taken: it changed while read)`}`,
+      );
+      if (file.finishedAt) console.log(`  finished ${timeIn(file.finishedAt)}`);
+      if (file.reportPath) console.log(`  report: ${file.reportPath}`);
+      console.log(`  file: ${file.storedPath}`);
+      if (file.retakenAs !== null) console.log(`  taken again whole as #${file.retakenAs}`);
+      if (file.error) console.log(`  why it failed: ${file.error}`);
+    });
+}
