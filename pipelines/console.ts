@@ -1,8 +1,10 @@
 import type { Services } from '../src/app.ts';
 import { Database } from '../src/db/database.ts';
+import { readinessProblems } from '../src/readiness.ts';
 import { activationRoutes } from '../src/web/activation-page.ts';
 import { auditRoutes } from '../src/web/audit-page.ts';
 import { dashboardRoutes } from '../src/web/dashboard-page.ts';
+import { healthRoutes } from '../src/web/health-routes.ts';
 import { queueItemRoutes } from '../src/web/queue-item-page.ts';
 import { queueListRoutes } from '../src/web/queue-list-page.ts';
 import { startWebServer, type WebServer } from '../src/web/server.ts';
@@ -20,6 +22,7 @@ export async function startConsole(services: Services): Promise<WebServer> {
     }),
   );
   const server = await startWebServer({ ...services, db }, [
+    ...healthRoutes(() => readinessProblems({ config: services.config, db })),
     ...authRoutes,
     ...dashboardRoutes,
     ...queueListRoutes,

@@ -105,3 +105,10 @@ export async function migrate(db: Database): Promise<string[]> {
     client.release();
   }
 }
+
+/** Whether every migration this release knows has been applied (and none it does not know). */
+export async function migrationsCurrent(db: Queryable): Promise<boolean> {
+  const applied = await db.query<{ version: number }>('select version from schema_migration order by version');
+  const known = listMigrations().map((m) => m.version);
+  return applied.rows.length === known.length && applied.rows.every((row, index) => row.version === known[index]);
+}

@@ -18,3 +18,10 @@ export async function assertConnectionKey(db: Queryable, fingerprint: Buffer): P
     );
   }
 }
+
+/** Whether this machine's key is the one the database knows (or none is recorded yet); records nothing. */
+export async function connectionKeyMatches(db: Queryable, fingerprint: Buffer): Promise<boolean> {
+  const stored = await db.query<{ fingerprint: Buffer }>('select fingerprint from connection_key');
+  const known = stored.rows[0]?.fingerprint;
+  return known === undefined || known.equals(fingerprint);
+}

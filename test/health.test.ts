@@ -1,0 +1,49 @@
+import { expect } from 'chai';
+import { startConsole } from '../pipelines/console.ts';
+import type { WebServer } from '../src/web/server.ts';
+import { createTestApp, cutOffDatabase, type TestApp } from './support/database.ts';
+
+describe('health and readiness, without a session', function () {
+  this.timeout(60_000);
+  let app: TestApp;
+  let web: WebServer;
+  const get = async (path: string) => {
+    const response = await fetch(`${web.url}${path}`);
+    return { status: response.status, text: (await response.text()).trim(), headers: response.headers };
+  };
+
+  before(async () => {
+    app = await createTestApp();
+    web = await startConsole(app);
+  });
+  after(async () => {
+    await web.stop();
+    await app.dispose();
+  });
+
+  it('/healthz: the process answers; /readyz: it can work', async () => {
+    expect(await get('/healthz')).to.include({ status: 200, text: 'ok' });
+    const ready = await get('/readyz');
+    expect(ready).to.include({ status: 200, text: 'ready' });
+    expect(ready.headers.get('content-security-policy')).to.be.a('string');
+  });
+
+  it('/readyz names what stops it, and nothing more', async () => {
+    await app.db.query("insert into schema_migration (version, name, checksum) values (999, '999_later.sql', 'x')");
+    expect(await get('/readyz')).to.include({ status: 503, text: 'not ready: migrations' });
+    await app.db.query('delete from schema_migration where version = 999');
+    await app.db.query(
+      "insert into connection_key (fingerprint) values ('\\x00') on conflict (only_row) do update set fingerprint = '\\x00'",
+    );
+    expect(await get('/readyz')).to.include({ status: 503, text: 'not ready: connection key' });
+    await app.db.query('delete from connection_key');
+    const restore = await cutOffDatabase(app.url);
+    try {
+      expect(await get('/readyz')).to.include({ status: 503, text: 'not ready: database' });
+      expect(await get('/healthz')).to.include({ status: 200, text: 'ok' });
+    } finally {
+      await restore();
+    }
+    expect((await get('/readyz')).status).to.equal(200);
+  });
+});
