@@ -14,6 +14,7 @@ import {
   type IntakeFile,
   recordProgress,
   recordRefusal,
+  releaseLease,
   renewLease,
   reserveReportPath,
 } from '../src/files/registry.ts';
@@ -119,6 +120,11 @@ async function refuse(services: Services, file: IntakeFile, owner: string, reaso
 }
 
 /** One pass: the records after those already applied, up to `readUpTo` bytes, chunk by chunk. */
+/** The service is stopping: the run ends after the chunk in hand, and gives its file back at once. */
+class StopRequestedError extends Error {
+  override name = 'StopRequestedError';
+}
+
 async function applyRows(
   services: Services,
   file: IntakeFile,
@@ -126,6 +132,7 @@ async function applyRows(
   settings: ChunkSettings,
   owner: string,
   readUpTo: number,
+  stopping: AbortSignal | undefined,
 ): Promise<void> {
   const { config, db } = services;
   if (file.format === 'xml' && file.recordsDone === 0) await checkXmlStructure(file, kind, config, readUpTo);
@@ -144,6 +151,8 @@ async function applyRows(
       });
     });
     recordsDone += items.length;
+    file.recordsDone = recordsDone;
+    if (stopping?.aborted) throw new StopRequestedError();
   }
   file.recordsDone = recordsDone;
 }
@@ -157,6 +166,7 @@ export async function runFile(
   services: Services,
   fileId: number,
   kinds: Record<FileKind, KindDefinition | undefined>,
+  stopping?: AbortSignal,
 ): Promise<IntakeFile | null> {
   const { config, db, logger } = services;
   const owner = `${services.workerId}:${randomBytes(4).toString('hex')}`;
@@ -196,7 +206,10 @@ export async function runFile(
         connectionExpiryDays: config.connections.expiryDays,
         boss: services.boss,
       };
-      const keepLease = () => renewLease(db, file.id, owner, config.processing.leaseSeconds);
+      const keepLease = async () => {
+        if (stopping?.aborted) throw new StopRequestedError();
+        await renewLease(db, file.id, owner, config.processing.leaseSeconds);
+      };
       // Pass after pass until every byte the writer wrote is read (docs/file-arrival.md). Every run
       // looks first: the file may have changed since the claim, or while a stopped run was away.
       let readUpTo = await firstReadLimit(file);
@@ -211,7 +224,7 @@ export async function runFile(
       for (; readUpTo >= 0; ) {
         let refusal: FileRefusedError | null = null;
         try {
-          await applyRows(services, file, kind, settings, owner, readUpTo);
+          await applyRows(services, file, kind, settings, owner, readUpTo, stopping);
         } catch (error) {
           if (!(error instanceof FileRefusedError)) throw error;
           refusal = error;
@@ -257,6 +270,16 @@ export async function runFile(
     });
     return finished;
   } catch (error) {
+    if (error instanceof StopRequestedError) {
+      // Its committed chunks stand; whoever sweeps next (this machine or another) resumes it now,
+      // not after its lease would have run out.
+      await releaseLease(db, file.id, owner, services.boss);
+      logger.info('stopped while processing a file: given back, it resumes after its last committed record', {
+        fileId,
+        recordsDone: file.recordsDone,
+      });
+      return null;
+    }
     if (!(error instanceof FileRefusedError)) throw error;
     // The reason may quote the file's content (a header that is really a data row): it goes to
     // the authority and the failed folder, not to the log.

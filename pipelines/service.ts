@@ -40,6 +40,8 @@ export async function startService(services: Services): Promise<{ consoleUrl: st
   // pg-boss's offWork does not wait for a running handler: stop() waits for these instead, so
   // nothing is still using the database when the caller closes it.
   const running = new Set<Promise<unknown>>();
+  // Aborted when the service stops: a file being processed ends after its chunk in hand.
+  const stopping = new AbortController();
   const tracked = <T>(work: Promise<T>): Promise<T> => {
     running.add(work);
     void work.catch(() => {}).finally(() => running.delete(work));
@@ -49,7 +51,7 @@ export async function startService(services: Services): Promise<{ consoleUrl: st
     tracked(
       (async () => {
         try {
-          const file = await runFile(services, fileId, kinds);
+          const file = await runFile(services, fileId, kinds, stopping.signal);
           if (file) logger.debug('file run ended', { fileId, status: file.status });
         } catch (error) {
           // Its committed chunks stand; the file is taken up again after its lease (a link planted
@@ -181,6 +183,7 @@ export async function startService(services: Services): Promise<{ consoleUrl: st
   return {
     consoleUrl: webConsole?.url ?? null,
     async stop() {
+      stopping.abort();
       // No new request starts work once stopping has begun.
       await webConsole?.stop();
       clearInterval(sweep);
@@ -191,11 +194,12 @@ export async function startService(services: Services): Promise<{ consoleUrl: st
       await boss.offWork(queues.connectionExpiry);
       await mailWorker.stop();
       while (sweeping) await new Promise((resolve) => setTimeout(resolve, 50));
-      // A long file is not waited for to the end: its committed chunks stand, and it resumes
-      // at the next start.
+      // A file in hand finishes its chunk and is given back at once; nobody waits past shutdownSeconds.
       const settled = await Promise.race([
         Promise.allSettled([...running]).then(() => true),
-        new Promise<false>((resolve) => setTimeout(() => resolve(false), 10_000).unref()),
+        new Promise<false>((resolve) =>
+          setTimeout(() => resolve(false), config.processing.shutdownSeconds * 1000).unref(),
+        ),
       ]);
       if (!settled)
         logger.warn('stopping while a file is being processed; it resumes after its lease at the next start');

@@ -15,6 +15,8 @@ export interface Config {
     leaseSeconds: number;
     workers: number;
     pollingIntervalSeconds: number;
+    /** How long a stop waits for the chunk in hand before leaving it to the lease. */
+    shutdownSeconds: number;
   };
   rules: {
     lastEnrolmentMonths: number;
@@ -118,6 +120,7 @@ const environmentKeys: Record<string, string> = {
   INTAKE_LEASE_SECONDS: 'processing.leaseSeconds',
   INTAKE_WORKERS: 'processing.workers',
   INTAKE_POLLING_INTERVAL_SECONDS: 'processing.pollingIntervalSeconds',
+  INTAKE_SHUTDOWN_SECONDS: 'processing.shutdownSeconds',
   INTAKE_LAST_ENROLMENT_MONTHS: 'rules.lastEnrolmentMonths',
   INTAKE_RECENT_ENROLMENT_MONTHS: 'rules.recentEnrolmentMonths',
   INTAKE_CREATION_ASSOCIATION_MONTHS: 'rules.creationAssociationMonths',
@@ -266,6 +269,7 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
       leaseSeconds: read.integer('processing.leaseSeconds', 1, 86_400),
       workers: read.integer('processing.workers', 1, 64),
       pollingIntervalSeconds: read.integer('processing.pollingIntervalSeconds', 1, 3600),
+      shutdownSeconds: read.integer('processing.shutdownSeconds', 1, 3600),
     },
     rules: {
       lastEnrolmentMonths: read.integer('rules.lastEnrolmentMonths', 0, 120),

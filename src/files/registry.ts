@@ -285,6 +285,21 @@ export async function recordRefusal(db: Queryable, id: number, owner: string, re
   if (result.rowCount !== 1) throw new LeaseLostError(`File ${id} is no longer leased to ${owner}.`);
 }
 
+/**
+ * The run stops: its file is free at once (its committed chunks stand), with a new job so that
+ * the next worker, here or on another machine, resumes it without waiting for a sweep.
+ */
+export async function releaseLease(db: Database, id: number, owner: string, boss: PgBoss): Promise<void> {
+  await db.transaction(async (client) => {
+    const released = await client.query(
+      `update intake_file set lease_owner = null, lease_until = now() - interval '1 second'
+        where id = $1 and lease_owner = $2 and status = 'processing'`,
+      [id, owner],
+    );
+    if (released.rowCount === 1) await boss.send(queues.files, { fileId: id }, inTransaction(client));
+  });
+}
+
 /** Renews the run's lease, failing when another run has taken the file over. */
 export async function renewLease(db: Queryable, id: number, owner: string, leaseSeconds: number): Promise<void> {
   const result = await db.query(
