@@ -1,4 +1,6 @@
+import { userInfo } from 'node:os';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { replayFile } from '../pipelines/replay.ts';
 import type { App } from '../src/app.ts';
 import { type FileFilter, type FileSummary, fileStatuses, fileSummary, listFiles } from '../src/files/file-listing.ts';
 import { fileKinds } from '../src/files/kinds.ts';
@@ -62,5 +64,38 @@ export function addFileCommands(program: Command, withApp: WithApp): void {
       console.log(`  file: ${file.storedPath}`);
       if (file.retakenAs !== null) console.log(`  taken again whole as #${file.retakenAs}`);
       if (file.error) console.log(`  why it failed: ${file.error}`);
+    });
+  files
+    .command('replay <id>')
+    .description(
+      'process a file again now, as a run of its own with its own report (after reference data was put right)',
+    )
+    .requiredOption('--reason <text>', 'why: kept in the audit log with who asked')
+    .option('--as-of <date>', 'the as-of date of the run (default today)', parsed(parseDate, 'a date YYYY-MM-DD'))
+    .option('--json', 'print the outcome as JSON')
+    .action(async (id: string, options: { reason: string; asOf?: string; json?: boolean }) => {
+      const reason = options.reason.trim();
+      if (reason === '' || !/^\d{1,18}$/.test(id)) {
+        console.error(reason === '' ? 'intake: --reason: say why the file is replayed' : `intake: no file #${id}`);
+        process.exitCode = reason === '' ? 64 : 1;
+        return;
+      }
+      const by = `operator:${userInfo().username}`;
+      const result = await withApp((app) =>
+        replayFile(app, Number(id), { reason, by, ...(options.asOf ? { asOf: options.asOf } : {}) }),
+      );
+      process.exitCode = { processed: 0, refused: 2, busy: 3, not_found: 1 }[result.outcome];
+      if (options.json) return void console.log(JSON.stringify(result));
+      if (result.outcome === 'not_found') console.error(`intake: no file #${id}`);
+      else if (result.outcome === 'busy')
+        console.error(`intake: file #${id} is still being processed; replay it once it is done`);
+      else if (result.outcome === 'refused') console.log(`refused: ${result.reason}`);
+      else {
+        const { file } = result;
+        console.log(
+          `#${file.id}: ${file.originalName} processed again as of ${file.asOf} (a replay of #${id}): ${file.accepted} accepted, ${file.referred} referred, ${file.invalid} invalid`,
+        );
+        console.log(`  report: ${file.reportPath}`);
+      }
     });
 }

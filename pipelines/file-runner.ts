@@ -249,6 +249,7 @@ export async function runFile(
       file.id,
       folders.outbox(config, file.authorityCode),
       file.originalName,
+      file.replayOf !== null,
     );
     await writeResultReport(
       db,

@@ -22,6 +22,8 @@ export interface IntakeFile {
   claimedSizeBytes: number | null;
   /** The writer added to it after its first report; the report was written anew. */
   reopenedAfterReport: boolean;
+  /** The file this run processes again (`intake files replay`), if it is a replay. */
+  replayOf: number | null;
   /** The file its complete content was taken again as, when it was rewritten after rows were applied. */
   retakenAs: number | null;
   storedPath: string;
@@ -49,6 +51,7 @@ interface FileRow {
   claimed_size_bytes: string | null;
   retaken_as: string | null;
   reopened_after_report: boolean;
+  replay_of: string | null;
   stored_path: string;
   status: IntakeFile['status'];
   as_of: string;
@@ -60,7 +63,7 @@ interface FileRow {
   error: string | null;
 }
 
-const columns = `id, authority_code, kind, original_name, format, sha256, size_bytes, read_sha256, mtime_ms, claimed_size_bytes, retaken_as, reopened_after_report, stored_path, status, as_of::text, records_done,
+const columns = `id, authority_code, kind, original_name, format, sha256, size_bytes, read_sha256, mtime_ms, claimed_size_bytes, retaken_as, reopened_after_report, replay_of, stored_path, status, as_of::text, records_done,
   accepted, referred, invalid, report_path, error`;
 
 function toFile(row: FileRow): IntakeFile {
@@ -77,6 +80,7 @@ function toFile(row: FileRow): IntakeFile {
     claimedSizeBytes: row.claimed_size_bytes === null ? null : Number(row.claimed_size_bytes),
     retakenAs: row.retaken_as === null ? null : Number(row.retaken_as),
     reopenedAfterReport: row.reopened_after_report,
+    replayOf: row.replay_of === null ? null : Number(row.replay_of),
     storedPath: row.stored_path,
     status: row.status,
     asOf: row.as_of,
@@ -112,7 +116,7 @@ export async function registerFile(db: Database, file: NewFile, boss: PgBoss | n
     const inserted = await client.query<FileRow>(
       `insert into intake_file (authority_code, kind, original_name, format, sha256, read_sha256, size_bytes, mtime_ms, stored_path, as_of)
        values ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9)
-       on conflict (authority_code, sha256) where status <> 'failed' do nothing
+       on conflict (authority_code, sha256) where status <> 'failed' and replay_of is null do nothing
        returning ${columns}`,
       [
         file.authorityCode,
@@ -129,7 +133,7 @@ export async function registerFile(db: Database, file: NewFile, boss: PgBoss | n
     const row = inserted.rows[0];
     if (row === undefined) {
       const existing = await client.query<FileRow>(
-        `select ${columns} from intake_file where authority_code = $1 and sha256 = $2 and status <> 'failed'`,
+        `select ${columns} from intake_file where authority_code = $1 and sha256 = $2 and status <> 'failed' and replay_of is null`,
         [file.authorityCode, file.sha256],
       );
       return { outcome: 'duplicate', file: toFile(existing.rows[0] as FileRow) };
@@ -332,9 +336,13 @@ export async function reserveReportPath(
   id: number,
   outbox: string,
   originalName: string,
+  replay = false,
 ): Promise<string> {
-  for (let n = 1; ; n++) {
-    const candidate = `${outbox}/${n === 1 ? originalName : `${originalName}.${n}`}.results.csv`;
+  // A replay's report is `<name>.replay-2.results.csv`, `<name>.replay-3…`: never the original's.
+  for (let n = replay ? 2 : 1; ; n++) {
+    const candidate = replay
+      ? `${outbox}/${originalName}.replay-${n}.results.csv`
+      : `${outbox}/${n === 1 ? originalName : `${originalName}.${n}`}.results.csv`;
     try {
       const result = await db.query<{ report_path: string }>(
         'update intake_file set report_path = coalesce(report_path, $2) where id = $1 returning report_path',
@@ -345,6 +353,26 @@ export async function reserveReportPath(
       if (!hasPgCode(error, pgErrorCodes.uniqueViolation)) throw error;
     }
   }
+}
+
+/**
+ * A new run of a processed file, on an operator's request: its own row (and, with a boss, its
+ * job), reading `storedPath`, a copy of the original; the content key does not hold for replays.
+ */
+export async function registerReplay(
+  db: Database,
+  original: IntakeFile,
+  replay: { storedPath: string; mtimeMs: number; asOf: string; reason: string },
+): Promise<IntakeFile> {
+  const inserted = await db.query<FileRow>(
+    `insert into intake_file (authority_code, kind, original_name, format, sha256, read_sha256, size_bytes, mtime_ms,
+                              stored_path, as_of, replay_of, replay_reason)
+     select authority_code, kind, original_name, format, sha256, read_sha256, size_bytes, $2, $3, $4, id, $5
+       from intake_file where id = $1
+     returning ${columns}`,
+    [original.id, replay.mtimeMs, replay.storedPath, replay.asOf, replay.reason],
+  );
+  return toFile(inserted.rows[0] as FileRow);
 }
 
 /** Files whose worker stopped (crash, restart): a lease ran out, or queued long with no worker taking them. */

@@ -1,0 +1,63 @@
+import { constants } from 'node:fs';
+import { chmod, copyFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Services } from '../src/app.ts';
+import { fileState } from '../src/files/arrival.ts';
+import { folders, storedName } from '../src/files/folders.ts';
+import { getFile, type IntakeFile, registerReplay } from '../src/files/registry.ts';
+import { insertAudit } from '../src/persist/row-outcomes.ts';
+import { todayIn } from '../src/validate/dates.ts';
+import { runFile } from './file-runner.ts';
+import { kinds } from './kinds.ts';
+
+export type ReplayResult =
+  | { outcome: 'processed'; file: IntakeFile }
+  | { outcome: 'refused'; reason: string; file?: IntakeFile }
+  | { outcome: 'busy'; file: IntakeFile }
+  | { outcome: 'not_found' };
+
+/**
+ * `intake files replay`: the file as kept (archived, or failed) processed again now, as a run of
+ * its own with its own report (`<name>.replay-2.results.csv`), after reference data was put right
+ * say. Who asked and why go to the audit log. A file still queued or running is not replayed.
+ */
+export async function replayFile(
+  services: Services,
+  id: number,
+  request: { reason: string; asOf?: string; by: string },
+): Promise<ReplayResult> {
+  const { config, db } = services;
+  const original = await getFile(db, id);
+  if (!original) return { outcome: 'not_found' };
+  if (original.status === 'queued' || original.status === 'processing') return { outcome: 'busy', file: original };
+  const kept = await fileState(original.storedPath);
+  if (kept === null)
+    return { outcome: 'refused', reason: `The file of #${id} is no longer kept (${original.storedPath}).` };
+  const folder = folders.claimed(config, original.authorityCode, original.kind);
+  await mkdir(folder, { recursive: true, mode: 0o700 });
+  const copy = path.join(folder, storedName(original.originalName));
+  await copyFile(original.storedPath, copy, constants.COPYFILE_EXCL);
+  await chmod(copy, 0o600);
+  const state = await fileState(copy);
+  const asOf = request.asOf ?? todayIn();
+  const replay = await registerReplay(db, original, {
+    storedPath: copy,
+    mtimeMs: state?.mtimeMs ?? kept.mtimeMs,
+    asOf,
+    reason: request.reason,
+  });
+  await insertAudit(db, [
+    {
+      actor: request.by,
+      action: 'file_replayed',
+      asn: null,
+      fileId: replay.id,
+      line: null,
+      detail: { replayOf: original.id, reason: request.reason, asOf },
+    },
+  ]);
+  const done = await runFile(services, replay.id, kinds);
+  if (done === null) return { outcome: 'busy', file: replay };
+  if (done.status === 'failed') return { outcome: 'refused', reason: done.error ?? 'refused', file: done };
+  return { outcome: 'processed', file: done };
+}
