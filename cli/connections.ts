@@ -1,16 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { sendDueMail } from '../pipelines/activation-mail.ts';
-import type { App } from '../src/app.ts';
 import { activateConnection, describeActivation } from '../src/connections/activation.ts';
 import { listConnections, statusNames } from '../src/connections/connection-status.ts';
 import { tokenFromEml } from '../src/mail/eml-token.ts';
 import { createMailSender } from '../src/mail/mail-sender.ts';
 import { dateEndingAt, timeIn } from '../src/validate/dates.ts';
 import { formatAsn, parseAsn } from '../src/validate/values.ts';
+import type { WithApp } from './command-kit.ts';
 import { readSecretLine } from './password-input.ts';
-
-type WithApp = <T>(work: (app: App) => Promise<T>) => Promise<T>;
 
 const asnOption = (value: string) => {
   const asn = parseAsn(value);

@@ -1,19 +1,11 @@
 import { userInfo } from 'node:os';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { replayFile } from '../pipelines/replay.ts';
-import type { App } from '../src/app.ts';
 import { type FileFilter, type FileSummary, fileStatuses, fileSummary, listFiles } from '../src/files/file-listing.ts';
 import { fileKinds } from '../src/files/kinds.ts';
 import { timeIn } from '../src/validate/dates.ts';
 import { parseAuthorityCode, parseDate } from '../src/validate/values.ts';
-
-type WithApp = <T>(work: (app: App) => Promise<T>) => Promise<T>;
-
-const parsed = (parse: (text: string) => string | null, what: string) => (value: string) => {
-  const result = parse(value);
-  if (!result) throw new InvalidArgumentError(`expected ${what}`);
-  return result;
-};
+import { parsed, type WithApp } from './command-kit.ts';
 
 function describe(file: FileSummary): string {
   const rows = `${file.recordsDone} rows: ${file.accepted} accepted, ${file.referred} referred, ${file.invalid} invalid`;

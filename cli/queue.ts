@@ -18,8 +18,7 @@ import type { Resolution, ResolveResult } from '../src/queue/resolution.ts';
 import { findStaff } from '../src/staff/accounts.ts';
 import { timeIn, todayIn } from '../src/validate/dates.ts';
 import { formatAsn, parseAsn, parseAuthorityCode, parseSchoolCode } from '../src/validate/values.ts';
-
-type WithApp = <T>(work: (app: App) => Promise<T>) => Promise<T>;
+import { parsed, type WithApp } from './command-kit.ts';
 
 /** Exit codes of the queue commands beyond 0/1/64: 3 the item is held or resolved by someone else, 5 an approval failed a data check. */
 const exitCodes = { busy: 3, notApplicable: 5, notFound: 1 } as const;
@@ -27,11 +26,6 @@ const exitCodes = { busy: 3, notApplicable: 5, notFound: 1 } as const;
 const idArgument = (value: string) => {
   if (!/^\d{1,18}$/.test(value)) throw new InvalidArgumentError('expected an item number');
   return Number(value);
-};
-const parsed = (parse: (text: string) => string | null, what: string) => (value: string) => {
-  const result = parse(value);
-  if (!result) throw new InvalidArgumentError(`expected ${what}`);
-  return result;
 };
 const reasonOption = (value: string) => {
   if (!(value in referralReasons))

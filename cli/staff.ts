@@ -9,9 +9,8 @@ import {
   usernameProblem,
 } from '../src/staff/accounts.ts';
 import { passwordProblem } from '../src/staff/passwords.ts';
+import type { WithApp } from './command-kit.ts';
 import { PasswordInputError, readNewPassword } from './password-input.ts';
-
-type WithApp = <T>(work: (app: App) => Promise<T>) => Promise<T>;
 
 /** Prints a usage problem and sets exit code 64; returns whether there was one. */
 function refuseUsage(problem: string | null): boolean {

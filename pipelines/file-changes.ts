@@ -1,6 +1,4 @@
-import { constants } from 'node:fs';
-import { copyFile, open } from 'node:fs/promises';
-import path from 'node:path';
+import { open } from 'node:fs/promises';
 import type { Services } from '../src/app.ts';
 import {
   fileState,
@@ -10,16 +8,16 @@ import {
   waitUntilWritten,
 } from '../src/files/arrival.ts';
 import { registerClaimed } from '../src/files/claim.ts';
-import { folders, storedName, writeNewNote } from '../src/files/folders.ts';
-import { hashOfFirstBytes, inspectFile } from '../src/files/inspect.ts';
 import {
-  type IntakeFile,
   recentlyFinished,
   recordGrowth,
   recordRetake,
   recordRetakeOfFinished,
   reopenFile,
-} from '../src/files/registry.ts';
+} from '../src/files/file-revisions.ts';
+import { copyIntoClaimed, writeNewNote } from '../src/files/folders.ts';
+import { hashOfFirstBytes, inspectFile } from '../src/files/inspect.ts';
+import type { IntakeFile } from '../src/files/registry.ts';
 import { FileRefusedError } from '../src/formats/records.ts';
 
 /**
@@ -153,11 +151,13 @@ export async function reopenFilesWrittenAfterReport(services: Services): Promise
 
 /** The file's content as it is now, registered as a new file; its id, or null when refused. */
 async function takeAgainWhole(services: Services, file: IntakeFile): Promise<number | null> {
-  const copy = path.join(
-    folders.claimed(services.config, file.authorityCode, file.kind),
-    storedName(file.originalName),
+  const copy = await copyIntoClaimed(
+    services.config,
+    file.storedPath,
+    file.authorityCode,
+    file.kind,
+    file.originalName,
   );
-  await copyFile(file.storedPath, copy, constants.COPYFILE_EXCL);
   const registration = await registerClaimed(
     services,
     copy,

@@ -1,10 +1,8 @@
-import { constants } from 'node:fs';
-import { chmod, copyFile, mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { Services } from '../src/app.ts';
 import { fileState } from '../src/files/arrival.ts';
-import { folders, storedName } from '../src/files/folders.ts';
-import { getFile, type IntakeFile, registerReplay } from '../src/files/registry.ts';
+import { registerReplay } from '../src/files/file-revisions.ts';
+import { copyIntoClaimed } from '../src/files/folders.ts';
+import { getFile, type IntakeFile } from '../src/files/registry.ts';
 import { insertAudit } from '../src/persist/row-outcomes.ts';
 import { todayIn } from '../src/validate/dates.ts';
 import { runFile } from './file-runner.ts';
@@ -33,11 +31,13 @@ export async function replayFile(
   const kept = await fileState(original.storedPath);
   if (kept === null)
     return { outcome: 'refused', reason: `The file of #${id} is no longer kept (${original.storedPath}).` };
-  const folder = folders.claimed(config, original.authorityCode, original.kind);
-  await mkdir(folder, { recursive: true, mode: 0o700 });
-  const copy = path.join(folder, storedName(original.originalName));
-  await copyFile(original.storedPath, copy, constants.COPYFILE_EXCL);
-  await chmod(copy, 0o600);
+  const copy = await copyIntoClaimed(
+    config,
+    original.storedPath,
+    original.authorityCode,
+    original.kind,
+    original.originalName,
+  );
   const state = await fileState(copy);
   const asOf = request.asOf ?? todayIn();
   const replay = await registerReplay(db, original, {

@@ -1,8 +1,9 @@
 import { sqlTimeZone } from '../config/province.ts';
 import type { Queryable } from '../db/database.ts';
 import type { FileKind } from './kinds.ts';
+import type { IntakeFile } from './registry.ts';
 
-export type FileStatus = 'queued' | 'processing' | 'done' | 'failed';
+export type FileStatus = IntakeFile['status'];
 export const fileStatuses: readonly FileStatus[] = ['queued', 'processing', 'done', 'failed'];
 
 /** A file as operators look at it: where it stands, what came of its rows, where its report is. */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { chmod, copyFile, mkdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { type Config, paths } from '../config/config.ts';
@@ -60,6 +61,25 @@ export async function moveFile(from: string, to: string): Promise<void> {
     await unlink(from);
   }
   await chmod(to, 0o600);
+}
+
+/**
+ * A copy of a file Intake holds (archived, failed, claimed), as a new claimed file of the same
+ * authority and kind, under a stored name of its own: owner-only, never over another file.
+ */
+export async function copyIntoClaimed(
+  config: Config,
+  source: string,
+  authority: string,
+  kind: string,
+  name: string,
+): Promise<string> {
+  const folder = folders.claimed(config, authority, kind);
+  await mkdir(folder, { recursive: true, mode: 0o700 });
+  const copy = path.join(folder, storedName(name));
+  await copyFile(source, copy, constants.COPYFILE_EXCL);
+  await chmod(copy, 0o600);
+  return copy;
 }
 
 /** The folders of files Intake holds, owner-only, also when an earlier release made them readable. */
