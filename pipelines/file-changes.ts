@@ -14,6 +14,7 @@ import {
   recordRetake,
   recordRetakeOfFinished,
   reopenFile,
+  takeBackCutRecord,
 } from '../src/files/file-revisions.ts';
 import { copyIntoClaimed, writeNewNote } from '../src/files/folders.ts';
 import { hashOfFirstBytes, inspectFile } from '../src/files/inspect.ts';
@@ -40,6 +41,18 @@ export async function firstReadLimit(file: IntakeFile): Promise<number> {
     }
     // A single line: nothing to hold back.
     return file.sizeBytes;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Whether the first `bytes` bytes of the file end inside a line (their last byte is no line end). */
+async function endsMidLine(storedPath: string, bytes: number): Promise<boolean> {
+  if (bytes === 0) return false;
+  const handle = await open(storedPath, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(1), 0, 1, bytes - 1);
+    return bytesRead === 1 && buffer[0] !== 0x0a && buffer[0] !== 0x0d;
   } finally {
     await handle.close();
   }
@@ -91,11 +104,14 @@ export async function nextPass(
     const inspection = await inspectFile(file.storedPath, final.size);
     if (inspection.problem !== null)
       throw new FileRefusedError(`The file changed while it was being read. ${inspection.problem}`);
-    const grown = await recordGrowth(services.db, file.id, owner, {
+    let grown = await recordGrowth(services.db, file.id, owner, {
       sizeBytes: final.size,
       sha256: inspection.sha256,
       mtimeMs: final.mtimeMs,
     });
+    // Its last line, read when the file looked complete, was cut short by the writer: read it again whole.
+    if (onlyAdded && file.format === 'csv' && (await endsMidLine(file.storedPath, readUpTo)))
+      grown = (await takeBackCutRecord(services.db, file.id, owner)) ?? grown;
     logger.info('file read on after its writer finished', { fileId: file.id, bytes: final.size });
     // Nothing applied yet (or only added to): read on from the first record not yet applied.
     return { file: grown, readUpTo: await firstReadLimit(grown) };

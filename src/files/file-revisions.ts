@@ -104,3 +104,41 @@ export async function registerReplay(
   );
   return toFile(inserted.rows[0] as FileRow);
 }
+
+/**
+ * The last record read was a line its writer had not finished (the bytes read ended mid-line, and
+ * the file has grown since): when that cut line was refused, its outcome is taken back so the line
+ * is read again whole. A refused row changed nothing else. Returns the file as it now stands.
+ */
+export async function takeBackCutRecord(db: Database, id: number, owner: string): Promise<IntakeFile | null> {
+  return db.transaction(async (client) => {
+    const last = await client.query<{ first_record: number; n: number; status: string }>(
+      `select first_record, cardinality(statuses) as n, statuses[cardinality(statuses)] as status
+         from row_outcome_chunk where file_id = $1 order by first_record desc limit 1 for update`,
+      [id],
+    );
+    const chunk = last.rows[0];
+    if (chunk === undefined || chunk.status !== 'invalid') return null;
+    if (chunk.n === 1) {
+      await client.query('delete from row_outcome_chunk where file_id = $1 and first_record = $2', [
+        id,
+        chunk.first_record,
+      ]);
+    } else {
+      await client.query(
+        `update row_outcome_chunk set lines = lines[1:$3], statuses = statuses[1:$3], codes = codes[1:$3],
+                messages = messages[1:$3], asns = asns[1:$3]
+          where file_id = $1 and first_record = $2`,
+        [id, chunk.first_record, chunk.n - 1],
+      );
+    }
+    const updated = await client.query<FileRow>(
+      `update intake_file set records_done = records_done - 1, invalid = invalid - 1
+        where id = $1 and lease_owner = $2 and status = 'processing' returning ${fileColumns}`,
+      [id, owner],
+    );
+    const row = updated.rows[0];
+    if (row === undefined) throw new LeaseLostError(`File ${id} is no longer leased to ${owner}.`);
+    return toFile(row);
+  });
+}
