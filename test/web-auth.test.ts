@@ -386,12 +386,13 @@ describe('the web console: sign-in, sessions and CSRF', function () {
     }
   });
 
-  it('a second process on the same machine serves no pages when told so, and one whose port is taken does not start', async () => {
+  it('a process without the console and activation roles serves no pages, and one whose port is taken does not start', async () => {
     const quiet = await startService({
       ...app,
-      config: { ...app.config, server: { ...app.config.server, enabled: false } },
+      config: { ...app.config, roles: ['watcher', 'worker', 'scheduler', 'mail'] },
     });
     expect(quiet.consoleUrl).to.equal(null);
+    expect(quiet.activationUrl).to.equal(null);
     await quiet.stop();
     const port = Number(new URL(web.url).port);
     let failure: unknown = null;

@@ -6,6 +6,7 @@ export const environmentKeys: Record<string, string> = {
   DATABASE_URL: 'databaseUrl',
   INTAKE_EMBEDDED_PG_PORT: 'embeddedPostgresPort',
   INTAKE_LOG_LEVEL: 'logLevel',
+  INTAKE_ROLES: 'roles',
   INTAKE_STABLE_MS: 'watch.stableMs',
   INTAKE_POLL_MS: 'watch.pollMs',
   INTAKE_INCOMPLETE_LINE_STABLE_MS: 'watch.incompleteLineStableMs',
@@ -33,12 +34,21 @@ export const environmentKeys: Record<string, string> = {
   INTAKE_MAIL_FROM: 'mail.from',
   INTAKE_ACTIVATION_URL: 'mail.activationUrl',
   INTAKE_MAIL_RETRY_DELAY_SECONDS: 'mail.retryDelaySeconds',
-  INTAKE_HTTP_ENABLED: 'server.enabled',
   INTAKE_HTTP_HOST: 'server.host',
   INTAKE_HTTP_PORT: 'server.port',
   INTAKE_SESSION_HOURS: 'server.sessionHours',
   INTAKE_SECURE_COOKIES: 'server.secureCookies',
   INTAKE_TRUSTED_PROXIES: 'server.trustedProxies',
+  INTAKE_ACTIVATION_HOST: 'activationServer.host',
+  INTAKE_ACTIVATION_PORT: 'activationServer.port',
+  INTAKE_OPERATOR_ENABLED: 'operatorServer.enabled',
+  INTAKE_OPERATOR_HOST: 'operatorServer.host',
+  INTAKE_OPERATOR_PORT: 'operatorServer.port',
+  INTAKE_RETENTION_ARCHIVE_DAYS: 'retention.archiveDays',
+  INTAKE_RETENTION_FAILED_DAYS: 'retention.failedDays',
+  INTAKE_RETENTION_OUTBOX_DAYS: 'retention.outboxDays',
+  INTAKE_RETENTION_MAIL_DAYS: 'retention.mailDays',
+  INTAKE_RETENTION_LETTER_GRACE_DAYS: 'retention.letterGraceDays',
   INTAKE_CLAIM_MINUTES: 'queue.claimMinutes',
 };
 
@@ -115,6 +125,17 @@ export class Reader {
       return [];
     }
     return items as string[];
+  }
+
+  /** Some of `choices` (a list, or comma-separated from the environment), each once; at least one. */
+  choices<T extends string>(dotted: string, choices: readonly T[]): T[] {
+    const items = this.textList(dotted);
+    const unknown = items.filter((item) => !choices.includes(item as T));
+    if (unknown.length > 0 || items.length === 0) {
+      this.problems.push(`${dotted}: expected some of ${choices.join(', ')}, got ${JSON.stringify(items)}`);
+      return [...choices];
+    }
+    return [...new Set(items as T[])];
   }
 
   choice<T extends string>(dotted: string, choices: readonly T[]): T {

@@ -2,12 +2,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { environmentKeys, type Raw, Reader, setPath } from './config-reader.ts';
+import { type Role, roles } from './roles.ts';
 
 export interface Config {
   home: string;
   databaseUrl: string | null;
   embeddedPostgresPort: number;
   logLevel: 'error' | 'warn' | 'info' | 'debug';
+  /** What `intake start` runs in this process. */
+  roles: Role[];
   watch: WatchSettings;
   processing: {
     chunkRows: number;
@@ -49,10 +52,8 @@ export interface Config {
     /** Between tries of an email the server refused or could not take; tried until its request expires. */
     retryDelaySeconds: number;
   };
-  /** The web console and the activation page, served by `intake start`. */
+  /** The staff console's listener (role `console`), and what every listener shares. */
   server: {
-    /** False: this process serves no pages (a second process on the same machine, say). */
-    enabled: boolean;
     host: string;
     /** 0: any free port (tests). */
     port: number;
@@ -67,12 +68,38 @@ export interface Config {
     publicPostsPerMinute: number;
     signInWindowMinutes: number;
   };
+  /** The recipients' activation page (role `activation`): a listener of its own, fit to face the internet. */
+  activationServer: Listener;
+  /** `/metrics` for Prometheus, with the health checks: off unless enabled, on an internal address. */
+  operatorServer: Listener & { enabled: boolean };
+  /** How long what Intake keeps on disk is kept (`intake files purge`, and the scheduler's nightly run). */
+  retention: RetentionSettings;
   /** Student Records' queue of referred rows. */
   queue: {
     /** A claim not resolved within this time returns the item to the queue. */
     claimMinutes: number;
     pageSize: number;
   };
+}
+
+export interface Listener {
+  host: string;
+  /** 0: any free port (tests). */
+  port: number;
+}
+
+/** Days after which each kind of kept file is removed (docs/operations.md §4). */
+interface RetentionSettings {
+  archiveDays: number;
+  failedDays: number;
+  /** Reports, notes, decisions files and connection listings in the authorities' outbox folders. */
+  outboxDays: number;
+  /** `.eml` files written when no SMTP server is configured. */
+  mailDays: number;
+  /** Letters hold PINs in clear: removed this long after every request in them has expired, been activated or deleted. */
+  letterGraceDays: number;
+  /** When the scheduler runs the purge (cron, the province's time zone). */
+  schedule: string;
 }
 
 /** When a file in the inbox is complete: see docs/file-arrival.md. */
@@ -125,6 +152,7 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
     databaseUrl: read.optionalText('databaseUrl'),
     embeddedPostgresPort: read.integer('embeddedPostgresPort', 1024, 65535),
     logLevel: read.choice('logLevel', ['info', 'error', 'warn', 'debug'] as const),
+    roles: read.choices('roles', roles),
     watch: {
       stableMs: read.integer('watch.stableMs', 0, 3_600_000),
       incompleteLineStableMs: read.integer('watch.incompleteLineStableMs', 0, 86_400_000),
@@ -167,13 +195,12 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
     mail: {
       smtpUrl: read.optionalText('mail.smtpUrl'),
       from: read.text('mail.from'),
-      activationUrl: read.text('mail.activationUrl'),
+      activationUrl: read.optionalText('mail.activationUrl') ?? '',
       maxConnections: read.integer('mail.maxConnections', 1, 100),
       batchSize: read.integer('mail.batchSize', 1, 1000),
       retryDelaySeconds: read.integer('mail.retryDelaySeconds', 1, 86_400),
     },
     server: {
-      enabled: read.optionalBoolean('server.enabled') ?? true,
       host: read.text('server.host'),
       port: read.integer('server.port', 0, 65535),
       sessionHours: read.integer('server.sessionHours', 1, 168),
@@ -183,11 +210,30 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
       publicPostsPerMinute: read.integer('server.publicPostsPerMinute', 1, 10_000),
       signInWindowMinutes: read.integer('server.signInWindowMinutes', 1, 1440),
     },
+    activationServer: {
+      host: read.text('activationServer.host'),
+      port: read.integer('activationServer.port', 0, 65535),
+    },
+    operatorServer: {
+      enabled: read.optionalBoolean('operatorServer.enabled') ?? false,
+      host: read.text('operatorServer.host'),
+      port: read.integer('operatorServer.port', 0, 65535),
+    },
+    retention: {
+      archiveDays: read.integer('retention.archiveDays', 1, 36_500),
+      failedDays: read.integer('retention.failedDays', 1, 36_500),
+      outboxDays: read.integer('retention.outboxDays', 1, 36_500),
+      mailDays: read.integer('retention.mailDays', 1, 36_500),
+      letterGraceDays: read.integer('retention.letterGraceDays', 0, 3650),
+      schedule: read.text('retention.schedule'),
+    },
     queue: {
       claimMinutes: read.integer('queue.claimMinutes', 1, 10_080),
       pageSize: read.integer('queue.pageSize', 5, 500),
     },
   };
+  // By default the email links to this machine's own activation listener.
+  if (config.mail.activationUrl === '') config.mail.activationUrl = `${listenerUrl(config.activationServer)}/activate`;
   config.server.secureCookies =
     read.optionalBoolean('server.secureCookies') ?? config.mail.activationUrl.startsWith('https://');
   if (config.connections.secret !== null && config.connections.secret.length < 32) {
@@ -213,6 +259,16 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
   if (config.asnRange.first > config.asnRange.last) read.problems.push('asnRange: first must not be greater than last');
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
+}
+
+/** How a listener is reached from this machine: a wildcard address is reached on the loopback. */
+function listenerUrl(listener: Listener): string {
+  const host = ['0.0.0.0', '::', ''].includes(listener.host)
+    ? '127.0.0.1'
+    : listener.host.includes(':')
+      ? `[${listener.host}]`
+      : listener.host;
+  return `http://${host}:${listener.port}`;
 }
 
 export const paths = {

@@ -11,6 +11,8 @@ export const queues = {
   activationMail: 'activation-mail',
   /** Scheduled: moves Waiting connections past their expiry to Request Expired. */
   connectionExpiry: 'connection-expiry',
+  /** Scheduled: removes what the retention settings say is due (docs/operations.md §4). */
+  retention: 'retention',
 } as const;
 
 export function createBoss(
@@ -51,6 +53,7 @@ export async function installQueues(
       retentionMinutes: Math.ceil(mailLifetimeSeconds / 60),
     },
     [queues.connectionExpiry]: { name: queues.connectionExpiry, retryLimit: 3, expireInSeconds: 600 },
+    [queues.retention]: { name: queues.retention, retryLimit: 3, expireInSeconds: 3600 },
   };
   for (const options of Object.values(settings)) {
     if (await boss.getQueue(options.name)) await boss.updateQueue(options.name, options);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Services } from '../app.ts';
+import type { Listener } from '../config/config.ts';
 import { createSession, endSession, findSession, randomToken, type StaffSession } from '../staff/sessions.ts';
 import { clientAddressOf } from './client-address.ts';
 import { cookieHeader, cookieNames, readCookies, sameSecret } from './cookies.ts';
@@ -66,11 +67,15 @@ async function readForm(request: IncomingMessage): Promise<URLSearchParams> {
 }
 
 /**
- * Serves `routes` on config.server.host/port. What every page needs is decided here, so no
+ * Serves `routes` on `listener` (the console's, the activation page's or the operator's). What every page needs is decided here, so no
  * route can forget it: sign-in for staff routes, a CSRF check on every POST, the security
  * headers, and error pages that never show what went wrong inside.
  */
-export async function startWebServer(services: Services, routes: Route[]): Promise<WebServer> {
+export async function startWebServer(
+  services: Services,
+  routes: Route[],
+  listener: Listener = services.config.server,
+): Promise<WebServer> {
   const { config, db, logger } = services;
   const secure = config.server.secureCookies;
   const { session: SESSION_COOKIE, csrf: CSRF_COOKIE } = cookieNames(secure);
@@ -243,7 +248,7 @@ export async function startWebServer(services: Services, routes: Route[]): Promi
   server.requestTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.server.port, config.server.host, () => {
+    server.listen(listener.port, listener.host, () => {
       server.off('error', reject);
       resolve();
     });

@@ -92,6 +92,8 @@ export async function createTestApp(overrides: Record<string, unknown> = {}): Pr
     'watch.stableMs': 300,
     'watch.pollMs': 50,
     'server.port': 0,
+    'activationServer.port': 0,
+    'operatorServer.port': 0,
     // Tests send many forms from one address; the limit is tested on its own.
     'server.publicPostsPerMinute': 10_000,
     ...overrides,
