@@ -9,6 +9,8 @@ export interface Config {
   databaseUrl: string | null;
   embeddedPostgresPort: number;
   logLevel: 'error' | 'warn' | 'info' | 'debug';
+  /** Where this machine's log goes; null: `<home>/log`. Machines sharing a home each keep their own. */
+  logFolder: string | null;
   /** What `intake start` runs in this process. */
   roles: Role[];
   watch: WatchSettings;
@@ -109,6 +111,8 @@ export interface WatchSettings {
   /** The same for a CSV whose last line has no line end yet (a writer stopped mid-row, most likely). */
   incompleteLineStableMs: number;
   pollMs: number;
+  /** chokidar polls the inbox (every `pollMs`) instead of listening for events: for shared volumes. */
+  usePolling: boolean;
   /** Every so often the whole inbox is walked: files missed by events or left for a reason since put right. */
   rescanSeconds: number;
   /** A file some process still holds open for writing is not taken (local disks; see docs). */
@@ -152,11 +156,13 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
     databaseUrl: read.optionalText('databaseUrl'),
     embeddedPostgresPort: read.integer('embeddedPostgresPort', 1024, 65535),
     logLevel: read.choice('logLevel', ['info', 'error', 'warn', 'debug'] as const),
+    logFolder: null,
     roles: read.choices('roles', roles),
     watch: {
       stableMs: read.integer('watch.stableMs', 0, 3_600_000),
       incompleteLineStableMs: read.integer('watch.incompleteLineStableMs', 0, 86_400_000),
       pollMs: read.integer('watch.pollMs', 10, 60_000),
+      usePolling: read.optionalBoolean('watch.usePolling') ?? false,
       rescanSeconds: read.integer('watch.rescanSeconds', 1, 86_400),
       checkOpenWriters: read.optionalBoolean('watch.checkOpenWriters') ?? true,
       temporaryPrefixes: read.textList('watch.temporaryPrefixes'),
@@ -232,6 +238,8 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
       pageSize: read.integer('queue.pageSize', 5, 500),
     },
   };
+  const logFolder = read.optionalText('logFolder');
+  config.logFolder = logFolder === null ? null : path.resolve(logFolder);
   // By default the email links to this machine's own activation listener.
   if (config.mail.activationUrl === '') config.mail.activationUrl = `${listenerUrl(config.activationServer)}/activate`;
   config.server.secureCookies =
@@ -277,7 +285,7 @@ export const paths = {
   archive: (config: Config) => path.join(config.home, 'archive'),
   failed: (config: Config) => path.join(config.home, 'failed'),
   outbox: (config: Config) => path.join(config.home, 'outbox'),
-  logs: (config: Config) => path.join(config.home, 'log'),
+  logs: (config: Config) => config.logFolder ?? path.join(config.home, 'log'),
   embeddedData: (config: Config) => path.join(config.home, 'pgdata'),
   mailOutbox: (config: Config) => path.join(config.home, 'outbox', 'mail'),
 };

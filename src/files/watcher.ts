@@ -51,6 +51,9 @@ export class InboxWatcher {
       ignoreInitial: false,
       // A link in an authority's folder could point into another authority's folder.
       followSymlinks: false,
+      // On a shared volume, events do not see other machines' writes: polling (and the rescan) do.
+      usePolling: this.settings.usePolling,
+      interval: this.settings.pollMs,
       ignored: (file) => file !== this.inbox && isTemporaryName(path.basename(file), this.settings),
     });
     const track = (file: string) => this.track(file);
