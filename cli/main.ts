@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ingestFile } from '../pipelines/ingest.ts';
 import { startService } from '../pipelines/service.ts';
@@ -14,6 +15,7 @@ import { addConnectionCommands } from './connections.ts';
 import { addFileCommands } from './files.ts';
 import { PasswordInputError } from './password-input.ts';
 import { printIngestResult } from './print.ts';
+import { progressPrinter } from './progress.ts';
 import { addQueueCommands } from './queue.ts';
 import { addStaffCommands } from './staff.ts';
 
@@ -89,12 +91,15 @@ program
   .option('--as-of <date>', 'the date the rules are applied on (default: today)', dateOption)
   .option('--json', 'print the summary as JSON')
   .action(async (file: string, options: { authority: string; kind: FileKind; asOf?: string; json?: boolean }) => {
-    process.exitCode = await withApp(async (app) =>
-      printIngestResult(
-        await ingestFile(app, file, options.authority, options.kind, options.asOf),
-        options.json ?? false,
-      ),
-    );
+    // On a terminal only, on stderr, cleared before the summary (stdout) is printed.
+    const progress = progressPrinter(process.stderr, { json: options.json ?? false });
+    process.exitCode = await withApp(async (app) => {
+      void progress.begin(path.basename(file), file);
+      const result = await ingestFile(app, file, options.authority, options.kind, options.asOf, (done) =>
+        progress.update(done.rowsDone, done.line),
+      ).finally(progress.end);
+      return printIngestResult(result, options.json ?? false);
+    });
   });
 
 const reference = program
@@ -105,7 +110,16 @@ reference
   .description('load or update authorities.csv, schools.csv, students.csv and enrolments.csv from a folder')
   .action(async (dir: string) => {
     await withApp(async (app) => {
-      const report = await loadReference(app.db, dir);
+      const progress = progressPrinter(process.stderr);
+      let shown = '';
+      const report = await loadReference(app.db, dir, (done) => {
+        const label = done.pass === 'link' ? `${done.file}.csv (linking)` : `${done.file}.csv`;
+        if (label !== shown) {
+          shown = label;
+          void progress.begin(label, done.path);
+        }
+        progress.update(done.rowsDone, done.line);
+      }).finally(progress.end);
       await createInboxFolders(app.config, app.db, fileKinds);
       for (const [name, count] of Object.entries(report.counts)) console.log(`${name}: ${count} rows loaded`);
       for (const merge of report.merges) console.log(`linked: ${merge}`);

@@ -125,6 +125,13 @@ class StopRequestedError extends Error {
   override name = 'StopRequestedError';
 }
 
+/**
+ * After each committed chunk, for a caller showing progress: the records applied so far (an
+ * earlier, stopped run's included) and the file line the last of them starts on.
+ */
+export type FileProgress = { rowsDone: number; line: number };
+const lineOf = (item?: ParsedItem) => (item?.kind === 'broken' ? item.broken.line : (item?.record.line ?? 0));
+
 async function applyRows(
   services: Services,
   file: IntakeFile,
@@ -133,6 +140,7 @@ async function applyRows(
   owner: string,
   readUpTo: number,
   stopping: AbortSignal | undefined,
+  onProgress: ((progress: FileProgress) => void) | undefined,
 ): Promise<void> {
   const { config, db } = services;
   if (file.format === 'xml' && file.recordsDone === 0) await checkXmlStructure(file, kind, config, readUpTo);
@@ -152,6 +160,7 @@ async function applyRows(
     });
     recordsDone += items.length;
     file.recordsDone = recordsDone;
+    onProgress?.({ rowsDone: recordsDone, line: lineOf(items.at(-1)) });
     if (stopping?.aborted) throw new StopRequestedError();
   }
   file.recordsDone = recordsDone;
@@ -167,6 +176,7 @@ export async function runFile(
   fileId: number,
   kinds: Record<FileKind, KindDefinition | undefined>,
   stopping?: AbortSignal,
+  onProgress?: (progress: FileProgress) => void,
 ): Promise<IntakeFile | null> {
   const { config, db, logger } = services;
   const owner = `${services.workerId}:${randomBytes(4).toString('hex')}`;
@@ -224,7 +234,7 @@ export async function runFile(
       for (; readUpTo >= 0; ) {
         let refusal: FileRefusedError | null = null;
         try {
-          await applyRows(services, file, kind, settings, owner, readUpTo, stopping);
+          await applyRows(services, file, kind, settings, owner, readUpTo, stopping, onProgress);
         } catch (error) {
           if (!(error instanceof FileRefusedError)) throw error;
           refusal = error;

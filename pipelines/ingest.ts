@@ -7,7 +7,7 @@ import { type ClaimResult, claimFile, registerClaimed } from '../src/files/claim
 import { originalNameOf } from '../src/files/folders.ts';
 import type { FileKind } from '../src/files/kinds.ts';
 import { type IntakeFile, knownStoredPaths } from '../src/files/registry.ts';
-import { runFile } from './file-runner.ts';
+import { type FileProgress, runFile } from './file-runner.ts';
 import { kinds } from './kinds.ts';
 
 export type IngestResult =
@@ -19,6 +19,7 @@ export type IngestResult =
 /**
  * `intake ingest`: the watcher's path (claim, register, run) done now, in this process.
  * A repeat of a file that was never finished (a crash) resumes it instead of calling it a duplicate.
+ * `onProgress` hears of each committed chunk (the command line draws it on a terminal).
  */
 export async function ingestFile(
   services: Services,
@@ -26,6 +27,7 @@ export async function ingestFile(
   authority: string,
   kind: FileKind,
   asOf?: string,
+  onProgress?: (progress: FileProgress) => void,
 ): Promise<IngestResult> {
   const claim: ClaimResult = await claimFile(
     { ...services, boss: null },
@@ -34,7 +36,7 @@ export async function ingestFile(
   if (claim.outcome === 'gone') return { outcome: 'refused', reason: `${source} cannot be read.` };
   if (claim.outcome === 'refused' || claim.outcome === 'waiting') return { outcome: 'refused', reason: claim.reason };
   if (claim.outcome === 'duplicate' && (claim.file.status === 'done' || claim.file.status === 'failed')) return claim;
-  const file = await runFile(services, claim.file.id, kinds);
+  const file = await runFile(services, claim.file.id, kinds, undefined, onProgress);
   if (file === null) return { outcome: 'busy', file: claim.file };
   if (file.status === 'failed') return { outcome: 'refused', reason: file.error ?? 'refused', file };
   return { outcome: 'processed', file };

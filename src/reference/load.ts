@@ -20,10 +20,23 @@ export interface LoadReport {
   merges: string[];
 }
 
+/**
+ * After each batch of a file is written (in the file's transaction), for a caller showing progress:
+ * rows read so far in this pass and the line the last ended on (the header is line 1). `students`
+ * is read twice: to load it, then to link secondary ASNs to their primaries.
+ */
+export type ReferenceProgress = { file: string; path: string; pass: 'load' | 'link'; rowsDone: number; line: number };
+type BatchDone = (rowsDone: number, line: number) => void;
+type LoadContext = { problems: string[]; merges: string[]; batchDone: (pass: ReferenceProgress['pass']) => BatchDone };
+
 type Row = Record<string, string>;
 const batchSize = 5000;
 
-async function* batches(file: string, columns: string[]): AsyncGenerator<{ line: number; row: Row }[]> {
+async function* batches(
+  file: string,
+  columns: string[],
+  done: BatchDone,
+): AsyncGenerator<{ line: number; row: Row }[]> {
   const parser = createReadStream(file).pipe(
     parse({
       bom: true,
@@ -35,6 +48,13 @@ async function* batches(file: string, columns: string[]): AsyncGenerator<{ line:
   );
   let batch: { line: number; row: Row }[] = [];
   let checked = false;
+  let rows = 0;
+  // The consumer asks for the next batch once it has written this one: told then, not when read.
+  const hand = async function* (ready: { line: number; row: Row }[]) {
+    yield ready;
+    rows += ready.length;
+    done(rows, ready.at(-1)?.line ?? 0);
+  };
   for await (const { record, info } of parser as AsyncIterable<{ record: Row; info: { lines: number } }>) {
     if (!checked) {
       const missing = columns.filter((c) => !(c in record));
@@ -46,11 +66,11 @@ async function* batches(file: string, columns: string[]): AsyncGenerator<{ line:
     }
     batch.push({ line: info.lines, row: record });
     if (batch.length >= batchSize) {
-      yield batch;
+      yield* hand(batch);
       batch = [];
     }
   }
-  if (batch.length > 0) yield batch;
+  if (batch.length > 0) yield* hand(batch);
 }
 
 const list = (text: string | undefined) =>
@@ -65,17 +85,13 @@ function bool(value: string | undefined, where: string, problems: string[]): boo
   return parsed ?? false;
 }
 
-async function loadAuthorities(db: Queryable, file: string, problems: string[]): Promise<number> {
+async function loadAuthorities(db: Queryable, file: string, { problems, batchDone }: LoadContext): Promise<number> {
   let count = 0;
-  for await (const batch of batches(file, [
-    'code',
-    'name',
-    'nationally_contracted',
-    'international',
-    'active',
-    'usage_agreement_signed',
-    'email_domains',
-  ])) {
+  for await (const batch of batches(
+    file,
+    ['code', 'name', 'nationally_contracted', 'international', 'active', 'usage_agreement_signed', 'email_domains'],
+    batchDone('load'),
+  )) {
     const rows = batch.flatMap(({ line, row }) => {
       const where = `authorities.csv line ${line}`;
       const code = parseAuthorityCode(row.code ?? '');
@@ -109,9 +125,9 @@ async function loadAuthorities(db: Queryable, file: string, problems: string[]):
   return count;
 }
 
-async function loadSchools(db: Queryable, file: string, problems: string[]): Promise<number> {
+async function loadSchools(db: Queryable, file: string, { problems, batchDone }: LoadContext): Promise<number> {
   let count = 0;
-  for await (const batch of batches(file, ['code', 'authority_code', 'name', 'email_domains'])) {
+  for await (const batch of batches(file, ['code', 'authority_code', 'name', 'email_domains'], batchDone('load'))) {
     const rows = batch.flatMap(({ line, row }) => {
       const code = parseSchoolCode(row.code ?? '');
       const authority = parseAuthorityCode(row.authority_code ?? '');
@@ -153,9 +169,10 @@ const studentColumns = [
   'deactivated',
 ];
 
-async function loadStudents(db: Queryable, file: string, problems: string[], merges: string[]): Promise<number> {
+async function loadStudents(db: Queryable, file: string, context: LoadContext): Promise<number> {
+  const { problems, merges, batchDone } = context;
   let count = 0;
-  for await (const batch of batches(file, studentColumns)) {
+  for await (const batch of batches(file, studentColumns, batchDone('load'))) {
     const rows = batch.flatMap(({ line, row }) => {
       const where = `students.csv line ${line}`;
       const asn = parseAsn(row.asn ?? '');
@@ -194,7 +211,7 @@ async function loadStudents(db: Queryable, file: string, problems: string[], mer
     count += rows.length;
   }
   // Second pass: secondary ASNs point at primaries that are all present now.
-  for await (const batch of batches(file, studentColumns)) {
+  for await (const batch of batches(file, studentColumns, batchDone('link'))) {
     const links = batch.flatMap(({ row }) => {
       const asn = parseAsn(row.asn ?? '');
       const primary = row.primary_asn ? parseAsn(row.primary_asn) : null;
@@ -215,17 +232,13 @@ async function loadStudents(db: Queryable, file: string, problems: string[], mer
   return count;
 }
 
-async function loadEnrolments(db: Queryable, file: string, problems: string[]): Promise<number> {
+async function loadEnrolments(db: Queryable, file: string, { problems, batchDone }: LoadContext): Promise<number> {
   let count = 0;
-  for await (const batch of batches(file, [
-    'asn',
-    'school_code',
-    'entry_date',
-    'exit_date',
-    'grade',
-    'enrolment_type',
-    'deleted',
-  ])) {
+  for await (const batch of batches(
+    file,
+    ['asn', 'school_code', 'entry_date', 'exit_date', 'grade', 'enrolment_type', 'deleted'],
+    batchDone('load'),
+  )) {
     const rows = batch.flatMap(({ line, row }) => {
       const where = `enrolments.csv line ${line}`;
       const asn = parseAsn(row.asn ?? '');
@@ -259,7 +272,11 @@ async function loadEnrolments(db: Queryable, file: string, problems: string[]): 
 }
 
 /** `intake reference load DIR`: loads or updates what changed; each file in one transaction. */
-export async function loadReference(db: Database, folder: string): Promise<LoadReport> {
+export async function loadReference(
+  db: Database,
+  folder: string,
+  onProgress?: (progress: ReferenceProgress) => void,
+): Promise<LoadReport> {
   const problems: string[] = [];
   const merges: string[] = [];
   const counts: Record<string, number> = {};
@@ -272,7 +289,9 @@ export async function loadReference(db: Database, folder: string): Promise<LoadR
   for (const [name, load] of steps) {
     const file = path.join(folder, `${name}.csv`);
     if (!existsSync(file)) continue;
-    counts[name] = await db.transaction((client) => load(client, file, problems, merges));
+    const batchDone = (pass: ReferenceProgress['pass']) => (rowsDone: number, line: number) =>
+      onProgress?.({ file: name, path: file, pass, rowsDone, line });
+    counts[name] = await db.transaction((client) => load(client, file, { problems, merges, batchDone }));
   }
   if (Object.keys(counts).length === 0)
     problems.push(`${folder} holds none of authorities.csv, schools.csv, students.csv, enrolments.csv`);
