@@ -119,7 +119,6 @@ async function refuse(services: Services, file: IntakeFile, owner: string, reaso
   await finishFile(db, file.id, owner, { status: 'failed', storedPath: failedPath, error: reason });
 }
 
-/** One pass: the records after those already applied, up to `readUpTo` bytes, chunk by chunk. */
 /** The service is stopping: the run ends after the chunk in hand, and gives its file back at once. */
 class StopRequestedError extends Error {
   override name = 'StopRequestedError';
@@ -132,6 +131,7 @@ class StopRequestedError extends Error {
 export type FileProgress = { rowsDone: number; line: number };
 const lineOf = (item?: ParsedItem) => (item?.kind === 'broken' ? item.broken.line : (item?.record.line ?? 0));
 
+/** One pass: the records after those already applied, up to `readUpTo` bytes, chunk by chunk. */
 async function applyRows(
   services: Services,
   file: IntakeFile,
