@@ -1,8 +1,11 @@
 import { userInfo } from 'node:os';
 import { type Command, Option } from 'commander';
 import { replayFile } from '../pipelines/replay.ts';
+import { type PurgeSummary, purgeDue } from '../pipelines/retention.ts';
 import { type FileFilter, type FileSummary, fileStatuses, fileSummary, listFiles } from '../src/files/file-listing.ts';
 import { fileKinds } from '../src/files/kinds.ts';
+import { purgedPartsOf } from '../src/files/retention-queries.ts';
+import { retentionKinds } from '../src/files/retention-sweep.ts';
 import { timeIn } from '../src/validate/dates.ts';
 import { parseAuthorityCode, parseDate } from '../src/validate/values.ts';
 import { parsed, type WithApp } from './command-kit.ts';
@@ -12,7 +15,7 @@ function describe(file: FileSummary): string {
   return `#${file.id}  ${file.status.padEnd(10)} ${file.authorityCode} ${file.kind.padEnd(9)} ${file.name}  (${rows}; received ${timeIn(file.receivedAt)})`;
 }
 
-/** `intake files list|show`: what became of the files received, for operators. Exit 1: no such file. */
+/** `intake files list|show|replay|purge`: what became of the files received, for operators. Exit 1: no such file. */
 export function addFileCommands(program: Command, withApp: WithApp): void {
   const files = program.command('files').description('files received: where each stands, what came of its rows');
   files
@@ -40,20 +43,28 @@ export function addFileCommands(program: Command, withApp: WithApp): void {
     .description('one file: status, rows, report and archive paths, timings, the error of a failed file')
     .option('--json', 'print the file as JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const file = /^\d{1,18}$/.test(id) ? await withApp((app) => fileSummary(app.db, Number(id))) : null;
-      if (file === null) {
+      const found = /^\d{1,18}$/.test(id)
+        ? await withApp(async (app) => {
+            const summary = await fileSummary(app.db, Number(id));
+            return summary && { file: summary, purged: await purgedPartsOf(app.db, summary.id) };
+          })
+        : null;
+      if (!found) {
         console.error(`intake: no file #${id}`);
         process.exitCode = 1;
         return;
       }
-      if (options.json) return void console.log(JSON.stringify(file));
+      const { file, purged } = found;
+      if (options.json) return void console.log(JSON.stringify({ ...file, ...purged }));
+      const removed = (at: Date | null | undefined, where: string) =>
+        at ? `removed by retention ${timeIn(at)} (was ${where})` : where;
       console.log(describe(file));
       console.log(
         `  as of ${file.asOf}; ${file.bytes} bytes${file.claimedBytes === null ? '' : ` (${file.claimedBytes} when taken: it changed while read)`}`,
       );
       if (file.finishedAt) console.log(`  finished ${timeIn(file.finishedAt)}`);
-      if (file.reportPath) console.log(`  report: ${file.reportPath}`);
-      console.log(`  file: ${file.storedPath}`);
+      if (file.reportPath) console.log(`  report: ${removed(purged?.reportPurgedAt, file.reportPath)}`);
+      console.log(`  file: ${removed(purged?.originalPurgedAt, file.storedPath)}`);
       if (file.retakenAs !== null) console.log(`  taken again whole as #${file.retakenAs}`);
       if (file.error) console.log(`  why it failed: ${file.error}`);
     });
@@ -90,4 +101,42 @@ export function addFileCommands(program: Command, withApp: WithApp): void {
         console.log(`  report: ${file.reportPath}`);
       }
     });
+  files
+    .command('purge')
+    .description('remove what the retention policy says is due (the scheduler does this nightly)')
+    .option(
+      '--older-than <days>',
+      'for this run, this age replaces every age of the policy (letters: their grace period); letters whose requests wait stay',
+      parsed(
+        (v) => (/^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 36_500 ? v : null),
+        'a number of days, 1 to 36500',
+      ),
+    )
+    .option('--dry-run', 'list what is due, remove nothing')
+    .option('--json', 'print the outcome as one JSON object')
+    .action(async (options: { olderThan?: string; dryRun?: boolean; json?: boolean }) => {
+      const summary = await withApp((app) =>
+        purgeDue(app, {
+          dryRun: options.dryRun ?? false,
+          ...(options.olderThan ? { olderThanDays: Number(options.olderThan) } : {}),
+          by: `operator:${userInfo().username}`,
+        }),
+      );
+      process.exitCode = !summary.ran ? 3 : summary.errors > 0 ? 1 : 0;
+      if (options.json) return void console.log(JSON.stringify(summary));
+      printPurge(summary);
+    });
+}
+
+function printPurge(summary: PurgeSummary): void {
+  if (!summary.ran) {
+    console.error('intake: another process is purging now; nothing was done');
+    return;
+  }
+  for (const kind of retentionKinds) for (const file of summary.due?.[kind] ?? []) console.log(`${kind}: ${file}`);
+  const counts = retentionKinds.map((kind) => `${kind} ${summary.removed[kind]}`).join(', ');
+  console.log(`${summary.dryRun ? 'would remove' : 'removed'}: ${counts}`);
+  if (summary.leftAlone > 0)
+    console.log(`left alone: ${summary.leftAlone} (links, or files not Intake's, where its files were expected)`);
+  if (summary.errors > 0) console.error(`intake: ${summary.errors} due files could not be removed (see the log)`);
 }

@@ -3,8 +3,9 @@ import { fileState } from '../src/files/arrival.ts';
 import { registerReplay } from '../src/files/file-revisions.ts';
 import { copyIntoClaimed } from '../src/files/folders.ts';
 import { getFile, type IntakeFile } from '../src/files/registry.ts';
+import { purgedPartsOf } from '../src/files/retention-queries.ts';
 import { insertAudit } from '../src/persist/row-outcomes.ts';
-import { todayIn } from '../src/validate/dates.ts';
+import { timeIn, todayIn } from '../src/validate/dates.ts';
 import { runFile } from './file-runner.ts';
 import { kinds } from './kinds.ts';
 
@@ -28,6 +29,12 @@ export async function replayFile(
   const original = await getFile(db, id);
   if (!original) return { outcome: 'not_found' };
   if (original.status === 'queued' || original.status === 'processing') return { outcome: 'busy', file: original };
+  const purgedAt = (await purgedPartsOf(db, id))?.originalPurgedAt;
+  if (purgedAt)
+    return {
+      outcome: 'refused',
+      reason: `The file of #${id} was removed by retention on ${timeIn(purgedAt)}; it can no longer be replayed.`,
+    };
   const kept = await fileState(original.storedPath);
   if (kept === null)
     return { outcome: 'refused', reason: `The file of #${id} is no longer kept (${original.storedPath}).` };
