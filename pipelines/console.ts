@@ -6,6 +6,7 @@ import { activationRoutes } from '../src/web/activation-page.ts';
 import { auditRoutes } from '../src/web/audit-page.ts';
 import { dashboardRoutes } from '../src/web/dashboard-page.ts';
 import { healthRoutes } from '../src/web/health-routes.ts';
+import { metricsRoutes } from '../src/web/metrics-routes.ts';
 import { queueItemRoutes } from '../src/web/queue-item-page.ts';
 import { queueListRoutes } from '../src/web/queue-list-page.ts';
 import type { Route } from '../src/web/routes.ts';
@@ -62,5 +63,5 @@ export function startActivationSite(services: Services): Promise<WebServer> {
 
 /** The operator's listener (`operatorServer.*`): the health checks, and metrics for Prometheus. */
 export function startOperatorSite(services: Services): Promise<WebServer> {
-  return startSite(services, services.config.operatorServer, () => []);
+  return startSite(services, services.config.operatorServer, (db) => metricsRoutes(services.config, db));
 }

@@ -112,8 +112,9 @@ export async function registerReplay(
  */
 export async function takeBackCutRecord(db: Database, id: number, owner: string): Promise<IntakeFile | null> {
   return db.transaction(async (client) => {
-    const last = await client.query<{ first_record: number; n: number; status: string }>(
-      `select first_record, cardinality(statuses) as n, statuses[cardinality(statuses)] as status
+    const last = await client.query<{ first_record: number; n: number; status: string; code: string }>(
+      `select first_record, cardinality(statuses) as n, statuses[cardinality(statuses)] as status,
+              codes[cardinality(codes)] as code
          from row_outcome_chunk where file_id = $1 order by first_record desc limit 1 for update`,
       [id],
     );
@@ -132,6 +133,12 @@ export async function takeBackCutRecord(db: Database, id: number, owner: string)
         [id, chunk.first_record, chunk.n - 1],
       );
     }
+    // The metrics' counts follow the outcomes they count.
+    await client.query(
+      `update outcome_count set rows = rows - 1
+        where kind = (select kind from intake_file where id = $1) and status = 'invalid' and code = $2`,
+      [id, chunk.code],
+    );
     const updated = await client.query<FileRow>(
       `update intake_file set records_done = records_done - 1, invalid = invalid - 1
         where id = $1 and lease_owner = $2 and status = 'processing' returning ${fileColumns}`,

@@ -9,7 +9,11 @@ export interface RowOutcome {
   asn: string | null;
 }
 
-/** One insert per chunk; `outcomes` in file order, `firstRecord` the records of the file before them. */
+/**
+ * One insert per chunk; `outcomes` in file order, `firstRecord` the records of the file before
+ * them. The chunk's rows are added to the counts by kind, status and code (`outcome_count`, what
+ * the metrics read) in the same transaction, so the counts never disagree with the outcomes.
+ */
 export async function insertOutcomes(
   client: Queryable,
   fileId: number,
@@ -17,6 +21,8 @@ export async function insertOutcomes(
   outcomes: RowOutcome[],
 ): Promise<void> {
   if (outcomes.length === 0) return;
+  const statuses = outcomes.map((o) => o.status);
+  const codes = outcomes.map((o) => o.code);
   await client.query(
     `insert into row_outcome_chunk (file_id, first_record, lines, statuses, codes, messages, asns)
      values ($1, $2, $3::int[], $4::text[], $5::text[], $6::text[], $7::text[])`,
@@ -24,11 +30,22 @@ export async function insertOutcomes(
       fileId,
       firstRecord,
       outcomes.map((o) => o.line),
-      outcomes.map((o) => o.status),
-      outcomes.map((o) => o.code),
+      statuses,
+      codes,
       outcomes.map((o) => o.message),
       outcomes.map((o) => o.asn),
     ],
+  );
+  // In key order: two chunks committing at once lock the rows they share in the same order, so
+  // they wait for each other rather than deadlock.
+  await client.query(
+    `insert into outcome_count (kind, status, code, rows)
+     select f.kind, o.status, o.code, count(*)
+       from intake_file f cross join unnest($2::text[], $3::text[]) as o (status, code)
+      where f.id = $1
+      group by f.kind, o.status, o.code order by f.kind, o.status, o.code
+     on conflict (kind, status, code) do update set rows = outcome_count.rows + excluded.rows`,
+    [fileId, statuses, codes],
   );
 }
 
