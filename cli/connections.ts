@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { sendDueMail } from '../pipelines/activation-mail.ts';
-import { activateConnection, describeActivation } from '../src/connections/activation.ts';
+import { writeConnectionListings } from '../pipelines/connection-listings.ts';
+import { activateConnection, describeActivation, operatorIssuer } from '../src/connections/activation.ts';
 import { listConnections, statusNames } from '../src/connections/connection-status.ts';
 import { tokenFromEml } from '../src/mail/eml-token.ts';
 import { createMailSender } from '../src/mail/mail-sender.ts';
 import { dateEndingAt, timeIn } from '../src/validate/dates.ts';
-import { formatAsn, parseAsn } from '../src/validate/values.ts';
-import type { WithApp } from './command-kit.ts';
+import { formatAsn, parseAsn, parseAuthorityCode } from '../src/validate/values.ts';
+import { parsed, type WithApp } from './command-kit.ts';
 import { readSecretLine } from './password-input.ts';
 
 const asnOption = (value: string) => {
@@ -17,15 +19,19 @@ const asnOption = (value: string) => {
 };
 const dateText = (date: Date | null) => (date ? timeIn(date) : '');
 
-/** `intake connections …` and `intake mail send`. Exit code 4: an activation was refused. */
+/** `intake connections …` and `intake mail send`. Exit code 4: an activation was refused; 1: an unknown authority. */
 export function addConnectionCommands(program: Command, withApp: WithApp): void {
-  const connections = program.command('connections').description('online access to student records: activate, list');
+  const connections = program
+    .command('connections')
+    .description('online access to student records: activate, list, export');
   connections
     .command('activate')
-    .description('activate a connection with the token from its email and the PIN from its letter')
+    .description(
+      "activate a connection for someone, with the token from its email and the PIN from its letter; recorded as the operator's (issuer intake-cli)",
+    )
     .option('--token <token>', "the token of the email's activation link")
     .option('--email <file>', 'or: an .eml file of the mail outbox, to take the token from')
-    .requiredOption('--account <id>', 'the account the person signed in with')
+    .requiredOption('--account <id>', 'the account the person will sign in with, as they gave it')
     // Refused with a reason: a PIN on the command line shows in the process list and the history.
     .addOption(new Option('--pin <pin>').hideHelp())
     .option('--json', 'print the outcome as JSON')
@@ -52,7 +58,15 @@ export function addConnectionCommands(program: Command, withApp: WithApp): void 
         return;
       }
       const pin = await readSecretLine('PIN of the letter: ', 'the PIN of the letter');
-      const result = await withApp((app) => activateConnection(app.db, app.config, { token, pin, account }));
+      // No provider vouched for the account: the record says who did, the operator on this server.
+      const operator = userInfo().username;
+      const result = await withApp((app) =>
+        activateConnection(app.db, app.config, {
+          token,
+          pin,
+          account: { issuer: operatorIssuer, subject: operator, account, actor: `operator:${operator}` },
+        }),
+      );
       console.log(options.json ? JSON.stringify(result) : describeActivation(result));
       process.exitCode = result.outcome === 'activated' ? 0 : 4;
     });
@@ -90,6 +104,25 @@ export function addConnectionCommands(program: Command, withApp: WithApp): void 
         console.log(
           `  #${c.id}  ${statusNames[c.status].padEnd(22)} ${who}, ${c.email}, set up by ${c.schoolCode} on ${dateText(c.createdAt)}${since ? `, ${since}` : ''}${locked}`,
         );
+      }
+    });
+  connections
+    .command('export')
+    .description("write an authority's connections listing and changes files to its outbox now")
+    .requiredOption(
+      '--authority <code>',
+      'the authority',
+      parsed(parseAuthorityCode, 'an authority code such as A.0094'),
+    )
+    .option('--json', 'print what was written as JSON')
+    // An authority not in the reference data is refused (ListingRefusedError): exit 1, like any failure.
+    .action(async (options: { authority: string; json?: boolean }) => {
+      const [listing] = await withApp((app) => writeConnectionListings(app, { authority: options.authority }));
+      if (!listing) return;
+      if (options.json) console.log(JSON.stringify(listing));
+      else {
+        console.log(`${listing.connectionsFile}: ${listing.connections} connections`);
+        console.log(`${listing.changesFile}: ${listing.changes} changes since ${dateText(listing.changesFrom)}`);
       }
     });
 

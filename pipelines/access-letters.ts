@@ -26,23 +26,18 @@ import {
   recordLetterBatch,
 } from '../src/persist/letter-queries.ts';
 import { addDays, dateIn, todayIn } from '../src/validate/dates.ts';
+import { peopleOf } from './letter-names.ts';
 
 const fetchSize = 250;
 
 function letterOf(pending: PendingLetter, pin: string, expiresOn: string): Letter {
-  const studentName = [pending.firstName, pending.middleName, pending.lastName].filter((n) => n).join(' ');
   return {
+    ...peopleOf(pending, pending.grade),
     schoolCode: pending.schoolCode,
     schoolName: pending.schoolName,
-    requester: pending.requester,
-    recipientName: pending.requester === 'student' ? studentName : (pending.personName ?? ''),
-    relationship: pending.requester === 'student' ? null : pending.relationship,
-    studentName,
-    grade: pending.grade,
     email: pending.email,
     pin,
     expiresOn,
-    language: pending.language,
   };
 }
 

@@ -9,6 +9,7 @@ import type { DecisionBasis } from '../src/rules/enrolment-row.ts';
 import { type AccessRow, accessColumns, checkAccessRecord, requiredAccessColumns } from '../src/validate/access-row.ts';
 import { issueLetters } from './access-letters.ts';
 import { type AppliedRow, type ChunkSettings, defineKind, type RowTarget } from './chunk.ts';
+import { noteNamesToWriteByHand } from './letter-names.ts';
 
 const acceptedMessages: Record<AccessCode, string> = {
   CONNECTION_CREATED: 'Connection set up: the PIN letter is in your outbox and the activation email is on its way.',
@@ -101,10 +102,12 @@ export async function applyAccessRows(
       continue;
     }
     changes.apply(decision.code, decision.primaryAsn, row);
+    const revoked = decision.code === 'CONNECTION_REVOKED';
     snapshot.recordConnection(
       decision.primaryAsn,
       row.email,
-      decision.code === 'CONNECTION_REVOKED' ? 'none' : 'waiting',
+      revoked ? 'none' : 'waiting',
+      revoked ? null : { schoolCode: row.schoolCode, authorityCode: target.authorityCode },
     );
     audit.push({
       actor: target.actor,
@@ -133,6 +136,7 @@ export async function applyAccessRows(
     letterReferralId: letterReferralId ?? null,
   });
   await insertAudit(client, audit);
+  await noteNamesToWriteByHand(client, rows, results);
   return results;
 }
 

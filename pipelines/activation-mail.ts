@@ -3,7 +3,13 @@ import { newToken, tokenHash } from '../src/connections/secrets.ts';
 import { queues } from '../src/db/queue.ts';
 import { composeActivationEmail } from '../src/mail/activation-email.ts';
 import type { MailSender } from '../src/mail/mail-sender.ts';
-import { forgetTokenHashes, mailJobTargets, storeTokenHashes } from '../src/persist/mail-queries.ts';
+import {
+  forgetTokenHashes,
+  mailJobTargets,
+  recordUndeliverable,
+  storeTokenHashes,
+  type UndeliverableEmail,
+} from '../src/persist/mail-queries.ts';
 import { dateEndingAt } from '../src/validate/dates.ts';
 
 interface MailJobData {
@@ -31,6 +37,32 @@ interface SendError {
   originalCode?: string;
   syscall?: string;
   responseCode?: number;
+  /** The SMTP command the server answered (nodemailer): RCPT TO, DATA, … */
+  command?: string;
+  response?: string;
+}
+
+/**
+ * Tries after which an email the recipient's server refuses for good is given up: a mailbox that
+ * does not exist will not appear within the 30 days of the request, and the school, told in its
+ * changes file, can call the family instead of waiting for the request to expire.
+ */
+const refusedTriesBeforeGivingUp = 3;
+
+/**
+ * The recipient's server refused the recipient for good: a 5xx reply to RCPT TO that is about
+ * the mailbox (enhanced code 5.1.x or 5.2.x; without one, 550 to 553). Anything else (a relay
+ * or policy refusal, 5.7.x or 554, a refusal of the sender, the sign-in or the content) may be
+ * Intake's own server turning every email away, a setting to put right: tried again like an outage.
+ */
+function refusedForGood(error: unknown, tries: number): Omit<UndeliverableEmail, 'connectionId' | 'issue'> | null {
+  const { responseCode, command, response } = error as SendError;
+  if (command !== 'RCPT TO' || responseCode === undefined || responseCode < 500) return null;
+  // Only the codes are kept: the reply's text usually names the address.
+  const enhanced = /^\d{3}[ -]([245]\.\d{1,3}\.\d{1,3})\b/.exec(response ?? '')?.[1] ?? null;
+  const mailbox = enhanced === null ? responseCode >= 550 && responseCode <= 553 : /^5\.[12]\./.test(enhanced);
+  if (!mailbox || tries < refusedTriesBeforeGivingUp) return null;
+  return { tries, responseCode, enhancedCode: enhanced, command };
 }
 
 /** The server's answer, without its message: it names no address or link. */
@@ -57,7 +89,10 @@ function certainlyNotTaken(error: unknown): boolean {
  */
 async function sendMailBatch(services: Services, sender: MailSender): Promise<MailRound | null> {
   const { config, db, boss, logger } = services;
-  const jobs = await boss.fetch<MailJobData>(queues.activationMail, { batchSize: config.mail.batchSize });
+  const jobs = await boss.fetch<MailJobData>(queues.activationMail, {
+    batchSize: config.mail.batchSize,
+    includeMetadata: true,
+  });
   if (jobs.length === 0) return null;
   const { due: targets, expiredUnsent } = await mailJobTargets(
     db,
@@ -83,6 +118,7 @@ async function sendMailBatch(services: Services, sender: MailSender): Promise<Ma
   const notTaken = new Set<string>();
   const done: string[] = [];
   const failed: { id: string; reason: string }[] = [];
+  const givenUp: (UndeliverableEmail & { jobId: string })[] = [];
   await Promise.all(
     jobs.map(async (job) => {
       const target = targets.get(job.data.connectionId);
@@ -110,7 +146,9 @@ async function sendMailBatch(services: Services, sender: MailSender): Promise<Ma
       } catch (error) {
         round.failed++;
         if (certainlyNotTaken(error)) notTaken.add(target.id);
-        failed.push({ id: job.id, reason: failureReason(error) });
+        const refused = refusedForGood(error, job.retryCount + 1);
+        if (refused) givenUp.push({ jobId: job.id, connectionId: target.id, issue: target.issue, ...refused });
+        else failed.push({ id: job.id, reason: failureReason(error) });
       }
     }),
   );
@@ -129,9 +167,27 @@ async function sendMailBatch(services: Services, sender: MailSender): Promise<Ma
     logger.error('failed emails could not be marked for retry; they are retried when their jobs expire', {
       jobs: unrecorded,
     });
-  if (round.failed > 0)
+  // Recorded before the jobs end: a failure here leaves them to be tried (and given up on) again.
+  if (givenUp.length > 0) {
+    await recordUndeliverable(db, givenUp)
+      .then(() =>
+        boss.complete(
+          queues.activationMail,
+          givenUp.map((g) => g.jobId),
+        ),
+      )
+      .then(() =>
+        logger.warn('activation emails given up on: the recipient servers refused them; the schools are told', {
+          connections: givenUp.map((g) => g.connectionId),
+        }),
+      )
+      .catch((error: Error) =>
+        logger.error('emails given up on could not be recorded; they are tried again', { error: error.message }),
+      );
+  }
+  if (round.failed > givenUp.length)
     logger.warn('activation emails not sent; they are retried later', {
-      failed: round.failed,
+      failed: round.failed - givenUp.length,
       destination: sender.destination,
     });
   logger.debug('activation emails', { ...round });

@@ -4,6 +4,7 @@ import { provinceTimeZone } from '../src/config/province.ts';
 import type { Role } from '../src/config/roles.ts';
 import { expireConnections } from '../src/connections/connection-status.ts';
 import { connectionSecret, keyFingerprint } from '../src/connections/secrets.ts';
+import { exclusively } from '../src/db/locks.ts';
 import { queues } from '../src/db/queue.ts';
 import { createInboxFolders, makeHeldFoldersPrivate } from '../src/files/folders.ts';
 import { fileKinds } from '../src/files/kinds.ts';
@@ -13,6 +14,7 @@ import { assertConnectionKey } from '../src/persist/connection-key.ts';
 import { writeUnreportedDecisions } from '../src/report/decisions-report.ts';
 import type { WebServer } from '../src/web/server.ts';
 import { startMailWorker } from './activation-mail.ts';
+import { writeConnectionListings } from './connection-listings.ts';
 import { startActivationSite, startConsole, startOperatorSite } from './console.ts';
 import { runFile } from './file-runner.ts';
 import { startInboxWatch } from './inbox-watch.ts';
@@ -114,7 +116,11 @@ export async function startService(services: Services): Promise<RunningService> 
     await boss.work(queues.connectionExpiry, every, expire);
     await boss.schedule(queues.retention, config.retention.schedule, {}, { tz: provinceTimeZone });
     await boss.work(queues.retention, every, () => tracked(purgeDue(services, { dryRun: false })));
-    workedQueues.push(queues.connectionExpiry, queues.retention);
+    await boss.schedule(queues.connectionListings, config.connections.listingSchedule, {}, { tz: provinceTimeZone });
+    await boss.work(queues.connectionListings, every, () =>
+      tracked(exclusively(db, 'intake:connection-listings', () => writeConnectionListings(services))),
+    );
+    workedQueues.push(queues.connectionExpiry, queues.retention, queues.connectionListings);
   }
   const mailSender = runs('mail') ? createMailSender(config) : null;
   const mailWorker = mailSender ? startMailWorker(services, mailSender) : null;
@@ -165,7 +171,11 @@ export async function startService(services: Services): Promise<RunningService> 
     workers: runs('worker') ? config.processing.workers : 0,
     mail: mailSender?.destination ?? 'off',
     console: consoleUrl ?? 'off',
-    activation: activationUrl ?? 'off',
+    activation:
+      activationUrl ??
+      (config.activationServer.providers.length === 0
+        ? 'off (no sign-in provider: set INTAKE_OIDC_PROVIDERS_FILE, see docs/operations.md)'
+        : 'off'),
     operator: operatorUrl ?? 'off',
   });
   return {

@@ -58,8 +58,9 @@ try {
   console.log(
     "activate one: intake connections activate --token <token= in an email's link> --account you@example.com (then type the PIN of its letter)",
   );
+  // The page signs people in first: it runs only with a provider, so only when asked for.
   console.log(
-    `  or open the email's link while intake start runs (the activation page at ${app.config.mail.activationUrl})`,
+    `  or open the email's link on the activation page (${app.config.mail.activationUrl}): intake start --roles …,activation, with a sign-in provider in INTAKE_OIDC_PROVIDERS_FILE (README, "Activation page")`,
   );
   const open = await countOpenByReason(app.db, {});
   console.log(

@@ -74,6 +74,12 @@ export const rowCodes = {
     meaning:
       'The authority has no current association with the student, which access requests need; Student Records decides.',
   },
+  CONNECTION_OF_ANOTHER_AUTHORITY: {
+    rule: '§4',
+    status: 'referred',
+    meaning:
+      'A reset named a connection set up by a school of another authority, which keeps it: nothing was changed; Student Records decides.',
+  },
   POTENTIAL_DUPLICATE: {
     rule: '§3',
     status: 'referred',
@@ -202,6 +208,7 @@ export const referralReasons = {
   HIGH_HISTORICAL_ONLY: rowCodes.HIGH_HISTORICAL_ONLY.meaning,
   POTENTIAL_DUPLICATE: 'Students with the same names and birth date exist.',
   NO_ASSOCIATION_FOR_ACCESS: rowCodes.NO_ASSOCIATION_FOR_ACCESS.meaning,
+  CONNECTION_OF_ANOTHER_AUTHORITY: rowCodes.CONNECTION_OF_ANOTHER_AUTHORITY.meaning,
 } as const;
 
 export type ReferralReason = keyof typeof referralReasons;

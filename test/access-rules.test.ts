@@ -1,100 +1,15 @@
 import { expect } from 'chai';
 import {
-  type AccessView,
+  type ConnectionOwner,
   decideAccessRow,
   decideConnectionAction,
+  decideResetOwnership,
   isAtLeast,
   type LiveConnection,
 } from '../src/rules/access-row.ts';
-import type { AuthorityFacts, EnrolmentFact, RuleWindows, StudentFacts } from '../src/rules/facts.ts';
+import type { AuthorityFacts } from '../src/rules/facts.ts';
 import type { AccessRow } from '../src/validate/access-row.ts';
-
-const windows: RuleWindows = { lastEnrolmentMonths: 6, recentEnrolmentMonths: 12, creationAssociationMonths: 24 };
-const regular: AuthorityFacts = {
-  code: 'A.0001',
-  nationallyContracted: false,
-  international: false,
-  active: true,
-  usageAgreementSigned: true,
-};
-const low: AuthorityFacts = {
-  code: 'A.0094',
-  nationallyContracted: true,
-  international: false,
-  active: true,
-  usageAgreementSigned: false,
-};
-const high: AuthorityFacts = {
-  code: 'A.0230',
-  nationallyContracted: false,
-  international: true,
-  active: true,
-  usageAgreementSigned: true,
-};
-const asOf = '2026-09-15';
-
-const schools = new Map([
-  ['S.0101', 'A.0001'],
-  ['S.0941', 'A.0094'],
-  ['S.2301', 'A.0230'],
-  ['S.0201', 'A.0002'],
-]);
-const enrolment = (schoolCode: string, entryDate: string, exitDate: string | null = null): EnrolmentFact => ({
-  schoolCode,
-  authorityCode: schools.get(schoolCode) as string,
-  entryDate,
-  exitDate,
-});
-
-interface World {
-  students: Record<
-    string,
-    {
-      primaryAsn?: string;
-      birthDate?: string | null;
-      enrolments?: EnrolmentFact[];
-      createdBy?: string;
-      createdOn?: string;
-    }
-  >;
-  live?: Record<string, LiveConnection>;
-}
-
-function view(authority: AuthorityFacts, world: World): AccessView {
-  return {
-    asOf,
-    authority,
-    windows,
-    institutionDomains: new Set(['epsb.example.ca', 'tis.example.edu.mo']),
-    schoolAuthority: (code) => schools.get(code),
-    studentByAsn: (asn) =>
-      world.students[asn] ? { asn, primaryAsn: world.students[asn]?.primaryAsn ?? null } : undefined,
-    facts: (asn): StudentFacts => ({
-      asn,
-      createdBy: world.students[asn]?.createdBy ?? null,
-      createdOn: world.students[asn]?.createdOn ?? null,
-      enrolments: world.students[asn]?.enrolments ?? [],
-    }),
-    birthDate: (asn) => world.students[asn]?.birthDate ?? null,
-    liveConnection: (asn, email) => world.live?.[`${asn}|${email}`] ?? 'none',
-  };
-}
-
-function row(change: Partial<AccessRow> = {}): AccessRow {
-  return {
-    line: 2,
-    action: 'create',
-    asn: '111111111',
-    schoolCode: 'S.0101',
-    requester: 'parent_guardian',
-    relationship: 'Mother',
-    name: 'Ann Example',
-    email: 'ann@example.com',
-    language: 'en',
-    replace: false,
-    ...change,
-  };
-}
+import { enrolment, high, low, regular, row, view, type World } from './support/access-view.ts';
 
 const enrolledHere = { '111111111': { birthDate: '2010-01-01', enrolments: [enrolment('S.0101', '2025-09-02')] } };
 
@@ -278,6 +193,68 @@ describe('access rows approved by Student Records (docs/rules.md §7: associatio
     ).to.equal('STUDENT_TOO_YOUNG');
     const live = { '111111111|ann@example.com': 'activated' as const };
     expect(approve({ schoolCode: 'S.2301' }, high, { students: elsewhereOnly, live }).code).to.equal(
+      'ALREADY_ACTIVATED',
+    );
+  });
+});
+
+describe('who may reset a connection (docs/rules.md §4, seed 001)', () => {
+  const key = '111111111|ann@example.com';
+  const ownSchool: ConnectionOwner = { schoolCode: 'S.0102', authorityCode: 'A.0001' };
+  const otherAuthority: ConnectionOwner = { schoolCode: 'S.0201', authorityCode: 'A.0002' };
+  const table: [string, ConnectionOwner, 'limited_access_rules' | 'student_records_approval', string][] = [
+    ['a school of this authority', ownSchool, 'limited_access_rules', 'accepted'],
+    ['a school of another authority', otherAuthority, 'limited_access_rules', 'referred'],
+    [
+      'a school of another authority, on Student Records approval',
+      otherAuthority,
+      'student_records_approval',
+      'accepted',
+    ],
+  ];
+  for (const [who, owner, basis, status] of table) {
+    it(`set up by ${who}: ${status}`, () => {
+      expect(decideResetOwnership(row({ action: 'reset' }), 'A.0001', owner, basis).status).to.equal(status);
+    });
+  }
+
+  const world = (owner: ConnectionOwner, live: LiveConnection = 'waiting'): World => ({
+    students: enrolledHere,
+    live: { [key]: live },
+    owners: { [key]: owner },
+  });
+  it('a reset of a connection another school of the authority set up is CONNECTION_RESET', () => {
+    expect(decideAccessRow(row({ action: 'reset' }), view(regular, world(ownSchool)))).to.include({
+      status: 'accepted',
+      code: 'CONNECTION_RESET',
+    });
+  });
+  it("a reset of another authority's connection is referred CONNECTION_OF_ANOTHER_AUTHORITY, naming the school that keeps it", () => {
+    const decision = decideAccessRow(row({ action: 'reset' }), view(regular, world(otherAuthority)));
+    expect(decision).to.include({
+      status: 'referred',
+      code: 'CONNECTION_OF_ANOTHER_AUTHORITY',
+      reason: 'CONNECTION_OF_ANOTHER_AUTHORITY',
+    });
+    expect(decision.status === 'referred' && decision.message)
+      .to.contain('set up by school S.0201 of another authority')
+      .and.to.contain('nothing was changed');
+  });
+  it("Student Records' approval resets another authority's connection", () => {
+    expect(
+      decideAccessRow(row({ action: 'reset' }), view(regular, world(otherAuthority)), 'student_records_approval'),
+    ).to.include({ status: 'accepted', code: 'CONNECTION_RESET' });
+  });
+  it('a revoke stays open to any authority with an association, whoever set the connection up', () => {
+    for (const live of ['waiting', 'activated'] as const) {
+      expect(decideAccessRow(row({ action: 'revoke' }), view(regular, world(otherAuthority, live)))).to.include({
+        status: 'accepted',
+        code: 'CONNECTION_REVOKED',
+      });
+    }
+  });
+  it("a reset of another authority's activated connection is still ALREADY_ACTIVATED (nothing to reset)", () => {
+    expect(decideAccessRow(row({ action: 'reset' }), view(regular, world(otherAuthority, 'activated'))).code).to.equal(
       'ALREADY_ACTIVATED',
     );
   });

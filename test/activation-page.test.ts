@@ -3,18 +3,22 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { simpleParser } from 'mailparser';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sendDueMail } from '../pipelines/activation-mail.ts';
 import { startActivationSite } from '../pipelines/console.ts';
 import { ingestFile } from '../pipelines/ingest.ts';
+import { startService } from '../pipelines/service.ts';
 import { samplesAsOf, samplesFolder } from '../scripts/sample-files.ts';
+import { ConfigError } from '../src/config/config.ts';
 import { tokenHash } from '../src/connections/secrets.ts';
-import { ACCEPT_BUTTON_LABEL } from '../src/letters/letter-text.ts';
+import { ACCEPT_BUTTON_LABEL, SIGN_IN_STEP } from '../src/letters/letter-text.ts';
 import { createMailSender } from '../src/mail/mail-sender.ts';
 import { loadReference } from '../src/reference/load.ts';
 import type { WebServer } from '../src/web/server.ts';
 import { launchBrowser } from './support/browser.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
+import { count } from './support/files.ts';
+import { freePort, signInAtProvider, startOpenIdProvider, type TestOpenIdProvider } from './support/oidc.ts';
 import { pdfPages } from './support/pdf.ts';
 import { CookieJar, csrfField, getPage, postForm } from './support/web.ts';
 
@@ -22,7 +26,7 @@ import { CookieJar, csrfField, getPage, postForm } from './support/web.ts';
 interface Recipient {
   id: string;
   pin: string;
-  /** The email's link, taken onto the test server: the path and query are the email's own. */
+  /** The email's link, as sent: the activation listener's port was chosen before the emails. */
   link: string;
   token: string;
   /** What the page must not show before the PIN is right. */
@@ -38,13 +42,17 @@ function expectNothingPersonal(page: string, recipient: Recipient): void {
   for (const value of recipient.personal) expect(page, `the page shows ${value}`).to.not.contain(value);
 }
 
-describe('the activation page', function () {
-  this.timeout(120_000);
+describe('the activation page: the email’s link, sign-in at a provider, the letter’s PIN', function () {
+  this.timeout(180_000);
   let app: TestApp;
   let web: WebServer;
+  let oidc: TestOpenIdProvider;
   let browser: Browser;
   let ani: Recipient;
   let jamesie: Recipient;
+  /** Jamesie's browser, signed in with Google (an account without an email) and kept for the later tests. */
+  let jamesieBrowser: BrowserContext;
+  let jamesiePage: Page;
 
   async function recipient(email: string): Promise<Recipient> {
     const {
@@ -70,10 +78,10 @@ describe('the activation page', function () {
     const mailFolder = path.join(app.home, 'outbox/mail');
     const eml = readdirSync(mailFolder).find((name) => name.startsWith(`connection-${row.id}-`)) as string;
     const mail = await simpleParser(readFileSync(path.join(mailFolder, eml)));
-    const emailed = new URL(
-      (/https?:\/\/\S+\/activate\?token=[A-Za-z0-9_-]+(?:&lang=fr)?/.exec(mail.text ?? '') as RegExpExecArray)[0],
-    );
-    const token = emailed.searchParams.get('token') as string;
+    const link = (
+      /https?:\/\/\S+\/activate\?token=[A-Za-z0-9_-]+(?:&lang=fr)?/.exec(mail.text ?? '') as RegExpExecArray
+    )[0];
+    const token = new URL(link).searchParams.get('token') as string;
     const known = await app.db.query('select 1 from connection_token where token_hash = $1 and connection_id = $2', [
       tokenHash(token),
       row.id,
@@ -83,7 +91,7 @@ describe('the activation page', function () {
       id: row.id,
       pin,
       token,
-      link: `${web.url}${emailed.pathname}${emailed.search}`,
+      link,
       personal: [
         row.first_name,
         row.last_name,
@@ -97,21 +105,55 @@ describe('the activation page', function () {
 
   const connection = async (id: string) =>
     (
-      await app.db.query<{ status: string; failed_attempts: number; activated_account: string | null }>(
-        'select status, failed_attempts, activated_account from connection where id = $1',
+      await app.db.query<{
+        status: string;
+        failed_attempts: number;
+        activated_account: string | null;
+        activated_issuer: string | null;
+        activated_subject: string | null;
+      }>(
+        'select status, failed_attempts, activated_account, activated_issuer, activated_subject from connection where id = $1',
         [id],
       )
     ).rows[0];
   const otherPin = (pin: string) => (pin === '0000' ? '1111' : '0000');
-  const submit = async (page: Page, pin: string, account: string, language: 'en' | 'fr') => {
+  const pendingSignIns = () => count(app.db, 'select count(*) n from activation_sign_in');
+
+  /** From the email's link, through the provider's button and its pages, to the PIN step. */
+  async function signIn(page: Page, link: string, button: string, login: string): Promise<void> {
+    await page.goto(link);
+    await page.click(`button:has-text("${button}")`);
+    await signInAtProvider(page, oidc.issuer, login, '/activate/pin');
+    await page.waitForLoadState('load');
+  }
+  const submitPin = async (page: Page, pin: string, language: 'en' | 'fr') => {
     await page.fill('#pin', pin);
-    await page.fill('#account', account);
     await page.check('input[name=terms]');
     await Promise.all([page.waitForNavigation(), page.click(`button:has-text("${ACCEPT_BUTTON_LABEL[language]}")`)]);
   };
+  /** A PIN form sent from Jamesie's signed-in browser, as the browser would not: for what a page must refuse. */
+  const postPin = async (fields: Record<string, string>) => {
+    const response = await jamesiePage.request.post(`${web.url}/activate/pin`, { form: fields, maxRedirects: 0 });
+    return { status: response.status(), text: await response.text() };
+  };
 
   before(async () => {
-    app = await createTestApp();
+    // The listener's port first: the provider must know where it sends people back, and the
+    // emails where they link to, before the listener starts.
+    const port = await freePort();
+    oidc = await startOpenIdProvider(`http://127.0.0.1:${port}/activate/signed-in`, {
+      'ani-k': { email: 'Ani.K@outlook.example' },
+      'jamesie-a': { email: null },
+      'made-up': { email: 'someone@gmail.example', emailVerified: false },
+    });
+    app = await createTestApp({
+      'activationServer.port': port,
+      'activationServer.providers': [
+        oidc.provider('education', { en: 'Education Account', fr: 'Compte Éducation' }),
+        oidc.provider('google', 'Google'),
+      ],
+    });
+    expect(app.config.mail.activationUrl).to.equal(`http://127.0.0.1:${port}/activate`);
     await loadReference(app.db, path.join(samplesFolder, 'reference'));
     const result = await ingestFile(
       app,
@@ -132,12 +174,12 @@ describe('the activation page', function () {
   after(async () => {
     await browser?.close();
     await web?.stop();
-    await app.dispose();
+    await oidc?.stop();
+    await app?.dispose();
   });
 
-  it('before the PIN, shows nothing personal: a valid link gives the very page a made-up one does', async () => {
-    const jar = new CookieJar();
-    const valid = await getPage(ani.link, jar);
+  it('before the PIN, shows nothing personal: a valid link gives the very page a made-up one does, the steps and a button per provider', async () => {
+    const valid = await getPage(ani.link, new CookieJar());
     const bogusToken = randomBytes(32).toString('base64url');
     const bogus = await getPage(`${web.url}/activate?token=${bogusToken}`, new CookieJar());
     expect([valid.status, bogus.status]).to.deep.equal([200, 200]);
@@ -145,11 +187,16 @@ describe('the activation page', function () {
       page.replaceAll(token, 'TOKEN').replaceAll(csrfField(page), 'CSRF');
     expect(normalised(valid.text, ani.token)).to.equal(normalised(bogus.text, bogusToken));
     expectNothingPersonal(valid.text, ani);
+    expect(valid.text).to.contain(SIGN_IN_STEP.en);
+    expect([...valid.text.matchAll(/<button type="submit">([^<]+)<\/button>/g)].map((m) => m[1])).to.deep.equal([
+      'Education Account',
+      'Google',
+    ]);
     expect(valid.headers.get('referrer-policy')).to.equal('no-referrer');
     expect(await connection(ani.id)).to.include({ status: 'waiting', failed_attempts: 0 });
   });
 
-  it("in the browser, from the email's link: a wrong PIN tells the attempts left; the right one activates", async () => {
+  it("in the browser, from the email's link: signs in at the provider, a wrong PIN tells the attempts left, the right one activates and records who", async () => {
     const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
     const page = await context.newPage();
     await page.goto(ani.link);
@@ -158,38 +205,66 @@ describe('the activation page', function () {
     if (process.env.SCREENSHOTS)
       await page.screenshot({ path: path.join(process.env.SCREENSHOTS, 'activation.png'), fullPage: true });
 
-    await submit(page, otherPin(ani.pin), 'ani.k@outlook.example', 'en');
+    await signIn(page, ani.link, 'Education Account', 'ani-k');
+    expect(await page.textContent('.signed-in')).to.equal(
+      'You are signed in with Education Account: ani.k@outlook.example.',
+    );
+    expectNothingPersonal(await page.content(), ani);
+    expect(await pendingSignIns()).to.equal(1);
+    if (process.env.SCREENSHOTS)
+      await page.screenshot({ path: path.join(process.env.SCREENSHOTS, 'activation-pin.png'), fullPage: true });
+
+    await submitPin(page, otherPin(ani.pin), 'en');
     expect(await page.textContent('.error')).to.contain(
       'The PIN is not right. You have 4 attempts left before the connection is locked for 60 minutes.',
     );
     const wrongPage = await page.content();
     expectNothingPersonal(wrongPage, ani);
-    expect(wrongPage).to.not.match(/href="[^"]*token=/);
+    expect(wrongPage).to.not.contain(ani.token);
     expect(await connection(ani.id)).to.include({ status: 'waiting', failed_attempts: 1 });
 
-    expect(await page.inputValue('#account')).to.equal('ani.k@outlook.example');
-    await submit(page, ani.pin, 'ani.k@outlook.example', 'en');
+    await submitPin(page, ani.pin, 'en');
     expect(await page.textContent('h1')).to.equal('Your connection is activated');
     expect(await page.textContent('.success')).to.equal(
-      'When you sign in to myPass with ani.k@outlook.example, you can now see Annie’s record.',
+      'When you sign in to myPass with Education Account (ani.k@outlook.example), you can now see Annie’s record.',
     );
     expect(await page.content()).to.not.contain(ani.token);
-    expect(await connection(ani.id)).to.include({ status: 'activated', activated_account: 'ani.k@outlook.example' });
+    expect(await connection(ani.id)).to.deep.include({
+      status: 'activated',
+      activated_issuer: oidc.issuer,
+      activated_subject: 'ani-k',
+      activated_account: 'ani.k@outlook.example',
+    });
+    const audit = await app.db.query<{ actor: string; detail: Record<string, unknown> }>(
+      `select actor, detail from audit_log where action = 'connection_activated' and detail->>'connection' = $1`,
+      [ani.id],
+    );
+    expect(audit.rows).to.have.length(1);
+    expect(audit.rows[0]?.actor).to.equal('ani.k@outlook.example');
+    expect(audit.rows[0]?.detail).to.include({ issuer: oidc.issuer, subject: 'ani-k' });
+    // The sign-in ended with the activation: its cookie names nothing any more.
+    expect(await pendingSignIns()).to.equal(0);
+    expect(await page.goto(`${web.url}/activate/pin`).then((r) => r?.status())).to.equal(400);
 
-    await page.goto(ani.link);
-    await submit(page, ani.pin, 'ani.k@outlook.example', 'en');
+    // The provider remembers the browser: the second sign-in asks nothing there.
+    await signIn(page, ani.link, 'Education Account', 'ani-k');
+    await submitPin(page, ani.pin, 'en');
     expect(await page.textContent('.error')).to.contain('This connection is already activated.');
     await context.close();
   });
 
-  it("in French from a French email, with the letter's button label and a link to English that keeps the token", async () => {
+  it("in French from a French email, with the letter's words, a link to English that keeps the token, and an account without an email", async () => {
     expect(jamesie.link).to.contain('&lang=fr');
-    const context = await browser.newContext();
-    const page = await context.newPage();
+    jamesieBrowser = await browser.newContext();
+    jamesiePage = await jamesieBrowser.newPage();
+    const page = jamesiePage;
     await page.goto(jamesie.link);
     expect(await page.getAttribute('html', 'lang')).to.equal('fr');
     expect(await page.textContent('h1')).to.equal('Activer votre connexion myPass');
-    expect((await page.textContent('button[type=submit]'))?.trim()).to.equal(ACCEPT_BUTTON_LABEL.fr);
+    expect(await page.textContent('ol.steps'))
+      .to.contain(SIGN_IN_STEP.fr)
+      .and.contain(ACCEPT_BUTTON_LABEL.fr);
+    expect(await page.locator('button[type=submit]').allTextContents()).to.deep.equal(['Compte Éducation', 'Google']);
     expectNothingPersonal(await page.content(), jamesie);
 
     await page.click('text=English');
@@ -198,99 +273,196 @@ describe('the activation page', function () {
     await page.click('text=Français');
     expect(await page.textContent('h1')).to.equal('Activer votre connexion myPass');
 
-    await submit(page, otherPin(jamesie.pin), 'jamesie@gmail.example', 'fr');
+    await signIn(page, page.url(), 'Google', 'jamesie-a');
+    expect(await page.getAttribute('html', 'lang')).to.equal('fr');
+    expect(await page.textContent('.signed-in')).to.equal('Vous êtes connecté avec Google.');
+    expect((await page.textContent('button[type=submit]'))?.trim()).to.equal(ACCEPT_BUTTON_LABEL.fr);
+    await submitPin(page, otherPin(jamesie.pin), 'fr');
     expect(await page.textContent('.error')).to.contain('Le NIP n’est pas le bon. Il vous reste 4 essais');
     expectNothingPersonal(await page.content(), jamesie);
     expect(await connection(jamesie.id)).to.include({ failed_attempts: 1 });
-    await context.close();
   });
 
-  it('a form that cannot be right comes back with what to fix, and counts nothing', async () => {
-    const jar = new CookieJar();
-    const form = await getPage(jamesie.link, jar);
+  it('a PIN form that cannot be right comes back with what to fix, and counts nothing', async () => {
     const fields = {
-      _csrf: csrfField(form.text),
-      token: jamesie.token,
+      _csrf: csrfField(await jamesiePage.content()),
       lang: 'en',
       pin: otherPin(jamesie.pin),
-      account: 'jamesie@gmail.example',
       terms: 'accepted',
     };
-    const noTerms = await postForm(`${web.url}/activate`, jar, { ...fields, terms: '' });
+    const noTerms = await postPin({ ...fields, terms: '' });
     expect([noTerms.status, errorText(noTerms.text)]).to.deep.equal([
       400,
       ['Please accept the terms of use to activate the connection.'],
     ]);
-    const shortPin = await postForm(`${web.url}/activate`, jar, { ...fields, pin: '12' });
-    expect(errorText(shortPin.text)).to.deep.equal(['The PIN is the 4 digits printed on your letter.']);
-    const noAccount = await postForm(`${web.url}/activate`, jar, { ...fields, account: '', lang: 'fr' });
-    expect(errorText(noAccount.text)).to.deep.equal([
-      'Entrez l’adresse courriel du compte avec lequel vous vous connectez (200 caractères au plus).',
-    ]);
+    const shortPin = await postPin({ ...fields, pin: '12', lang: 'fr' });
+    expect(errorText(shortPin.text)).to.deep.equal(['Le NIP est formé des 4 chiffres imprimés sur votre lettre.']);
     expect(await connection(jamesie.id)).to.include({ failed_attempts: 1 });
   });
 
-  it("CSRF: a POST without the page's own token is refused and counts nothing", async () => {
+  it("CSRF: a sign-in or a PIN without the page's own token is refused, and starts or counts nothing", async () => {
     const jar = new CookieJar();
     const form = await getPage(jamesie.link, jar);
-    const fields = {
-      token: jamesie.token,
+    const signInFields = { token: jamesie.token, lang: 'en', provider: 'google' };
+    const before = await pendingSignIns();
+    expect((await postForm(`${web.url}/activate/sign-in`, jar, signInFields)).status).to.equal(403);
+    expect(
+      (
+        await postForm(`${web.url}/activate/sign-in`, jar, {
+          ...signInFields,
+          _csrf: randomBytes(32).toString('base64url'),
+        })
+      ).status,
+    ).to.equal(403);
+    expect(
+      (await postForm(`${web.url}/activate/sign-in`, new CookieJar(), { ...signInFields, _csrf: csrfField(form.text) }))
+        .status,
+    ).to.equal(403);
+    expect(await pendingSignIns()).to.equal(before);
+    const pin = { lang: 'en', pin: otherPin(jamesie.pin), terms: 'accepted' };
+    expect((await postPin(pin)).status).to.equal(403);
+    expect((await postPin({ ...pin, _csrf: randomBytes(32).toString('base64url') })).status).to.equal(403);
+    expect(await connection(jamesie.id)).to.include({ failed_attempts: 1 });
+  });
+
+  it('the way back from the provider: no sign-in under way, a wrong state, an error or a made-up code each say to open the link again', async () => {
+    const issuer = encodeURIComponent(oidc.issuer);
+    const nowhere = await getPage(`${web.url}/activate/signed-in?code=abc&state=xyz&iss=${issuer}`, new CookieJar());
+    expect(nowhere.status).to.equal(400);
+    expect(nowhere.text).to.contain('Open the “Activate Connection” link of the email again');
+    expect(nowhere.text).to.contain('Ouvrez de nouveau le lien «\u00a0Activer la connexion\u00a0» du courriel');
+
+    /** A sign-in started as a script would: the provider's address, with its state, and the cookie. */
+    const start = async () => {
+      const jar = new CookieJar();
+      const token = randomBytes(32).toString('base64url');
+      const page = await getPage(`${web.url}/activate?token=${token}`, jar);
+      const started = await postForm(`${web.url}/activate/sign-in`, jar, {
+        _csrf: csrfField(page.text),
+        token,
+        lang: 'en',
+        provider: 'education',
+      });
+      expect(started.status).to.equal(200);
+      const cookie = started.headers.getSetCookie().find((line) => line.startsWith('intake_activation=')) as string;
+      expect(cookie).to.match(/; Path=\/activate; HttpOnly; SameSite=Lax; Max-Age=1800$/);
+      const to = new URL((/^0; url=(.+)$/.exec(started.headers.get('refresh') ?? '') as RegExpExecArray)[1] as string);
+      expect(to.href.startsWith(oidc.issuer)).to.equal(true);
+      expect(Object.fromEntries(to.searchParams)).to.include({
+        client_id: 'intake-activation',
+        response_type: 'code',
+        scope: 'openid email',
+        redirect_uri: `${web.url}/activate/signed-in`,
+        code_challenge_method: 'S256',
+      });
+      expect(to.searchParams.get('nonce')).to.have.length.above(20);
+      expect(to.searchParams.get('code_challenge')).to.have.length(43);
+      // The token is kept only as its hash, with the sign-in.
+      expect(
+        await count(app.db, 'select count(*) n from activation_sign_in where token_hash = $1', [tokenHash(token)]),
+      ).to.equal(1);
+      return { jar, state: to.searchParams.get('state') as string };
+    };
+    const back = (jar: CookieJar, query: string) =>
+      getPage(`${web.url}/activate/signed-in?${query}&iss=${issuer}`, jar);
+
+    const tampered = await start();
+    const wrongState = await back(tampered.jar, `code=abc&state=${tampered.state}x`);
+    expect([wrongState.status, errorText(wrongState.text)[0]]).to.deep.equal([
+      400,
+      'The sign-in did not go through, or it took too long. Open the “Activate Connection” link of the email again and sign in again.',
+    ]);
+    // One answer per sign-in: after a wrong one, even the right state opens nothing.
+    expect((await back(tampered.jar, `code=abc&state=${tampered.state}`)).status).to.equal(400);
+
+    const refused = await start();
+    expect((await back(refused.jar, `error=access_denied&state=${refused.state}`)).status).to.equal(400);
+    const madeUp = await start();
+    expect((await back(madeUp.jar, `code=${randomBytes(20).toString('hex')}&state=${madeUp.state}`)).status).to.equal(
+      400,
+    );
+    expect(await pendingSignIns()).to.equal(1);
+    // The PIN step without a sign-in: the same words, and nothing counted.
+    expect((await getPage(`${web.url}/activate/pin`, madeUp.jar)).status).to.equal(400);
+    const form = await getPage(jamesie.link, madeUp.jar);
+    const pin = await postForm(`${web.url}/activate/pin`, madeUp.jar, {
+      _csrf: csrfField(form.text),
       lang: 'en',
       pin: otherPin(jamesie.pin),
-      account: 'jamesie@gmail.example',
       terms: 'accepted',
-    };
-    expect((await postForm(`${web.url}/activate`, jar, fields)).status).to.equal(403);
-    expect(
-      (await postForm(`${web.url}/activate`, jar, { ...fields, _csrf: randomBytes(32).toString('base64url') })).status,
-    ).to.equal(403);
-    expect(
-      (await postForm(`${web.url}/activate`, new CookieJar(), { ...fields, _csrf: csrfField(form.text) })).status,
-    ).to.equal(403);
+    });
+    expect(pin.status).to.equal(400);
     expect(await connection(jamesie.id)).to.include({ failed_attempts: 1 });
+  });
+
+  it('records no email the provider did not verify', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, `${web.url}/activate?token=${randomBytes(32).toString('base64url')}`, 'Google', 'made-up');
+    expect(await page.textContent('.signed-in')).to.equal('You are signed in with Google.');
+    await context.close();
   });
 
   it('says in plain words why a connection cannot be activated: locked, locked until reset, expired, deleted, not a valid link', async () => {
-    const jar = new CookieJar();
-    const form = await getPage(jamesie.link, jar);
-    const attempt = async (token = jamesie.token) => {
-      const page = await postForm(`${web.url}/activate`, jar, {
-        _csrf: csrfField(form.text),
-        token,
-        lang: 'en',
-        pin: otherPin(jamesie.pin),
-        account: 'jamesie@gmail.example',
-        terms: 'accepted',
-      });
-      const message = errorText(page.text)[0];
-      expect(page.text, 'no link carries the token').to.not.match(/href="[^"]*token=/);
-      // Only a wrong PIN brings the form back (its hidden field keeps the token for the next try).
-      if (!message?.startsWith('The PIN is not right'))
-        expect(page.text, 'a result page carries no token').to.not.contain(token);
-      return message;
+    const attempt = async (page = jamesiePage) => {
+      await submitPin(page, otherPin(jamesie.pin), 'fr');
+      expect(await page.content(), 'no page carries the token').to.not.contain(jamesie.token);
+      return (await page.textContent('.error'))?.trim();
     };
+    const signInAgain = () => signIn(jamesiePage, jamesie.link, 'Google', 'jamesie-a');
     expect(await attempt()).to.equal(
-      'The PIN is not right. You have 3 attempts left before the connection is locked for 60 minutes.',
+      'Le NIP n’est pas le bon. Il vous reste 3 essais avant que la connexion soit verrouillée pendant 60\u00a0minutes.',
     );
     await attempt();
     await attempt();
     expect(await attempt()).to.match(
-      /^Too many wrong PINs: the connection is locked until \d{4}-\d{2}-\d{2} \d{2}:\d{2} M[DS]T\. Try again after that\.$/,
+      /^Trop de NIP erronés\u00a0: la connexion est verrouillée jusqu’au \d{4}-\d{2}-\d{2} \d{2}:\d{2} M[DS]T\. Réessayez après ce moment\.$/,
     );
+    // A refusal ends the sign-in; each case below signs in again (the provider asks nothing more).
     await app.db.query('update connection set lockouts = $2 where id = $1', [
       jamesie.id,
       app.config.connections.maxLockouts,
     ]);
-    expect(await attempt()).to.equal('Too many wrong PINs: this PIN is locked. Ask the school for a new PIN.');
+    await signInAgain();
+    expect(await attempt()).to.equal(
+      'Trop de NIP erronés\u00a0: ce NIP est verrouillé. Demandez un nouveau NIP à l’école.',
+    );
     await app.db.query(
       `update connection set lockouts = 0, locked_until = null, expires_at = now() - interval '1 second' where id = $1`,
       [jamesie.id],
     );
-    expect(await attempt()).to.equal('This activation request has expired. Ask the school for a new PIN.');
+    await signInAgain();
+    expect(await attempt()).to.equal('Cette demande d’activation a expiré. Demandez un nouveau NIP à l’école.');
     await app.db.query(`update connection set status = 'deleted' where id = $1`, [jamesie.id]);
-    expect(await attempt()).to.equal(
-      'This connection was deleted by the school and can no longer be activated. Ask the school if you need access.',
+    await signInAgain();
+    expect(await attempt()).to.match(/^Cette connexion a été supprimée par l’école/);
+    await signIn(
+      jamesiePage,
+      `${web.url}/activate?token=${randomBytes(32).toString('base64url')}&lang=fr`,
+      'Google',
+      'jamesie-a',
     );
-    expect(await attempt(randomBytes(32).toString('base64url'))).to.match(/^This activation link is not valid/);
+    expect(await attempt()).to.match(/^Ce lien d’activation n’est pas valide/);
+    await jamesieBrowser.close();
+  });
+
+  it('with no provider configured, the activation listener does not start, and says why', async () => {
+    const none = {
+      ...app,
+      config: { ...app.config, activationServer: { ...app.config.activationServer, port: 0, providers: [] } },
+    };
+    const refusal = await startActivationSite(none).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(refusal).to.be.instanceOf(ConfigError);
+    expect((refusal as Error).message)
+      .to.contain('activationServer.providers')
+      .and.contain('INTAKE_OIDC_PROVIDERS_FILE');
+    const service = await startService({ ...none, config: { ...none.config, roles: ['console', 'activation'] } }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(service).to.be.instanceOf(ConfigError);
   });
 });

@@ -3,6 +3,7 @@ import { startConsole } from '../pipelines/console.ts';
 import { startService } from '../pipelines/service.ts';
 import type { WebServer } from '../src/web/server.ts';
 import { createTestApp, cutOffDatabase, type TestApp } from './support/database.ts';
+import { startOpenIdProvider } from './support/oidc.ts';
 
 describe('health and readiness, without a session', function () {
   this.timeout(60_000);
@@ -49,9 +50,22 @@ describe('health and readiness, without a session', function () {
   });
 
   it('every listener of intake start answers them: the console, the activation page and the operator', async () => {
+    // The activation page runs only with a provider to sign in with; no one signs in here.
+    const oidc = await startOpenIdProvider(`${app.config.mail.activationUrl}/signed-in`, {});
     const service = await startService({
       ...app,
-      config: { ...app.config, operatorServer: { ...app.config.operatorServer, enabled: true } },
+      config: {
+        ...app.config,
+        roles: [...app.config.roles, 'activation'],
+        activationServer: {
+          ...app.config.activationServer,
+          providers: [oidc.provider('education', 'Education Account')],
+        },
+        operatorServer: { ...app.config.operatorServer, enabled: true },
+      },
+    }).catch(async (error: unknown) => {
+      await oidc.stop();
+      throw error;
     });
     try {
       const urls = [service.consoleUrl, service.activationUrl, service.operatorUrl];
@@ -66,6 +80,7 @@ describe('health and readiness, without a session', function () {
       expect((await fetch(`${service.operatorUrl}/login`)).status).to.equal(404);
     } finally {
       await service.stop();
+      await oidc.stop();
     }
   });
 });

@@ -5,8 +5,10 @@ import { ingestFile } from '../pipelines/ingest.ts';
 import { type RunningService, startService } from '../pipelines/service.ts';
 import { samplesAsOf, samplesFolder } from '../scripts/sample-files.ts';
 import type { Role } from '../src/config/roles.ts';
+import { queues } from '../src/db/queue.ts';
 import { loadReference } from '../src/reference/load.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
+import { startOpenIdProvider, type TestOpenIdProvider } from './support/oidc.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -26,8 +28,14 @@ describe('intake start --roles: each role alone does its work, and only it', fun
   this.timeout(120_000);
   let app: TestApp;
   let running: RunningService | null = null;
+  /** The activation page needs a provider to sign in with; no one signs in here. */
+  let oidc: TestOpenIdProvider;
   const start = async (...roles: Role[]) => {
-    running = await startService({ ...app, config: { ...app.config, roles } });
+    const providers = [oidc.provider('education', 'Education Account')];
+    running = await startService({
+      ...app,
+      config: { ...app.config, roles, activationServer: { ...app.config.activationServer, providers } },
+    });
     return running;
   };
   const stop = async () => {
@@ -41,10 +49,14 @@ describe('intake start --roles: each role alone does its work, and only it', fun
 
   before(async () => {
     app = await createTestApp({ 'processing.pollingIntervalSeconds': 1, 'watch.rescanSeconds': 1 });
+    oidc = await startOpenIdProvider(`${app.config.mail.activationUrl}/signed-in`, {});
     await loadReference(app.db, path.join(samplesFolder, 'reference'));
   });
   afterEach(stop);
-  after(() => app.dispose());
+  after(async () => {
+    await oidc?.stop();
+    await app.dispose();
+  });
 
   it('watcher: takes and queues a file, processes nothing, serves nothing', async () => {
     const service = await start('watcher');
@@ -106,13 +118,17 @@ describe('intake start --roles: each role alone does its work, and only it', fun
       (await app.db.query<{ n: string }>("select count(*) n from connection where status = 'expired'")).rows[0]?.n,
     );
     expect(expired).to.equal(waiting);
+    // Its scheduled jobs are pg-boss jobs: one sent now stands for tonight's listings.
+    await app.boss.send(queues.connectionListings, {});
+    await waitFor(() => existsSync(path.join(app.home, 'outbox/A.0094/connections')));
+    expect(readdirSync(path.join(app.home, 'outbox/A.0094/connections')).sort()).to.have.length(2);
     await sleep(1500);
     expect(existsSync(inbox('left.csv')), 'no watcher').to.equal(true);
   });
 
-  it('all together, the default: the file left in the inbox is taken and processed', async () => {
-    const service = await start(...app.config.roles);
-    expect(app.config.roles).to.have.length(6);
+  it('all together: the file left in the inbox is taken and processed; the default is all but the activation page', async () => {
+    expect(app.config.roles).to.deep.equal(['watcher', 'worker', 'scheduler', 'mail', 'console']);
+    const service = await start(...app.config.roles, 'activation');
     expect(service.consoleUrl).to.not.equal(service.activationUrl);
     await waitFor(async () => (await fileStatus('left.csv')) === 'done');
   });

@@ -77,6 +77,11 @@ export class Reader {
     return node;
   }
 
+  /** The value as given, for a setting with a shape of its own (activationServer.providers). */
+  value(dotted: string): unknown {
+    return this.get(dotted);
+  }
+
   integer(dotted: string, min: number, max: number): number {
     const value = this.get(dotted);
     const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;

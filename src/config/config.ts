@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { environmentKeys, type Raw, Reader, setPath } from './config-reader.ts';
 import { type Role, roles } from './roles.ts';
+import { providersFromEnvironment, readSignInProviders, type SignInProvider } from './sign-in-providers.ts';
 
 export interface Config {
   home: string;
@@ -41,6 +42,8 @@ export interface Config {
     maxLockouts: number;
     /** How often the expiry job runs (cron). */
     expirySchedule: string;
+    /** When each authority's connections listing and changes file are written (cron). */
+    listingSchedule: string;
   };
   letters: { maxPagesPerPdf: number };
   mail: {
@@ -71,7 +74,10 @@ export interface Config {
     signInWindowMinutes: number;
   };
   /** The recipients' activation page (role `activation`): a listener of its own, fit to face the internet. */
-  activationServer: Listener;
+  activationServer: Listener & {
+    /** Where people sign in before the PIN (OpenID Connect); the page does not start without one. */
+    providers: SignInProvider[];
+  };
   /** `/metrics` for Prometheus, with the health checks: off unless enabled, on an internal address. */
   operatorServer: Listener & { enabled: boolean };
   /** How long what Intake keeps on disk is kept (`intake files purge`, and the scheduler's nightly run). */
@@ -145,6 +151,7 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
     const value = env[variable];
     if (value !== undefined && value !== '') setPath(raw, dotted, value);
   }
+  const providerProblems = providersFromEnvironment(raw, env);
   for (const [dotted, value] of Object.entries(overrides)) if (value !== undefined) setPath(raw, dotted, value);
 
   const read = new Reader(raw);
@@ -157,7 +164,7 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
     embeddedPostgresPort: read.integer('embeddedPostgresPort', 1024, 65535),
     logLevel: read.choice('logLevel', ['info', 'error', 'warn', 'debug'] as const),
     logFolder: null,
-    roles: read.choices('roles', roles),
+    roles: [],
     watch: {
       stableMs: read.integer('watch.stableMs', 0, 3_600_000),
       incompleteLineStableMs: read.integer('watch.incompleteLineStableMs', 0, 86_400_000),
@@ -196,6 +203,7 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
       lockMinutes: read.integer('connections.lockMinutes', 1, 10_080),
       maxLockouts: read.integer('connections.maxLockouts', 1, 100),
       expirySchedule: read.text('connections.expirySchedule'),
+      listingSchedule: read.text('connections.listingSchedule'),
     },
     letters: { maxPagesPerPdf: read.integer('letters.maxPagesPerPdf', 2, 100_000) },
     mail: {
@@ -219,6 +227,7 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
     activationServer: {
       host: read.text('activationServer.host'),
       port: read.integer('activationServer.port', 0, 65535),
+      providers: readSignInProviders(read, providerProblems),
     },
     operatorServer: {
       enabled: read.optionalBoolean('operatorServer.enabled') ?? false,
@@ -240,6 +249,13 @@ export function loadConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
   };
   const logFolder = read.optionalText('logFolder');
   config.logFolder = logFolder === null ? null : path.resolve(logFolder);
+  // Not given: every role, the activation page once a provider to sign in with is configured (a
+  // page without one would take anyone's word for an account). Given: exactly those, and the
+  // activation page without a provider stops the start, saying why.
+  config.roles =
+    raw.roles === null || raw.roles === undefined
+      ? roles.filter((role) => role !== 'activation' || config.activationServer.providers.length > 0)
+      : read.choices('roles', roles);
   // By default the email links to this machine's own activation listener.
   if (config.mail.activationUrl === '') config.mail.activationUrl = `${listenerUrl(config.activationServer)}/activate`;
   config.server.secureCookies =

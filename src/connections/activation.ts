@@ -15,12 +15,30 @@ export type ActivationResult =
   | { outcome: 'already_activated' }
   | { outcome: 'unknown_link' };
 
-export interface ActivationRequest {
-  token: string;
-  pin: string;
-  /** The Education (or Google/Microsoft) account the person signed in with. */
+/** Who activates, as the connection and the audit log record it (docs/rules.md §5). */
+interface ActivatingAccount {
+  /** The OpenID provider that vouched for the person, or `intake-cli` for an operator's activation. */
+  issuer: string;
+  /** Who that is at the issuer: the provider's subject, or the operator's account on the server. */
+  subject: string;
+  /** The account shown as the one that activated: the verified email, else the subject; for `intake-cli`, the account the operator names. */
   account: string;
+  /** Whom the audit log names, when not the account: the operator (`operator:<name>`). */
+  actor?: string;
 }
+
+/** The issuer of activations made by an operator on the server (`intake connections activate`). */
+export const operatorIssuer = 'intake-cli';
+
+export type ActivationRequest = (
+  | { token: string }
+  /** The activation page keeps only the SHA-256 of the token while the person signs in. */
+  | { tokenHash: Buffer }
+) & {
+  pin: string;
+  /** A plain text: an account named on the server (issuer `intake-cli`, the account as subject). */
+  account: ActivatingAccount | string;
+};
 
 interface Candidate {
   id: string;
@@ -35,7 +53,8 @@ interface Candidate {
 }
 
 /**
- * docs/rules.md §5: activation needs the email's token and the letter's PIN. Wrong PINs count; the
+ * docs/rules.md §5: activation needs the email's token and the letter's PIN, and records who
+ * activated (the account a provider vouched for, or an operator's). Wrong PINs count; the
  * configured number of them locks the connection for the configured minutes, after which the
  * count starts again. After the configured number of lockouts the PIN stays locked until the
  * school resets it: each lockout starts the count again, so 3 lockouts of 5 tries leave 15 guesses
@@ -49,6 +68,12 @@ export async function activateConnection(
 ): Promise<ActivationResult> {
   const secret = connectionSecret(config);
   const { maxPinAttempts, lockMinutes, maxLockouts } = config.connections;
+  const by: ActivatingAccount =
+    typeof request.account === 'string'
+      ? { issuer: operatorIssuer, subject: request.account, account: request.account }
+      : request.account;
+  const actor = by.actor ?? by.account;
+  const hash = 'tokenHash' in request ? request.tokenHash : tokenHash(request.token);
   return db.transaction(async (client) => {
     await assertConnectionKey(client, keyFingerprint(secret));
     // Row-locked: two tries at once are counted one after the other. A token of an earlier
@@ -58,19 +83,19 @@ export async function activateConnection(
               coalesce(c.locked_until > now(), false) as is_locked, coalesce(c.expires_at <= now(), false) as is_past_expiry
          from connection_token t join connection c on c.id = t.connection_id and c.issue = t.issue
         where t.token_hash = $1 for update of c`,
-      [tokenHash(request.token)],
+      [hash],
     );
     const connection = found.rows[0];
     if (!connection) return { outcome: 'unknown_link' } as const;
     const audit = (action: string, detail: Record<string, unknown> = {}) =>
       insertAudit(client, [
         {
-          actor: request.account,
+          actor,
           action,
           asn: connection.asn,
           fileId: null,
           line: null,
-          detail: { connection: connection.id, ...detail },
+          detail: { connection: connection.id, issuer: by.issuer, subject: by.subject, ...detail },
         },
       ]);
 
@@ -111,12 +136,13 @@ export async function activateConnection(
     }
 
     await client.query(
-      `update connection set status = 'activated', activated_at = now(), activated_account = $2, pin_hash = null, failed_attempts = 0,
-              locked_until = null, status_changed_at = now(), status_changed_by = $2
+      `update connection set status = 'activated', activated_at = now(), activated_account = $2, activated_issuer = $3,
+              activated_subject = $4, pin_hash = null, failed_attempts = 0, locked_until = null, status_changed_at = now(),
+              status_changed_by = $5
         where id = $1`,
-      [connection.id, request.account],
+      [connection.id, by.account, by.issuer, by.subject, actor],
     );
-    await audit('connection_activated');
+    await audit('connection_activated', { account: by.account });
     return { outcome: 'activated', connectionId: connection.id, asn: connection.asn } as const;
   });
 }

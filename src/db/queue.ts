@@ -11,6 +11,8 @@ export const queues = {
   activationMail: 'activation-mail',
   /** Scheduled: moves Waiting connections past their expiry to Request Expired. */
   connectionExpiry: 'connection-expiry',
+  /** Scheduled: writes each authority's connections listing and changes file. */
+  connectionListings: 'connection-listings',
   /** Scheduled: removes what the retention settings say is due (docs/operations.md §4). */
   retention: 'retention',
 } as const;
@@ -54,6 +56,7 @@ export async function installQueues(
     },
     [queues.connectionExpiry]: { name: queues.connectionExpiry, retryLimit: 3, expireInSeconds: 600 },
     [queues.retention]: { name: queues.retention, retryLimit: 3, expireInSeconds: 3600 },
+    [queues.connectionListings]: { name: queues.connectionListings, retryLimit: 3, expireInSeconds: 3600 },
   };
   for (const options of Object.values(settings)) {
     if (await boss.getQueue(options.name)) await boss.updateQueue(options.name, options);

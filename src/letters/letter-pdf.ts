@@ -3,18 +3,13 @@ import { constants, createWriteStream, openSync, type WriteStream } from 'node:f
 import { finished } from 'node:stream/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import PDFDocument from 'pdfkit';
-import { type LoadedFont, primaryFont, splitIntoRuns, type TextRun } from './fonts.ts';
-import {
-  coverDetails,
-  coverWording,
-  documentTitle,
-  type Letter,
-  type LetterBatchCover,
-  letterWording,
-  type Paragraph,
-} from './letter-text.ts';
+import { coverDetails, coverWording, documentTitle, type LetterBatchCover } from './cover-text.ts';
+import { type LoadedFont, primaryFont } from './fonts.ts';
+import { type Letter, letterWording, type Paragraph } from './letter-text.ts';
+import { ellipsisAfter, isRightToLeft, type LineRun, printableRuns, visualOrder } from './line-runs.ts';
 
-export type { Letter, LetterBatchCover } from './letter-text.ts';
+export type { LetterBatchCover } from './cover-text.ts';
+export type { Letter } from './letter-text.ts';
 
 const margin = 54;
 const pageWidth = 612; // US Letter, in points
@@ -190,18 +185,15 @@ export class LetterPdf {
     this.doc.font(loaded.name).fontSize(size);
   }
 
-  private runsOf(paragraph: Paragraph): TextRun[] {
-    // A line break or tab inside a name must not push the rest of the letter down the page.
-    return paragraph.flatMap((piece) =>
-      splitIntoRuns(piece.text.replace(/[\r\n\t\v\f\u2028\u2029]+/g, ' '), piece.bold ? 'bold' : 'regular'),
-    );
-  }
+  // pdfkit lays text out word by word unless it is given features; a right-to-left run is given
+  // some (the fonts ignore them) so it is laid out whole and a name's words keep their order.
+  private static readonly layoutOptions = (run: LineRun) => (isRightToLeft(run) ? { features: [] } : {});
 
-  private widthOf(runs: readonly TextRun[], size: number, characterSpacing: number): number {
+  private widthOf(runs: readonly LineRun[], size: number, characterSpacing: number): number {
     let width = 0;
     for (const run of runs) {
       this.use(run.font, size);
-      width += this.doc.widthOfString(run.text, { characterSpacing });
+      width += this.doc.widthOfString(run.text, { characterSpacing, ...LetterPdf.layoutOptions(run) });
     }
     return width;
   }
@@ -211,7 +203,7 @@ export class LetterPdf {
     const spacing = style.characterSpacing ?? 0;
     const left = margin + (style.indent ?? 0);
     const width = contentWidth - 2 * (style.indent ?? 0);
-    let runs = this.runsOf(paragraph);
+    let runs = printableRuns(paragraph);
     let size = style.size;
     const naturalWidth = this.widthOf(runs, size, spacing);
     if (naturalWidth > width)
@@ -220,36 +212,44 @@ export class LetterPdf {
     const lineWidth = this.widthOf(runs, size, spacing);
     const x = style.align === 'center' ? left + (width - lineWidth) / 2 : left;
     const baseline = top + ascent(size);
-    runs.forEach((run, index) => {
+    visualOrder(runs).forEach((run, index) => {
       this.use(run.font, size);
       const options = { lineBreak: false, baseline: 'alphabetic', characterSpacing: spacing } as const;
       // After the first run pdfkit carries on from where the previous run ended.
-      if (index === 0) this.doc.text(run.text, x, baseline, options);
-      else this.doc.text(run.text, options);
+      if (index === 0) this.doc.text(run.text, x, baseline, { ...options, ...LetterPdf.layoutOptions(run) });
+      else this.doc.text(run.text, { ...options, ...LetterPdf.layoutOptions(run) });
     });
     return top + lineHeight(size);
   }
 
-  /** The longest start of the runs that fits the width with an ellipsis after it. */
-  private cutToWidth(runs: readonly TextRun[], size: number, spacing: number, width: number): TextRun[] {
-    const characters = runs.flatMap((run) => Array.from(run.text, (text) => ({ font: run.font, text })));
-    const withEllipsis = (count: number): TextRun[] => {
-      const kept: TextRun[] = [];
+  /** The longest start (in reading order) of the runs that fits the width with an ellipsis after it. */
+  private cutToWidth(runs: readonly LineRun[], size: number, spacing: number, width: number): LineRun[] {
+    const characters = runs.flatMap((run) => Array.from(run.text, (text) => ({ ...run, text })));
+    const withEllipsis = (count: number): LineRun[] => {
+      const kept: LineRun[] = [];
       for (const character of characters.slice(0, count)) {
         const last = kept.at(-1);
-        if (last && last.font === character.font)
-          kept[kept.length - 1] = { font: last.font, text: last.text + character.text };
+        if (last && last.font === character.font && last.level === character.level)
+          kept[kept.length - 1] = { ...last, text: last.text + character.text };
         else kept.push(character);
       }
       const last = kept.at(-1);
-      if (last) kept[kept.length - 1] = { font: last.font, text: `${last.text.trimEnd()}…` };
-      return kept;
+      if (last) kept[kept.length - 1] = { ...last, text: last.text.trimEnd() };
+      return [...kept.filter((run) => run.text !== ''), ellipsisAfter(kept.at(-1))];
+    };
+    // A start cut inside a cluster fontkit cannot lay out counts as not fitting.
+    const fitsWidth = (count: number): boolean => {
+      try {
+        return this.widthOf(withEllipsis(count), size, spacing) <= width;
+      } catch {
+        return false;
+      }
     };
     let fits = 0;
     let tooLong = characters.length;
     while (tooLong - fits > 1) {
       const middle = Math.floor((fits + tooLong) / 2);
-      if (this.widthOf(withEllipsis(middle), size, spacing) <= width) fits = middle;
+      if (fitsWidth(middle)) fits = middle;
       else tooLong = middle;
     }
     return withEllipsis(fits);
@@ -260,7 +260,9 @@ export class LetterPdf {
    * returns where the next block starts.
    */
   private drawParagraph(paragraph: Paragraph, top: number, style: ParagraphStyle): number {
-    const runs = this.runsOf(paragraph).filter((run) => run.text.length > 0);
+    // Wrapped lines are drawn in reading order: paragraphs hold the letter's own wording, and a
+    // right-to-left run in them (an email's first letter) is still laid out right to left.
+    const runs = printableRuns(paragraph).filter((run) => run.text.length > 0);
     const indent = style.indent ?? 0;
     const baseline = top + ascent(style.size);
     runs.forEach((run, index) => {
@@ -271,6 +273,7 @@ export class LetterPdf {
         lineGap: lineHeight(style.size) - this.doc.currentLineHeight(true),
         baseline: 'alphabetic',
         continued: index < runs.length - 1,
+        ...LetterPdf.layoutOptions(run),
       } as const;
       if (index === 0) this.doc.text(run.text, margin + indent, baseline, options);
       else this.doc.text(run.text, options);

@@ -19,27 +19,15 @@ export interface Letter {
   language: LetterLanguage;
 }
 
-/** The first page of a PDF of letters. */
-export interface LetterBatchCover {
-  authorityCode: string;
-  schoolCode: string;
-  schoolName: string;
-  /** The request file the letters come from. */
-  fileName: string;
-  /** 1-based */
-  part: number;
-  parts: number;
-  /** Letters in this PDF. */
-  letterCount: number;
-  /** YYYY-MM-DD */
-  issuedOn: string;
-}
-
 export type LetterLanguage = 'en' | 'fr';
+
+/** A value from the request or the records printed on a letter, which the school may have to write in. */
+export type LetterField = 'name' | 'relationship' | 'student name';
 
 interface TextPiece {
   readonly text: string;
   readonly bold?: boolean;
+  readonly field?: LetterField;
 }
 /** Text drawn as one flow, possibly mixing weights. */
 export type Paragraph = readonly TextPiece[];
@@ -55,13 +43,6 @@ export interface LetterWording {
   readonly stepsTitle: string;
   readonly steps: readonly Paragraph[];
   readonly expiry: Paragraph;
-}
-
-export interface CoverWording {
-  readonly title: string;
-  readonly letterCount: Paragraph;
-  readonly warningTitle: string;
-  readonly warning: Paragraph;
 }
 
 /**
@@ -81,10 +62,26 @@ export const ACCEPT_BUTTON_LABEL: Record<LetterLanguage, string> = {
   fr: 'Accepter et activer la connexion',
 };
 
+/**
+ * The steps after the link (seed 000 §2.4): sign in, then the PIN. The letter, the email and the
+ * activation page say them in these words; the PIN step goes around the button's label.
+ */
+export const SIGN_IN_STEP: Record<LetterLanguage, string> = {
+  en: 'Sign in with your Education Account, or with a Google or Microsoft account. If you do not have one, create one, then click the link in the email again.',
+  fr: 'Connectez-vous avec votre compte Éducation, ou avec un compte Google ou Microsoft. Si vous n’en avez pas, créez-en un, puis cliquez de nouveau sur le lien du courriel.',
+};
+export const PIN_STEP: Record<LetterLanguage, { before: string; after: string }> = {
+  en: { before: 'Enter the 4-digit PIN of your letter and click ', after: '.' },
+  fr: { before: 'Entrez le NIP à 4 chiffres de votre lettre et cliquez sur ', after: '.' },
+};
+
 // French typography keeps « », : and ; attached to their words with a no-break space.
 const nbsp = '\u00a0';
 const quoteFr = (text: string): string => `«${nbsp}${text}${nbsp}»`;
 const quoteEn = (text: string): string => `“${text}”`;
+/** A label the person looks for on screen, quoted as each language quotes. */
+export const quoteLabel = (language: LetterLanguage, text: string): string =>
+  language === 'fr' ? quoteFr(text) : quoteEn(text);
 
 /** Shows where the email went without printing the whole address on paper: j•••@example.com. */
 function maskEmail(email: string): string {
@@ -124,25 +121,45 @@ function relationshipText(relationship: string, language: LetterLanguage): strin
   return relationshipsInFrench[relationship.trim().toLowerCase()] ?? relationship;
 }
 
+/** What a letter prints about the people: the recipient (and relationship) and the student. */
+export type LetterPeople = Pick<
+  Letter,
+  'requester' | 'recipientName' | 'relationship' | 'studentName' | 'grade' | 'language'
+>;
+
+/** The two lines that name the people; the names are in pieces of their own, marked by field. */
+export function peopleLines(people: LetterPeople): Pick<LetterWording, 'recipient' | 'student'> {
+  const french = people.language === 'fr';
+  const forStudent = people.requester === 'student';
+  const relationship = people.relationship === null ? null : relationshipText(people.relationship, people.language);
+  const role: Paragraph = forStudent
+    ? [{ text: french ? ' (l’élève)' : ' (the student)' }]
+    : relationship === null
+      ? []
+      : [{ text: ' (' }, { text: relationship, field: 'relationship' }, { text: ')' }];
+  const grade = people.grade === null ? '' : ` · ${gradeText(people.grade, people.language)}`;
+  return {
+    recipient: [
+      { text: french ? `Destinataire${nbsp}: ` : 'For: ' },
+      { text: people.recipientName, bold: true, field: forStudent ? 'student name' : 'name' },
+      ...role,
+    ],
+    student: [
+      { text: french ? `Élève${nbsp}: ` : 'Student: ' },
+      { text: people.studentName, bold: true, field: 'student name' },
+      { text: grade },
+    ],
+  };
+}
+
 export function letterWording(letter: Letter): LetterWording {
   const forStudent = letter.requester === 'student';
-  const grade = letter.grade === null ? '' : ` · ${gradeText(letter.grade, letter.language)}`;
   const email = maskEmail(letter.email);
   if (letter.language === 'fr') {
-    const role = forStudent
-      ? 'l’élève'
-      : letter.relationship === null
-        ? null
-        : relationshipText(letter.relationship, 'fr');
     return {
       title: 'Votre NIP myPass',
       school: [{ text: `École${nbsp}: ` }, { text: `${letter.schoolName} (${letter.schoolCode})`, bold: true }],
-      recipient: [
-        { text: `Destinataire${nbsp}: ` },
-        { text: letter.recipientName, bold: true },
-        { text: role === null ? '' : ` (${role})` },
-      ],
-      student: [{ text: `Élève${nbsp}: ` }, { text: letter.studentName, bold: true }, { text: grade }],
+      ...peopleLines(letter),
       intro: [
         {
           text: forStudent
@@ -170,15 +187,11 @@ export function letterWording(letter: Letter): LetterWording {
           { text: quoteFr(ACTIVATE_LINK_LABEL.fr), bold: true },
           { text: ' dans ce courriel.' },
         ],
+        [{ text: SIGN_IN_STEP.fr }],
         [
-          {
-            text: 'Connectez-vous avec votre compte Éducation ou avec un compte Google ou Microsoft (créez-en un au besoin), puis ouvrez le lien de nouveau.',
-          },
-        ],
-        [
-          { text: 'Entrez votre NIP à 4 chiffres et cliquez sur ' },
+          { text: PIN_STEP.fr.before },
           { text: quoteFr(ACCEPT_BUTTON_LABEL.fr), bold: true },
-          { text: '.' },
+          { text: PIN_STEP.fr.after },
         ],
       ],
       expiry: [
@@ -187,16 +200,10 @@ export function letterWording(letter: Letter): LetterWording {
       ],
     };
   }
-  const role = forStudent ? 'the student' : letter.relationship;
   return {
     title: 'Your myPass PIN',
     school: [{ text: 'School: ' }, { text: `${letter.schoolName} (${letter.schoolCode})`, bold: true }],
-    recipient: [
-      { text: 'For: ' },
-      { text: letter.recipientName, bold: true },
-      { text: role === null ? '' : ` (${role})` },
-    ],
-    student: [{ text: 'Student: ' }, { text: letter.studentName, bold: true }, { text: grade }],
+    ...peopleLines(letter),
     intro: [
       {
         text: forStudent
@@ -220,15 +227,11 @@ export function letterWording(letter: Letter): LetterWording {
         { text: ` sent to ${email}.` },
       ],
       [{ text: 'Click the ' }, { text: quoteEn(ACTIVATE_LINK_LABEL.en), bold: true }, { text: ' link in that email.' }],
+      [{ text: SIGN_IN_STEP.en }],
       [
-        {
-          text: 'Sign in with your Education Account or with a Google or Microsoft account (create one if you need to), then open the link again.',
-        },
-      ],
-      [
-        { text: 'Enter your 4-digit PIN and click ' },
+        { text: PIN_STEP.en.before },
         { text: quoteEn(ACCEPT_BUTTON_LABEL.en), bold: true },
-        { text: '.' },
+        { text: PIN_STEP.en.after },
       ],
     ],
     expiry: [
@@ -236,54 +239,4 @@ export function letterWording(letter: Letter): LetterWording {
       { text: ' After that, ask the school for a new one.' },
     ],
   };
-}
-
-/** The cover page speaks both languages: whoever prints the file must understand the warning. */
-export function coverWording(cover: LetterBatchCover, language: LetterLanguage): CoverWording {
-  const count = cover.letterCount;
-  if (language === 'fr') {
-    return {
-      title: 'Lettres de NIP – confidentiel',
-      letterCount: [
-        { text: 'Ce PDF contient ' },
-        { text: `${count} ${count > 1 ? 'lettres' : 'lettre'}`, bold: true },
-        { text: ` (partie ${cover.part} de ${cover.parts}), une par page.` },
-      ],
-      warningTitle: `Attention${nbsp}: ce fichier contient des NIP en clair.`,
-      warning: [
-        { text: 'Imprimez-le, remettez chaque lettre uniquement à la personne à qui elle est adressée, ' },
-        { text: 'puis supprimez ce fichier et déchiquetez les copies en trop ou abîmées.', bold: true },
-        { text: ' Ne l’envoyez pas par courriel et n’en gardez pas de copie.' },
-      ],
-    };
-  }
-  return {
-    title: 'PIN letters – confidential',
-    letterCount: [
-      { text: 'This PDF holds ' },
-      { text: `${count} ${count === 1 ? 'letter' : 'letters'}`, bold: true },
-      { text: ` (part ${cover.part} of ${cover.parts}), one per page.` },
-    ],
-    warningTitle: 'Warning: this file contains PINs in clear text.',
-    warning: [
-      { text: 'Print it, hand each letter only to the person it is addressed to, ' },
-      { text: 'then delete this file and shred any spare or spoiled copies.', bold: true },
-      { text: ' Do not email it and do not keep a copy.' },
-    ],
-  };
-}
-
-/** Label and value rows of the cover, labelled in both languages. */
-export function coverDetails(cover: LetterBatchCover): readonly Paragraph[] {
-  return [
-    [{ text: `School / École${nbsp}: ` }, { text: `${cover.schoolName} (${cover.schoolCode})`, bold: true }],
-    [{ text: `Authority / Autorité scolaire${nbsp}: ` }, { text: cover.authorityCode, bold: true }],
-    [{ text: `Request file / Fichier de demande${nbsp}: ` }, { text: cover.fileName, bold: true }],
-    [{ text: `Issued on / Émis le${nbsp}: ` }, { text: cover.issuedOn, bold: true }],
-  ];
-}
-
-/** Document metadata: identifies the batch, never a person. */
-export function documentTitle(cover: LetterBatchCover): string {
-  return `PIN letters – ${cover.schoolCode} – part ${cover.part} of ${cover.parts}`;
 }

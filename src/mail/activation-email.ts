@@ -1,4 +1,11 @@
-import { ACCEPT_BUTTON_LABEL, ACTIVATE_LINK_LABEL, ACTIVATION_EMAIL_SUBJECT } from '../letters/letter-text.ts';
+import {
+  ACCEPT_BUTTON_LABEL,
+  ACTIVATE_LINK_LABEL,
+  ACTIVATION_EMAIL_SUBJECT,
+  PIN_STEP,
+  quoteLabel,
+  SIGN_IN_STEP,
+} from '../letters/letter-text.ts';
 
 /**
  * The activation email of docs/rules.md §6, in English and French: the link and the expiry date, never
@@ -26,10 +33,11 @@ const wording = {
     intro: (school: string) =>
       `${school} has set up a connection for you in myPass, so that you can see a student's record online. To activate it you need this email and the 4-digit PIN in the letter the school gave you.`,
     button: ACTIVATE_LINK_LABEL.en,
+    // The letter's and the activation page's words for the same steps.
     steps: [
-      `Click the "${ACTIVATE_LINK_LABEL.en}" link.`,
-      'Sign in with your Education Account, or a Google or Microsoft account. If you do not have one, create one, then click the link again.',
-      `Enter the 4-digit PIN from your letter and click "${ACCEPT_BUTTON_LABEL.en}".`,
+      `Click the ${quoteLabel('en', ACTIVATE_LINK_LABEL.en)} link.`,
+      SIGN_IN_STEP.en,
+      `${PIN_STEP.en.before}${quoteLabel('en', ACCEPT_BUTTON_LABEL.en)}${PIN_STEP.en.after}`,
     ],
     expiry: (date: string) => `This request expires on ${date}. After that date, ask the school for a new PIN.`,
     keep: 'Do not delete this email until your connection is active. Your PIN is never sent by email: if someone asks you for it, do not give it.',
@@ -39,17 +47,17 @@ const wording = {
     subject: ACTIVATION_EMAIL_SUBJECT.fr,
     greeting: 'Bonjour,',
     intro: (school: string) =>
-      `${school} a créé pour vous une connexion dans myPass afin que vous puissiez consulter en ligne le dossier d'un élève. Pour l'activer, il vous faut ce courriel et le NIP à 4 chiffres inscrit sur la lettre que l'école vous a remise.`,
+      `${school} a créé pour vous une connexion dans myPass afin que vous puissiez consulter en ligne le dossier d’un élève. Pour l’activer, il vous faut ce courriel et le NIP à 4 chiffres inscrit sur la lettre que l’école vous a remise.`,
     button: ACTIVATE_LINK_LABEL.fr,
     steps: [
-      `Cliquez sur le lien « ${ACTIVATE_LINK_LABEL.fr} ».`,
-      "Connectez-vous avec votre compte Éducation, ou un compte Google ou Microsoft. Si vous n'en avez pas, créez-en un, puis cliquez de nouveau sur le lien.",
-      `Entrez le NIP à 4 chiffres de votre lettre et cliquez sur « ${ACCEPT_BUTTON_LABEL.fr} ».`,
+      `Cliquez sur le lien ${quoteLabel('fr', ACTIVATE_LINK_LABEL.fr)}.`,
+      SIGN_IN_STEP.fr,
+      `${PIN_STEP.fr.before}${quoteLabel('fr', ACCEPT_BUTTON_LABEL.fr)}${PIN_STEP.fr.after}`,
     ],
-    expiry: (date: string) => `Cette demande expire le ${date}. Après cette date, demandez un nouveau NIP à l'école.`,
-    keep: "Ne supprimez pas ce courriel avant que votre connexion soit active. Votre NIP n'est jamais envoyé par courriel : si quelqu'un vous le demande, ne le donnez pas.",
+    expiry: (date: string) => `Cette demande expire le ${date}. Après cette date, demandez un nouveau NIP à l’école.`,
+    keep: 'Ne supprimez pas ce courriel avant que votre connexion soit active. Votre NIP n’est jamais envoyé par courriel : si quelqu’un vous le demande, ne le donnez pas.',
     ignore:
-      "Si vous n'avez pas demandé l'accès au dossier d'un élève, ignorez ce courriel; rien ne se passe sans le NIP.",
+      'Si vous n’avez pas demandé l’accès au dossier d’un élève, ignorez ce courriel; rien ne se passe sans le NIP.',
   },
 } as const;
 

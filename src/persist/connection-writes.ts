@@ -93,7 +93,7 @@ export class ConnectionChanges {
                 failed_attempts = 0, locked_until = null, lockouts = 0, issued_at = null, expires_at = null,
                 school_code = reset.school_code, authority_code = $10, language = coalesce(reset.language, c.language),
                 person_name = coalesce(reset.person_name, c.person_name), relationship = coalesce(reset.relationship, c.relationship),
-                status_changed_at = now(), status_changed_by = $4
+                status_changed_at = now(), status_changed_by = $4, reset_at = now(), reset_by = $4
            from unnest($1::text[], $2::text[], $5::text[], $6::text[], $7::text[], $8::text[])
              as reset (asn, email, school_code, language, person_name, relationship)
           where c.asn = reset.asn and c.email = reset.email and c.status = 'waiting'`,

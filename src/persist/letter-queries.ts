@@ -106,6 +106,55 @@ export async function openPendingLetters(
   };
 }
 
+/** What a waiting connection's letter will print about the people, before its PIN is drawn. */
+export interface LetterPeopleOnRecord {
+  asn: string;
+  email: string;
+  requester: 'student' | 'parent_guardian';
+  relationship: string | null;
+  personName: string | null;
+  language: 'en' | 'fr';
+  firstName: string;
+  middleName: string | null;
+  lastName: string;
+}
+
+/** The people of the connections (primary ASN, email) still waiting for their letter: one query. */
+export async function waitingLetterPeople(
+  client: Queryable,
+  pairs: readonly { asn: string; email: string }[],
+): Promise<LetterPeopleOnRecord[]> {
+  const result = await client.query<{
+    asn: string;
+    email: string;
+    requester: 'student' | 'parent_guardian';
+    relationship: string | null;
+    person_name: string | null;
+    language: 'en' | 'fr';
+    first_name: string;
+    middle_name: string | null;
+    last_name: string;
+  }>(
+    `select c.asn, c.email, c.requester, c.relationship, c.person_name, c.language, s.first_name, s.middle_name, s.last_name
+       from connection c
+       join unnest($1::text[], $2::text[]) as wanted (asn, email) using (asn, email)
+       join student s on s.asn = c.asn
+      where c.status = 'waiting' and c.pin_hash is null`,
+    [pairs.map((p) => p.asn), pairs.map((p) => p.email)],
+  );
+  return result.rows.map((r) => ({
+    asn: r.asn,
+    email: r.email,
+    requester: r.requester,
+    relationship: r.relationship,
+    personName: r.person_name,
+    language: r.language,
+    firstName: r.first_name,
+    middleName: r.middle_name,
+    lastName: r.last_name,
+  }));
+}
+
 /** An issued PIN: the connection and the PIN's keyed hash. */
 export interface IssuedPin {
   id: string;

@@ -80,3 +80,31 @@ export async function storeTokenHashes(
     [tokens.map((t) => t.hash), tokens.map((t) => t.connectionId), tokens.map((t) => t.issue)],
   );
 }
+
+/** An activation email given up on: the recipient's server refused its mailbox for good, on a third try or later. */
+export interface UndeliverableEmail {
+  connectionId: string;
+  issue: number;
+  tries: number;
+  responseCode: number | null;
+  enhancedCode: string | null;
+  command: string | null;
+}
+
+/** Records emails given up on, for the authority's changes file; a job run again records nothing twice. */
+export async function recordUndeliverable(db: Queryable, emails: UndeliverableEmail[]): Promise<void> {
+  if (emails.length === 0) return;
+  await db.query(
+    `insert into undeliverable_email (connection_id, issue, tries, response_code, enhanced_code, command)
+     select * from unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::text[], $6::text[])
+     on conflict (connection_id, issue) do nothing`,
+    [
+      emails.map((e) => e.connectionId),
+      emails.map((e) => e.issue),
+      emails.map((e) => e.tries),
+      emails.map((e) => e.responseCode),
+      emails.map((e) => e.enhancedCode),
+      emails.map((e) => e.command),
+    ],
+  );
+}

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/database.ts';
-import type { AccessView, LiveConnection } from '../rules/access-row.ts';
+import type { AccessView, ConnectionOwner, LiveConnection } from '../rules/access-row.ts';
 import type { AuthorityFacts, RuleWindows, StudentFacts } from '../rules/facts.ts';
 import { EnrolmentSnapshot } from './enrolment-snapshot.ts';
 
@@ -14,6 +14,7 @@ export class AccessSnapshot implements AccessView {
   private readonly students: EnrolmentSnapshot;
   private readonly birthDates = new Map<string, string | null>();
   private readonly connections = new Map<string, LiveConnection>();
+  private readonly owners = new Map<string, ConnectionOwner>();
 
   constructor(
     readonly asOf: string,
@@ -44,13 +45,22 @@ export class AccessSnapshot implements AccessView {
 
   /** The live connections of (primary ASN, email) pairs. */
   async loadConnections(db: Queryable, pairs: { asn: string; email: string }[]): Promise<void> {
-    const live = await db.query<{ asn: string; email: string; status: 'waiting' | 'activated' }>(
-      `select c.asn, c.email, c.status from connection c
+    const live = await db.query<{
+      asn: string;
+      email: string;
+      status: 'waiting' | 'activated';
+      school_code: string;
+      authority_code: string;
+    }>(
+      `select c.asn, c.email, c.status, c.school_code, c.authority_code from connection c
          join unnest($1::text[], $2::text[]) as wanted (asn, email) using (asn, email)
         where c.status in ('waiting', 'activated')`,
       [pairs.map((p) => p.asn), pairs.map((p) => p.email)],
     );
-    for (const c of live.rows) this.connections.set(connectionKey(c.asn, c.email), c.status);
+    for (const c of live.rows) {
+      this.connections.set(connectionKey(c.asn, c.email), c.status);
+      this.owners.set(connectionKey(c.asn, c.email), { schoolCode: c.school_code, authorityCode: c.authority_code });
+    }
   }
 
   schoolAuthority(schoolCode: string): string | undefined {
@@ -73,7 +83,14 @@ export class AccessSnapshot implements AccessView {
     return this.connections.get(connectionKey(primaryAsn, email)) ?? 'none';
   }
 
-  recordConnection(primaryAsn: string, email: string, live: LiveConnection): void {
+  connectionOwner(primaryAsn: string, email: string): ConnectionOwner | undefined {
+    return this.owners.get(connectionKey(primaryAsn, email));
+  }
+
+  /** What a row of the chunk did: `owner` holds the connection now (null once none is live). */
+  recordConnection(primaryAsn: string, email: string, live: LiveConnection, owner: ConnectionOwner | null): void {
     this.connections.set(connectionKey(primaryAsn, email), live);
+    if (owner === null) this.owners.delete(connectionKey(primaryAsn, email));
+    else this.owners.set(connectionKey(primaryAsn, email), owner);
   }
 }

@@ -12,6 +12,12 @@ import { isLimitedAccess, restrictionLevel } from './restriction.ts';
 /** Deleted and Request Expired connections are ignored by every rule (seed 000 §2.1). */
 export type LiveConnection = 'waiting' | 'activated' | 'none';
 
+/** The school that set up a live connection, and its authority: the one that keeps it. */
+export interface ConnectionOwner {
+  schoolCode: string;
+  authorityCode: string;
+}
+
 /** What the database knows about the rows of one chunk of an access-code file. */
 export interface AccessView {
   asOf: string;
@@ -24,6 +30,8 @@ export interface AccessView {
   facts(primaryAsn: string): StudentFacts;
   birthDate(primaryAsn: string): string | null;
   liveConnection(primaryAsn: string, email: string): LiveConnection;
+  /** Who holds the person's live connection; undefined when there is none. */
+  connectionOwner(primaryAsn: string, email: string): ConnectionOwner | undefined;
 }
 
 export type AccessCode = 'CONNECTION_CREATED' | 'CONNECTION_REPLACED' | 'CONNECTION_RESET' | 'CONNECTION_REVOKED';
@@ -95,6 +103,30 @@ export function decideConnectionAction(row: AccessRow, live: LiveConnection): Co
   return table[row.action][live]();
 }
 
+/**
+ * docs/rules.md §4, seed 001: who may reset a waiting connection. A reset never takes a family's
+ * connection away from the authority whose school set it up; a revoke stays open to any
+ * authority with an association (custody changes are urgent), so it is not decided here.
+ *
+ * | connection set up by          | decided under             | outcome                                                    |
+ * |-------------------------------|---------------------------|------------------------------------------------------------|
+ * | a school of this authority    | any                       | CONNECTION_RESET (it moves to the row's school)            |
+ * | a school of another authority | the limited-access rules  | referred CONNECTION_OF_ANOTHER_AUTHORITY, nothing changed  |
+ * | a school of another authority | Student Records' approval | CONNECTION_RESET (it moves to the row's school)            |
+ */
+export function decideResetOwnership(
+  row: AccessRow,
+  authorityCode: string,
+  owner: ConnectionOwner,
+  basis: DecisionBasis,
+): { status: 'accepted' } | { status: 'referred'; message: string } {
+  if (owner.authorityCode === authorityCode || basis === 'student_records_approval') return { status: 'accepted' };
+  return {
+    status: 'referred',
+    message: `The connection of ${row.email} to ASN ${formatAsn(row.asn)} was set up by school ${owner.schoolCode} of another authority, which keeps it: nothing was changed. Ask that school to reset it (it gets the new letter); the row was referred to Student Records, who can reset it for you.`,
+  };
+}
+
 /** Whether someone born on `birthDate` has had their `age`th birthday by `asOf` (29 February counts on the 28th). */
 export function isAtLeast(birthDate: string, age: number, asOf: string): boolean {
   return addMonths(birthDate, age * 12) <= asOf;
@@ -117,9 +149,10 @@ function recentEnrolments(facts: StudentFacts): EnrolmentFact[] {
  * | no association (any authority)                                  | referred NO_ASSOCIATION_FOR_ACCESS        |
  * | create for the student, under 13 or birth date unknown          | invalid STUDENT_TOO_YOUNG                 |
  * | otherwise                                                       | decideConnectionAction                    |
+ * | a reset it accepts, of another authority's connection           | decideResetOwnership                      |
  *
- * On Student Records' approval the two association rows are skipped (an unknown ASN stays
- * invalid); every other check applies.
+ * On Student Records' approval the two association rows and the reset's ownership are skipped
+ * (an unknown ASN stays invalid); every other check applies.
  */
 export function decideAccessRow(
   row: AccessRow,
@@ -209,5 +242,20 @@ export function decideAccessRow(
   }
 
   const outcome = decideConnectionAction(row, view.liveConnection(primaryAsn, row.email));
-  return outcome.status === 'accepted' ? { ...outcome, primaryAsn } : outcome;
+  if (outcome.status !== 'accepted') return outcome;
+  const owner = view.connectionOwner(primaryAsn, row.email);
+  if (outcome.code === 'CONNECTION_RESET' && owner !== undefined) {
+    const ownership = decideResetOwnership(row, authority.code, owner, basis);
+    if (ownership.status === 'referred') {
+      const { message } = ownership;
+      return {
+        status: 'referred',
+        code: 'CONNECTION_OF_ANOTHER_AUTHORITY',
+        reason: 'CONNECTION_OF_ANOTHER_AUTHORITY',
+        message,
+        saw,
+      };
+    }
+  }
+  return { ...outcome, primaryAsn };
 }

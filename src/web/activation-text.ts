@@ -3,28 +3,40 @@ import {
   ACTIVATE_LINK_LABEL,
   ACTIVATION_EMAIL_SUBJECT,
   type LetterLanguage,
+  PIN_STEP,
+  quoteLabel,
+  SIGN_IN_STEP,
 } from '../letters/letter-text.ts';
 
 /**
  * The words of the activation page, in the letter's and the email's terms: the same button
- * label, link label and email title, and the same names of the accounts one signs in with.
+ * label, link label and email title, and the same steps (sign in, then the PIN).
  */
 export interface ActivationWording {
   title: string;
   otherLanguage: { label: string; language: LetterLanguage };
   intro: string;
+  /** Sign in, then the PIN: as the letter and the email say them. */
+  steps: readonly [string, string];
+  signInWith: string;
   noToken: string;
+  toProviderTitle: string;
+  toProvider(provider: string): string;
+  toProviderLink(provider: string): string;
+  providerUnavailable(provider: string): string;
+  signInFailedTitle: string;
+  signInFailed: string;
+  signedIn(provider: string, email: string | null): string;
+  otherAccount: string;
   pinLabel: string;
   pinHint: string;
-  accountLabel: string;
-  accountHint: string;
   termsTitle: string;
   terms: readonly string[];
   acceptTerms: string;
   button: string;
-  errors: { terms: string; pin: string; account: string };
+  errors: { terms: string; pin: string };
   activatedTitle: string;
-  activated(firstName: string | null, account: string): string;
+  activated(firstName: string | null, provider: string, email: string | null): string;
   wrongPin(attemptsLeft: number, lockMinutes: number): string;
   lockedUntil(time: string): string;
   lockedUntilReset: string;
@@ -38,17 +50,31 @@ export interface ActivationWording {
 const nbsp = '\u00a0';
 // French elides « de » before a vowel: le dossier d’Annie, le dossier de Leah.
 const ofName = (name: string): string => (/^[aeiouyàâäéèêëîïôöùûü]/i.test(name) ? `d’${name}` : `de ${name}`);
+const link = { en: quoteLabel('en', ACTIVATE_LINK_LABEL.en), fr: quoteLabel('fr', ACTIVATE_LINK_LABEL.fr) };
+const email = { en: quoteLabel('en', ACTIVATION_EMAIL_SUBJECT.en), fr: quoteLabel('fr', ACTIVATION_EMAIL_SUBJECT.fr) };
+const pinStep = (language: LetterLanguage): string =>
+  `${PIN_STEP[language].before}${quoteLabel(language, ACCEPT_BUTTON_LABEL[language])}${PIN_STEP[language].after}`;
 
 export const activationWording: Record<LetterLanguage, ActivationWording> = {
   en: {
     title: 'Activate your myPass connection',
     otherLanguage: { label: 'Français', language: 'fr' },
-    intro: `You opened the “${ACTIVATE_LINK_LABEL.en}” link of the email “${ACTIVATION_EMAIL_SUBJECT.en}”. Enter the PIN from the letter the school gave you, and the account you will use to see the record.`,
-    noToken: `This page opens from the “${ACTIVATE_LINK_LABEL.en}” link in your activation email. Open that link again, or ask the school for a new letter.`,
+    intro: `You opened the ${link.en} link of the email ${email.en}. To activate the connection:`,
+    steps: [SIGN_IN_STEP.en, pinStep('en')],
+    signInWith: 'Sign in with',
+    noToken: `This page opens from the ${link.en} link in your activation email. Open that link again, or ask the school for a new letter.`,
+    toProviderTitle: 'Signing in',
+    toProvider: (provider) => `Opening the sign-in page of ${provider}…`,
+    toProviderLink: (provider) => `Continue to ${provider}`,
+    providerUnavailable: (provider) =>
+      `The sign-in with ${provider} cannot be reached right now. Try again in a few minutes, or sign in another way.`,
+    signInFailedTitle: 'You are not signed in',
+    signInFailed: `The sign-in did not go through, or it took too long. Open the ${link.en} link of the email again and sign in again.`,
+    signedIn: (provider, address) =>
+      address === null ? `You are signed in with ${provider}.` : `You are signed in with ${provider}: ${address}.`,
+    otherAccount: `Not the account you want to use? Open the ${link.en} link of the email again and sign in with another one.`,
     pinLabel: 'Your 4-digit PIN',
     pinHint: 'Printed on your letter. It is never sent by email.',
-    accountLabel: 'The account you sign in with',
-    accountHint: 'The email address of your Education Account, or of a Google or Microsoft account.',
     termsTitle: 'Terms of use',
     terms: [
       'This connection is for the person named in the letter only: the student, or the parent or guardian the school set it up for.',
@@ -60,11 +86,10 @@ export const activationWording: Record<LetterLanguage, ActivationWording> = {
     errors: {
       terms: 'Please accept the terms of use to activate the connection.',
       pin: 'The PIN is the 4 digits printed on your letter.',
-      account: 'Enter the email address of the account you sign in with (at most 200 characters).',
     },
     activatedTitle: 'Your connection is activated',
-    activated: (firstName, account) =>
-      `When you sign in to myPass with ${account}, you can now see ${firstName === null ? 'the student' : firstName}’s record.`,
+    activated: (firstName, provider, address) =>
+      `When you sign in to myPass with ${provider}${address === null ? '' : ` (${address})`}, you can now see ${firstName === null ? 'the student' : firstName}’s record.`,
     wrongPin: (left, minutes) =>
       `The PIN is not right. You have ${left} ${left === 1 ? 'attempt' : 'attempts'} left before the connection is locked for ${minutes} minutes.`,
     lockedUntil: (time) => `Too many wrong PINs: the connection is locked until ${time}. Try again after that.`,
@@ -81,12 +106,24 @@ export const activationWording: Record<LetterLanguage, ActivationWording> = {
   fr: {
     title: 'Activer votre connexion myPass',
     otherLanguage: { label: 'English', language: 'en' },
-    intro: `Vous avez ouvert le lien «${nbsp}${ACTIVATE_LINK_LABEL.fr}${nbsp}» du courriel «${nbsp}${ACTIVATION_EMAIL_SUBJECT.fr}${nbsp}». Entrez le NIP de la lettre que l’école vous a remise, et le compte avec lequel vous consulterez le dossier.`,
-    noToken: `Cette page s’ouvre à partir du lien «${nbsp}${ACTIVATE_LINK_LABEL.fr}${nbsp}» de votre courriel d’activation. Ouvrez ce lien de nouveau, ou demandez une nouvelle lettre à l’école.`,
+    intro: `Vous avez ouvert le lien ${link.fr} du courriel ${email.fr}. Pour activer la connexion${nbsp}:`,
+    steps: [SIGN_IN_STEP.fr, pinStep('fr')],
+    signInWith: 'Se connecter avec',
+    noToken: `Cette page s’ouvre à partir du lien ${link.fr} de votre courriel d’activation. Ouvrez ce lien de nouveau, ou demandez une nouvelle lettre à l’école.`,
+    toProviderTitle: 'Connexion',
+    toProvider: (provider) => `Ouverture de la page de connexion de ${provider}…`,
+    toProviderLink: (provider) => `Continuer vers ${provider}`,
+    providerUnavailable: (provider) =>
+      `La connexion avec ${provider} est impossible pour le moment. Réessayez dans quelques minutes, ou connectez-vous autrement.`,
+    signInFailedTitle: 'Vous n’êtes pas connecté',
+    signInFailed: `La connexion n’a pas abouti, ou elle a pris trop de temps. Ouvrez de nouveau le lien ${link.fr} du courriel et connectez-vous de nouveau.`,
+    signedIn: (provider, address) =>
+      address === null
+        ? `Vous êtes connecté avec ${provider}.`
+        : `Vous êtes connecté avec ${provider}${nbsp}: ${address}.`,
+    otherAccount: `Ce n’est pas le compte que vous voulez utiliser${nbsp}? Ouvrez de nouveau le lien ${link.fr} du courriel et connectez-vous avec un autre compte.`,
     pinLabel: 'Votre NIP à 4 chiffres',
     pinHint: 'Imprimé sur votre lettre. Il n’est jamais envoyé par courriel.',
-    accountLabel: 'Le compte avec lequel vous vous connectez',
-    accountHint: 'L’adresse courriel de votre compte Éducation, ou d’un compte Google ou Microsoft.',
     termsTitle: 'Conditions d’utilisation',
     terms: [
       `Cette connexion est réservée à la personne nommée dans la lettre${nbsp}: l’élève, ou le parent ou tuteur pour qui l’école l’a créée.`,
@@ -98,11 +135,10 @@ export const activationWording: Record<LetterLanguage, ActivationWording> = {
     errors: {
       terms: 'Veuillez accepter les conditions d’utilisation pour activer la connexion.',
       pin: 'Le NIP est formé des 4 chiffres imprimés sur votre lettre.',
-      account: 'Entrez l’adresse courriel du compte avec lequel vous vous connectez (200 caractères au plus).',
     },
     activatedTitle: 'Votre connexion est activée',
-    activated: (firstName, account) =>
-      `En vous connectant à myPass avec ${account}, vous pouvez maintenant consulter le dossier ${firstName === null ? 'de l’élève' : ofName(firstName)}.`,
+    activated: (firstName, provider, address) =>
+      `En vous connectant à myPass avec ${provider}${address === null ? '' : ` (${address})`}, vous pouvez maintenant consulter le dossier ${firstName === null ? 'de l’élève' : ofName(firstName)}.`,
     wrongPin: (left, minutes) =>
       `Le NIP n’est pas le bon. Il vous reste ${left} ${left === 1 ? 'essai' : 'essais'} avant que la connexion soit verrouillée pendant ${minutes}${nbsp}minutes.`,
     lockedUntil: (time) =>
