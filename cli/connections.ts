@@ -1,12 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { sendDueMail } from '../pipelines/activation-mail.ts';
 import { writeConnectionListings } from '../pipelines/connection-listings.ts';
+import { paths } from '../src/config/config.ts';
 import { activateConnection, describeActivation, operatorIssuer } from '../src/connections/activation.ts';
 import { listConnections, statusNames } from '../src/connections/connection-status.ts';
 import { tokenFromEml } from '../src/mail/eml-token.ts';
 import { createMailSender } from '../src/mail/mail-sender.ts';
+import { currentLetters } from '../src/persist/connection-letters.ts';
 import { dateEndingAt, timeIn } from '../src/validate/dates.ts';
 import { formatAsn, parseAsn, parseAuthorityCode } from '../src/validate/values.ts';
 import { parsed, type WithApp } from './command-kit.ts';
@@ -18,6 +21,11 @@ const asnOption = (value: string) => {
   return asn;
 };
 const dateText = (date: Date | null) => (date ? timeIn(date) : '');
+/** A file as one can type it from here: relative when it is under the current folder (`var/outbox/…`). */
+const shownPath = (file: string) => {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+};
 
 /** `intake connections …` and `intake mail send`. Exit code 4: an activation was refused; 1: an unknown authority. */
 export function addConnectionCommands(program: Command, withApp: WithApp): void {
@@ -72,13 +80,40 @@ export function addConnectionCommands(program: Command, withApp: WithApp): void 
     });
   connections
     .command('list')
-    .description("who can see a student's record, and each connection's status")
+    .description(
+      "who can see a student's record, and each connection's status; for one waiting for activation, its letter's PDF and its email's .eml file",
+    )
     .requiredOption('--asn <asn>', "the student's ASN", asnOption)
     .option('--json', 'print the connections as JSON')
     .action(async (options: { asn: string; json?: boolean }) => {
-      const listing = await withApp((app) => listConnections(app.db, options.asn, app.config.connections.maxLockouts));
+      const { listing, letters, mailFolder } = await withApp(async (app) => {
+        const found = await listConnections(app.db, options.asn, app.config.connections.maxLockouts);
+        return {
+          listing: found,
+          letters: await currentLetters(
+            app.db,
+            found.connections.map((c) => c.id),
+          ),
+          // Without an SMTP server each email is an .eml file of the outbox, named by connection and issue.
+          mailFolder: app.config.mail.smtpUrl === null ? paths.mailOutbox(app.config) : null,
+        };
+      });
+      // Where to find the PIN and the link of a connection still waiting: the files that exist now.
+      const papers = (id: string) => {
+        const letter = letters.get(id);
+        const eml =
+          letter === undefined || mailFolder === null
+            ? null
+            : path.join(mailFolder, `connection-${id}-issue-${letter.issue}.eml`);
+        return {
+          letterFiles: (letter?.pdfs ?? []).filter((file) => existsSync(file)),
+          emailFile: eml !== null && existsSync(eml) ? eml : null,
+        };
+      };
       if (options.json) {
-        console.log(JSON.stringify(listing));
+        console.log(
+          JSON.stringify({ ...listing, connections: listing.connections.map((c) => ({ ...c, ...papers(c.id) })) }),
+        );
         return;
       }
       if (listing.primaryAsn === null) {
@@ -104,6 +139,9 @@ export function addConnectionCommands(program: Command, withApp: WithApp): void 
         console.log(
           `  #${c.id}  ${statusNames[c.status].padEnd(22)} ${who}, ${c.email}, set up by ${c.schoolCode} on ${dateText(c.createdAt)}${since ? `, ${since}` : ''}${locked}`,
         );
+        const { letterFiles, emailFile } = papers(c.id);
+        for (const file of letterFiles) console.log(`        letter: ${shownPath(file)}`);
+        if (emailFile !== null) console.log(`        email:  ${shownPath(emailFile)}`);
       }
     });
   connections

@@ -1,42 +1,27 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { simpleParser } from 'mailparser';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { sendDueMail } from '../pipelines/activation-mail.ts';
 import { startActivationSite } from '../pipelines/console.ts';
-import { ingestFile } from '../pipelines/ingest.ts';
 import { startService } from '../pipelines/service.ts';
-import { samplesAsOf, samplesFolder } from '../scripts/sample-files.ts';
 import { ConfigError } from '../src/config/config.ts';
 import { tokenHash } from '../src/connections/secrets.ts';
 import { ACCEPT_BUTTON_LABEL, SIGN_IN_STEP } from '../src/letters/letter-text.ts';
-import { createMailSender } from '../src/mail/mail-sender.ts';
-import { loadReference } from '../src/reference/load.ts';
+import { readableMoment } from '../src/validate/dates.ts';
 import type { WebServer } from '../src/web/server.ts';
+import {
+  type ActivationWorld,
+  messagesOf,
+  type Recipient,
+  signInFromLink,
+  startActivationWorld,
+  submitPin,
+} from './support/activation.ts';
 import { launchBrowser } from './support/browser.ts';
-import { createTestApp, type TestApp } from './support/database.ts';
+import type { TestApp } from './support/database.ts';
 import { count } from './support/files.ts';
-import { freePort, signInAtProvider, startOpenIdProvider, type TestOpenIdProvider } from './support/oidc.ts';
-import { pdfPages } from './support/pdf.ts';
+import type { TestOpenIdProvider } from './support/oidc.ts';
 import { CookieJar, csrfField, getPage, postForm } from './support/web.ts';
-
-/** One connection of the sample file, with what its letter and its email hold. */
-interface Recipient {
-  id: string;
-  pin: string;
-  /** The email's link, as sent: the activation listener's port was chosen before the emails. */
-  link: string;
-  token: string;
-  /** What the page must not show before the PIN is right. */
-  personal: string[];
-}
-
-const errorText = (page: string) =>
-  [...page.matchAll(/<p class="error" role="alert">([^<]*)<\/p>|<div class="error" role="alert"><p>([^<]*)<\/p>/g)].map(
-    (m) => m[1] ?? m[2],
-  );
 
 function expectNothingPersonal(page: string, recipient: Recipient): void {
   for (const value of recipient.personal) expect(page, `the page shows ${value}`).to.not.contain(value);
@@ -44,6 +29,7 @@ function expectNothingPersonal(page: string, recipient: Recipient): void {
 
 describe('the activation page: the email’s link, sign-in at a provider, the letter’s PIN', function () {
   this.timeout(180_000);
+  let world: ActivationWorld;
   let app: TestApp;
   let web: WebServer;
   let oidc: TestOpenIdProvider;
@@ -53,55 +39,6 @@ describe('the activation page: the email’s link, sign-in at a provider, the le
   /** Jamesie's browser, signed in with Google (an account without an email) and kept for the later tests. */
   let jamesieBrowser: BrowserContext;
   let jamesiePage: Page;
-
-  async function recipient(email: string): Promise<Recipient> {
-    const {
-      rows: [row],
-    } = await app.db.query<{
-      id: string;
-      school_code: string;
-      school_name: string;
-      person_name: string | null;
-      first_name: string;
-      last_name: string;
-      asn: string;
-    }>(
-      `select c.id::text, c.school_code, s.name as school_name, c.person_name, st.first_name, st.last_name, st.asn
-         from connection c join school s on s.code = c.school_code join student st on st.asn = c.asn where c.email = $1`,
-      [email],
-    );
-    if (!row) throw new Error(`no connection for ${email}`);
-    const letters = path.join(app.home, 'outbox/A.0094/letters');
-    const pdf = readdirSync(letters).find((name) => name.endsWith(`.${row.school_code}.pdf`)) as string;
-    const [, page] = await pdfPages(path.join(letters, pdf));
-    const pin = (/(?<![0-9-])\d{4}(?![0-9-])/.exec((page ?? '').replace(/\b[AS]\.\d{4}\b/g, '')) as RegExpExecArray)[0];
-    const mailFolder = path.join(app.home, 'outbox/mail');
-    const eml = readdirSync(mailFolder).find((name) => name.startsWith(`connection-${row.id}-`)) as string;
-    const mail = await simpleParser(readFileSync(path.join(mailFolder, eml)));
-    const link = (
-      /https?:\/\/\S+\/activate\?token=[A-Za-z0-9_-]+(?:&lang=fr)?/.exec(mail.text ?? '') as RegExpExecArray
-    )[0];
-    const token = new URL(link).searchParams.get('token') as string;
-    const known = await app.db.query('select 1 from connection_token where token_hash = $1 and connection_id = $2', [
-      tokenHash(token),
-      row.id,
-    ]);
-    expect(known.rowCount).to.equal(1);
-    return {
-      id: row.id,
-      pin,
-      token,
-      link,
-      personal: [
-        row.first_name,
-        row.last_name,
-        row.school_name,
-        email,
-        row.asn,
-        ...(row.person_name ? [row.person_name] : []),
-      ],
-    };
-  }
 
   const connection = async (id: string) =>
     (
@@ -118,19 +55,8 @@ describe('the activation page: the email’s link, sign-in at a provider, the le
     ).rows[0];
   const otherPin = (pin: string) => (pin === '0000' ? '1111' : '0000');
   const pendingSignIns = () => count(app.db, 'select count(*) n from activation_sign_in');
-
-  /** From the email's link, through the provider's button and its pages, to the PIN step. */
-  async function signIn(page: Page, link: string, button: string, login: string): Promise<void> {
-    await page.goto(link);
-    await page.click(`button:has-text("${button}")`);
-    await signInAtProvider(page, oidc.issuer, login, '/activate/pin');
-    await page.waitForLoadState('load');
-  }
-  const submitPin = async (page: Page, pin: string, language: 'en' | 'fr') => {
-    await page.fill('#pin', pin);
-    await page.check('input[name=terms]');
-    await Promise.all([page.waitForNavigation(), page.click(`button:has-text("${ACCEPT_BUTTON_LABEL[language]}")`)]);
-  };
+  const signIn = (page: Page, link: string, button: string, login: string) =>
+    signInFromLink(page, oidc, link, button, login);
   /** A PIN form sent from Jamesie's signed-in browser, as the browser would not: for what a page must refuse. */
   const postPin = async (fields: Record<string, string>) => {
     const response = await jamesiePage.request.post(`${web.url}/activate/pin`, { form: fields, maxRedirects: 0 });
@@ -138,44 +64,17 @@ describe('the activation page: the email’s link, sign-in at a provider, the le
   };
 
   before(async () => {
-    // The listener's port first: the provider must know where it sends people back, and the
-    // emails where they link to, before the listener starts.
-    const port = await freePort();
-    oidc = await startOpenIdProvider(`http://127.0.0.1:${port}/activate/signed-in`, {
+    world = await startActivationWorld({
       'ani-k': { email: 'Ani.K@outlook.example' },
       'jamesie-a': { email: null },
       'made-up': { email: 'someone@gmail.example', emailVerified: false },
     });
-    app = await createTestApp({
-      'activationServer.port': port,
-      'activationServer.providers': [
-        oidc.provider('education', { en: 'Education Account', fr: 'Compte Éducation' }),
-        oidc.provider('google', 'Google'),
-      ],
-    });
-    expect(app.config.mail.activationUrl).to.equal(`http://127.0.0.1:${port}/activate`);
-    await loadReference(app.db, path.join(samplesFolder, 'reference'));
-    const result = await ingestFile(
-      app,
-      path.join(samplesFolder, 'access/A.0094/access-low.csv'),
-      'A.0094',
-      'access',
-      samplesAsOf,
-    );
-    expect(result.outcome === 'processed' && result.file.accepted).to.equal(2);
-    const sender = createMailSender(app.config);
-    expect(await sendDueMail(app, sender)).to.include({ sent: 2 });
-    sender.close();
-    web = await startActivationSite(app);
+    ({ app, web, oidc, ani, jamesie } = world);
     browser = await launchBrowser();
-    ani = await recipient('ani.kilabuk@example.ca');
-    jamesie = await recipient('jamesie.ashevak@example.ca');
   });
   after(async () => {
     await browser?.close();
-    await web?.stop();
-    await oidc?.stop();
-    await app?.dispose();
+    await world?.stop();
   });
 
   it('before the PIN, shows nothing personal: a valid link gives the very page a made-up one does, the steps and a button per provider', async () => {
@@ -215,7 +114,7 @@ describe('the activation page: the email’s link, sign-in at a provider, the le
       await page.screenshot({ path: path.join(process.env.SCREENSHOTS, 'activation-pin.png'), fullPage: true });
 
     await submitPin(page, otherPin(ani.pin), 'en');
-    expect(await page.textContent('.error')).to.contain(
+    expect(await page.textContent('#pin-error')).to.equal(
       'The PIN is not right. You have 4 attempts left before the connection is locked for 60 minutes.',
     );
     const wrongPage = await page.content();
@@ -225,8 +124,10 @@ describe('the activation page: the email’s link, sign-in at a provider, the le
 
     await submitPin(page, ani.pin, 'en');
     expect(await page.textContent('h1')).to.equal('Your connection is activated');
-    expect(await page.textContent('.success')).to.equal(
-      'When you sign in to myPass with Education Account (ani.k@outlook.example), you can now see Annie’s record.',
+    expect(await page.textContent('.success')).to.equal('You can now see Annie’s record in myPass.');
+    // Not a dead end: where to go now, with the account just used.
+    expect(await page.textContent('main')).to.contain(
+      'Go to myPass and sign in with Education Account (ani.k@outlook.example): the account you used on this page.',
     );
     expect(await page.content()).to.not.contain(ani.token);
     expect(await connection(ani.id)).to.deep.include({
@@ -249,7 +150,12 @@ describe('the activation page: the email’s link, sign-in at a provider, the le
     // The provider remembers the browser: the second sign-in asks nothing there.
     await signIn(page, ani.link, 'Education Account', 'ani-k');
     await submitPin(page, ani.pin, 'en');
-    expect(await page.textContent('.error')).to.contain('This connection is already activated.');
+    // Not a failure: titled and shown as a notice, with the way on.
+    expect(await page.textContent('h1')).to.equal('Your connection is already activated');
+    expect(await page.locator('.error').count()).to.equal(0);
+    expect(await page.textContent('.notice'))
+      .to.contain('This connection is already activated')
+      .and.contain('Go to myPass and sign in with the account you activated it with.');
     await context.close();
   });
 
@@ -278,7 +184,7 @@ describe('the activation page: the email’s link, sign-in at a provider, the le
     expect(await page.textContent('.signed-in')).to.equal('Vous êtes connecté avec Google.');
     expect((await page.textContent('button[type=submit]'))?.trim()).to.equal(ACCEPT_BUTTON_LABEL.fr);
     await submitPin(page, otherPin(jamesie.pin), 'fr');
-    expect(await page.textContent('.error')).to.contain('Le NIP n’est pas le bon. Il vous reste 4 essais');
+    expect(await page.textContent('#pin-error')).to.contain('Le NIP est incorrect. Il vous reste 4 essais');
     expectNothingPersonal(await page.content(), jamesie);
     expect(await connection(jamesie.id)).to.include({ failed_attempts: 1 });
   });
@@ -291,12 +197,25 @@ describe('the activation page: the email’s link, sign-in at a provider, the le
       terms: 'accepted',
     };
     const noTerms = await postPin({ ...fields, terms: '' });
-    expect([noTerms.status, errorText(noTerms.text)]).to.deep.equal([
+    expect([noTerms.status, messagesOf(noTerms.text)]).to.deep.equal([
       400,
       ['Please accept the terms of use to activate the connection.'],
     ]);
     const shortPin = await postPin({ ...fields, pin: '12', lang: 'fr' });
-    expect(errorText(shortPin.text)).to.deep.equal(['Le NIP est formé des 4 chiffres imprimés sur votre lettre.']);
+    expect(messagesOf(shortPin.text)).to.deep.equal(['Le NIP est formé des 4 chiffres imprimés sur votre lettre.']);
+    // Each problem is tied to its field, the terms show where they were not accepted, and what
+    // was entered comes back: the PIN typed (it cannot be the PIN), the box ticked, the language.
+    expect(noTerms.text)
+      .to.contain(
+        '<input type="checkbox" id="terms" name="terms" value="accepted" required aria-describedby="terms-error" aria-invalid="true">',
+      )
+      .and.contain('<details class="terms" open>')
+      .and.contain('<p class="field-error" id="terms-error">');
+    expect(shortPin.text)
+      .to.contain('<html lang="fr">')
+      .and.match(/<input [^>]*id="pin"[^>]* value="12" aria-describedby="pin-hint pin-error" aria-invalid="true">/)
+      .and.contain('<input type="checkbox" id="terms" name="terms" value="accepted" required checked>')
+      .and.contain('action="/activate/pin?lang=fr"');
     expect(await connection(jamesie.id)).to.include({ failed_attempts: 1 });
   });
 
@@ -318,10 +237,33 @@ describe('the activation page: the email’s link, sign-in at a provider, the le
       (await postForm(`${web.url}/activate/sign-in`, new CookieJar(), { ...signInFields, _csrf: csrfField(form.text) }))
         .status,
     ).to.equal(403);
+    // The refusal is the person's own page, in the form's language, with the way back to the
+    // link they came from (the token they just sent), and nothing of the console's.
+    const refused = await postForm(`${web.url}/activate/sign-in`, new CookieJar(), { ...signInFields, lang: 'fr' });
+    expect(refused.status).to.equal(403);
+    expect(refused.text)
+      .to.contain('<html lang="fr">')
+      .and.contain('<span class="brand">myPass</span>')
+      .and.contain('<h1>Votre formulaire n’a pas été envoyé</h1>')
+      .and.contain(`<a href="/activate?token=${jamesie.token}&amp;lang=fr">Retour à votre lien d’activation</a>`);
+    expect(refused.text).to.not.match(/Intake|\/login|href="\/"/);
     expect(await pendingSignIns()).to.equal(before);
     const pin = { lang: 'en', pin: otherPin(jamesie.pin), terms: 'accepted' };
-    expect((await postPin(pin)).status).to.equal(403);
+    const pinRefused = await postPin(pin);
+    expect(pinRefused.status).to.equal(403);
+    expect(pinRefused.text)
+      .to.contain('<html lang="en">')
+      .and.contain('<a href="/activate/pin?lang=en">Back to the PIN step</a>');
     expect((await postPin({ ...pin, _csrf: randomBytes(32).toString('base64url') })).status).to.equal(403);
+    // The language of the form's address, as every form of the page sends it.
+    const inFrench = await jamesiePage.request.post(`${web.url}/activate/pin?lang=fr`, {
+      form: { pin: otherPin(jamesie.pin), terms: 'accepted' },
+      maxRedirects: 0,
+    });
+    expect([inFrench.status(), await inFrench.text()]).to.satisfy(
+      ([status, text]: [number, string]) =>
+        status === 403 && text.includes('<a href="/activate/pin?lang=fr">Retour à l’étape du NIP</a>'),
+    );
     expect(await connection(jamesie.id)).to.include({ failed_attempts: 1 });
   });
 
@@ -368,7 +310,7 @@ describe('the activation page: the email’s link, sign-in at a provider, the le
 
     const tampered = await start();
     const wrongState = await back(tampered.jar, `code=abc&state=${tampered.state}x`);
-    expect([wrongState.status, errorText(wrongState.text)[0]]).to.deep.equal([
+    expect([wrongState.status, messagesOf(wrongState.text)[0]]).to.deep.equal([
       400,
       'The sign-in did not go through, or it took too long. Open the “Activate Connection” link of the email again and sign in again.',
     ]);
@@ -407,17 +349,24 @@ describe('the activation page: the email’s link, sign-in at a provider, the le
     const attempt = async (page = jamesiePage) => {
       await submitPin(page, otherPin(jamesie.pin), 'fr');
       expect(await page.content(), 'no page carries the token').to.not.contain(jamesie.token);
-      return (await page.textContent('.error'))?.trim();
+      // The field's message after a wrong PIN, or the page's message once refused.
+      return (await page.textContent('#pin-error, main > .message:not(.error-summary)'))?.trim();
     };
     const signInAgain = () => signIn(jamesiePage, jamesie.link, 'Google', 'jamesie-a');
     expect(await attempt()).to.equal(
-      'Le NIP n’est pas le bon. Il vous reste 3 essais avant que la connexion soit verrouillée pendant 60\u00a0minutes.',
+      'Le NIP est incorrect. Il vous reste 3 essais avant que la connexion soit verrouillée pendant 60\u00a0minutes.',
     );
     await attempt();
     await attempt();
-    expect(await attempt()).to.match(
-      /^Trop de NIP erronés\u00a0: la connexion est verrouillée jusqu’au \d{4}-\d{2}-\d{2} \d{2}:\d{2} M[DS]T\. Réessayez après ce moment\.$/,
+    const locked = await attempt();
+    const {
+      rows: [until],
+    } = await app.db.query<{ locked_until: Date }>('select locked_until from connection where id = $1', [jamesie.id]);
+    // The time as people read it in French, in the province's time, and what else to do.
+    expect(locked).to.equal(
+      `Trop de NIP erronés\u00a0: la connexion est verrouillée jusqu’au ${readableMoment(until?.locked_until as Date, 'fr')}. Réessayez après ce moment, ou demandez un nouveau NIP à l’école.`,
     );
+    expect(locked).to.match(/jusqu’au \d{1,2}(er)?\u00a0\p{L}+\u00a0\d{4} à \d{1,2}\u00a0h(\u00a0\d{2})?\./u);
     // A refusal ends the sign-in; each case below signs in again (the provider asks nothing more).
     await app.db.query('update connection set lockouts = $2 where id = $1', [
       jamesie.id,

@@ -62,3 +62,48 @@ export function timeIn(moment: Date, timeZone = provinceTimeZone): string {
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')} ${part('timeZoneName')}`;
 }
+
+// The parts of a moment in the province's time, one formatter per language, made once: only the
+// zone's arithmetic and the month's name come from Intl, so the words read the same whatever the ICU.
+const readableParts = {
+  en: new Intl.DateTimeFormat('en-CA', {
+    timeZone: provinceTimeZone,
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }),
+  fr: new Intl.DateTimeFormat('fr-CA', {
+    timeZone: provinceTimeZone,
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }),
+} as const;
+// Keeps the parts of a date and of a time on one line.
+const nbsp = '\u00a0';
+
+/**
+ * A moment as a person reads it, in the province's time and in their language: `December 1,
+ * 2026 at 8:44 a.m.`, `1er décembre 2026 à 8 h 44` (with no-break spaces inside the date and
+ * the time). For the public pages; staff read `timeIn`'s.
+ */
+export function readableMoment(moment: Date, language: 'en' | 'fr'): string {
+  const parts = readableParts[language].formatToParts(moment);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  const day = Number(part('day'));
+  const hour = Number(part('hour')) % 24;
+  const minute = part('minute').padStart(2, '0');
+  if (language === 'fr') {
+    // The first of the month is an ordinal; the hour takes « h », and the minutes only when there are some.
+    const time = minute === '00' ? `${hour}${nbsp}h` : `${hour}${nbsp}h${nbsp}${minute}`;
+    return `${day === 1 ? '1er' : day}${nbsp}${part('month')}${nbsp}${part('year')} à ${time}`;
+  }
+  const period = hour < 12 ? 'a.m.' : 'p.m.';
+  return `${part('month')}${nbsp}${day}, ${part('year')} at ${hour % 12 === 0 ? 12 : hour % 12}:${minute}${nbsp}${period}`;
+}

@@ -10,20 +10,21 @@ import {
   signInMinutes,
 } from '../connections/pending-sign-ins.ts';
 import { tokenHash } from '../connections/secrets.ts';
+import {
+  type ActivationPaths,
+  activationPage,
+  activationPaths,
+  linkOf,
+  message,
+  validToken,
+} from './activation-layout.ts';
 import { activationWording } from './activation-text.ts';
 import { readCookies } from './cookies.ts';
-import { html, publicPage, type SafeHtml } from './html.ts';
+import { html } from './html.ts';
 import type { Language, RequestContext, Route, WebResponse } from './routes.ts';
 
-export const maxTokenLength = 512;
-
 /** What the activation page's routes share: where they are, the providers, the sign-in's cookie. */
-export interface ActivationSite {
-  /** The path of the email's link (`/activate`); the other steps are below it. */
-  path: string;
-  signInPath: string;
-  callbackPath: string;
-  pinPath: string;
+export interface ActivationSite extends ActivationPaths {
   providers: SignInProviders;
   cookie: { name: string; path: string; secure: boolean };
 }
@@ -33,10 +34,7 @@ export function activationSite(config: Config): ActivationSite {
   const base = link.pathname.replace(/\/$/, '');
   const secure = config.server.secureCookies;
   return {
-    path: link.pathname,
-    signInPath: `${base}/sign-in`,
-    callbackPath: `${base}/signed-in`,
-    pinPath: `${base}/pin`,
+    ...activationPaths(config),
     // The address the providers were given: the public one, whatever this listener's own is.
     providers: new SignInProviders(config.activationServer.providers, `${link.origin}${base}/signed-in`),
     // Behind TLS, `__Host-` (like the session's and the CSRF cookie): only this host, over HTTPS,
@@ -63,30 +61,30 @@ function signInCookieOf(ctx: RequestContext, site: ActivationSite): string | und
   return readCookies(ctx.request).get(site.cookie.name);
 }
 
-export function activationPage(
-  language: Language,
-  title: string,
-  body: SafeHtml,
-  status = 200,
-  headers?: Record<string, string>,
-): WebResponse {
-  return { status, headers, html: publicPage({ title, language, body, brand: 'myPass' }) };
-}
-
 /**
  * Sign-in that did not go through, or that is gone: the way on is the email's link again. In the
  * sign-in's language; in both when none is known (the browser came without one).
  */
-export function signInFailedPage(language: Language | null, headers?: Record<string, string>): WebResponse {
+export function signInFailedPage(
+  site: ActivationPaths,
+  language: Language | null,
+  headers?: Record<string, string>,
+): WebResponse {
   const w = activationWording[language ?? 'en'];
   const body =
     language === null
-      ? html`<p class="error" role="alert">${w.signInFailed}</p><p lang="fr">${activationWording.fr.signInFailed}</p>`
-      : html`<p class="error" role="alert">${w.signInFailed}</p>`;
-  return activationPage(language ?? 'en', w.signInFailedTitle, body, 400, headers);
+      ? html`${message('error', [w.signInFailed])}<p lang="fr">${activationWording.fr.signInFailed}</p>`
+      : message('error', [w.signInFailed]);
+  // The PIN step in the other language says the same, as long as no one is signed in.
+  const other = language === null ? undefined : `${site.pinPath}?lang=${w.otherLanguage.language}`;
+  return activationPage(language ?? 'en', {
+    title: w.signInFailedTitle,
+    body,
+    otherLanguage: other,
+    status: 400,
+    headers,
+  });
 }
-
-const validToken = (token: string) => token !== '' && token.length <= maxTokenLength;
 
 /**
  * The sign-in: a provider's button (POST, with the CSRF token) starts it and sends the person to
@@ -103,7 +101,7 @@ export function signInRoutes(site: ActivationSite): Route[] {
       const token = ctx.form.get('token') ?? '';
       const provider = site.providers.find(ctx.form.get('provider') ?? '');
       if (!validToken(token) || provider === undefined)
-        return activationPage(ctx.language, w.title, html`<p class="error" role="alert">${w.noToken}</p>`, 400);
+        return activationPage(ctx.language, { title: w.title, body: message('error', [w.noToken]), status: 400 });
       const name = provider.name[ctx.language];
       let authorization: Awaited<ReturnType<SignInProviders['authorizationUrl']>>;
       try {
@@ -113,8 +111,10 @@ export function signInRoutes(site: ActivationSite): Route[] {
           provider: provider.id,
           error: (error as Error).message,
         });
-        const unavailable = html`<p class="error" role="alert">${w.providerUnavailable(name)}</p>`;
-        return activationPage(ctx.language, w.title, unavailable, 503);
+        // Back to the link, where another provider's button is.
+        const back = html`<p><a href="${linkOf(site, token, ctx.language)}">${w.backToLink}</a></p>`;
+        const unavailable = html`${message('error', [w.providerUnavailable(name)])}${back}`;
+        return activationPage(ctx.language, { title: w.title, body: unavailable, status: 503 });
       }
       const value = await beginSignIn(
         ctx.services.db,
@@ -123,13 +123,14 @@ export function signInRoutes(site: ActivationSite): Route[] {
       );
       // Not a 303: browsers hold a form's redirect to another site to the page's CSP form-action
       // ('self'). A refresh is a navigation of its own; the link is there should it not happen.
-      return activationPage(
-        ctx.language,
-        w.toProviderTitle,
-        html`<p>${w.toProvider(name)}</p><p><a href="${authorization.url}">${w.toProviderLink(name)}</a></p>`,
-        200,
-        { Refresh: `0; url=${authorization.url}`, 'Set-Cookie': signInCookie(site, value, signInMinutes * 60) },
-      );
+      return activationPage(ctx.language, {
+        title: w.toProviderTitle,
+        body: html`<p>${w.toProvider(name)}</p><p><a href="${authorization.url}">${w.toProviderLink(name)}</a></p>`,
+        headers: {
+          Refresh: `0; url=${authorization.url}`,
+          'Set-Cookie': signInCookie(site, value, signInMinutes * 60),
+        },
+      });
     },
   };
 
@@ -141,7 +142,7 @@ export function signInRoutes(site: ActivationSite): Route[] {
       const { db, logger } = ctx.services;
       const value = signInCookieOf(ctx, site);
       const pending = await findSignIn(db, value);
-      if (pending === null || value === undefined) return signInFailedPage(null);
+      if (pending === null || value === undefined) return signInFailedPage(site, null);
       const toPin = { redirect: `${site.pinPath}?lang=${pending.language}` } as const;
       // The same answer again (the page reloaded): it was checked and used once already.
       if (pending.account !== null) return toPin;
@@ -164,7 +165,7 @@ export function signInRoutes(site: ActivationSite): Route[] {
             code: (error as { code?: unknown }).code,
           },
         );
-        return signInFailedPage(pending.language, { 'Set-Cookie': signInCookie(site, '', 0) });
+        return signInFailedPage(site, pending.language, { 'Set-Cookie': signInCookie(site, '', 0) });
       }
     },
   };

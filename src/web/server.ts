@@ -6,7 +6,7 @@ import type { Listener } from '../config/config.ts';
 import { createSession, endSession, findSession, randomToken, type StaffSession } from '../staff/sessions.ts';
 import { clientAddressOf } from './client-address.ts';
 import { cookieHeader, cookieNames, readCookies, sameSecret } from './cookies.ts';
-import { html, publicPage, type SafeHtml } from './html.ts';
+import { guardPages } from './guard-pages.ts';
 import { AddressRateLimit } from './rate-limit.ts';
 import { matchPattern, type RequestContext, type Route, type WebResponse } from './routes.ts';
 
@@ -32,6 +32,38 @@ const securityHeaders: Record<string, string> = {
   'Cross-Origin-Opener-Policy': 'same-origin',
 };
 
+/**
+ * A listener whose address another program holds (another `intake start`, most often). Said in
+ * words a person can act on: which listener, where, and how to run a second Intake beside the
+ * first. `code` stays Node's, for callers that test it.
+ */
+class AddressInUseError extends Error {
+  override name = 'AddressInUseError';
+  readonly code = 'EADDRINUSE';
+}
+
+/** The listener's name, and the setting (and its variable) that moves it, by which configured listener it is. */
+function listenerNames(
+  config: Services['config'],
+  listener: Listener,
+): { name: string; setting: string; variable: string } {
+  if (listener === config.activationServer)
+    return { name: 'the activation page', setting: 'activationServer.port', variable: 'INTAKE_ACTIVATION_PORT' };
+  if (listener === config.operatorServer)
+    return { name: 'the operator listener', setting: 'operatorServer.port', variable: 'INTAKE_OPERATOR_PORT' };
+  return { name: 'the console', setting: 'server.port', variable: 'INTAKE_HTTP_PORT' };
+}
+
+function addressInUse(config: Services['config'], listener: Listener): AddressInUseError {
+  const { name, setting, variable } = listenerNames(config, listener);
+  const other = listener.port + 10 <= 65535 ? listener.port + 10 : listener.port - 10;
+  return new AddressInUseError(
+    `${name} cannot listen on ${listener.host}:${listener.port}: another program holds that address, most likely another intake start (of this home or another). ` +
+      `To run a second Intake beside it, give this one another port (${variable}=${other} intake start, or ${setting} in its configuration), ` +
+      'or start it without its listeners (intake start --roles watcher,worker,scheduler,mail).',
+  );
+}
+
 class HttpRefusal extends Error {
   constructor(
     readonly status: number,
@@ -40,15 +72,6 @@ class HttpRefusal extends Error {
   ) {
     super(title);
   }
-}
-
-type HtmlResponse = Extract<WebResponse, { html: SafeHtml }>;
-
-function messagePage(status: number, title: string, explanation: string): HtmlResponse {
-  return {
-    status,
-    html: publicPage({ title, language: 'en', body: html`<p>${explanation}</p><p><a href="/">Intake</a></p>` }),
-  };
 }
 
 async function readForm(request: IncomingMessage): Promise<URLSearchParams> {
@@ -77,6 +100,8 @@ export async function startWebServer(
   listener: Listener = services.config.server,
 ): Promise<WebServer> {
   const { config, db, logger } = services;
+  // The guards' answers: on the activation listener the person's own pages, in their language.
+  const guardPage = guardPages(config, listener);
   const secure = config.server.secureCookies;
   const { session: SESSION_COOKIE, csrf: CSRF_COOKIE } = cookieNames(secure);
   const publicPosts = new AddressRateLimit(config.server.publicPostsPerMinute);
@@ -94,25 +119,21 @@ export async function startWebServer(
     const fitting = routes
       .map((route) => ({ route, params: matchPattern(route.pattern, url.pathname) }))
       .filter((m) => m.params !== null);
-    if (fitting.length === 0) return messagePage(404, 'Page not found', 'There is no page at this address.');
+    const addressOnly = { url, form: null };
+    if (fitting.length === 0) return guardPage({ kind: 'no such page', status: 404 }, addressOnly);
     const match = fitting.find((m) => m.route.method === method);
     if (!match) {
       const allowed = [...new Set(fitting.map((m) => m.route.method))].join(', ');
-      return { ...messagePage(405, 'Not allowed', 'This page cannot be used that way.'), headers: { Allow: allowed } };
+      return { ...guardPage({ kind: 'no such page', status: 405 }, addressOnly), headers: { Allow: allowed } };
     }
     const { route } = match;
     const clientAddress = clientAddressOf(request, config.server.trustedProxies);
     if (method === 'POST' && route.access === 'public') {
       const wait = publicPosts.take(clientAddress);
       if (wait !== null) {
-        return {
-          ...messagePage(
-            429,
-            'Too many attempts',
-            `Too many forms were sent from this address. Wait ${wait} seconds, then try again.`,
-          ),
-          headers: { 'Retry-After': String(wait) },
-        };
+        // The body is not read: the page's language comes from the form's address (`?lang=`).
+        const tooMany = guardPage({ kind: 'too many posts', status: 429, wait }, addressOnly);
+        return { ...tooMany, headers: { 'Retry-After': String(wait) } };
       }
     }
     const cookies = readCookies(request);
@@ -142,11 +163,9 @@ export async function startWebServer(
     if (method === 'POST') {
       const expected = route.access === 'staff' ? (session as StaffSession).csrfToken : cookies.get(CSRF_COOKIE);
       if (!sameSecret(form.get('_csrf'), expected)) {
-        return messagePage(
-          403,
-          'Form refused',
-          'This form was not sent from this site, or it is too old. Go back, reload the page and try again.',
-        );
+        // Refused, and nothing of the form is acted on; the activation page's refusal only reads
+        // its language and, to link back to it, the person's own token.
+        return guardPage({ kind: 'form refused', status: 403 }, { url, form });
       }
     }
 
@@ -205,7 +224,7 @@ export async function startWebServer(
     try {
       url = new URL(request.url ?? '/', 'http://intake.invalid');
     } catch {
-      write(response, messagePage(400, 'Bad request', 'This address cannot be read.'), [], false);
+      write(response, guardPage({ kind: 'no such page', status: 400 }, { url: null, form: null }), [], false);
       return;
     }
     respond(request, url, cookiesOut)
@@ -213,12 +232,9 @@ export async function startWebServer(
       .catch((error: unknown) => {
         if (error instanceof HttpRefusal) {
           // The rest of a refused body is not read: the connection closes after the answer.
-          write(
-            response,
-            { ...messagePage(error.status, error.title, error.explanation), headers: { Connection: 'close' } },
-            [],
-            false,
-          );
+          const words = { title: error.title, explanation: error.explanation };
+          const refusal = guardPage({ kind: 'form refused', status: error.status, words }, { url, form: null });
+          write(response, { ...refusal, headers: { Connection: 'close' } }, [], false);
           return;
         }
         // The path only: the query may hold an activation token, and form values are never logged.
@@ -232,24 +248,19 @@ export async function startWebServer(
           response.destroy();
           return;
         }
-        write(
-          response,
-          messagePage(
-            500,
-            'Something went wrong',
-            'The page could not be shown because of a problem on our side. It has been logged. Try again in a moment.',
-          ),
-          [],
-          false,
-        );
+        write(response, guardPage({ kind: 'failed', status: 500 }, { url, form: null }), [], false);
       });
   });
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: NodeJS.ErrnoException) => {
+      clearInterval(refusalReport);
+      reject(error.code === 'EADDRINUSE' ? addressInUse(config, listener) : error);
+    };
+    server.once('error', failed);
     server.listen(listener.port, listener.host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });
