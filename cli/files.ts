@@ -8,10 +8,10 @@ import { purgedPartsOf } from '../src/files/retention-queries.ts';
 import { retentionKinds } from '../src/files/retention-sweep.ts';
 import { timeIn } from '../src/validate/dates.ts';
 import { parseAuthorityCode, parseDate } from '../src/validate/values.ts';
-import { parsed, type WithApp } from './command-kit.ts';
+import { counted, parsed, type WithApp } from './command-kit.ts';
 
 function describe(file: FileSummary): string {
-  const rows = `${file.recordsDone} rows: ${file.accepted} accepted, ${file.referred} referred, ${file.invalid} invalid`;
+  const rows = `${counted(file.recordsDone, 'row')}: ${file.accepted} accepted, ${file.referred} referred, ${file.invalid} invalid`;
   return `#${file.id}  ${file.status.padEnd(10)} ${file.authorityCode} ${file.kind.padEnd(9)} ${file.name}  (${rows}; received ${timeIn(file.receivedAt)})`;
 }
 
@@ -60,7 +60,7 @@ export function addFileCommands(program: Command, withApp: WithApp): void {
         at ? `removed by retention ${timeIn(at)} (was ${where})` : where;
       console.log(describe(file));
       console.log(
-        `  as of ${file.asOf}; ${file.bytes} bytes${file.claimedBytes === null ? '' : ` (${file.claimedBytes} when taken: it changed while read)`}`,
+        `  as of ${file.asOf}; ${counted(file.bytes, 'byte')}${file.claimedBytes === null ? '' : ` (${file.claimedBytes} when taken: it changed while read)`}`,
       );
       if (file.finishedAt) console.log(`  finished ${timeIn(file.finishedAt)}`);
       if (file.reportPath) console.log(`  report: ${removed(purged?.reportPurgedAt, file.reportPath)}`);
@@ -138,5 +138,6 @@ function printPurge(summary: PurgeSummary): void {
   console.log(`${summary.dryRun ? 'would remove' : 'removed'}: ${counts}`);
   if (summary.leftAlone > 0)
     console.log(`left alone: ${summary.leftAlone} (links, or files not Intake's, where its files were expected)`);
-  if (summary.errors > 0) console.error(`intake: ${summary.errors} due files could not be removed (see the log)`);
+  if (summary.errors > 0)
+    console.error(`intake: ${counted(summary.errors, 'due file')} could not be removed (see the log)`);
 }

@@ -6,11 +6,13 @@ import { type App, openApp } from '../src/app.ts';
 import { ConfigError } from '../src/config/config.ts';
 import { roles } from '../src/config/roles.ts';
 import { migrate } from '../src/db/migrate.ts';
+import { isKnownAuthority, unknownAuthorityText } from '../src/files/claim.ts';
 import { createInboxFolders } from '../src/files/folders.ts';
 import type { FileKind } from '../src/files/kinds.ts';
 import { fileKinds } from '../src/files/kinds.ts';
 import { loadReference } from '../src/reference/load.ts';
 import { parseAuthorityCode, parseDate } from '../src/validate/values.ts';
+import { counted } from './command-kit.ts';
 import { addConnectionCommands } from './connections.ts';
 import { addFileCommands } from './files.ts';
 import { PasswordInputError } from './password-input.ts';
@@ -25,6 +27,12 @@ const program = new Command('intake').description(
 );
 // Usage errors (unknown command, bad option) end with 64, like bad configuration.
 program.exitOverride();
+// A reader that stops early (`| head`) is not an error of ours: stop printing, quietly.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
 program.option(
   '--home <dir>',
   'runtime folder (inbox, outbox, archive, embedded database); default var/ or INTAKE_HOME',
@@ -60,7 +68,7 @@ program
   .description('watch the inbox and process files until stopped (SIGINT/SIGTERM)')
   .option(
     '--roles <list>',
-    `what this process runs, comma-separated: ${roles.join(', ')} (default: all, or INTAKE_ROLES)`,
+    `what this process runs, comma-separated: ${roles.join(', ')} (default: all; the activation page once a sign-in provider is configured; or INTAKE_ROLES)`,
   )
   .action(async (options: { roles?: string }) => {
     const app = await openApp(
@@ -94,6 +102,11 @@ program
     // On a terminal only, on stderr, cleared before the summary (stdout) is printed.
     const progress = progressPrinter(process.stderr, { json: options.json ?? false });
     process.exitCode = await withApp(async (app) => {
+      // A usage error, said before anything is looked at or made: the file is not at fault.
+      if (!(await isKnownAuthority(app.db, options.authority))) {
+        console.error(`intake: ${unknownAuthorityText(options.authority)}`);
+        return 64;
+      }
       void progress.begin(path.basename(file), file);
       const result = await ingestFile(app, file, options.authority, options.kind, options.asOf, (done) =>
         progress.update(done.rowsDone, done.line),
@@ -121,7 +134,8 @@ reference
         progress.update(done.rowsDone, done.line);
       }).finally(progress.end);
       await createInboxFolders(app.config, app.db, fileKinds);
-      for (const [name, count] of Object.entries(report.counts)) console.log(`${name}: ${count} rows loaded`);
+      for (const [name, count] of Object.entries(report.counts))
+        console.log(`${name}: ${counted(count, 'row')} loaded`);
       for (const merge of report.merges) console.log(`linked: ${merge}`);
       for (const problem of report.problems) console.error(`problem: ${problem}`);
       if (report.problems.length > 0) process.exitCode = 1;

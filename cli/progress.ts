@@ -60,7 +60,7 @@ function describe(label: string, lines: number | null, first: Seen | null, last:
   if (first === null || last === null) return `${label}: starting`.slice(0, width);
   const part = (seen: Seen) => (lines !== null && lines > 0 && last.line >= last.rows ? seen.line / lines : null);
   const [from, to] = [part(first), part(last)];
-  const numbers = [`${number.format(last.rows)} rows`];
+  const numbers = [`${number.format(last.rows)} ${last.rows === 1 ? 'row' : 'rows'}`];
   if (to !== null) numbers.unshift(`${Math.floor(Math.min(to, 1) * 100)}%`);
   const seconds = (last.at - first.at) / 1000;
   if (seconds > 0) numbers.push(`${number.format((last.rows - first.rows) / seconds)} rows/s`);

@@ -1,68 +1,24 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { resolveItem } from '../pipelines/student-records.ts';
-import type { App } from '../src/app.ts';
 import { type FileKind, fileKinds } from '../src/files/kinds.ts';
-import { referralReasons } from '../src/outcomes.ts';
-import { auditOfItem, auditOfStudent } from '../src/queue/audit-trail.ts';
-import { claimItem, claimNextItem, recordItemViewed } from '../src/queue/claims.ts';
-import { getItemDetail } from '../src/queue/item-detail.ts';
+import { approvalRefusal } from '../src/queue/approval-refusal.ts';
+import { auditOfStudent } from '../src/queue/audit-trail.ts';
+import { claimItem, claimNextItem } from '../src/queue/claims.ts';
 import {
   countOpenByReason,
   cursorText,
   listOpenItems,
   parseCursor,
   type QueueFilter,
-  type QueueItem,
 } from '../src/queue/queue-queries.ts';
 import type { Resolution, ResolveResult } from '../src/queue/resolution.ts';
-import { findStaff } from '../src/staff/accounts.ts';
-import { timeIn, todayIn } from '../src/validate/dates.ts';
-import { formatAsn, parseAsn, parseAuthorityCode, parseSchoolCode } from '../src/validate/values.ts';
+import { timeIn } from '../src/validate/dates.ts';
+import { parseAsn, parseAuthorityCode, parseSchoolCode } from '../src/validate/values.ts';
 import { parsed, type WithApp } from './command-kit.ts';
+import { actingStaff, daysOption, exitCodes, idArgument, itemLine, reasonOption, usageExit } from './queue-kit.ts';
+import { addQueueShowCommand } from './queue-show.ts';
 
-/** Exit codes of the queue commands beyond 0/1/64: 3 the item is held or resolved by someone else, 5 an approval failed a data check. */
-const exitCodes = { busy: 3, notApplicable: 5, notFound: 1 } as const;
-
-const idArgument = (value: string) => {
-  if (!/^\d{1,18}$/.test(value)) throw new InvalidArgumentError('expected an item number');
-  return Number(value);
-};
-const reasonOption = (value: string) => {
-  if (!(value in referralReasons))
-    throw new InvalidArgumentError(`expected one of ${Object.keys(referralReasons).join(', ')}`);
-  return value;
-};
-const daysOption = (value: string) => {
-  if (!/^\d{1,4}$/.test(value)) throw new InvalidArgumentError('expected a number of days');
-  return Number(value);
-};
-
-/** The staff member a command acts as: an active account of the console (`intake staff add`); null (reported) if not. */
-async function actingStaff(app: App, username: string | undefined): Promise<string | null> {
-  const name = (username ?? process.env.INTAKE_STAFF ?? '').trim().toLowerCase();
-  const found = name === '' ? undefined : ((await findStaff(app.db, name)) ?? undefined);
-  const problem =
-    name === ''
-      ? 'say who acts: --as <username> or INTAKE_STAFF'
-      : !found
-        ? `no staff account ${name}; add it with intake staff add`
-        : found.disabled
-          ? `the staff account ${name} is disabled`
-          : null;
-  if (problem === null) return name;
-  console.error(`intake: ${problem}`);
-  return null;
-}
-
-const usageExit = 64;
-
-function itemLine(item: QueueItem): string {
-  const held = item.claimedBy ? ` claimed by ${item.claimedBy} until ${timeIn(item.claimedUntil as Date)}` : '';
-  const asn = item.asn ? formatAsn(item.asn) : '(new student)';
-  return `#${item.id}  ${timeIn(item.createdAt)}  ${item.authorityCode} ${item.schoolCode ?? ''}  ${item.kind}  ${item.reason}  ASN ${asn}  ${item.fileName}:${item.line}${held}`;
-}
-
-function printResolution(result: ResolveResult, json: boolean): number {
+function printResolution(id: number, result: ResolveResult, json: boolean): number {
   if (json) console.log(JSON.stringify(result));
   switch (result.outcome) {
     case 'resolved':
@@ -73,12 +29,17 @@ function printResolution(result: ResolveResult, json: boolean): number {
           'the letter or the decisions file could not be written just now; a running intake start writes it shortly.',
         );
       return 0;
-    case 'not_applicable':
-      if (!json)
-        console.error(
-          `not applied: ${result.problem.code}: ${result.problem.message} Nothing was changed; reject the item or return it to the authority.`,
-        );
+    case 'not_applicable': {
+      if (json) return exitCodes.notApplicable;
+      // What staff can do, with the commands; the check's own words are for the authority.
+      const refusal = approvalRefusal(result.problem);
+      console.error(`not applied: ${refusal.found} Nothing was changed.`);
+      console.error(`what you can do: ${refusal.advice}`);
+      console.error(`  intake queue reject ${id} --note "…"   or   intake queue return ${id} --note "…"`);
+      if (refusal.authorityMessage !== null)
+        console.error(`the check's words, written for the authority: ${refusal.authorityMessage}`);
       return exitCodes.notApplicable;
+    }
     case 'claimed_by_other':
       if (!json)
         console.error(
@@ -170,67 +131,7 @@ export function addQueueCommands(program: Command, withApp: WithApp): void {
       },
     );
 
-  queue
-    .command('show')
-    .argument('<item>', 'the item number', idArgument)
-    .description(
-      'one item: the row, what the rules saw, the student now, and its audit trail (recorded as looked at by you)',
-    )
-    .addOption(asOption)
-    .option('--json', 'print JSON')
-    .action(async (id: number, options: { as?: string; json?: boolean }) => {
-      await withApp(async (app) => {
-        const staff = await actingStaff(app, options.as);
-        if (staff === null) {
-          process.exitCode = usageExit;
-          return;
-        }
-        const detail = await getItemDetail(app.db, id, app.config.rules, todayIn());
-        if (!detail) {
-          console.error('no such item.');
-          process.exitCode = exitCodes.notFound;
-          return;
-        }
-        await recordItemViewed(app.db, staff, id);
-        const audit = await auditOfItem(app.db, id);
-        if (options.json) {
-          console.log(JSON.stringify({ ...detail, audit }));
-          return;
-        }
-        console.log(itemLine(detail.item));
-        console.log(
-          `state: ${detail.item.state}${detail.item.resolvedBy ? ` by ${detail.item.resolvedBy} at ${timeIn(detail.item.resolvedAt as Date)}` : ''}`,
-        );
-        console.log(
-          `reason: ${detail.item.reason}: ${referralReasons[detail.item.reason]} (the authority saw ${detail.item.reportedCode})`,
-        );
-        console.log(`row: ${JSON.stringify(detail.row)}`);
-        console.log(
-          `the rules saw: restriction ${detail.saw.restriction}; associations ${detail.saw.associations.join(', ') || 'none'}`,
-        );
-        if (detail.student) {
-          const s = detail.student;
-          console.log(
-            `student: ${s.lastName}, ${s.firstName}${s.middleName ? ` ${s.middleName}` : ''}, born ${s.birthDate ?? 'unknown'}, primary ASN ${formatAsn(s.primaryAsn)}`,
-          );
-          console.log(
-            `associations of ${detail.item.authorityCode} today: ${detail.associationsNow.join(', ') || 'none'}`,
-          );
-          for (const e of detail.recentEnrolments)
-            console.log(
-              `  enrolment ${e.schoolCode} (${e.authorityCode}) ${e.entryDate} – ${e.exitDate ?? 'open'} grade ${e.grade}`,
-            );
-          for (const c of detail.connections)
-            console.log(`  connection ${c.email} (${c.requester}) ${c.status} since ${timeIn(c.statusChangedAt)}`);
-        } else if (detail.item.asn) console.log('student: no student has this ASN');
-        for (const m of detail.matchingStudents)
-          console.log(
-            `  same names and birth date: ASN ${formatAsn(m.asn)} ${m.lastName}, ${m.firstName} born ${m.birthDate ?? ''}`,
-          );
-        for (const a of audit)
-          console.log(`  ${timeIn(a.at)} ${a.actor} ${a.action}${a.detail.note ? `: ${String(a.detail.note)}` : ''}`);
-      });
-    });
+  addQueueShowCommand(queue, withApp, asOption);
 
   queue
     .command('audit')
@@ -251,7 +152,7 @@ export function addQueueCommands(program: Command, withApp: WithApp): void {
 
   queue
     .command('claim')
-    .argument('[item]', 'the item number', idArgument)
+    .argument('[item]', 'the item number (5 or #5)', idArgument)
     .description('claim an item (or, without one, the oldest open item nobody holds, under the filters)')
     .addOption(asOption)
     .option('--authority <code>', 'next item of this authority', parsed(parseAuthorityCode, 'an authority code'))
@@ -295,7 +196,7 @@ export function addQueueCommands(program: Command, withApp: WithApp): void {
   const resolveCommand = (name: Resolution, description: string, noteRequired: boolean) => {
     queue
       .command(name)
-      .argument('<item>', 'the item number', idArgument)
+      .argument('<item>', 'the item number (5 or #5)', idArgument)
       .description(description)
       .addOption(asOption)
       .option(
@@ -307,7 +208,7 @@ export function addQueueCommands(program: Command, withApp: WithApp): void {
         process.exitCode = await withApp(async (app) => {
           const staff = await actingStaff(app, options.as);
           if (staff === null) return usageExit;
-          return printResolution(await resolveItem(app, id, staff, name, options.note), options.json ?? false);
+          return printResolution(id, await resolveItem(app, id, staff, name, options.note), options.json ?? false);
         });
       });
   };

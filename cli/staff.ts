@@ -3,6 +3,7 @@ import type { App } from '../src/app.ts';
 import {
   addStaff,
   disableStaff,
+  findStaff,
   normalizeUsername,
   StaffAccountError,
   setPassword,
@@ -33,11 +34,26 @@ async function newPassword(): Promise<string | null> {
   }
 }
 
-/** Runs an account change; an account that exists already, or not at all, exits 1. */
-async function change(withApp: WithApp, work: (app: App) => Promise<void>, done: string): Promise<void> {
+/**
+ * Runs an account change; an account that exists already, or not at all, exits 1. That is
+ * checked before the password is asked for: nobody types a password only to be told the account
+ * was wrong. `work` returns false when it stopped on a usage problem it has reported.
+ */
+async function change(
+  withApp: WithApp,
+  username: string,
+  account: 'new' | 'existing',
+  work: (app: App) => Promise<boolean>,
+  done: string,
+): Promise<void> {
   try {
-    await withApp(work);
-    console.log(done);
+    const finished = await withApp(async (app) => {
+      const found = await findStaff(app.db, username);
+      if (account === 'new' && found) throw new StaffAccountError(`the account ${username} exists already`);
+      if (account === 'existing' && !found) throw new StaffAccountError(`there is no account ${username}`);
+      return work(app);
+    });
+    if (finished) console.log(done);
   } catch (error) {
     if (!(error instanceof StaffAccountError)) throw error;
     console.error(`intake: ${error.message}`);
@@ -64,11 +80,15 @@ export function addStaffCommands(program: Command, withApp: WithApp): void {
         refuseUsage(name === '' || name.length > 200 ? '--name: expected 1 to 200 characters' : null)
       )
         return;
-      const password = await newPassword();
-      if (password === null) return;
       await change(
         withApp,
-        (app) => addStaff(app.db, { username, displayName: name, password }),
+        username,
+        'new',
+        async (app) => {
+          const password = await newPassword();
+          if (password !== null) await addStaff(app.db, { username, displayName: name, password });
+          return password !== null;
+        },
         `Account ${username} added.`,
       );
     });
@@ -80,7 +100,12 @@ export function addStaffCommands(program: Command, withApp: WithApp): void {
       if (refuseUsage(usernameProblem(username))) return;
       await change(
         withApp,
-        (app) => disableStaff(app.db, username),
+        username,
+        'existing',
+        async (app) => {
+          await disableStaff(app.db, username);
+          return true;
+        },
         `Account ${username} disabled; its sessions have ended.`,
       );
     });
@@ -90,11 +115,15 @@ export function addStaffCommands(program: Command, withApp: WithApp): void {
     .action(async (typed: string) => {
       const username = normalizeUsername(typed);
       if (refuseUsage(usernameProblem(username))) return;
-      const password = await newPassword();
-      if (password === null) return;
       await change(
         withApp,
-        (app) => setPassword(app.db, username, password),
+        username,
+        'existing',
+        async (app) => {
+          const password = await newPassword();
+          if (password !== null) await setPassword(app.db, username, password);
+          return password !== null;
+        },
         `Password of ${username} changed; its sessions have ended.`,
       );
     });

@@ -1,4 +1,5 @@
-import { readdir, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Services } from '../src/app.ts';
 import { paths } from '../src/config/config.ts';
@@ -33,13 +34,24 @@ export async function ingestFile(
     { ...services, boss: null },
     { source, authorityFolder: authority, kindFolder: kind, mode: 'copy', ...(asOf ? { asOf } : {}) },
   );
-  if (claim.outcome === 'gone') return { outcome: 'refused', reason: `${source} cannot be read.` };
+  if (claim.outcome === 'gone') return { outcome: 'refused', reason: await whyNotTaken(source) };
   if (claim.outcome === 'refused' || claim.outcome === 'waiting') return { outcome: 'refused', reason: claim.reason };
   if (claim.outcome === 'duplicate' && (claim.file.status === 'done' || claim.file.status === 'failed')) return claim;
   const file = await runFile(services, claim.file.id, kinds, undefined, onProgress);
   if (file === null) return { outcome: 'busy', file: claim.file };
   if (file.status === 'failed') return { outcome: 'refused', reason: file.error ?? 'refused', file };
   return { outcome: 'processed', file };
+}
+
+/** Why a file named on the command line could not be taken: a path that is not there is said to be so. */
+async function whyNotTaken(source: string): Promise<string> {
+  const code = await access(source, constants.R_OK).then(
+    () => null,
+    (error: NodeJS.ErrnoException) => error.code,
+  );
+  if (code === 'ENOENT' || code === 'ENOTDIR') return `${source} does not exist.`;
+  if (code === 'EACCES') return `${source} cannot be read: permission denied.`;
+  return `${source} cannot be read.`;
 }
 
 /**

@@ -63,13 +63,17 @@ try {
     `  or open the email's link on the activation page (${app.config.mail.activationUrl}): intake start --roles …,activation, with a sign-in provider in INTAKE_OIDC_PROVIDERS_FILE (README, "Activation page")`,
   );
   const open = await countOpenByReason(app.db, {});
+  const openItems = [...open.values()].reduce((sum, n) => sum + n, 0);
   console.log(
-    `\nStudent Records queue: ${[...open.values()].reduce((sum, n) => sum + n, 0)} open items (${[...open].map(([reason, n]) => `${reason} ${n}`).join(', ')})`,
+    `\nStudent Records queue: ${openItems} open ${openItems === 1 ? 'item' : 'items'} (${[...open].map(([reason, n]) => `${reason} ${n}`).join(', ')})`,
   );
-  console.log(
-    'work it: intake staff add <you> --name "Your Name", then intake start and http://' +
-      `${app.config.server.host}:${app.config.server.port}/queue, or intake queue list`,
-  );
+  // Commands as they run from the checkout, and the console's address as this configuration has it.
+  const { host, port } = app.config.server;
+  const consoleAt = port === 0 ? 'the address in the "intake started" log line' : `http://${host}:${port}/queue`;
+  console.log('work it in the console:');
+  console.log('  npm run intake -- staff add YOUR-USERNAME --name "Your Name"    (asks for a password)');
+  console.log(`  npm start, then open ${consoleAt} and sign in`);
+  console.log('or on the command line: npm run -s intake -- queue list');
 } finally {
   await app.close();
 }

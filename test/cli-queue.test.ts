@@ -89,6 +89,24 @@ describe("the intake command: Student Records' queue", function () {
     expect(again.audit.filter((a) => a.action === 'item_viewed').map((a) => a.actor)).to.deep.equal(['bo']);
   });
 
+  it("show takes the item's number as list prints it (#5), and heads each part of the item", () => {
+    const item = list('--reason', 'HIGH_HISTORICAL_ONLY').items[0] as ListedItem;
+    const printed = intake('queue', 'list', '--reason', 'HIGH_HISTORICAL_ONLY').stdout;
+    expect(printed).to.match(new RegExp(`^#${item.id} `));
+    const run = intake('queue', 'show', `#${item.id}`, '--as', 'bo');
+    expect(run.status, run.stderr).to.equal(0);
+    const lines = run.stdout.split('\n');
+    const headings = lines.filter((line) => /^[a-z][a-z ]+:/.test(line)).map((line) => line.split(':')[0]);
+    expect(headings).to.include.members(['state', 'reason', 'row', 'the rules saw', 'student', 'recent enrolments']);
+    // The trail is under a heading of its own, not run on after the student's enrolments.
+    const trail = lines.indexOf('audit trail of this item:');
+    expect(trail).to.be.greaterThan(lines.indexOf('recent enrolments:'));
+    expect(lines[trail + 1]).to.match(/^ {2}\d{4}-\d\d-\d\d .* bo item_viewed/);
+    const bad = intake('queue', 'show', '#x', '--as', 'bo');
+    expect(bad.status).to.equal(64);
+    expect(bad.stderr).to.contain('expected an item number, as 5 or #5');
+  });
+
   it('claim, approve, reject and return act as a named, active staff member', () => {
     expect(intake('queue', 'claim').status).to.equal(64);
     expect(intake('queue', 'claim', '--as', 'nobody').stderr).to.contain('no staff account nobody');
@@ -108,7 +126,12 @@ describe("the intake command: Student Records' queue", function () {
     const unknown = list('--reason', 'UNKNOWN_ASN').items[0] as ListedItem;
     const refused = intake('queue', 'approve', String(unknown.id), '--as', 'bo');
     expect(refused.status).to.equal(5);
-    expect(refused.stderr).to.contain('UNKNOWN_ASN');
+    // What staff can do comes first; the check's advice to the authority is labelled as such.
+    const [found, advice, commands, forAuthority] = refused.stderr.trim().split('\n');
+    expect(found).to.equal('not applied: No student has this ASN (UNKNOWN_ASN). Nothing was changed.');
+    expect(advice).to.match(/^what you can do: Reject the item with a note .* or return it to the authority/);
+    expect(commands).to.contain(`intake queue reject ${unknown.id} --note`);
+    expect(forAuthority).to.match(/^the check's words, written for the authority: No student has ASN/);
     expect(
       intake('queue', 'return', String(unknown.id), '--as', 'bo', '--note', 'Check the ASN and send it again.').status,
     ).to.equal(0);

@@ -18,6 +18,7 @@ import type { WebServer } from '../src/web/server.ts';
 import { launchBrowser, signIn } from './support/browser.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
 import { count } from './support/files.ts';
+import { freePort, signInAtProvider, startOpenIdProvider, type TestOpenIdProvider } from './support/oidc.ts';
 import { pdfPages } from './support/pdf.ts';
 import { CookieJar, csrfField, getPage, postForm } from './support/web.ts';
 
@@ -29,6 +30,7 @@ describe('the console: Student Records works the queue in a browser', function (
   let web: WebServer;
   let browser: Browser;
   let page: Page;
+  let oidc: TestOpenIdProvider;
 
   const itemAt = async (authority: string, line: number) => {
     const item = (await listOpenItems(app.db, { authority }, 100)).items.find((i) => i.line === line);
@@ -51,7 +53,16 @@ describe('the console: Student Records works the queue in a browser', function (
   }
 
   before(async () => {
-    app = await createTestApp({ 'server.port': 0 });
+    // The activation page's address is known before it starts: the provider sends people back there.
+    const activationPort = await freePort();
+    oidc = await startOpenIdProvider(`http://127.0.0.1:${activationPort}/activate/signed-in`, {
+      joanasie: { email: 'joanasie@example.ca' },
+    });
+    app = await createTestApp({
+      'server.port': 0,
+      'activationServer.port': activationPort,
+      'activationServer.providers': [oidc.provider('education', 'Education Account')],
+    });
     await loadReference(app.db, path.join(samplesFolder, 'reference'));
     await ingestFile(
       app,
@@ -70,6 +81,7 @@ describe('the console: Student Records works the queue in a browser', function (
   after(async () => {
     await browser?.close();
     await web?.stop();
+    await oidc?.stop();
     await app.dispose();
   });
 
@@ -157,17 +169,18 @@ describe('the console: Student Records works the queue in a browser', function (
     expect((await fetch(`${web.url}${url.pathname}${url.search}`)).status).to.equal(404);
     const activation = await startActivationSite(app);
     try {
-      await page.goto(`${activation.url}${url.pathname}${url.search}`);
+      await page.goto(link);
+      await page.click('button:has-text("Education Account")');
+      await signInAtProvider(page, oidc.issuer, 'joanasie', '/activate/pin');
       await page.fill('input[name=pin]', pin);
-      await page.fill('input[name=account]', 'joanasie@example.ca');
       await page.check('input[name=terms]');
-      await page.click('button[type=submit]');
-      await page.waitForLoadState('load');
+      await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
       expect(
         await count(
           app.db,
-          `select count(*) n from connection where letter_referral_id = $1 and status = 'activated'`,
-          [item.id],
+          `select count(*) n from connection where letter_referral_id = $1 and status = 'activated'
+              and activated_issuer = $2 and activated_account = 'joanasie@example.ca'`,
+          [item.id, oidc.issuer],
         ),
       ).to.equal(1);
     } finally {

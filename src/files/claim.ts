@@ -78,12 +78,18 @@ async function refuseBeforeRegistration(
   return { outcome: 'refused', reason };
 }
 
-async function isKnownAuthority(db: Database, code: string | null): Promise<boolean> {
+/** Whether `code` is an authority of the reference data. */
+export async function isKnownAuthority(db: Database, code: string | null): Promise<boolean> {
   return code !== null && (await db.query('select 1 from authority where code = $1', [code])).rowCount === 1;
 }
 
+/** An inbox folder named after no authority: said of the folder, which is what its sender sees. */
 const unknownAuthorityReason = (folder: string) =>
   `"${folder}" is not the code of a known school authority; files are taken only from an authority's own folder (as inbox/A.0094/enrolment/).`;
+
+/** An authority named on the command line (`intake ingest --authority`) that the reference data does not have. */
+export const unknownAuthorityText = (code: string) =>
+  `${code} is not an authority in the reference data: check the code, or load the reference data that has it (intake reference load DIR). Nothing was taken.`;
 
 /**
  * Claims a complete file: atomic rename (or copy) into `claimed/`, one streaming pass for its
@@ -120,8 +126,9 @@ async function claimHeld(
   // Before anything is moved: an authority not yet in the reference data may be loaded later,
   // and the file must still be where its sender put it then (and nothing is created for it).
   if (!(await isKnownAuthority(services.db, parseAuthorityCode(request.authorityFolder)))) {
-    const reason = unknownAuthorityReason(request.authorityFolder);
-    return request.mode === 'move' ? { outcome: 'waiting', reason } : { outcome: 'refused', reason };
+    return request.mode === 'move'
+      ? { outcome: 'waiting', reason: unknownAuthorityReason(request.authorityFolder) }
+      : { outcome: 'refused', reason: unknownAuthorityText(request.authorityFolder) };
   }
 
   const claimedFolder = folders.claimed(config, safeName(request.authorityFolder), safeName(request.kindFolder));

@@ -47,9 +47,10 @@ async function* outcomeRows(db: Queryable, fileId: number, notice: string | null
   }
   // The summary closes the report: rows with no line number and status "summary".
   const total = counts.accepted + counts.referred + counts.invalid;
-  yield ['', 'summary', 'TOTAL', `${total} rows`, ''];
+  const rows = (count: number) => `${count} ${count === 1 ? 'row' : 'rows'}`;
+  yield ['', 'summary', 'TOTAL', rows(total), ''];
   for (const [status, count] of Object.entries(counts))
-    yield ['', 'summary', status.toUpperCase(), `${count} rows ${status}`, ''];
+    yield ['', 'summary', status.toUpperCase(), `${rows(count)} ${status}`, ''];
 }
 
 /**

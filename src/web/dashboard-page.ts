@@ -11,7 +11,7 @@ import {
 } from '../metrics/metric-queries.ts';
 import { openItemsByAuthority } from '../queue/queue-queries.ts';
 import { timeIn, todayIn } from '../validate/dates.ts';
-import { html, type SafeHtml, staffPage } from './html.ts';
+import { html, type SafeHtml, scrollArea, staffPage } from './html.ts';
 import { type Route, requireStaff } from './routes.ts';
 
 const number = (n: number) => html`<td class="number">${n.toLocaleString('en-CA')}</td>`;
@@ -19,7 +19,9 @@ const number = (n: number) => html`<td class="number">${n.toLocaleString('en-CA'
 function authorityTable(rows: AuthorityDay[]): SafeHtml {
   if (rows.length === 0) return html`<p class="muted">No files have been received today.</p>`;
   const sum = (pick: (row: AuthorityDay) => number) => rows.reduce((total, row) => total + pick(row), 0);
-  return html`<table>
+  return scrollArea(
+    'Files received today',
+    html`<table>
 <thead><tr><th>Authority</th><th class="number">Files</th><th class="number">Enrolment</th><th class="number">Access</th>
 <th class="number">Accepted rows</th><th class="number">Referred rows</th><th class="number">Invalid rows</th>
 <th class="number">Failed files</th><th class="number">In progress</th></tr></thead>
@@ -27,17 +29,21 @@ function authorityTable(rows: AuthorityDay[]): SafeHtml {
 ${rows.map((r) => html`<tr><td>${r.authorityCode} <span class="muted">${r.authorityName}</span></td>${number(r.files)}${number(r.enrolmentFiles)}${number(r.accessFiles)}${number(r.accepted)}${number(r.referred)}${number(r.invalid)}${number(r.failed)}${number(r.inProgress)}</tr>\n`)}
 </tbody>
 <tfoot><tr><th>All authorities</th>${[sum((r) => r.files), sum((r) => r.enrolmentFiles), sum((r) => r.accessFiles), sum((r) => r.accepted), sum((r) => r.referred), sum((r) => r.invalid), sum((r) => r.failed), sum((r) => r.inProgress)].map(number)}</tr></tfoot>
-</table>`;
+</table>`,
+  );
 }
 
 function failedTable(rows: FailedFile[]): SafeHtml {
   if (rows.length === 0) return html`<p class="muted">No file failed today.</p>`;
-  return html`<table>
+  return scrollArea(
+    'Failed files',
+    html`<table>
 <thead><tr><th>Received</th><th>Authority</th><th>Kind</th><th>File</th><th>Why it failed</th></tr></thead>
 <tbody>
 ${rows.map((f) => html`<tr><td>${timeIn(f.receivedAt)}</td><td>${f.authorityCode}</td><td>${f.kind}</td><td>${f.originalName} <span class="muted">#${f.id}</span></td><td>${f.error ?? ''}</td></tr>\n`)}
 </tbody>
-</table>`;
+</table>`,
+  );
 }
 
 /** Files in progress listed on the dashboard, at most: the count above says how many there are. */
@@ -102,23 +108,29 @@ ${row('Activation emails given up', `${count(emails.failed)} in the last ${finis
 
 function unfinishedTable(files: UnfinishedFile[]): SafeHtml {
   if (files.length === 0) return html`<p class="muted">No file is queued or being processed.</p>`;
-  return html`<table id="unfinished">
+  return scrollArea(
+    'Files queued or being processed',
+    html`<table id="unfinished">
 <thead><tr><th>File</th><th>Authority</th><th>Kind</th><th>Status</th><th>Received</th><th>Started</th>
 <th class="number">Records done</th><th class="number">Accepted</th><th class="number">Referred</th><th class="number">Invalid</th></tr></thead>
 <tbody>
 ${files.map((f) => html`<tr><td>${f.name} <span class="muted">#${f.id}</span></td><td>${f.authorityCode}</td><td>${f.kind}</td><td>${f.status === 'queued' ? 'Waiting for a worker' : 'Being processed'}</td><td>${timeIn(f.receivedAt)}</td><td>${f.startedAt ? timeIn(f.startedAt) : ''}</td>${number(f.recordsDone)}${number(f.accepted)}${number(f.referred)}${number(f.invalid)}</tr>\n`)}
 </tbody>
-</table>`;
+</table>`,
+  );
 }
 
 function openItemsTable(rows: { authorityCode: string; items: number }[]): SafeHtml {
   if (rows.length === 0) return html`<p class="muted">The queue is empty.</p>`;
-  return html`<table>
+  return scrollArea(
+    'Open items by authority',
+    html`<table>
 <thead><tr><th>Authority</th><th class="number">Open items</th></tr></thead>
 <tbody>
 ${rows.map((r) => html`<tr><td><a href="/queue?authority=${r.authorityCode}">${r.authorityCode}</a></td>${number(r.items)}</tr>\n`)}
 </tbody>
-</table>`;
+</table>`,
+  );
 }
 
 const dashboard: Route = {

@@ -70,6 +70,7 @@ export function staffPage(page: {
 <link rel="stylesheet" href="/style.css">
 </head>
 <body class="staff">
+<a class="skip-link" href="#main">Skip to the content</a>
 <header class="top">
 <span class="brand">Intake</span>
 <nav><ul>${nav}</ul></nav>
@@ -79,13 +80,25 @@ export function staffPage(page: {
 <button type="submit">Sign out</button>
 </form>
 </header>
-<main>
+<main id="main" tabindex="-1">
 <h1>${page.title}</h1>
 ${page.body}
 </main>
 </body>
 </html>
 `;
+}
+
+/** Every page opens with a link past its header to its content, for keyboard and screen-reader users. */
+const skipLinkText = { en: 'Skip to the content', fr: 'Aller au contenu' } as const;
+
+/**
+ * A table in an area of its own that scrolls sideways when the table is wider than the screen,
+ * so that the page itself never does (and a phone does not zoom out to show it). The area can
+ * take the keyboard's focus, so it can be scrolled without a mouse; its label is read on focus.
+ */
+export function scrollArea(label: string, table: SafeHtml): SafeHtml {
+  return html`<div class="table-scroll" role="region" aria-label="${label}" tabindex="0">${table}</div>`;
 }
 
 /** The layout of pages anyone may open (sign-in, activation): no navigation, in the page's language. */
@@ -100,8 +113,9 @@ export function publicPage(page: { title: string; language: 'en' | 'fr'; body: S
 <link rel="stylesheet" href="/style.css">
 </head>
 <body class="public">
+<a class="skip-link" href="#main">${skipLinkText[page.language]}</a>
 <header class="top"><span class="brand">${page.brand ?? 'Intake'}</span></header>
-<main class="narrow">
+<main class="narrow" id="main" tabindex="-1">
 <h1>${page.title}</h1>
 ${page.body}
 </main>

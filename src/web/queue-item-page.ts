@@ -1,13 +1,14 @@
-import type { FileKind } from '../files/kinds.ts';
-import { referralReasons } from '../outcomes.ts';
+import { approvalRefusal } from '../queue/approval-refusal.ts';
 import { auditOfItem } from '../queue/audit-trail.ts';
 import { claimItem, recordItemViewed, releaseItem } from '../queue/claims.ts';
 import { getItemDetail, type ItemDetail } from '../queue/item-detail.ts';
+import type { QueueFilter } from '../queue/queue-queries.ts';
 import { maxNoteLength, type Resolution, type ResolveItem, type ResolveResult } from '../queue/resolution.ts';
 import { timeIn, todayIn } from '../validate/dates.ts';
-import { formatAsn } from '../validate/values.ts';
 import { auditTable } from './audit-page.ts';
 import { html, type SafeHtml, staffPage } from './html.ts';
+import { claimNextForm, filterFields, filterFrom, filterQuery } from './queue-filters.ts';
+import { itemFacts, itemTitle, rowTable, sawSection, studentSection } from './queue-item-parts.ts';
 import { type RequestContext, type Route, requireStaff, type WebResponse } from './routes.ts';
 
 /** Fixed words for the redirect after an action: the query string never carries free text onto the page. */
@@ -21,96 +22,34 @@ const done: Record<string, string> = {
     "Decided. Its letter or the authority's decisions file could not be written just now: the service writes it shortly.",
 };
 
-function facts(rows: [string, SafeHtml | string | null][]): SafeHtml {
-  return html`<table class="facts">${rows.map(([name, value]) => html`<tr><th>${name}</th><td>${value ?? ''}</td></tr>`)}</table>`;
+/** The page's filters, from the list it came from: in the address (GET) or the form's hidden fields (POST). */
+function filterOf(ctx: RequestContext): QueueFilter {
+  return filterFrom(ctx.request.method === 'POST' ? ctx.form : ctx.url.searchParams);
 }
 
-/** The row's fields under the file's column names, in the file's order (the stored row is keyed by field). */
-const rowFields: Record<FileKind, [column: string, field: string][]> = {
-  enrolment: [
-    ['action', 'action'],
-    ['asn', 'asn'],
-    ['school_code', 'schoolCode'],
-    ['entry_date', 'entryDate'],
-    ['exit_date', 'exitDate'],
-    ['grade', 'grade'],
-    ['enrolment_type', 'enrolmentType'],
-    ['last_name', 'lastName'],
-    ['first_name', 'firstName'],
-    ['middle_name', 'middleName'],
-    ['birth_date', 'birthDate'],
-  ],
-  access: [
-    ['action', 'action'],
-    ['asn', 'asn'],
-    ['school_code', 'schoolCode'],
-    ['requester', 'requester'],
-    ['relationship', 'relationship'],
-    ['name', 'name'],
-    ['email', 'email'],
-    ['language', 'language'],
-    ['replace', 'replace'],
-  ],
-};
-
-function rowTable(kind: FileKind, row: Record<string, unknown>): SafeHtml {
-  const text = (field: string, value: unknown): string => {
-    if (value === null || value === undefined) return '';
-    if (typeof value === 'boolean') return value ? 'yes' : 'no';
-    return field === 'asn' && typeof value === 'string' ? formatAsn(value) : String(value);
-  };
-  return facts(rowFields[kind].map(([column, field]) => [column, text(field, row[field])]));
-}
-
-function studentSection(detail: ItemDetail): SafeHtml {
-  const { student, item } = detail;
-  if (!student) return html`<p>${item.asn ? 'No student has this ASN.' : 'A new student was asked for.'}</p>`;
-  const enrolments =
-    detail.recentEnrolments.length === 0
-      ? html`<p class="muted">No enrolments on record.</p>`
-      : html`<table>
-<thead><tr><th>School</th><th>Authority</th><th>Entry</th><th>Exit</th><th>Grade</th></tr></thead>
-<tbody>${detail.recentEnrolments.map((e) => html`<tr><td>${e.schoolCode} <span class="muted">${e.schoolName}</span></td><td>${e.authorityCode}</td><td>${e.entryDate}</td><td>${e.exitDate ?? 'open'}</td><td>${e.grade}</td></tr>`)}</tbody></table>`;
-  const connections =
-    item.kind !== 'access'
-      ? ''
-      : detail.connections.length === 0
-        ? html`<p class="muted">No connections to this student.</p>`
-        : html`<table>
-<thead><tr><th>Email</th><th>Requester</th><th>Status</th><th>School</th><th>Since</th></tr></thead>
-<tbody>${detail.connections.map((c) => html`<tr><td>${c.email}</td><td>${c.requester}</td><td>${c.status}</td><td>${c.schoolCode}</td><td>${timeIn(c.statusChangedAt)}</td></tr>`)}</tbody></table>`;
-  return html`${facts([
-    ['Name', `${student.lastName}, ${student.firstName}${student.middleName ? ` ${student.middleName}` : ''}`],
-    ['Birth date', student.birthDate ?? 'not on record'],
-    ['Primary ASN', formatAsn(student.primaryAsn)],
-    [`Associations of ${item.authorityCode} today`, detail.associationsNow.join(', ') || 'none'],
-  ])}
-<h3>Recent enrolments</h3>${enrolments}${connections === '' ? '' : html`<h3>Connections</h3>${connections}`}`;
-}
-
-function actions(ctx: RequestContext, detail: ItemDetail): SafeHtml {
+function actions(ctx: RequestContext, detail: ItemDetail, filter: QueueFilter): SafeHtml {
   const { item } = detail;
   const me = requireStaff(ctx).username;
   if (item.state !== 'open') {
     return html`<p class="card">This item was <strong>${item.state}</strong> by ${item.resolvedBy ?? ''} at ${item.resolvedAt ? timeIn(item.resolvedAt) : ''}.${item.note ? html` Note: ${item.note}` : ''}${item.result ? html` Result: ${item.result}` : ''}</p>`;
   }
-  const csrf = html`<input type="hidden" name="_csrf" value="${ctx.csrfToken}">`;
+  const hidden = html`<input type="hidden" name="_csrf" value="${ctx.csrfToken}">${filterFields(filter)}`;
   if (item.claimedBy && item.claimedBy !== me) {
     return html`<p class="card">Claimed by <strong>${item.claimedBy}</strong> until ${timeIn(item.claimedUntil as Date)}. Only they can resolve it until then; an abandoned claim returns to the queue by itself.</p>`;
   }
   if (item.claimedBy !== me) {
-    return html`<form method="post" action="/queue/${item.id}/claim" class="card">${csrf}<p>Nobody holds this item. Claim it to decide it.</p><button type="submit" id="claim">Claim</button></form>`;
+    return html`<form method="post" action="/queue/${item.id}/claim" class="card">${hidden}<p>Nobody holds this item. Claim it to decide it.</p><button type="submit" id="claim">Claim</button></form>`;
   }
-  const note = (
-    required: boolean,
-  ) => html`<label>Note ${required ? '(required: the authority reads it)' : '(optional: the authority reads it)'}
-<textarea name="note" rows="2" maxlength="${maxNoteLength}"${required ? html` required` : ''}></textarea></label>`;
+  const note = (resolution: Resolution, required: boolean) => html`<label for="note-${resolution}">Note</label>
+<span class="hint">${required ? 'Required: the authority reads it.' : 'Optional: the authority reads it.'}</span>
+<textarea id="note-${resolution}" name="note" rows="2" maxlength="${maxNoteLength}"${required ? html` required` : ''}></textarea>`;
   const form = (
     resolution: Resolution,
     label: string,
     explanation: string,
-  ) => html`<form method="post" action="/queue/${item.id}/${resolution}" class="card decision">${csrf}
-<p>${explanation}</p>${note(resolution !== 'approve')}<button type="submit" id="${resolution}">${label}</button></form>`;
+  ) => html`<form method="post" action="/queue/${item.id}/${resolution}" class="card decision">${hidden}
+<h3>${label}</h3>
+<p>${explanation}</p>${note(resolution, resolution !== 'approve')}<button type="submit" id="${resolution}">${label}</button></form>`;
   return html`<p>You hold this item until ${timeIn(item.claimedUntil as Date)}.</p>
 <p class="hint">The authority reads every note in its decisions file: write nothing it may not know (another ASN of the student, other authorities' enrolments, or whether a student it cannot see exists).</p>
 <div class="decisions">
@@ -124,16 +63,34 @@ ${form(
 ${form('reject', 'Reject', 'Refuse the row.')}
 ${form('return', 'Return to the authority', 'Send the row back for the authority to correct and send again.')}
 </div>
-<form method="post" action="/queue/${item.id}/release">${csrf}<button type="submit" class="secondary">Give it back to the queue</button></form>`;
+<form method="post" action="/queue/${item.id}/release">${hidden}<button type="submit" class="secondary">Give it back to the queue</button></form>`;
 }
+
+/** A refused approval, told to staff: what the check found and what they can do (not what the authority can). */
+function refusalText(problem: Parameters<typeof approvalRefusal>[0]): SafeHtml {
+  const refusal = approvalRefusal(problem);
+  return html`<p><strong>Not applied:</strong> ${refusal.found} Nothing was changed.</p>
+<p><strong>What you can do:</strong> ${refusal.advice} The forms are <a href="#decide">below</a>.</p>
+${refusal.authorityMessage === null ? '' : html`<p>The check's words, written for the authority: “${refusal.authorityMessage}”</p>`}`;
+}
+
+/** After a decision (or a give-back): the next item under the same filters, and the way back to them. */
+function whatNext(ctx: RequestContext, filter: QueueFilter): SafeHtml {
+  return html`<div class="card next" id="next"><h2>Next</h2>
+${claimNextForm(ctx.csrfToken, filter, 'Claim the next item')}
+<p><a href="/queue${filterQuery(filter)}">Back to the queue</a>${filterQuery(filter) === '' ? '' : ' (with your filters)'}</p></div>`;
+}
+
+const decided = new Set(['approved', 'rejected', 'returned', 'pending', 'released']);
 
 async function itemPage(
   ctx: RequestContext,
   id: number,
   status = 200,
-  problem: string | null = null,
+  problem: SafeHtml | string | null = null,
 ): Promise<WebResponse> {
   const { db, config } = ctx.services;
+  const filter = filterOf(ctx);
   const detail = await getItemDetail(db, id, config.rules, todayIn());
   if (!detail)
     return {
@@ -142,57 +99,28 @@ async function itemPage(
         title: 'No such item',
         staff: requireStaff(ctx),
         csrfToken: ctx.csrfToken,
-        body: html`<p><a href="/queue">Back to the queue</a></p>`,
+        body: html`<p><a href="/queue${filterQuery(filter)}">Back to the queue</a></p>`,
         active: 'queue',
       }),
     };
-  const { item, saw } = detail;
+  const { item } = detail;
   await recordItemViewed(db, requireStaff(ctx).username, item.id);
-  const message = done[ctx.url.searchParams.get('message') ?? ''];
-  const body = html`${problem ? html`<p class="error" role="alert">${problem}</p>` : message ? html`<p class="success" role="status">${message}</p>` : ''}
-${facts([
-  ['Reason', html`<strong>${item.reason}</strong>: ${referralReasons[item.reason]}`],
-  ['The authority saw', item.reportedCode],
-  [
-    'From',
-    html`${item.authorityCode}, school ${item.schoolCode ?? ''}: ${item.fileName} line ${item.line} <span class="muted">(file #${item.fileId}, as of ${item.asOf})</span>`,
-  ],
-  ['Referred', timeIn(item.createdAt)],
-  [
-    'ASN as submitted',
-    item.asn
-      ? html`${formatAsn(item.asn)} <a href="/audit?asn=${item.asn}">audit trail of this student</a>`
-      : 'none (a new student)',
-  ],
-])}
-${actions(ctx, detail)}
+  const messageKey = ctx.request.method === 'GET' ? (ctx.url.searchParams.get('message') ?? '') : '';
+  const message = done[messageKey];
+  const body = html`<p class="back"><a href="/queue${filterQuery(filter)}">Back to the queue</a></p>
+${problem ? html`<div class="error" role="alert">${typeof problem === 'string' ? html`<p>${problem}</p>` : problem}</div>` : message ? html`<p class="success" role="status">${message}</p>` : ''}
+${!problem && decided.has(messageKey) ? whatNext(ctx, filter) : ''}
+${itemFacts(item)}
+<h2 id="decide">Decision</h2>
+${actions(ctx, detail, filter)}
 <h2>The row</h2>${rowTable(item.kind, detail.row)}
-<h2>What the rules saw</h2>${facts([
-    ['Restriction of the authority', saw.restriction],
-    ['Associations', saw.associations.join(', ') || 'none'],
-    [
-      'Last enrolments',
-      saw.recentEnrolments
-        .map((e) => `${e.schoolCode} (${e.authorityCode}) ${e.entryDate} – ${e.exitDate ?? 'open'}`)
-        .join('; ') || 'none',
-    ],
-    ...(saw.matchingAsns
-      ? [
-          [
-            'Students with the same names and birth date',
-            detail.matchingStudents
-              .map((m) => `${formatAsn(m.asn)} ${m.lastName}, ${m.firstName} (${m.birthDate ?? ''})`)
-              .join('; '),
-          ] as [string, string],
-        ]
-      : []),
-  ])}
+<h2>What the rules saw</h2>${sawSection(detail)}
 <h2>The student now</h2>${studentSection(detail)}
-<h2>Audit trail of this item</h2>${auditTable(await auditOfItem(db, id))}`;
+<h2>Audit trail of this item</h2>${auditTable(await auditOfItem(db, id), 'Audit trail of this item')}`;
   return {
     status,
     html: staffPage({
-      title: `Item #${item.id}: ${item.kind} ${item.state}`,
+      title: itemTitle(item),
       staff: requireStaff(ctx),
       csrfToken: ctx.csrfToken,
       body,
@@ -204,13 +132,13 @@ ${actions(ctx, detail)}
 const itemId = (ctx: RequestContext): number | null =>
   /^\d{1,18}$/.test(ctx.params.id ?? '') ? Number(ctx.params.id) : null;
 
-function resolutionProblem(result: Exclude<ResolveResult, { outcome: 'resolved' }>): { status: number; text: string } {
+function resolutionProblem(result: Exclude<ResolveResult, { outcome: 'resolved' }>): {
+  status: number;
+  text: SafeHtml | string;
+} {
   switch (result.outcome) {
     case 'not_applicable':
-      return {
-        status: 422,
-        text: `Not applied: ${result.problem.message} Nothing was changed; reject the item or return it to the authority.`,
-      };
+      return { status: 422, text: refusalText(result.problem) };
     case 'claimed_by_other':
       return {
         status: 409,
@@ -228,6 +156,11 @@ function resolutionProblem(result: Exclude<ResolveResult, { outcome: 'resolved' 
   }
 }
 
+/** Where an action sends the browser afterwards: the item, with its fixed message and the list's filters. */
+const afterAction = (ctx: RequestContext, id: number, message: string) => ({
+  redirect: `/queue/${id}${filterQuery(filterOf(ctx), { message })}`,
+});
+
 const resolveRoute = (resolution: Resolution, resolveItem: ResolveItem): Route => ({
   method: 'POST',
   pattern: `/queue/:id/${resolution}`,
@@ -242,8 +175,7 @@ const resolveRoute = (resolution: Resolution, resolveItem: ResolveItem): Route =
       resolution,
       ctx.form.get('note') ?? undefined,
     );
-    if (result.outcome === 'resolved')
-      return { redirect: `/queue/${id}?message=${result.pending ? 'pending' : result.item.state}` };
+    if (result.outcome === 'resolved') return afterAction(ctx, id, result.pending ? 'pending' : result.item.state);
     const problem = resolutionProblem(result);
     return itemPage(ctx, id, problem.status, problem.text);
   },
@@ -269,7 +201,7 @@ export const queueItemRoutes = (resolveItem: ResolveItem): Route[] => [
         requireStaff(ctx).username,
         ctx.services.config.queue.claimMinutes,
       );
-      if (result.outcome === 'claimed') return { redirect: `/queue/${id}?message=claimed` };
+      if (result.outcome === 'claimed') return afterAction(ctx, id, 'claimed');
       const text =
         result.outcome === 'claimed_by_other'
           ? `${result.claimedBy} claimed this item first; it is theirs until ${timeIn(result.until)}.`
@@ -284,7 +216,7 @@ export const queueItemRoutes = (resolveItem: ResolveItem): Route[] => [
     async handle(ctx) {
       const id = itemId(ctx) ?? 0;
       return (await releaseItem(ctx.services.db, id, requireStaff(ctx).username))
-        ? { redirect: `/queue/${id}?message=released` }
+        ? afterAction(ctx, id, 'released')
         : itemPage(ctx, id, 409, 'You do not hold this item.');
     },
   },
