@@ -1,36 +1,45 @@
 /**
- * `npm run bench`: a 1,000,000-row enrolment file over 500,000 students with 2,000,000 past
- * enrolments, ingested through the same code path as the inbox, against `psql \copy` of the
- * same file into a plain table. Prints rows/s and peak memory; a 200,000-row run first shows
- * whether memory grows with the file.
+ * `npm run bench` (first part): an enrolment file of 1,000,000 rows (students in scattered order;
+ * 93% accepted, 5% new students, 2% referred) over 500,000 students with 2,000,000 past
+ * enrolments, through `ingestFile` (the inbox's own path), beside the floor: what a database
+ * administrator would write by hand for the same file (`\copy` into a staging table, one
+ * `insert … select … on conflict`), run by `psql` against tables of the same size in a schema of
+ * its own, in the same database, in the same run. Then `intake reference load` of the same
+ * reference data beside `\copy` of its files (bench/reference-load.ts).
+ *
+ * Every run starts from a copy of a seeded template database, so runs see the same data.
+ * `BENCH_STUDENTS`, `BENCH_ENROLMENTS`, `BENCH_ROWS` scale it down; `BENCH_BIG_ROWS=5000000` adds a
+ * second file to show memory flat in file size; `BENCH_ONLY=ingest` or `reference` runs one part.
  */
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { stageTimes } from '../pipelines/chunk.ts';
 import { ingestFile } from '../pipelines/ingest.ts';
 import { openApp } from '../src/app.ts';
-import { loadConfig } from '../src/config/config.ts';
-import { startEmbeddedPostgres } from '../src/db/embedded.ts';
+import {
+  adminQuery,
+  cloneDatabase,
+  databaseExists,
+  dataFolder,
+  dropStaleTemplates,
+  sampleMemory,
+  serverUrl,
+  templateName,
+  timePsql,
+  withDatabase,
+} from './bench-db.ts';
+import { benchReferenceLoad } from './reference-load.ts';
 
 const students = Number(process.env.BENCH_STUDENTS ?? 500_000);
 const pastEnrolments = Number(process.env.BENCH_ENROLMENTS ?? 2_000_000);
 const rows = Number(process.env.BENCH_ROWS ?? 1_000_000);
-const warmupRows = Number(process.env.BENCH_WARMUP_ROWS ?? 200_000);
+const bigRows = process.env.BENCH_BIG_ROWS ? Number(process.env.BENCH_BIG_ROWS) : null;
+const only = process.env.BENCH_ONLY;
 const schoolsPerAuthority = 40;
-
-async function serverUrl(): Promise<string> {
-  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
-  return (await startEmbeddedPostgres(loadConfig({}, {}), () => {})).url;
-}
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
+const chunkRows = 5000;
 
 async function seedReference(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
@@ -46,7 +55,7 @@ async function seedReference(url: string): Promise<void> {
     insert into student (asn, last_name, first_name, birth_date, match_key)
       select (100000000 + i)::text, 'Last' || i, 'First' || i, date '2008-01-01' + (i % 3000), 'first' || i || '|last' || i || '|' || (date '2008-01-01' + (i % 3000))::text
         from generate_series(1, ${students}) i`);
-  // Four past enrolments per student, across the four authorities' schools, ended before the as-of date.
+  // Four past enrolments per student, one in each authority's schools, ended before the as-of date.
   await client.query(`
     insert into enrolment (asn, school_code, entry_date, exit_date, grade, enrolment_type)
       select (100000000 + 1 + (n / 4))::text,
@@ -54,123 +63,121 @@ async function seedReference(url: string): Promise<void> {
              date '2018-09-01' + (n % 4) * 365, date '2019-06-28' + (n % 4) * 365, '5', 'Primary'
         from generate_series(0, ${pastEnrolments - 1}) n
        where n / 4 < ${students}`);
+  // The floor's own tables: the same rows, keyed as the issue states, in a schema of their own.
+  await client.query(`
+    create schema floor;
+    create table floor.student (like public.student including defaults);
+    insert into floor.student select * from public.student;
+    alter table floor.student add primary key (asn);
+    create table floor.enrolment (like public.enrolment including defaults);
+    insert into floor.enrolment select * from public.enrolment;
+    alter table floor.enrolment add primary key (asn, school_code, entry_date);`);
   await client.query('vacuum analyze');
   await client.end();
 }
 
-/** Rows for the Low authority A.0094: mostly new enrolments of existing students, some new students, some bad data. */
-async function writeEnrolmentFile(file: string, count: number): Promise<void> {
-  const out = createWriteStream(file);
+/** The seeded template, made once per scale. */
+async function seededTemplate(base: string): Promise<string> {
+  const prefix = `intake_bench_seed_${students}_${pastEnrolments}`;
+  const name = templateName(prefix);
+  await dropStaleTemplates(base, prefix, name);
+  if (await databaseExists(base, name)) return name;
+  const started = Date.now();
+  await adminQuery(base, `create database ${name}_part`);
+  const home = mkdtempSync(path.join(tmpdir(), 'intake-bench-seed-'));
+  const setup = await openApp({ databaseUrl: withDatabase(base, `${name}_part`), home, logLevel: 'warn' });
+  await setup.close();
+  rmSync(home, { recursive: true, force: true });
+  await seedReference(withDatabase(base, `${name}_part`));
+  await adminQuery(base, `alter database ${name}_part rename to ${name}`);
+  console.log(`seeded ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  return name;
+}
+
+/**
+ * Rows for the Low authority A.0094, students in scattered order (as files grouped by school send
+ * them): 93% new enrolments of existing students, 5% new students, 2% unknown ASNs (referred).
+ */
+async function enrolmentFile(count: number): Promise<string> {
+  const file = path.join(dataFolder(), `enrolments-${students}-${count}.csv`);
+  if (existsSync(file)) return file;
+  const out = createWriteStream(`${file}.part`);
   out.write(
     'asn,school_code,entry_date,exit_date,grade,enrolment_type,last_name,first_name,middle_name,birth_date,action\n',
   );
   for (let i = 0; i < count; i++) {
-    // Rows come grouped by school in real files, so their students arrive in no particular order.
     const asn = 100000001 + ((i * 7919) % students);
     const school = `S.03${String(1 + (i % schoolsPerAuthority)).padStart(2, '0')}`;
-    const entry = `2026-09-0${1 + (Math.floor(i / students) % 9)}`;
+    // A student comes back once per pass over the students, each time on a later entry date.
+    const entry = `2026-09-${String(1 + (Math.floor(i / students) % 28)).padStart(2, '0')}`;
     let line: string;
-    if (i % 100 === 7) line = `,${school},${entry},,7,Primary,Newstudent${i},Alex,,2014-02-03,`;
-    else if (i % 50 === 3) line = `${asn},${school},2026-02-30,,14,Primary,,,,,`;
+    if (i % 20 === 7) line = `,${school},${entry},,7,Primary,Newstudent${i},Alex,,2014-02-03,`;
+    else if (i % 50 === 3) line = `${300000000 + i},${school},${entry},,4,Primary,,,,,`;
     else line = `${asn},${school},${entry},,${1 + (i % 12)},Primary,,,,,`;
     if (!out.write(`${line}\n`)) await once(out, 'drain');
   }
   out.end();
   await once(out, 'finish');
+  renameSync(`${file}.part`, file);
+  return file;
 }
 
-function timeCopy(url: string, file: string): number {
-  const started = Date.now();
-  execFileSync('psql', [
-    url,
-    '-q',
-    '-c',
-    'drop table if exists copy_baseline',
-    '-c',
-    'create table copy_baseline (asn text, school_code text, entry_date text, exit_date text, grade text, enrolment_type text, last_name text, first_name text, middle_name text, birth_date text, action text)',
-    '-c',
-    `\\copy copy_baseline from '${file}' with (format csv, header true)`,
-  ]);
-  return (Date.now() - started) / 1000;
+/** The issue's yardstick, as written there, against the floor schema's tables. */
+function floorScript(file: string): string {
+  return `set search_path = floor, public;
+BEGIN;
+CREATE TEMP TABLE stage (asn text, school_code text, entry_date text, exit_date text, grade text, enrolment_type text,
+  last_name text, first_name text, middle_name text, birth_date text, action text) ON COMMIT DROP;
+\\copy stage FROM '${file}' WITH (FORMAT csv, HEADER true)
+INSERT INTO enrolment (asn, school_code, entry_date, exit_date, grade, enrolment_type, deleted)
+SELECT s.asn, s.school_code, s.entry_date::date, nullif(s.exit_date,'')::date, s.grade, s.enrolment_type, false
+FROM stage s JOIN student st ON st.asn = s.asn
+ON CONFLICT (asn, school_code, entry_date) DO UPDATE SET exit_date = excluded.exit_date,
+  grade = excluded.grade, enrolment_type = excluded.enrolment_type, deleted = false;
+COMMIT;
+`;
 }
 
-interface IngestFigures {
-  seconds: number;
-  peakRssMb: number;
-  peakHeapMb: number;
-  peakLiveHeapMb: number;
-  summary: string;
-}
-
-async function timeIngest(url: string, home: string, file: string): Promise<IngestFigures> {
-  const app = await openApp({ databaseUrl: url, home, logLevel: 'warn' });
-  let peakRss = 0;
-  let peakHeap = 0;
-  let peakLive = 0;
-  const sample = () => {
-    const usage = process.memoryUsage();
-    peakRss = Math.max(peakRss, usage.rss);
-    peakHeap = Math.max(peakHeap, usage.heapUsed);
-  };
-  // What stays reachable after a full collection: this must not grow with the file.
-  const sampleLive = () => {
-    if (!global.gc) return;
-    global.gc();
-    peakLive = Math.max(peakLive, process.memoryUsage().heapUsed);
-  };
-  global.gc?.();
-  const sampler = setInterval(sample, 50);
-  const liveSampler = setInterval(sampleLive, 5000);
-  const started = Date.now();
-  const result = await ingestFile(app, file, 'A.0094', 'enrolment', '2026-09-15');
-  const seconds = (Date.now() - started) / 1000;
-  clearInterval(sampler);
-  clearInterval(liveSampler);
-  sample();
-  await app.close();
-  if (result.outcome !== 'processed') throw new Error(`bench file was ${result.outcome}`);
-  const summary = `accepted ${result.file.accepted}, referred ${result.file.referred}, invalid ${result.file.invalid}`;
-  return {
-    seconds,
-    peakRssMb: peakRss / 2 ** 20,
-    peakHeapMb: peakHeap / 2 ** 20,
-    peakLiveHeapMb: peakLive / 2 ** 20,
-    summary,
-  };
+async function benchIngest(base: string, template: string, count: number): Promise<void> {
+  const file = await enrolmentFile(count);
+  const url = await cloneDatabase(base, template, `intake_bench_${process.pid}`);
+  await adminQuery(url, 'checkpoint');
+  const floorSeconds = timePsql(url, floorScript(file));
+  const home = mkdtempSync(path.join(tmpdir(), 'intake-bench-'));
+  try {
+    const app = await openApp({ databaseUrl: url, home, logLevel: 'warn' });
+    stageTimes.clear();
+    global.gc?.();
+    const memory = sampleMemory();
+    const started = Date.now();
+    const result = await ingestFile(app, file, 'A.0094', 'enrolment', '2026-09-15');
+    const seconds = (Date.now() - started) / 1000;
+    const peak = memory.stop();
+    await app.close();
+    if (result.outcome !== 'processed') throw new Error(`bench file was ${result.outcome}`);
+    const f = result.file;
+    console.log(
+      `\n${count.toLocaleString('en')} rows (accepted ${f.accepted}, referred ${f.referred}, invalid ${f.invalid})`,
+    );
+    console.log(`  SQL floor (psql, \\copy + one upsert): ${floorSeconds.toFixed(1)} s`);
+    console.log(
+      `  intake ingest:                        ${seconds.toFixed(1)} s, ${Math.round(count / seconds)} rows/s, ${(seconds / floorSeconds).toFixed(2)}x the floor`,
+    );
+    console.log(
+      `  peak memory:                          ${peak.rssMb.toFixed(0)} MB resident, ${peak.heapMb.toFixed(0)} MB heap; Node on a core ${(peak.cpuShare * 100).toFixed(0)}% of the time`,
+    );
+    const chunks = Math.ceil(count / chunkRows);
+    const stages = [...stageTimes].map(([stage, ms]) => `${stage} ${(ms / chunks).toFixed(1)}`).join(', ');
+    console.log(`  ms per chunk of ${chunkRows}: ${stages}`);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+    await adminQuery(base, `drop database if exists intake_bench_${process.pid} with (force)`);
+  }
 }
 
 const base = await serverUrl();
-const admin = new pg.Client({ connectionString: base });
-await admin.connect();
-await admin.query('drop database if exists intake_bench with (force)');
-await admin.query('create database intake_bench');
-await admin.end();
-const url = withDatabase(base, 'intake_bench');
-const work = mkdtempSync(path.join(tmpdir(), 'intake-bench-'));
-try {
-  const setup = await openApp({ databaseUrl: url, home: work, logLevel: 'warn' });
-  await setup.close();
-  let started = Date.now();
-  await seedReference(url);
-  console.log(
-    `reference: ${students} students, ${pastEnrolments} past enrolments (${((Date.now() - started) / 1000).toFixed(1)} s)`,
-  );
-
-  for (const count of [warmupRows, rows]) {
-    const file = path.join(work, `enrolments-${count}.csv`);
-    started = Date.now();
-    await writeEnrolmentFile(file, count);
-    const copySeconds = timeCopy(url, file);
-    const ingest = await timeIngest(url, path.join(work, `home-${count}`), file);
-    console.log(`\n${count} rows (${ingest.summary})`);
-    console.log(`  psql \\copy into a plain table: ${copySeconds.toFixed(1)} s`);
-    console.log(
-      `  intake ingest:                  ${ingest.seconds.toFixed(1)} s, ${Math.round(count / ingest.seconds)} rows/s, ${(ingest.seconds / copySeconds).toFixed(1)}x the copy time`,
-    );
-    console.log(
-      `  peak memory:                    ${ingest.peakRssMb.toFixed(0)} MB resident, ${ingest.peakHeapMb.toFixed(0)} MB heap, ${ingest.peakLiveHeapMb.toFixed(0)} MB live heap after collection`,
-    );
-  }
-} finally {
-  rmSync(work, { recursive: true, force: true });
+if (only !== 'reference') {
+  const template = await seededTemplate(base);
+  for (const count of bigRows === null ? [rows] : [rows, bigRows]) await benchIngest(base, template, count);
 }
+if (only !== 'ingest') await benchReferenceLoad(base, students, pastEnrolments);

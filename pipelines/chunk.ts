@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type PgBoss from 'pg-boss';
 import type { Services } from '../src/app.ts';
+import type { Queryable } from '../src/db/database.ts';
 import type { FileKind } from '../src/files/kinds.ts';
 import type { IntakeFile } from '../src/files/registry.ts';
 import type { ParsedItem, SourceRecord } from '../src/formats/records.ts';
@@ -45,18 +46,25 @@ export interface AppliedRow {
  * What a kind of file is: its columns, its check of one record, and its apply step (decide and
  * write checked rows, in the caller's transaction). Everything else is common (`defineKind`).
  */
-export interface KindSpec<Row> {
+export interface KindSpec<Row, Prepared = undefined> {
   kind: FileKind;
   columns: readonly string[];
   required: readonly string[];
   xml: { root: string; record: string };
   check(record: SourceRecord): Checked<Row>;
+  /**
+   * Read-only lookups for a chunk's checked rows, made on the pool before the chunk's
+   * transaction, while the chunk before it commits (the file runner overlaps the two). What they
+   * read may miss that previous chunk's writes: `apply` makes up for it.
+   */
+  prepare?(db: Queryable, target: RowTarget, rows: Row[], settings: ChunkSettings): Promise<Prepared>;
   apply(
     client: pg.PoolClient,
     target: RowTarget,
     rows: Row[],
     settings: ChunkSettings,
     basis: DecisionBasis,
+    prepared?: Prepared,
   ): Promise<AppliedRow[]>;
   /**
    * Runs once every row is applied, before the report (access files: the PIN letters); must be
@@ -65,8 +73,19 @@ export interface KindSpec<Row> {
   afterRows?(services: Services, file: IntakeFile, keepLease: () => Promise<void>): Promise<void>;
 }
 
-/** A kind as the file runner uses it: the spec, with its chunk step made. */
-export interface KindDefinition extends Omit<KindSpec<unknown>, 'check' | 'apply'> {
+/** A chunk checked and looked up, ready for its transaction. */
+export interface PreparedChunk {
+  /** How many records the chunk holds, and the line the last starts on (its records are not kept). */
+  records: number;
+  lastLine: number;
+  /** Applies the chunk in the caller's transaction; returns one outcome per item, in file order. */
+  apply(client: pg.PoolClient, firstRecord: number): Promise<RowOutcome[]>;
+}
+
+/** A kind as the file runner uses it: the spec, with its chunk steps made. */
+export interface KindDefinition extends Omit<KindSpec<unknown>, 'check' | 'apply' | 'prepare'> {
+  /** Checks a chunk's records and makes the kind's lookups, outside any transaction. */
+  prepareChunk(db: Queryable, file: IntakeFile, items: ParsedItem[], settings: ChunkSettings): Promise<PreparedChunk>;
   /** Applies one chunk in the caller's transaction; returns one outcome per item, in file order. */
   processChunk(
     client: pg.PoolClient,
@@ -77,28 +96,62 @@ export interface KindDefinition extends Omit<KindSpec<unknown>, 'check' | 'apply
   ): Promise<RowOutcome[]>;
 }
 
-export function defineKind<Row>(spec: KindSpec<Row>): KindDefinition {
-  const { check, apply, ...rest } = spec;
-  return { ...rest, processChunk: (...args) => processChunk({ check, apply }, ...args) };
+/**
+ * Milliseconds spent in each stage of the chunks this process applied, summed (what
+ * `npm run bench` prints per chunk). A stage that waits on Postgres counts the wait.
+ */
+export const stageTimes = new Map<string, number>();
+
+export function addStageTime(stage: string, started: number): void {
+  stageTimes.set(stage, (stageTimes.get(stage) ?? 0) + performance.now() - started);
 }
 
+export async function timed<T>(stage: string, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    addStageTime(stage, started);
+  }
+}
+
+export function defineKind<Row, Prepared = undefined>(spec: KindSpec<Row, Prepared>): KindDefinition {
+  const { check, apply, prepare, ...rest } = spec;
+  const prepareChunk = (db: Queryable, file: IntakeFile, items: ParsedItem[], settings: ChunkSettings) =>
+    prepareRows({ check, apply, prepare }, db, file, items, settings);
+  return {
+    ...rest,
+    prepareChunk,
+    processChunk: async (client, file, items, firstRecord, settings) =>
+      (await prepareChunk(client, file, items, settings)).apply(client, firstRecord),
+  };
+}
+
+const targetOf = (file: IntakeFile): RowTarget => ({
+  fileId: file.id,
+  authorityCode: file.authorityCode,
+  asOf: file.asOf,
+  actor: file.authorityCode,
+});
+
 /**
- * One chunk: broken records and records that fail their check get their outcome at once; the
- * rest are applied together under the limited-access rules; then every outcome, in the chunk's
- * order, is stored and the referrals queued, in the caller's transaction.
+ * One chunk: broken records and records that fail their check get their outcome at once, and the
+ * kind's lookups are made; then (`apply`, in the caller's transaction) the rest are applied
+ * together under the limited-access rules, and every outcome, in the chunk's order, is stored and
+ * the referrals queued.
  */
-async function processChunk<Row>(
-  kind: Pick<KindSpec<Row>, 'check' | 'apply'>,
-  client: pg.PoolClient,
+async function prepareRows<Row, Prepared>(
+  kind: Pick<KindSpec<Row, Prepared>, 'check' | 'apply' | 'prepare'>,
+  db: Queryable,
   file: IntakeFile,
   items: ParsedItem[],
-  firstRecord: number,
   settings: ChunkSettings,
-): Promise<RowOutcome[]> {
+): Promise<PreparedChunk> {
   // One outcome per item, at the item's position: the report keeps the file's order.
   const outcomes: RowOutcome[] = new Array(items.length);
   const rows: Row[] = [];
   const positions: number[] = [];
+  const checkStarted = performance.now();
   items.forEach((item, position) => {
     if (item.kind === 'broken') {
       const { line, problem } = item.broken;
@@ -118,14 +171,19 @@ async function processChunk<Row>(
       asn: parseAsn((item.record.fields.asn ?? '').trim()),
     };
   });
-  const target: RowTarget = {
-    fileId: file.id,
-    authorityCode: file.authorityCode,
-    asOf: file.asOf,
-    actor: file.authorityCode,
+  addStageTime('check', checkStarted);
+  const target = targetOf(file);
+  const { prepare } = kind;
+  const prepared = prepare ? await timed('lookups', () => prepare(db, target, rows, settings)) : undefined;
+  const last = items.at(-1);
+  return {
+    records: items.length,
+    lastLine: last?.kind === 'broken' ? last.broken.line : (last?.record.line ?? 0),
+    apply: async (client, firstRecord) => {
+      const applied = await kind.apply(client, target, rows, settings, 'limited_access_rules', prepared);
+      return recordChunk(client, file, firstRecord, outcomes, positions, applied, settings);
+    },
   };
-  const applied = await kind.apply(client, target, rows, settings, 'limited_access_rules');
-  return recordChunk(client, file, firstRecord, outcomes, positions, applied, settings);
 }
 
 /**
@@ -146,7 +204,7 @@ async function recordChunk(
     outcomes[positions[i] as number] = result.outcome;
     if (result.referral) referrals.push(result.referral);
   });
-  await insertOutcomes(client, file.id, firstRecord, outcomes);
-  await queueReferrals(client, settings.boss, file, referrals);
+  await timed('outcomes', () => insertOutcomes(client, file.id, firstRecord, outcomes));
+  await timed('referrals', () => queueReferrals(client, settings.boss, file, referrals));
   return outcomes;
 }

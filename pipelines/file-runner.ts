@@ -24,7 +24,7 @@ import { readXmlRecords } from '../src/formats/xml-records.ts';
 import type { RowOutcome } from '../src/persist/row-outcomes.ts';
 import { loadReferenceCache } from '../src/reference/reference-cache.ts';
 import { writeResultReport } from '../src/report/result-report.ts';
-import type { ChunkSettings, KindDefinition } from './chunk.ts';
+import { addStageTime, type ChunkSettings, type KindDefinition, type PreparedChunk } from './chunk.ts';
 import { changedSinceRead, changeNotice, firstReadLimit, nextPass } from './file-changes.ts';
 
 /** The file's records in its first `lengthBytes` bytes: what was claimed of it, not what a writer added since. */
@@ -62,19 +62,6 @@ async function checkXmlStructure(
   lengthBytes: number,
 ): Promise<void> {
   for await (const item of readItems(file, kind, config, lengthBytes)) void item;
-}
-
-/** Reads the next chunk while the caller works on the current one, so parsing overlaps database work. */
-async function* readAhead<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
-  let next = source.next();
-  for (;;) {
-    const current = await next;
-    if (current.done) return;
-    next = source.next();
-    // A read error surfaces when that chunk is awaited, not as an unhandled rejection meanwhile.
-    next.catch(() => {});
-    yield current.value;
-  }
 }
 
 /** Chunks of `size` records, after the first `skip` (committed before a restart). */
@@ -129,7 +116,6 @@ class StopRequestedError extends Error {
  * earlier, stopped run's included) and the file line the last of them starts on.
  */
 export type FileProgress = { rowsDone: number; line: number };
-const lineOf = (item?: ParsedItem) => (item?.kind === 'broken' ? item.broken.line : (item?.record.line ?? 0));
 
 /** One pass: the records after those already applied, up to `readUpTo` bytes, chunk by chunk. */
 async function applyRows(
@@ -145,23 +131,40 @@ async function applyRows(
   const { config, db } = services;
   if (file.format === 'xml' && file.recordsDone === 0) await checkXmlStructure(file, kind, config, readUpTo);
   let recordsDone = file.recordsDone;
-  for await (const items of readAhead(
-    chunksOf(readItems(file, kind, config, readUpTo), config.processing.chunkRows, file.recordsDone),
-  )) {
-    await db.transaction(async (client) => {
-      const outcomes = await kind.processChunk(client, file, items, recordsDone, settings);
-      const count = (status: RowOutcome['status']) => outcomes.filter((o) => o.status === status).length;
-      await recordProgress(client, file.id, owner, config.processing.leaseSeconds, {
-        recordsDone: recordsDone + items.length,
-        accepted: count('accepted'),
-        referred: count('referred'),
-        invalid: count('invalid'),
+  const chunks = chunksOf(readItems(file, kind, config, readUpTo), config.processing.chunkRows, file.recordsDone);
+  // The next chunk is read, checked and looked up (another connection) while this one commits, so
+  // Node and Postgres work at once; two chunks in hand at most. Its lookups start after the chunk
+  // before this one committed: they may miss only this one's writes, which the kind makes up for.
+  const prepareNext = async (): Promise<PreparedChunk | null> => {
+    const next = await chunks.next();
+    return next.done ? null : kind.prepareChunk(db, file, next.value, settings);
+  };
+  let upcoming = prepareNext();
+  try {
+    for (let prepared = await upcoming; prepared !== null; prepared = await upcoming) {
+      const { records, lastLine, apply } = prepared;
+      upcoming = prepareNext();
+      upcoming.catch(() => {}); // an error surfaces when that chunk is awaited, not unhandled meanwhile
+      const commitStarted = performance.now();
+      await db.transaction(async (client) => {
+        const outcomes = await apply(client, recordsDone);
+        const count = (status: RowOutcome['status']) => outcomes.filter((o) => o.status === status).length;
+        await recordProgress(client, file.id, owner, config.processing.leaseSeconds, {
+          recordsDone: recordsDone + records,
+          accepted: count('accepted'),
+          referred: count('referred'),
+          invalid: count('invalid'),
+        });
       });
-    });
-    recordsDone += items.length;
-    file.recordsDone = recordsDone;
-    onProgress?.({ rowsDone: recordsDone, line: lineOf(items.at(-1)) });
-    if (stopping?.aborted) throw new StopRequestedError();
+      addStageTime('transaction', commitStarted);
+      recordsDone += records;
+      file.recordsDone = recordsDone;
+      onProgress?.({ rowsDone: recordsDone, line: lastLine });
+      if (stopping?.aborted) throw new StopRequestedError();
+    }
+  } finally {
+    await upcoming.catch(() => null); // a chunk read ahead, not applied, is dropped: it wrote nothing
+    await chunks.return(undefined);
   }
   file.recordsDone = recordsDone;
 }

@@ -81,8 +81,13 @@ async function* physicalLines(path: string, maxBytes: number, lengthBytes: numbe
         nextCarriageReturn >= 0 && (nextLineFeed < 0 || nextCarriageReturn < nextLineFeed)
           ? nextCarriageReturn
           : nextLineFeed;
-      keep(chunk.subarray(start, end));
-      yield finishLine();
+      if (pendingBytes === 0 && end - start <= maxBytes) {
+        // The whole line is in this read (nearly every line): decoded in place, no copy of its bytes.
+        yield { number: ++number, text: chunk.toString('utf8', start, end) };
+      } else {
+        keep(chunk.subarray(start, end));
+        yield finishLine();
+      }
       start = end + 1;
       if (end === nextCarriageReturn) {
         if (start === chunk.length) afterCarriageReturn = true;
@@ -167,17 +172,15 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
   function* flush(lines: Line[], names: string[]): Generator<ParsedItem> {
     if (lines.length === 0) return;
     // Fast path: the whole batch at once; a batch with any trouble is read again line by line.
+    // Blank lines are left out, so record i is line i of those kept: a line holds no line break,
+    // so it gives at most one record, and a record running over two lines (a quote left open)
+    // shows as fewer records than lines. (No per-record info object from csv-parse.)
     if (lines.every((l) => l.text !== null)) {
+      const kept = lines.filter((l) => l.text !== '');
       try {
-        const parsed = parse(lines.map((l) => l.text).join('\n'), {
-          relax_column_count: true,
-          skip_empty_lines: true,
-          info: true,
-        }) as unknown as { record: string[]; info: { lines: number } }[];
-        const first = lines[0] as Line;
-        const spansLines = parsed.some(({ record }) => record.some((value) => value.includes('\n')));
-        if (!spansLines) {
-          for (const { record, info } of parsed) yield toItem(first.number + info.lines - 1, record, names);
+        const parsed = parse(kept.map((l) => l.text).join('\n'), { relax_column_count: true }) as string[][];
+        if (parsed.length === kept.length) {
+          for (let i = 0; i < parsed.length; i++) yield toItem((kept[i] as Line).number, parsed[i] as string[], names);
           return;
         }
       } catch {

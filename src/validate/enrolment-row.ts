@@ -47,7 +47,10 @@ const maxFieldLength = 100;
 /** Data checks that need no reference data: forms, required fields, dates in order. */
 export function checkEnrolmentRecord(record: SourceRecord): Checked<EnrolmentRow> {
   const problems: RowProblem[] = [];
-  const field = (name: string): string => (record.fields[name] ?? '').trim();
+  // Each field trimmed once (the checks below read most of them more than once).
+  const trimmed: Record<string, string> = {};
+  for (const name of enrolmentColumns) trimmed[name] = (record.fields[name] ?? '').trim();
+  const field = (name: (typeof enrolmentColumns)[number]): string => trimmed[name] as string;
   const fail = (code: RowCode, message: string) => problems.push({ code, message });
 
   for (const name of enrolmentColumns) {
@@ -74,7 +77,7 @@ export function checkEnrolmentRecord(record: SourceRecord): Checked<EnrolmentRow
   else if (schoolCode === null)
     fail('INVALID_SCHOOL_CODE', `school_code ${quoteValue(schoolText)} is not a school code; write it as S.0982.`);
 
-  const date = (name: string, required: boolean): string | null => {
+  const date = (name: 'entry_date' | 'exit_date' | 'birth_date', required: boolean): string | null => {
     const text = field(name);
     if (text === '') {
       if (required) fail('MISSING_FIELD', `${name} is empty; give the date as YYYY-MM-DD.`);
