@@ -279,7 +279,7 @@ describe('metrics and the dashboard health', function () {
       expect(progress.slice(6)).to.deep.equal(['5', '4', '0', '1']);
       expect(progress[5]).to.match(/\d{4}-\d{2}-\d{2}/);
       await page.click('a[href="#failed"]');
-      expect(await page.locator('#failed + table tbody tr').count()).to.equal(1);
+      expect(await page.locator('#failed + * table tbody tr').count()).to.equal(1);
     } finally {
       await browser?.close();
       await web.stop();
