@@ -309,13 +309,17 @@ describe('the activation page: the email’s link, sign-in at a provider, the le
       getPage(`${web.url}/activate/signed-in?${query}&iss=${issuer}`, jar);
 
     const tampered = await start();
+    const underWay = await pendingSignIns();
     const wrongState = await back(tampered.jar, `code=abc&state=${tampered.state}x`);
     expect([wrongState.status, messagesOf(wrongState.text)[0]]).to.deep.equal([
       400,
       'The sign-in did not go through, or it took too long. Open the “Activate Connection” link of the email again and sign in again.',
     ]);
-    // One answer per sign-in: after a wrong one, even the right state opens nothing.
+    // An answer that is not this sign-in's leaves it under way: a page elsewhere cannot cancel it.
+    expect(await pendingSignIns()).to.equal(underWay);
+    // Its own state with a code the provider never gave: one answer per sign-in, and that ends it.
     expect((await back(tampered.jar, `code=abc&state=${tampered.state}`)).status).to.equal(400);
+    expect(await pendingSignIns()).to.equal(underWay - 1);
 
     const refused = await start();
     expect((await back(refused.jar, `error=access_denied&state=${refused.state}`)).status).to.equal(400);

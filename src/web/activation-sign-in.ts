@@ -19,7 +19,7 @@ import {
   validToken,
 } from './activation-layout.ts';
 import { activationWording } from './activation-text.ts';
-import { readCookies } from './cookies.ts';
+import { readCookies, sameSecret } from './cookies.ts';
 import { html } from './html.ts';
 import type { Language, RequestContext, Route, WebResponse } from './routes.ts';
 
@@ -146,6 +146,14 @@ export function signInRoutes(site: ActivationSite): Route[] {
       const toPin = { redirect: `${site.pinPath}?lang=${pending.language}` } as const;
       // The same answer again (the page reloaded): it was checked and used once already.
       if (pending.account !== null) return toPin;
+      // An answer that is not to this sign-in (a page elsewhere sending the browser here) leaves
+      // it alone: ending it would let any site cancel a parent's sign-in under way.
+      if (!sameSecret(ctx.url.searchParams.get('state'), pending.checks.state)) {
+        logger.info("an answer without this sign-in's state came to the activation page", {
+          provider: pending.provider,
+        });
+        return signInFailedPage(site, pending.language);
+      }
       const provider = site.providers.find(pending.provider);
       try {
         if (provider === undefined) throw new Error('the provider is no longer configured');

@@ -213,7 +213,11 @@ export async function startWebServer(
     Object.assign(headers, securityHeaders, { 'Content-Length': String(Buffer.byteLength(body)) });
     // Behind TLS, browsers are told never to come back over plain HTTP, where cookies could be planted.
     if (secure) headers['Strict-Transport-Security'] = 'max-age=31536000';
-    if (cookiesOut.length > 0) headers['Set-Cookie'] = cookiesOut;
+    // A route's own cookies (the activation sign-in's) and the guards' go out together.
+    if (cookiesOut.length > 0) {
+      const own = headers['Set-Cookie'];
+      headers['Set-Cookie'] = [...(own === undefined ? [] : Array.isArray(own) ? own : [String(own)]), ...cookiesOut];
+    }
     response.writeHead(status, headers);
     response.end(head ? undefined : body);
   }
