@@ -1,5 +1,5 @@
 import type { Services } from '../src/app.ts';
-import type { Listener } from '../src/config/config.ts';
+import type { Listener } from '../src/config/config-types.ts';
 import { Database } from '../src/db/database.ts';
 import { readinessProblems } from '../src/readiness.ts';
 import { activationRoutes } from '../src/web/activation-page.ts';

@@ -1,6 +1,6 @@
 import { lstat, open } from 'node:fs/promises';
 import path from 'node:path';
-import type { WatchSettings } from '../config/config.ts';
+import type { WatchSettings } from '../config/config-types.ts';
 import { identityKey, openForWriting } from './open-writers.ts';
 
 /** `<name>.done`, written by a sender after `<name>` is complete (done-marker mode). */

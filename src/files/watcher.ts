@@ -1,7 +1,7 @@
 import { lstat, readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
-import type { WatchSettings } from '../config/config.ts';
+import type { WatchSettings } from '../config/config-types.ts';
 import {
   doneMarkerSuffix,
   type FileState,

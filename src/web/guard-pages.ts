@@ -1,4 +1,5 @@
-import type { Config, Listener } from '../config/config.ts';
+import type { Config } from '../config/config.ts';
+import type { Listener } from '../config/config-types.ts';
 import {
   type ActivationPaths,
   activationPage,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Services } from '../app.ts';
-import type { Listener } from '../config/config.ts';
+import type { Listener } from '../config/config-types.ts';
 import { createSession, endSession, findSession, randomToken, type StaffSession } from '../staff/sessions.ts';
 import { clientAddressOf } from './client-address.ts';
 import { cookieHeader, cookieNames, readCookies, sameSecret } from './cookies.ts';
