@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import type { Services } from '../src/app.ts';
 import { type Config, paths } from '../src/config/config.ts';
 import { folders, moveFile, writeNewNote } from '../src/files/folders.ts';
@@ -18,66 +17,13 @@ import {
   renewLease,
   reserveReportPath,
 } from '../src/files/registry.ts';
-import { readCsvRecords } from '../src/formats/csv-records.ts';
-import { FileRefusedError, type ParsedItem } from '../src/formats/records.ts';
-import { readXmlRecords } from '../src/formats/xml-records.ts';
+import { FileRefusedError } from '../src/formats/records.ts';
 import type { RowOutcome } from '../src/persist/row-outcomes.ts';
 import { loadReferenceCache } from '../src/reference/reference-cache.ts';
 import { writeResultReport } from '../src/report/result-report.ts';
 import { addStageTime, type ChunkSettings, type KindDefinition, type PreparedChunk } from './chunk.ts';
 import { changedSinceRead, changeNotice, firstReadLimit, nextPass } from './file-changes.ts';
-
-/** The file's records in its first `lengthBytes` bytes: what was claimed of it, not what a writer added since. */
-function readItems(
-  file: IntakeFile,
-  kind: KindDefinition,
-  config: Config,
-  lengthBytes: number,
-): AsyncGenerator<ParsedItem> {
-  if (file.format === 'csv') {
-    return readCsvRecords(file.storedPath, {
-      columns: kind.columns,
-      required: kind.required,
-      maxRecordBytes: config.processing.maxRecordBytes,
-      lengthBytes,
-    });
-  }
-  const stream =
-    lengthBytes === 0
-      ? Readable.from([])
-      : createReadStream(file.storedPath, { encoding: 'utf8', end: lengthBytes - 1 });
-  return readXmlRecords(stream, {
-    rootName: kind.xml.root,
-    recordName: kind.xml.record,
-    maxRecordBytes: config.processing.maxRecordBytes,
-    maxDepth: config.processing.xmlMaxDepth,
-  });
-}
-
-/** XML structure is checked whole before any row is applied: a truncated document is refused, not half-applied. */
-async function checkXmlStructure(
-  file: IntakeFile,
-  kind: KindDefinition,
-  config: Config,
-  lengthBytes: number,
-): Promise<void> {
-  for await (const item of readItems(file, kind, config, lengthBytes)) void item;
-}
-
-/** Chunks of `size` records, after the first `skip` (committed before a restart). */
-async function* chunksOf(items: AsyncIterable<ParsedItem>, size: number, skip: number): AsyncGenerator<ParsedItem[]> {
-  let chunk: ParsedItem[] = [];
-  let seen = 0;
-  for await (const item of items) {
-    if (seen++ < skip) continue;
-    chunk.push(item);
-    if (chunk.length >= size) {
-      yield chunk;
-      chunk = [];
-    }
-  }
-  if (chunk.length > 0) yield chunk;
-}
+import { checkXmlStructure, chunksOf, readItems } from './file-reading.ts';
 
 /** Where a file goes when done or refused: fixed by its stored name, so a restart finds it there. */
 const finalPaths = (config: Config, file: IntakeFile) => ({

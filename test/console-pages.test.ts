@@ -1,17 +1,14 @@
-import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { startConsole } from '../pipelines/console.ts';
-import { ingestFile } from '../pipelines/ingest.ts';
-import { samplesAsOf, samplesFolder } from '../scripts/sample-files.ts';
 import { listOpenItems, type QueueFilter, type QueueItem } from '../src/queue/queue-queries.ts';
-import { loadReference } from '../src/reference/load.ts';
 import { addStaff } from '../src/staff/accounts.ts';
 import type { WebServer } from '../src/web/server.ts';
 import { expectNoAxeViolations } from './support/axe.ts';
 import { launchBrowser, signIn } from './support/browser.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
 import { expectFitsWidth, scrollsSideways, type ViewportName, viewports } from './support/layout.ts';
+import { loadQueueSamples } from './support/queue-samples.ts';
 import { CookieJar, csrfField, getPage, postForm } from './support/web.ts';
 
 const password = 'a long enough password';
@@ -46,15 +43,7 @@ describe('the console pages: readable on a phone and a laptop, accessible, and s
 
   before(async () => {
     app = await createTestApp();
-    await loadReference(app.db, path.join(samplesFolder, 'reference'));
-    await ingestFile(
-      app,
-      path.join(samplesFolder, 'enrolment/A.0230/september-high.csv'),
-      'A.0230',
-      'enrolment',
-      samplesAsOf,
-    );
-    await ingestFile(app, path.join(samplesFolder, 'access/A.0094/access-low.csv'), 'A.0094', 'access', samplesAsOf);
+    await loadQueueSamples(app);
     for (const [username, displayName] of [
       ['ana', 'Ana Lima'],
       ['bo', 'Bo Chen'],

@@ -6,11 +6,8 @@ import { simpleParser } from 'mailparser';
 import type { Browser, Page } from 'playwright-core';
 import { sendDueMail } from '../pipelines/activation-mail.ts';
 import { startActivationSite, startConsole } from '../pipelines/console.ts';
-import { ingestFile } from '../pipelines/ingest.ts';
-import { samplesAsOf, samplesFolder } from '../scripts/sample-files.ts';
 import { createMailSender } from '../src/mail/mail-sender.ts';
 import { listOpenItems } from '../src/queue/queue-queries.ts';
-import { loadReference } from '../src/reference/load.ts';
 import { decisionsPath } from '../src/report/decisions-report.ts';
 import { addStaff } from '../src/staff/accounts.ts';
 import { todayIn } from '../src/validate/dates.ts';
@@ -20,6 +17,7 @@ import { createTestApp, type TestApp } from './support/database.ts';
 import { count } from './support/files.ts';
 import { freePort, signInAtProvider, startOpenIdProvider, type TestOpenIdProvider } from './support/oidc.ts';
 import { pdfPages } from './support/pdf.ts';
+import { loadQueueSamples } from './support/queue-samples.ts';
 import { CookieJar, csrfField, getPage, postForm } from './support/web.ts';
 
 const passwords = { ana: 'a long enough password', bo: 'another long password' };
@@ -63,15 +61,7 @@ describe('the console: Student Records works the queue in a browser', function (
       'activationServer.port': activationPort,
       'activationServer.providers': [oidc.provider('education', 'Education Account')],
     });
-    await loadReference(app.db, path.join(samplesFolder, 'reference'));
-    await ingestFile(
-      app,
-      path.join(samplesFolder, 'enrolment/A.0230/september-high.csv'),
-      'A.0230',
-      'enrolment',
-      samplesAsOf,
-    );
-    await ingestFile(app, path.join(samplesFolder, 'access/A.0094/access-low.csv'), 'A.0094', 'access', samplesAsOf);
+    await loadQueueSamples(app);
     await addStaff(app.db, { username: 'ana', displayName: 'Ana Lima', password: passwords.ana });
     await addStaff(app.db, { username: 'bo', displayName: 'Bo Chen', password: passwords.bo });
     web = await startConsole(app);

@@ -3,24 +3,14 @@ import { expect } from 'chai';
 import { ingestFile } from '../pipelines/ingest.ts';
 import { loadReference } from '../src/reference/load.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
-import { count, csv, loadSmallReference, writeFiles } from './support/files.ts';
+import { count, csv, loadSmallReference, referenceHeaders, writeFiles } from './support/files.ts';
 
 describe('linking an ASN to a primary moves what was kept under it', function () {
   this.timeout(60_000);
   let app: TestApp;
   const students = (primaryOfFour: string) =>
     csv([
-      [
-        'asn',
-        'primary_asn',
-        'last_name',
-        'first_name',
-        'middle_name',
-        'birth_date',
-        'created_by',
-        'created_on',
-        'deactivated',
-      ],
+      referenceHeaders.students,
       ['100000004', primaryOfFour, 'Tremblay', 'Eloise', '', '2011-05-05', '', '', 'false'],
     ]);
 
@@ -103,17 +93,7 @@ describe('linking an ASN to a primary moves what was kept under it', function ()
 
   it('two ASNs linked to one primary at once, both holding the same enrolment and connection: the load goes through', async () => {
     const twins = csv([
-      [
-        'asn',
-        'primary_asn',
-        'last_name',
-        'first_name',
-        'middle_name',
-        'birth_date',
-        'created_by',
-        'created_on',
-        'deactivated',
-      ],
+      referenceHeaders.students,
       ['100000005', '', 'Doe', 'Jane', '', '2012-01-01', '', '', 'false'],
       ['100000006', '', 'Doe', 'Jane', '', '2012-01-01', '', '', 'false'],
     ]);

@@ -11,13 +11,13 @@ import { auditOfItem, auditOfStudent } from '../src/queue/audit-trail.ts';
 import { claimItem, claimNextItem, releaseItem } from '../src/queue/claims.ts';
 import { getItemDetail } from '../src/queue/item-detail.ts';
 import { countOpenByReason, listOpenItems } from '../src/queue/queue-queries.ts';
-import { loadReference } from '../src/reference/load.ts';
 import { decisionsPath, writeUnreportedDecisions } from '../src/report/decisions-report.ts';
 import { todayIn } from '../src/validate/dates.ts';
 import { formatAsn } from '../src/validate/values.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
 import { count } from './support/files.ts';
 import { pdfPages } from './support/pdf.ts';
+import { loadQueueSamples } from './support/queue-samples.ts';
 
 describe('Student Records works the queue of referred rows', function () {
   this.timeout(120_000);
@@ -25,15 +25,7 @@ describe('Student Records works the queue of referred rows', function () {
 
   before(async () => {
     app = await createTestApp();
-    await loadReference(app.db, path.join(samplesFolder, 'reference'));
-    await ingestFile(
-      app,
-      path.join(samplesFolder, 'enrolment/A.0230/september-high.csv'),
-      'A.0230',
-      'enrolment',
-      samplesAsOf,
-    );
-    await ingestFile(app, path.join(samplesFolder, 'access/A.0094/access-low.csv'), 'A.0094', 'access', samplesAsOf);
+    await loadQueueSamples(app);
   });
   after(async () => app.dispose());
 

@@ -27,39 +27,55 @@ export function readReport(file: string): ReportRow[] {
   return parse(readFileSync(file), { columns: true }) as ReportRow[];
 }
 
+/** The header rows of the reference files (`intake reference load`), for tests that write their own. */
+export const referenceHeaders = {
+  authorities: [
+    'code',
+    'name',
+    'nationally_contracted',
+    'international',
+    'active',
+    'usage_agreement_signed',
+    'email_domains',
+  ],
+  schools: ['code', 'authority_code', 'name', 'email_domains'],
+  students: [
+    'asn',
+    'primary_asn',
+    'last_name',
+    'first_name',
+    'middle_name',
+    'birth_date',
+    'created_by',
+    'created_on',
+    'deactivated',
+  ],
+  enrolments: ['asn', 'school_code', 'entry_date', 'exit_date', 'grade', 'enrolment_type', 'deleted'],
+};
+
 /** A small reference set: a regular authority, a Low one and a High one, with a few students. */
 export async function loadSmallReference(db: Database, folder: string): Promise<void> {
   writeFiles(folder, {
     'authorities.csv': csv([
-      ['code', 'name', 'nationally_contracted', 'international', 'active', 'usage_agreement_signed', 'email_domains'],
+      referenceHeaders.authorities,
       ['A.0001', 'Edmonton Public', 'false', 'false', 'true', 'true', 'epsb.ca'],
       ['A.0094', 'Nunavut - Department of Education', 'true', 'false', 'true', 'false', 'gov.nu.ca'],
       ['A.0230', 'The International School of Macao', 'false', 'true', 'true', 'true', 'tis.edu.mo'],
     ]),
     'schools.csv': csv([
-      ['code', 'authority_code', 'name', 'email_domains'],
+      referenceHeaders.schools,
       ['S.0001', 'A.0001', 'Strathcona High', ''],
       ['S.0094', 'A.0094', 'Inuksuk High', ''],
       ['S.0230', 'A.0230', 'TIS Macao', ''],
     ]),
     'students.csv': csv([
-      [
-        'asn',
-        'primary_asn',
-        'last_name',
-        'first_name',
-        'middle_name',
-        'birth_date',
-        'created_by',
-        'created_on',
-        'deactivated',
-      ],
+      referenceHeaders.students,
       ['100000001', '', 'Doe', 'Jane', '', '2012-01-01', '', '', 'false'],
       ['100000002', '100000001', 'Doe', 'Jane', '', '2012-01-01', '', '', 'false'],
       ['100000003', '', 'Tremblay', 'Éloïse', '', '2011-05-05', '', '', 'false'],
     ]),
     'enrolments.csv': csv([
-      ['asn', 'school_code', 'entry_date', 'exit_date', 'grade', 'enrolment_type', 'deleted'],
+      referenceHeaders.enrolments,
       ['100000001', 'S.0001', '2025-09-01', '', '6', 'Primary', 'false'],
       ['100000003', 'S.0094', '2024-09-01', '2026-06-30', '8', 'Primary', 'false'],
     ]),

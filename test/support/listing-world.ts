@@ -4,7 +4,7 @@ import type { Database } from '../../src/db/database.ts';
 import { loadReference } from '../../src/reference/load.ts';
 import { addDays, todayIn } from '../../src/validate/dates.ts';
 import type { TestApp } from './database.ts';
-import { csv, writeFiles } from './files.ts';
+import { csv, referenceHeaders, writeFiles } from './files.ts';
 
 /**
  * A world for connections listings, dated from today (listings are of today's associations):
@@ -26,30 +26,20 @@ export const students = {
 export async function loadListingWorld(db: Database, folder: string): Promise<void> {
   writeFiles(folder, {
     'authorities.csv': csv([
-      ['code', 'name', 'nationally_contracted', 'international', 'active', 'usage_agreement_signed', 'email_domains'],
+      referenceHeaders.authorities,
       ['A.0001', 'Edmonton Public', 'false', 'false', 'true', 'true', 'epsb.example.ca'],
       ['A.0002', 'Calgary Catholic', 'false', 'false', 'true', 'true', 'cssd.example.ca'],
       ['A.0230', 'The International School of Macao', 'false', 'true', 'true', 'true', 'tis.example.edu.mo'],
     ]),
     'schools.csv': csv([
-      ['code', 'authority_code', 'name', 'email_domains'],
+      referenceHeaders.schools,
       ['S.0101', 'A.0001', 'Strathcona High', ''],
       ['S.0102', 'A.0001', 'Vimy Ridge Academy', ''],
       ['S.0201', 'A.0002', 'St. Francis Xavier', ''],
       ['S.2301', 'A.0230', 'TIS Macao', ''],
     ]),
     'students.csv': csv([
-      [
-        'asn',
-        'primary_asn',
-        'last_name',
-        'first_name',
-        'middle_name',
-        'birth_date',
-        'created_by',
-        'created_on',
-        'deactivated',
-      ],
+      referenceHeaders.students,
       [students.zeller, '', 'Zeller', 'Alice', '', '2010-01-01', '', '', 'false'],
       [students.abbott, '', 'Abbott', 'Bob', '', '2010-02-02', '', '', 'false'],
       [students.evil, '', '=Evil', 'Eve', '', '2010-03-03', '', '', 'false'],
@@ -58,7 +48,7 @@ export async function loadListingWorld(db: Database, folder: string): Promise<vo
       [students.shared, '', 'Shared', 'Sam', '', '2010-06-06', '', '', 'false'],
     ]),
     'enrolments.csv': csv([
-      ['asn', 'school_code', 'entry_date', 'exit_date', 'grade', 'enrolment_type', 'deleted'],
+      referenceHeaders.enrolments,
       [students.zeller, 'S.0101', daysAgo(400), '', '10', 'Primary', 'false'],
       [students.abbott, 'S.0102', daysAgo(400), '', '10', 'Primary', 'false'],
       [students.evil, 'S.0101', daysAgo(400), '', '10', 'Primary', 'false'],
