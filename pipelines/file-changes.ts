@@ -87,8 +87,13 @@ export async function nextPass(
   if (file.mtimeMs === null) return null;
   const now = await fileState(file.storedPath);
   if (now === null) return null;
-  const unchanged = sameContentState(now, { size: file.sizeBytes, mtimeMs: file.mtimeMs });
-  if (unchanged && readUpTo === file.sizeBytes) return null;
+  let unchanged = sameContentState(now, { size: file.sizeBytes, mtimeMs: file.mtimeMs });
+  // A writer can put a file's size and time back: the last pass also holds the bytes read to the
+  // hash taken when they were claimed (one more read of the file, from the page cache).
+  if (unchanged && readUpTo === file.sizeBytes) {
+    if ((await hashOfFirstBytes(file.storedPath, file.sizeBytes)) === file.readSha256) return null;
+    unchanged = false;
+  }
   if (unchanged && (await notOpenForWriting([{ state: now }], config.watch)).length === 1)
     return { file, readUpTo: file.sizeBytes };
 
@@ -148,8 +153,9 @@ export async function reopenFilesWrittenAfterReport(services: Services): Promise
         file.originalName,
         '.changed.txt',
         `${file.originalName} was still being written after its report was made (${file.sizeBytes} bytes were read). ` +
-          `The complete file was taken again as file ${retakenAs}: its report follows, with letters for the rows added. ` +
-          'Rows already applied appear there as ALREADY_WAITING. Upload under a temporary name and rename when done to avoid this.\n',
+          `The complete file was taken again as file ${retakenAs}: its report follows, with letters for the rows ` +
+          'added. Rows already applied appear there as ALREADY_WAITING. Upload under a temporary name and rename ' +
+          'when done to avoid this.\n',
       );
       logger.warn('access file written to after its report: taken again whole', { fileId: file.id, retakenAs });
       reopened++;
@@ -202,7 +208,8 @@ export function changeNotice(file: IntakeFile): string | null {
   if (file.retakenAs !== null) {
     return (
       `The file was rewritten while Intake was reading it (it had ${file.claimedSizeBytes} bytes when it was taken). ` +
-      `The rows below were read from that first content. The complete file was taken again as file ${file.retakenAs}, with a report of its own.`
+      `The rows below were read from that first content. The complete file was taken again as file ` +
+      `${file.retakenAs}, with a report of its own.`
     );
   }
   if (file.claimedSizeBytes !== null) {
@@ -210,8 +217,10 @@ export function changeNotice(file: IntakeFile): string | null {
       ? ' This report replaces the one written before the writer went on: it covered only the rows read then.'
       : '';
     return (
-      `The file was still being written when Intake took it (${file.claimedSizeBytes} bytes then, ${file.sizeBytes} when its writer was done). ` +
-      `Intake waited for the writer and read the whole file: every row is reported below.${replaced} Upload under a temporary name and rename when done to avoid this.`
+      `The file was still being written when Intake took it (${file.claimedSizeBytes} bytes then, ` +
+      `${file.sizeBytes} when its writer was done). ` +
+      `Intake waited for the writer and read the whole file: every row is reported below.${replaced} ` +
+      `Upload under a temporary name and rename when done to avoid this.`
     );
   }
   return null;
