@@ -62,6 +62,23 @@ describe('migrations', function () {
     expect(run.stderr).to.include('999_from_the_future.sql');
   });
 
+  it('a migration whose connection died is reported, and that connection is not handed out again', async () => {
+    const single = new Database(url, 1);
+    try {
+      const known = listMigrations();
+      const last = known.at(-1) as (typeof known)[number];
+      const dying = { version: last.version + 1, name: 'next_kills_its_connection.sql', checksum: 'x' };
+      const error = await failure(
+        migrate(single, [...known, { ...dying, sql: 'select pg_terminate_backend(pg_backend_pid())' }]),
+      );
+      expect(error?.message).to.match(/^Migration next_kills_its_connection\.sql failed/);
+      // The pool holds one connection: the next query must get a live one, not the dead one back.
+      expect((await single.query<{ one: number }>('select 1 as one')).rows[0]?.one).to.equal(1);
+    } finally {
+      await single.close();
+    }
+  });
+
   it('give checksums to migrations applied before checksums were kept', async () => {
     await migrate(db);
     await db.query('update schema_migration set checksum = null');

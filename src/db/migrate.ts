@@ -45,7 +45,8 @@ async function checkApplied(
     if (!migration) {
       const newest = migrations[migrations.length - 1]?.name ?? 'none';
       throw new MigrationError(
-        `The database was migrated by a newer release of Intake (it has ${row.name}; this release knows up to ${newest}). ` +
+        `The database was migrated by a newer release of Intake (it has ${row.name}; ` +
+          `this release knows up to ${newest}). ` +
           'Run that release (or a newer one), or restore a backup taken before it.',
       );
     }
@@ -56,8 +57,9 @@ async function checkApplied(
       ]);
     } else if (row.checksum !== migration.checksum) {
       throw new MigrationError(
-        `Migration ${migration.name} was changed after it was applied to this database (checksum ${row.checksum.slice(0, 12)}… then, ` +
-          `${migration.checksum.slice(0, 12)}… now). Put the file back as it was and add the change as a new migration.`,
+        `Migration ${migration.name} was changed after it was applied to this database ` +
+          `(checksum ${row.checksum.slice(0, 12)}… then, ${migration.checksum.slice(0, 12)}… now). ` +
+          'Put the file back as it was and add the change as a new migration.',
       );
     }
   }
@@ -67,15 +69,23 @@ async function checkApplied(
  * Applies the numbered SQL files not yet applied, each in its own transaction. A session-level
  * advisory lock keeps two processes starting at once from applying the same migration twice.
  */
-export async function migrate(db: Database): Promise<string[]> {
+export async function migrate(db: Database, migrations: Migration[] = listMigrations()): Promise<string[]> {
   const client = await db.pool.connect();
+  // Set when the connection can no longer be trusted (as in `Database.transaction`); closing it
+  // also drops its advisory lock. Its death comes as an 'error' event too, heard here.
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('select pg_advisory_lock(hashtext($1))', ['intake.migrate']);
     await client.query(
-      'create table if not exists schema_migration (version integer primary key, name text not null, applied_at timestamptz not null default now())',
+      `create table if not exists schema_migration (
+         version integer primary key, name text not null, applied_at timestamptz not null default now()
+       )`,
     );
     await client.query('alter table schema_migration add column if not exists checksum text');
-    const migrations = listMigrations();
     const done = await client.query<{ version: number; name: string; checksum: string | null }>(
       'select version, name, checksum from schema_migration order by version',
     );
@@ -94,15 +104,22 @@ export async function migrate(db: Database): Promise<string[]> {
         ]);
         await client.query('commit');
       } catch (error) {
-        await client.query('rollback');
+        // A connection whose rollback failed is in an unknown state: it is closed, not pooled.
+        await client.query('rollback').catch((rollbackError: Error) => {
+          broken = rollbackError;
+        });
         throw new Error(`Migration ${migration.name} failed: ${(error as Error).message}`, { cause: error });
       }
       applied.push(migration.name);
     }
     return applied;
   } finally {
-    await client.query('select pg_advisory_unlock(hashtext($1))', ['intake.migrate']).catch(() => {});
-    client.release();
+    if (!broken)
+      await client.query('select pg_advisory_unlock(hashtext($1))', ['intake.migrate']).catch((error: Error) => {
+        broken = error;
+      });
+    if (broken === undefined) client.off('error', onError);
+    client.release(broken);
   }
 }
 
