@@ -18,14 +18,20 @@ function printDetail(detail: ItemDetail, audit: AuditEntries): void {
     `state: ${item.state}${item.resolvedBy ? ` by ${item.resolvedBy} at ${timeIn(item.resolvedAt as Date)}` : ''}`,
   );
   console.log(`reason: ${item.reason}: ${referralReasons[item.reason]} (the authority saw ${item.reportedCode})`);
-  console.log(`row: ${JSON.stringify(detail.row)}`);
+  console.log(`row: ${detail.row === null ? detail.rowProblem : JSON.stringify(detail.row)}`);
+  const { saw } = detail;
   console.log(
-    `the rules saw: restriction ${detail.saw.restriction}; associations ${detail.saw.associations.join(', ') || 'none'}`,
+    `the rules saw: ${
+      saw === null
+        ? detail.sawProblem
+        : `restriction ${saw.restriction}; associations ${saw.associations.join(', ') || 'none'}`
+    }`,
   );
   if (detail.student) {
     const s = detail.student;
     console.log(
-      `student: ${s.lastName}, ${s.firstName}${s.middleName ? ` ${s.middleName}` : ''}, born ${s.birthDate ?? 'unknown'}, primary ASN ${formatAsn(s.primaryAsn)}`,
+      `student: ${s.lastName}, ${s.firstName}${s.middleName ? ` ${s.middleName}` : ''}, ` +
+        `born ${s.birthDate ?? 'unknown'}, primary ASN ${formatAsn(s.primaryAsn)}`,
     );
     console.log(`associations of ${item.authorityCode} today: ${detail.associationsNow.join(', ') || 'none'}`);
     console.log(`recent enrolments:${detail.recentEnrolments.length === 0 ? ' none' : ''}`);

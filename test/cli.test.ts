@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { Database } from '../src/db/database.ts';
 import { intakeCommand, root } from './support/cli.ts';
 import { dropDatabase, freshDatabaseUrl } from './support/database.ts';
 
@@ -79,7 +80,8 @@ describe('the intake command', () => {
       const bad = Array.from({ length: 3000 }, (_, i) => `not-an-asn-${i},,Doe,Jane,,2012-01-01,,,false`);
       writeFileSync(
         path.join(folder, 'students.csv'),
-        `asn,primary_asn,last_name,first_name,middle_name,birth_date,created_by,created_on,deactivated\n${bad.join('\n')}\n`,
+        'asn,primary_asn,last_name,first_name,middle_name,birth_date,created_by,created_on,deactivated\n' +
+          `${bad.join('\n')}\n`,
       );
       const run = intake('reference', 'load', folder);
       expect(run.status).to.equal(1);
@@ -89,6 +91,29 @@ describe('the intake command', () => {
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
+  });
+
+  it('prints a --json listing past 64 KB on standard output through a pipe, whole: it parses', async () => {
+    const db = new Database(url, 1);
+    try {
+      // Many files received (as by a busy inbox), each with a long name: the listing is far past a pipe's 64 KB.
+      await db.query(
+        `insert into intake_file
+                (authority_code, kind, original_name, format, sha256, size_bytes, stored_path, status, as_of)
+         select 'A.0094', 'enrolment', 'listing-' || i || '-' || repeat('x', 200) || '.csv', 'csv', 'listing-' || i,
+                1, '/dev/null', 'done', '2026-09-15'
+           from generate_series(1, 600) i`,
+      );
+    } finally {
+      await db.close();
+    }
+    // spawnSync reads the command's standard output through a pipe, as `intake … | jq` would.
+    const run = intake('files', 'list', '--limit', '1000', '--json');
+    expect(run.status, run.stderr).to.equal(0);
+    expect(Buffer.byteLength(run.stdout)).to.be.greaterThan(4 * 64 * 1024);
+    const files = JSON.parse(run.stdout) as { name: string }[];
+    expect(files.filter((f) => f.name.startsWith('listing-'))).to.have.length(600);
+    expect(files.at(-1)?.name).to.equal('september-low.csv');
   });
 
   it('names at most 20 unknown columns of a header, and how many more', () => {

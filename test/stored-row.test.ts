@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { checkAccessRecord } from '../src/validate/access-row.ts';
 import { checkEnrolmentRecord } from '../src/validate/enrolment-row.ts';
+import { checkRulesSaw } from '../src/validate/rules-saw.ts';
 import { checkStoredRow } from '../src/validate/stored-row.ts';
 
 /** What a chunk stores for a referred row: the checked row, as JSON. */
@@ -63,5 +64,32 @@ describe('rows read back from the queue are checked again, by the checker of a f
       const checked = checkStoredRow('access', data);
       expect(checked.ok).to.equal(false);
     }
+  });
+});
+
+describe('what the rules saw, read back from the queue, is checked before it is shown', () => {
+  const saw = {
+    restriction: 'high',
+    associations: ['last'],
+    recentEnrolments: [{ schoolCode: 'S.2301', authorityCode: 'A.0230', entryDate: '2025-09-02', exitDate: null }],
+  };
+
+  it('comes back as it was stored, matching students included', () => {
+    expect(checkRulesSaw(stored(saw))).to.deep.equal({ ok: true, saw });
+    const matching = { ...saw, matchingAsns: ['419360275'] };
+    expect(checkRulesSaw(stored(matching))).to.deep.equal({ ok: true, saw: matching });
+  });
+
+  it('a damaged or missing record says what is wrong', () => {
+    const problem = (data: unknown) => {
+      const checked = checkRulesSaw(data);
+      return checked.ok ? null : checked.problem;
+    };
+    expect(problem({})).to.equal('What the rules saw was not recorded for this item.');
+    expect(problem([saw])).to.equal('What the rules saw is not stored as a record.');
+    expect(problem({ ...saw, restriction: 'severe' })).to.contain('restriction level');
+    expect(problem({ ...saw, associations: 'last' })).to.contain('associations');
+    expect(problem({ ...saw, recentEnrolments: [{ schoolCode: 'S.2301' }] })).to.contain('last enrolment');
+    expect(problem({ ...saw, matchingAsns: [419360275] })).to.contain('matching students');
   });
 });

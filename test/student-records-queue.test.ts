@@ -14,6 +14,7 @@ import { countOpenByReason, listOpenItems } from '../src/queue/queue-queries.ts'
 import { decisionsPath, writeUnreportedDecisions } from '../src/report/decisions-report.ts';
 import { todayIn } from '../src/validate/dates.ts';
 import { formatAsn } from '../src/validate/values.ts';
+import { rowTable, sawSection } from '../src/web/queue-item-parts.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
 import { count } from './support/files.ts';
 import { pdfPages } from './support/pdf.ts';
@@ -70,11 +71,62 @@ describe('Student Records works the queue of referred rows', function () {
   it('shows an item with the row, what the rules saw and the student as now', async () => {
     const item = await itemAt('A.0230', 10);
     const detail = await getItemDetail(app.db, item.id, app.config.rules, samplesAsOf);
-    expect(detail?.row.schoolCode).to.equal(item.schoolCode);
-    expect(detail?.saw.restriction).to.equal('high');
+    expect(detail?.row?.schoolCode).to.equal(item.schoolCode);
+    expect(detail?.saw?.restriction).to.equal('high');
     expect(detail?.student?.asn).to.equal(item.asn);
     expect(detail?.recentEnrolments.length).to.be.greaterThan(0);
     expect(detail?.item.fileName).to.equal('september-high.csv');
+  });
+
+  it('a row or what the rules saw, damaged in the database, is shown as damaged, not as the row', async () => {
+    const item = await itemAt('A.0230', 5);
+    const kept = await app.db.query<{ row_data: unknown; saw: unknown }>(
+      'select row_data, saw from referral where id = $1',
+      [item.id],
+    );
+    const show = async () => {
+      const detail = await getItemDetail(app.db, item.id, app.config.rules, samplesAsOf);
+      if (!detail) throw new Error('the item is gone');
+      return { detail, page: `${rowTable(detail)}${sawSection(detail)}` };
+    };
+    try {
+      await app.db.query(
+        `update referral set row_data = '"not a row"', saw = '{"restriction": "high", "associations": 7}' where ` +
+          `id = $1`,
+        [item.id],
+      );
+      const garbage = await show();
+      expect(garbage.detail).to.include({ row: null, saw: null });
+      expect(garbage.detail.rowProblem).to.equal(
+        'The row stored for this item is damaged (MALFORMED_ROW): The stored row is not a row.',
+      );
+      expect(garbage.detail.sawProblem).to.match(/^What the rules saw has associations that are not a list/);
+      expect(garbage.page)
+        .to.contain('The stored row is not a row.')
+        .and.contain('What the rules saw has ' + 'associations');
+      expect(garbage.detail.student?.asn).to.equal(item.asn);
+
+      // A row whose fields no longer pass the checks, and an item queued before what the rules saw was kept.
+      await app.db.query(`update referral set row_data = $2::jsonb || '{"grade": "Z"}', saw = '{}' where id = $1`, [
+        item.id,
+        JSON.stringify(kept.rows[0]?.row_data),
+      ]);
+      const changed = await show();
+      expect(changed.detail.rowProblem).to.match(
+        /^The row stored for this item is damaged \(INVALID_GRADE\): grade 'Z'/,
+      );
+      expect(changed.detail.sawProblem).to.equal('What the rules saw was not recorded for this item.');
+      expect(changed.page).to.contain('INVALID_GRADE').and.not.contain('<table');
+    } finally {
+      await app.db.query('update referral set row_data = $2, saw = $3 where id = $1', [
+        item.id,
+        JSON.stringify(kept.rows[0]?.row_data),
+        JSON.stringify(kept.rows[0]?.saw),
+      ]);
+    }
+    const restored = await show();
+    expect(restored.detail.row?.line).to.equal(5);
+    expect(restored.detail.saw?.restriction).to.equal('high');
   });
 
   it('a claim keeps others off until it lapses; then anyone may take the item', async () => {
@@ -100,7 +152,8 @@ describe('Student Records works the queue of referred rows', function () {
     expect(
       await count(
         app.db,
-        `select count(*) n from enrolment e join student s on s.asn = $1 where e.asn = coalesce(s.primary_asn, s.asn) and e.school_code = $2`,
+        `select count(*) n from enrolment e join student s on s.asn = $1 where e.asn = coalesce(s.primary_asn, ` +
+          `s.asn) and e.school_code = $2`,
         [item.asn, item.schoolCode],
       ),
     ).to.be.greaterThan(0);

@@ -5,6 +5,8 @@ import { associations } from '../rules/associations.ts';
 import type { RulesSaw } from '../rules/enrolment-row.ts';
 import type { Association, RuleWindows } from '../rules/facts.ts';
 import { restrictionLevel } from '../rules/restriction.ts';
+import { checkRulesSaw } from '../validate/rules-saw.ts';
+import { checkStoredRow, type StoredRow } from '../validate/stored-row.ts';
 import { getItem, type QueueItem } from './queue-queries.ts';
 
 interface StudentSummary {
@@ -37,9 +39,15 @@ interface ConnectionSummary {
 /** Everything Student Records needs to decide an item: the row, what the rules saw, and the student as they are now. */
 export interface ItemDetail {
   item: QueueItem;
-  /** The row as normalised when it was read (the file's own words are in the archive). */
-  row: Record<string, unknown>;
-  saw: RulesSaw;
+  /**
+   * The row as normalised when it was read (the file's own words are in the archive), checked again
+   * as read back: null when what is stored does not pass, and `rowProblem` says why.
+   */
+  row: StoredRow['row'] | null;
+  rowProblem: string | null;
+  /** What the rules saw, checked as read back: null when it is damaged or not on record (`sawProblem`). */
+  saw: RulesSaw | null;
+  sawProblem: string | null;
   student: StudentSummary | null;
   /** The item's authority's associations with the student today. */
   associationsNow: Association[];
@@ -60,7 +68,10 @@ async function studentsByAsn(db: Queryable, asns: string[]): Promise<StudentSumm
     birth_date: string | null;
     deactivated: boolean;
   }>(
-    'select asn, primary_asn, last_name, first_name, middle_name, birth_date::text, deactivated from student where asn = any($1::text[]) order by asn',
+    `select asn, primary_asn, last_name, first_name, middle_name, birth_date::text, deactivated
+       from student
+      where asn = any($1::text[])
+      order by asn`,
     [asns],
   );
   return result.rows.map((s) => ({
@@ -82,13 +93,20 @@ export async function getItemDetail(
 ): Promise<ItemDetail | null> {
   const item = await getItem(db, id);
   if (!item) return null;
-  const stored = await db.query<{ row_data: Record<string, unknown>; saw: RulesSaw }>(
+  const stored = await db.query<{ row_data: unknown; saw: unknown }>(
     'select row_data, saw from referral where id = $1',
     [id],
   );
-  const { row_data: row, saw } = stored.rows[0] as { row_data: Record<string, unknown>; saw: RulesSaw };
+  const checkedRow = checkStoredRow(item.kind, stored.rows[0]?.row_data);
+  const checkedSaw = checkRulesSaw(stored.rows[0]?.saw);
+  const row = checkedRow.ok ? checkedRow.row.row : null;
+  const rowProblem = checkedRow.ok
+    ? null
+    : `The row stored for this item is damaged (${checkedRow.problem.code}): ${checkedRow.problem.message}`;
+  const saw = checkedSaw.ok ? checkedSaw.saw : null;
+  const sawProblem = checkedSaw.ok ? null : checkedSaw.problem;
   const [student] = item.asn ? await studentsByAsn(db, [item.asn]) : [];
-  const matchingStudents = await studentsByAsn(db, saw.matchingAsns ?? []);
+  const matchingStudents = await studentsByAsn(db, saw?.matchingAsns ?? []);
 
   let associationsNow: Association[] = [];
   let recentEnrolments: EnrolmentSummary[] = [];
@@ -136,7 +154,11 @@ export async function getItemDetail(
         school_code: string;
         status_changed_at: Date;
       }>(
-        `select email, requester, status, school_code, status_changed_at from connection where asn = $1 order by status_changed_at desc limit 20`,
+        `select email, requester, status, school_code, status_changed_at
+           from connection
+          where asn = $1
+          order by status_changed_at desc
+          limit 20`,
         [student.primaryAsn],
       );
       connections = found.rows.map((c) => ({
@@ -148,5 +170,16 @@ export async function getItemDetail(
       }));
     }
   }
-  return { item, row, saw, student: student ?? null, associationsNow, recentEnrolments, connections, matchingStudents };
+  return {
+    item,
+    row,
+    rowProblem,
+    saw,
+    sawProblem,
+    student: student ?? null,
+    associationsNow,
+    recentEnrolments,
+    connections,
+    matchingStudents,
+  };
 }

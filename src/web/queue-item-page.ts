@@ -19,7 +19,8 @@ const done: Record<string, string> = {
   rejected: 'Rejected: the authority will find the decision and your note in its outbox.',
   returned: 'Returned to the authority, with your note.',
   pending:
-    "Decided. Its letter or the authority's decisions file could not be written just now: the service writes it shortly.",
+    "Decided. Its letter or the authority's decisions file could not be written just now: the service writes it " +
+    'shortly.',
 };
 
 /** The page's filters, from the list it came from: in the address (GET) or the form's hidden fields (POST). */
@@ -31,39 +32,51 @@ function actions(ctx: RequestContext, detail: ItemDetail, filter: QueueFilter): 
   const { item } = detail;
   const me = requireStaff(ctx).username;
   if (item.state !== 'open') {
-    return html`<p class="card">This item was <strong>${item.state}</strong> by ${item.resolvedBy ?? ''} at ${item.resolvedAt ? timeIn(item.resolvedAt) : ''}.${item.note ? html` Note: ${item.note}` : ''}${item.result ? html` Result: ${item.result}` : ''}</p>`;
+    return html`<p class="card">This item was <strong>${item.state}</strong> by ${item.resolvedBy ?? ''} at ${
+      item.resolvedAt ? timeIn(item.resolvedAt) : ''
+    }.${item.note ? html` Note: ${item.note}` : ''}${item.result ? html` Result: ${item.result}` : ''}</p>`;
   }
   const hidden = html`<input type="hidden" name="_csrf" value="${ctx.csrfToken}">${filterFields(filter)}`;
   if (item.claimedBy && item.claimedBy !== me) {
-    return html`<p class="card">Claimed by <strong>${item.claimedBy}</strong> until ${timeIn(item.claimedUntil as Date)}. Only they can resolve it until then; an abandoned claim returns to the queue by itself.</p>`;
+    return html`<p class="card">Claimed by <strong>${item.claimedBy}</strong> until ${timeIn(
+      item.claimedUntil as Date,
+    )}. Only they can resolve it until then; an abandoned claim returns to the queue by itself.</p>`;
   }
   if (item.claimedBy !== me) {
-    return html`<form method="post" action="/queue/${item.id}/claim" class="card">${hidden}<p>Nobody holds this item. Claim it to decide it.</p><button type="submit" id="claim">Claim</button></form>`;
+    return html`<form method="post" action="/queue/${item.id}/claim" class="card">${hidden}
+<p>Nobody holds this item. Claim it to decide it.</p><button type="submit" id="claim">Claim</button></form>`;
   }
   const note = (resolution: Resolution, required: boolean) => html`<label for="note-${resolution}">Note</label>
 <span class="hint">${required ? 'Required: the authority reads it.' : 'Optional: the authority reads it.'}</span>
-<textarea id="note-${resolution}" name="note" rows="2" maxlength="${maxNoteLength}"${required ? html` required` : ''}></textarea>`;
+<textarea id="note-${resolution}" name="note" rows="2" maxlength="${maxNoteLength}"${
+    required ? html` required` : ''
+  }></textarea>`;
   const form = (
     resolution: Resolution,
     label: string,
     explanation: string,
   ) => html`<form method="post" action="/queue/${item.id}/${resolution}" class="card decision">${hidden}
 <h3>${label}</h3>
-<p>${explanation}</p>${note(resolution, resolution !== 'approve')}<button type="submit" id="${resolution}">${label}</button></form>`;
+<p>${explanation}</p>
+${note(resolution, resolution !== 'approve')}<button type="submit" id="${resolution}">${label}</button></form>`;
   return html`<p>You hold this item until ${timeIn(item.claimedUntil as Date)}.</p>
-<p class="hint">The authority reads every note in its decisions file: write nothing it may not know (another ASN of the student, other authorities' enrolments, or whether a student it cannot see exists).</p>
+<p class="hint">The authority reads every note in its decisions file: write nothing it may not know
+(another ASN of the student, other authorities' enrolments, or whether a student it cannot see exists).</p>
 <div class="decisions">
 ${form(
   'approve',
   'Approve',
   item.kind === 'access'
-    ? "Set up the connection on Student Records' authority: the PIN letter goes to the school's outbox and the activation email is sent. Data checks still apply."
-    : "Apply the enrolment on Student Records' authority (the limited-access rules are bypassed; the data checks are not).",
+    ? "Set up the connection on Student Records' authority: the PIN letter goes to the school's outbox and the " +
+        'activation email is sent. Data checks still apply.'
+    : "Apply the enrolment on Student Records' authority " +
+        '(the limited-access rules are bypassed; the data checks are not).',
 )}
 ${form('reject', 'Reject', 'Refuse the row.')}
 ${form('return', 'Return to the authority', 'Send the row back for the authority to correct and send again.')}
 </div>
-<form method="post" action="/queue/${item.id}/release">${hidden}<button type="submit" class="secondary">Give it back to the queue</button></form>`;
+<form method="post" action="/queue/${item.id}/release">${hidden}
+<button type="submit" class="secondary">Give it back to the queue</button></form>`;
 }
 
 /** A refused approval, told to staff: what the check found and what they can do (not what the authority can). */
@@ -71,14 +84,20 @@ function refusalText(problem: Parameters<typeof approvalRefusal>[0]): SafeHtml {
   const refusal = approvalRefusal(problem);
   return html`<p><strong>Not applied:</strong> ${refusal.found} Nothing was changed.</p>
 <p><strong>What you can do:</strong> ${refusal.advice} The forms are <a href="#decide">below</a>.</p>
-${refusal.authorityMessage === null ? '' : html`<p>The check's words, written for the authority: “${refusal.authorityMessage}”</p>`}`;
+${
+  refusal.authorityMessage === null
+    ? ''
+    : html`<p>The check's words, written for the authority: “${refusal.authorityMessage}”</p>`
+}`;
 }
 
 /** After a decision (or a give-back): the next item under the same filters, and the way back to them. */
 function whatNext(ctx: RequestContext, filter: QueueFilter): SafeHtml {
   return html`<div class="card next" id="next"><h2>Next</h2>
 ${claimNextForm(ctx.csrfToken, filter, 'Claim the next item')}
-<p><a href="/queue${filterQuery(filter)}">Back to the queue</a>${filterQuery(filter) === '' ? '' : ' (with your filters)'}</p></div>`;
+<p><a href="/queue${filterQuery(filter)}">Back to the queue</a>${
+    filterQuery(filter) === '' ? '' : ' (with your filters)'
+  }</p></div>`;
 }
 
 const decided = new Set(['approved', 'rejected', 'returned', 'pending', 'released']);
@@ -108,12 +127,18 @@ async function itemPage(
   const messageKey = ctx.request.method === 'GET' ? (ctx.url.searchParams.get('message') ?? '') : '';
   const message = done[messageKey];
   const body = html`<p class="back"><a href="/queue${filterQuery(filter)}">Back to the queue</a></p>
-${problem ? html`<div class="error" role="alert">${typeof problem === 'string' ? html`<p>${problem}</p>` : problem}</div>` : message ? html`<p class="success" role="status">${message}</p>` : ''}
+${
+  problem
+    ? html`<div class="error" role="alert">${typeof problem === 'string' ? html`<p>${problem}</p>` : problem}</div>`
+    : message
+      ? html`<p class="success" role="status">${message}</p>`
+      : ''
+}
 ${!problem && decided.has(messageKey) ? whatNext(ctx, filter) : ''}
 ${itemFacts(item)}
 <h2 id="decide">Decision</h2>
 ${actions(ctx, detail, filter)}
-<h2>The row</h2>${rowTable(item.kind, detail.row)}
+<h2>The row</h2>${rowTable(detail)}
 <h2>What the rules saw</h2>${sawSection(detail)}
 <h2>The student now</h2>${studentSection(detail)}
 <h2>Audit trail of this item</h2>${auditTable(await auditOfItem(db, id), 'Audit trail of this item')}`;

@@ -10,7 +10,9 @@ import { reasonLabel, wordsOfReason } from './reason-words.ts';
 /** The parts of an item's page that show what is known (queue-item-page.ts has its actions). */
 
 function facts(rows: [string, SafeHtml | string | null][]): SafeHtml {
-  return html`<table class="facts">${rows.map(([name, value]) => html`<tr><th scope="row">${name}</th><td>${value ?? ''}</td></tr>`)}</table>`;
+  return html`<table class="facts">${rows.map(
+    ([name, value]) => html`<tr><th scope="row">${name}</th><td>${value ?? ''}</td></tr>`,
+  )}</table>`;
 }
 
 const kindNames: Record<FileKind, string> = { enrolment: 'enrolment row', access: 'access-code request' };
@@ -27,7 +29,8 @@ export function itemTitle(item: QueueItem): string {
 function stateText(item: QueueItem): SafeHtml {
   if (item.state === 'open') return html`<strong>Open</strong>: waiting for a decision`;
   const when = item.resolvedAt ? ` at ${timeIn(item.resolvedAt)}` : '';
-  return html`<strong>${item.state.charAt(0).toUpperCase()}${item.state.slice(1)}</strong> by ${item.resolvedBy ?? ''}${when}`;
+  const state = `${item.state.charAt(0).toUpperCase()}${item.state.slice(1)}`;
+  return html`<strong>${state}</strong> by ${item.resolvedBy ?? ''}${when}`;
 }
 
 /** The reason's words and code, then its full meaning when that says more than the words. */
@@ -40,13 +43,14 @@ function reasonWithMeaning(reason: QueueItem['reason']): SafeHtml {
 
 /** The item's facts: why it was referred, from where, and its state. */
 export function itemFacts(item: QueueItem): SafeHtml {
+  const fileNote = html`<span class="muted">(file #${item.fileId}, as of ${item.asOf})</span>`;
   return facts([
     ['State', stateText(item)],
     ['Reason', reasonWithMeaning(item.reason)],
     ['The authority saw', item.reportedCode],
     [
       'From',
-      html`${item.authorityCode}, school ${item.schoolCode ?? ''}: ${item.fileName} line ${item.line} <span class="muted">(file #${item.fileId}, as of ${item.asOf})</span>`,
+      html`${item.authorityCode}, school ${item.schoolCode ?? ''}: ${item.fileName} line ${item.line} ${fileNote}`,
     ],
     ['Referred', timeIn(item.createdAt)],
     [
@@ -86,16 +90,22 @@ const rowFields: Record<FileKind, [column: string, field: string][]> = {
   ],
 };
 
-export function rowTable(kind: FileKind, row: Record<string, unknown>): SafeHtml {
+/** What is stored for the item is damaged: said as such, not shown as if it were the row or what the rules saw. */
+const damaged = (problem: string | null): SafeHtml => html`<p class="error">${problem ?? ''}</p>`;
+
+export function rowTable({ item, row, rowProblem }: ItemDetail): SafeHtml {
+  if (row === null) return damaged(rowProblem);
+  const values = new Map<string, unknown>(Object.entries(row));
   const text = (field: string, value: unknown): string => {
     if (value === null || value === undefined) return '';
     if (typeof value === 'boolean') return value ? 'yes' : 'no';
     return field === 'asn' && typeof value === 'string' ? formatAsn(value) : String(value);
   };
-  return facts(rowFields[kind].map(([column, field]) => [column, text(field, row[field])]));
+  return facts(rowFields[item.kind].map(([column, field]) => [column, text(field, values.get(field))]));
 }
 
-export function sawSection({ saw, matchingStudents }: ItemDetail): SafeHtml {
+export function sawSection({ saw, sawProblem, matchingStudents }: ItemDetail): SafeHtml {
+  if (saw === null) return damaged(sawProblem);
   return facts([
     ['Restriction of the authority', saw.restriction],
     ['Associations', saw.associations.join(', ') || 'none'],
@@ -127,8 +137,12 @@ export function studentSection(detail: ItemDetail): SafeHtml {
       : scrollArea(
           'Recent enrolments',
           html`<table>
-<thead><tr><th scope="col">School</th><th scope="col">Authority</th><th scope="col">Entry</th><th scope="col">Exit</th><th scope="col">Grade</th></tr></thead>
-<tbody>${detail.recentEnrolments.map((e) => html`<tr><td>${e.schoolCode} <span class="muted">${e.schoolName}</span></td><td>${e.authorityCode}</td><td>${e.entryDate}</td><td>${e.exitDate ?? 'open'}</td><td>${e.grade}</td></tr>`)}</tbody></table>`,
+<thead><tr><th scope="col">School</th><th scope="col">Authority</th><th scope="col">Entry</th>
+<th scope="col">Exit</th><th scope="col">Grade</th></tr></thead>
+<tbody>${detail.recentEnrolments.map(
+            (e) => html`<tr><td>${e.schoolCode} <span class="muted">${e.schoolName}</span></td>
+<td>${e.authorityCode}</td><td>${e.entryDate}</td><td>${e.exitDate ?? 'open'}</td><td>${e.grade}</td></tr>`,
+          )}</tbody></table>`,
         );
   const connections =
     item.kind !== 'access'
@@ -138,8 +152,12 @@ export function studentSection(detail: ItemDetail): SafeHtml {
         : scrollArea(
             'Connections',
             html`<table>
-<thead><tr><th scope="col">Email</th><th scope="col">Requester</th><th scope="col">Status</th><th scope="col">School</th><th scope="col">Since</th></tr></thead>
-<tbody>${detail.connections.map((c) => html`<tr><td>${c.email}</td><td>${c.requester}</td><td>${c.status}</td><td>${c.schoolCode}</td><td>${timeIn(c.statusChangedAt)}</td></tr>`)}</tbody></table>`,
+<thead><tr><th scope="col">Email</th><th scope="col">Requester</th><th scope="col">Status</th>
+<th scope="col">School</th><th scope="col">Since</th></tr></thead>
+<tbody>${detail.connections.map(
+              (c) => html`<tr><td>${c.email}</td><td>${c.requester}</td><td>${c.status}</td><td>${c.schoolCode}</td>
+<td>${timeIn(c.statusChangedAt)}</td></tr>`,
+            )}</tbody></table>`,
           );
   return html`${facts([
     ['Name', `${student.lastName}, ${student.firstName}${student.middleName ? ` ${student.middleName}` : ''}`],
