@@ -43,17 +43,21 @@ describe('access-code rows (docs/rules.md §4)', () => {
     const decision = decideAccessRow(row({ asn: '999999999', schoolCode: 'S.2301' }), view(high, { students: {} }));
     expect(decision).to.include({ status: 'referred', code: 'NOT_ACCESSIBLE', reason: 'UNKNOWN_ASN' });
   });
-  it('limited access, no association and no historical enrolment: NOT_ACCESSIBLE with the same words as an unknown ASN', () => {
-    const hidden = decideAccessRow(
-      row({ schoolCode: 'S.2301' }),
-      view(high, { students: { '111111111': { enrolments: [enrolment('S.0101', '2020-09-01')] } } }),
-    );
-    const unknown = decideAccessRow(row({ schoolCode: 'S.2301' }), view(high, { students: {} }));
-    expect(hidden).to.include({ status: 'referred', code: 'NOT_ACCESSIBLE', reason: 'NO_HISTORICAL_ENROLMENT' });
-    expect(
-      hidden.status === 'referred' && unknown.status === 'referred' && hidden.message === unknown.message,
-    ).to.equal(true);
-  });
+  it(
+    'limited access, no association and no historical enrolment: NOT_ACCESSIBLE with the same words as an ' +
+      'unknown ASN',
+    () => {
+      const hidden = decideAccessRow(
+        row({ schoolCode: 'S.2301' }),
+        view(high, { students: { '111111111': { enrolments: [enrolment('S.0101', '2020-09-01')] } } }),
+      );
+      const unknown = decideAccessRow(row({ schoolCode: 'S.2301' }), view(high, { students: {} }));
+      expect(hidden).to.include({ status: 'referred', code: 'NOT_ACCESSIBLE', reason: 'NO_HISTORICAL_ENROLMENT' });
+      expect(
+        hidden.status === 'referred' && unknown.status === 'referred' && hidden.message === unknown.message,
+      ).to.equal(true);
+    },
+  );
   it('a regular authority without an association is referred NO_ASSOCIATION_FOR_ACCESS', () => {
     const decision = decideAccessRow(
       row(),
@@ -61,14 +65,20 @@ describe('access-code rows (docs/rules.md §4)', () => {
     );
     expect(decision).to.include({ status: 'referred', code: 'NO_ASSOCIATION_FOR_ACCESS' });
   });
-  it('a Low authority with a historical enrolment only is referred NO_ASSOCIATION_FOR_ACCESS (access needs an association)', () => {
-    const students = {
-      '111111111': { enrolments: [enrolment('S.0941', '2015-09-01', '2018-06-15'), enrolment('S.0201', '2018-09-01')] },
-    };
-    expect(decideAccessRow(row({ schoolCode: 'S.0941' }), view(low, { students })).code).to.equal(
-      'NO_ASSOCIATION_FOR_ACCESS',
-    );
-  });
+  it(
+    'a Low authority with a historical enrolment only is referred NO_ASSOCIATION_FOR_ACCESS (access needs an ' +
+      'association)',
+    () => {
+      const students = {
+        '111111111': {
+          enrolments: [enrolment('S.0941', '2015-09-01', '2018-06-15'), enrolment('S.0201', '2018-09-01')],
+        },
+      };
+      expect(decideAccessRow(row({ schoolCode: 'S.0941' }), view(low, { students })).code).to.equal(
+        'NO_ASSOCIATION_FOR_ACCESS',
+      );
+    },
+  );
   it('a High authority with a Recent enrolment only has no association (Recent never counts for High)', () => {
     const students = {
       '111111111': { enrolments: [enrolment('S.2301', '2024-09-01', '2026-01-30'), enrolment('S.0201', '2026-02-09')] },
@@ -128,7 +138,7 @@ describe('access-code rows (docs/rules.md §4)', () => {
   });
 });
 
-describe('existing connections of the same person (seed 000 §2.1, seed 001)', () => {
+describe('existing connections of the same person (docs/rules.md §4)', () => {
   const table: [AccessRow['action'], LiveConnection, boolean, string][] = [
     ['create', 'none', false, 'CONNECTION_CREATED'],
     ['create', 'waiting', false, 'ALREADY_WAITING'],
@@ -155,50 +165,54 @@ describe('existing connections of the same person (seed 000 §2.1, seed 001)', (
   });
 });
 
-describe('access rows approved by Student Records (docs/rules.md §7: association rules bypassed, every other check kept)', () => {
-  const approve = (change: Partial<AccessRow>, authority: AuthorityFacts, world: World) =>
-    decideAccessRow(row(change), view(authority, world), 'student_records_approval');
-  const elsewhereOnly = { '111111111': { birthDate: '2010-01-01', enrolments: [enrolment('S.0101', '2020-09-01')] } };
+describe(
+  'access rows approved by Student Records (docs/rules.md §7: association rules bypassed, every other ' + 'check kept)',
+  () => {
+    const approve = (change: Partial<AccessRow>, authority: AuthorityFacts, world: World) =>
+      decideAccessRow(row(change), view(authority, world), 'student_records_approval');
+    const elsewhereOnly = { '111111111': { birthDate: '2010-01-01', enrolments: [enrolment('S.0101', '2020-09-01')] } };
 
-  it('no association (NO_ASSOCIATION_FOR_ACCESS under the rules): the connection is created', () => {
-    expect(decideAccessRow(row({ schoolCode: 'S.0941' }), view(low, { students: elsewhereOnly })).status).to.equal(
-      'referred',
-    );
-    expect(approve({ schoolCode: 'S.0941' }, low, { students: elsewhereOnly })).to.include({
-      status: 'accepted',
-      code: 'CONNECTION_CREATED',
-      primaryAsn: '111111111',
+    it('no association (NO_ASSOCIATION_FOR_ACCESS under the rules): the connection is created', () => {
+      expect(decideAccessRow(row({ schoolCode: 'S.0941' }), view(low, { students: elsewhereOnly })).status).to.equal(
+        'referred',
+      );
+      expect(approve({ schoolCode: 'S.0941' }, low, { students: elsewhereOnly })).to.include({
+        status: 'accepted',
+        code: 'CONNECTION_CREATED',
+        primaryAsn: '111111111',
+      });
     });
-  });
-  it('hidden from a limited-access authority (NOT_ACCESSIBLE under the rules): the connection is created', () => {
-    expect(approve({ schoolCode: 'S.2301' }, high, { students: elsewhereOnly })).to.include({
-      status: 'accepted',
-      code: 'CONNECTION_CREATED',
+    it('hidden from a limited-access authority (NOT_ACCESSIBLE under the rules): the connection is created', () => {
+      expect(approve({ schoolCode: 'S.2301' }, high, { students: elsewhereOnly })).to.include({
+        status: 'accepted',
+        code: 'CONNECTION_CREATED',
+      });
     });
-  });
-  it('an unknown ASN stays invalid UNKNOWN_ASN', () => {
-    expect(approve({ asn: '999999999', schoolCode: 'S.2301' }, high, { students: {} })).to.include({
-      status: 'invalid',
-      code: 'UNKNOWN_ASN',
+    it('an unknown ASN stays invalid UNKNOWN_ASN', () => {
+      expect(approve({ asn: '999999999', schoolCode: 'S.2301' }, high, { students: {} })).to.include({
+        status: 'invalid',
+        code: 'UNKNOWN_ASN',
+      });
     });
-  });
-  it('a personal email, the age of a student asking for themselves and the existing connection still decide', () => {
-    expect(
-      approve({ schoolCode: 'S.2301', email: 'a@tis.example.edu.mo' }, high, { students: elsewhereOnly }).code,
-    ).to.equal('EMAIL_NOT_PERSONAL');
-    const young = { '111111111': { birthDate: '2016-01-01', enrolments: [enrolment('S.0101', '2025-09-01')] } };
-    expect(
-      approve({ schoolCode: 'S.2301', requester: 'student', name: null, relationship: null }, high, { students: young })
-        .code,
-    ).to.equal('STUDENT_TOO_YOUNG');
-    const live = { '111111111|ann@example.com': 'activated' as const };
-    expect(approve({ schoolCode: 'S.2301' }, high, { students: elsewhereOnly, live }).code).to.equal(
-      'ALREADY_ACTIVATED',
-    );
-  });
-});
+    it('a personal email, the age of a student asking for themselves and the existing connection still decide', () => {
+      expect(
+        approve({ schoolCode: 'S.2301', email: 'a@tis.example.edu.mo' }, high, { students: elsewhereOnly }).code,
+      ).to.equal('EMAIL_NOT_PERSONAL');
+      const young = { '111111111': { birthDate: '2016-01-01', enrolments: [enrolment('S.0101', '2025-09-01')] } };
+      expect(
+        approve({ schoolCode: 'S.2301', requester: 'student', name: null, relationship: null }, high, {
+          students: young,
+        }).code,
+      ).to.equal('STUDENT_TOO_YOUNG');
+      const live = { '111111111|ann@example.com': 'activated' as const };
+      expect(approve({ schoolCode: 'S.2301' }, high, { students: elsewhereOnly, live }).code).to.equal(
+        'ALREADY_ACTIVATED',
+      );
+    });
+  },
+);
 
-describe('who may reset a connection (docs/rules.md §4, seed 001)', () => {
+describe('who may reset a connection (docs/rules.md §4)', () => {
   const key = '111111111|ann@example.com';
   const ownSchool: ConnectionOwner = { schoolCode: 'S.0102', authorityCode: 'A.0001' };
   const otherAuthority: ConnectionOwner = { schoolCode: 'S.0201', authorityCode: 'A.0002' };
@@ -229,17 +243,21 @@ describe('who may reset a connection (docs/rules.md §4, seed 001)', () => {
       code: 'CONNECTION_RESET',
     });
   });
-  it("a reset of another authority's connection is referred CONNECTION_OF_ANOTHER_AUTHORITY, naming the school that keeps it", () => {
-    const decision = decideAccessRow(row({ action: 'reset' }), view(regular, world(otherAuthority)));
-    expect(decision).to.include({
-      status: 'referred',
-      code: 'CONNECTION_OF_ANOTHER_AUTHORITY',
-      reason: 'CONNECTION_OF_ANOTHER_AUTHORITY',
-    });
-    expect(decision.status === 'referred' && decision.message)
-      .to.contain('set up by school S.0201 of another authority')
-      .and.to.contain('nothing was changed');
-  });
+  it(
+    "a reset of another authority's connection is referred CONNECTION_OF_ANOTHER_AUTHORITY, naming the school " +
+      'that keeps it',
+    () => {
+      const decision = decideAccessRow(row({ action: 'reset' }), view(regular, world(otherAuthority)));
+      expect(decision).to.include({
+        status: 'referred',
+        code: 'CONNECTION_OF_ANOTHER_AUTHORITY',
+        reason: 'CONNECTION_OF_ANOTHER_AUTHORITY',
+      });
+      expect(decision.status === 'referred' && decision.message)
+        .to.contain('set up by school S.0201 of another authority')
+        .and.to.contain('nothing was changed');
+    },
+  );
   it("Student Records' approval resets another authority's connection", () => {
     expect(
       decideAccessRow(row({ action: 'reset' }), view(regular, world(otherAuthority)), 'student_records_approval'),

@@ -7,14 +7,17 @@ import { createTestApp, type TestApp } from './support/database.ts';
 import { readReport } from './support/files.ts';
 import { ingestAccess, loadListingWorld, students } from './support/listing-world.ts';
 
-/** A reset by another authority must not take a family's connection from the school that set it up (seed 001). */
+/**
+ * A reset by another authority must not take a family's connection from the school that set it up (docs/rules.md §4).
+ */
 describe('who may reset or revoke a connection, through files and the queue (docs/rules.md §4)', function () {
   this.timeout(120_000);
   let app: TestApp;
   const sue = async () =>
     (
       await app.db.query<{ school_code: string; authority_code: string; issue: number; reset_at: Date | null }>(
-        `select school_code, authority_code, issue, reset_at from connection where email = 'sue@example.com' and status = 'waiting'`,
+        `select school_code, authority_code, issue, reset_at from connection where email = 'sue@example.com' ` +
+          `and status = 'waiting'`,
       )
     ).rows;
   const lettersOf = (authority: string, fileId: number) => {
@@ -34,23 +37,29 @@ describe('who may reset or revoke a connection, through files and the queue (doc
   });
   after(() => app.dispose());
 
-  it("another authority's reset is referred CONNECTION_OF_ANOTHER_AUTHORITY: the connection, its PIN and its letters stay", async () => {
-    const file = await ingestAccess(
-      app,
-      'other-reset.csv',
-      [`reset,${students.shared},S.0201,,,,sue@example.com,,`],
-      'A.0002',
-    );
-    const [row] = readReport(file.reportPath as string);
-    expect(row).to.include({ status: 'referred', code: 'CONNECTION_OF_ANOTHER_AUTHORITY', asn: '1000-0000-6' });
-    expect(row?.message)
-      .to.contain('set up by school S.0101 of another authority')
-      .and.to.contain('nothing was changed');
-    expect(await sue()).to.deep.equal([{ school_code: 'S.0101', authority_code: 'A.0001', issue: 1, reset_at: null }]);
-    expect(lettersOf('A.0002', file.id)).to.deep.equal([]);
-    const items = await listOpenItems(app.db, { reason: 'CONNECTION_OF_ANOTHER_AUTHORITY' }, 10);
-    expect(items.items.map((i) => `${i.authorityCode} ${i.line}`)).to.deep.equal(['A.0002 2']);
-  });
+  it(
+    "another authority's reset is referred CONNECTION_OF_ANOTHER_AUTHORITY: the connection, its PIN and its " +
+      'letters stay',
+    async () => {
+      const file = await ingestAccess(
+        app,
+        'other-reset.csv',
+        [`reset,${students.shared},S.0201,,,,sue@example.com,,`],
+        'A.0002',
+      );
+      const [row] = readReport(file.reportPath as string);
+      expect(row).to.include({ status: 'referred', code: 'CONNECTION_OF_ANOTHER_AUTHORITY', asn: '1000-0000-6' });
+      expect(row?.message)
+        .to.contain('set up by school S.0101 of another authority')
+        .and.to.contain('nothing was changed');
+      expect(await sue()).to.deep.equal([
+        { school_code: 'S.0101', authority_code: 'A.0001', issue: 1, reset_at: null },
+      ]);
+      expect(lettersOf('A.0002', file.id)).to.deep.equal([]);
+      const items = await listOpenItems(app.db, { reason: 'CONNECTION_OF_ANOTHER_AUTHORITY' }, 10);
+      expect(items.items.map((i) => `${i.authorityCode} ${i.line}`)).to.deep.equal(['A.0002 2']);
+    },
+  );
 
   // `issue` counts resets and letters alike: a reset and its letter take it two further.
   it('a reset from another school of the authority that set it up moves it there, with the new letter', async () => {
@@ -67,25 +76,28 @@ describe('who may reset or revoke a connection, through files and the queue (doc
     expect(lettersOf('A.0001', file.id)).to.deep.equal([`own-reset.${file.id}.S.0102.pdf`]);
   });
 
-  it("Student Records can reset anyone's: approving the referred reset moves the connection to the row's school", async () => {
-    const [item] = (await listOpenItems(app.db, { reason: 'CONNECTION_OF_ANOTHER_AUTHORITY' }, 10)).items;
-    const result = await resolveItem(
-      app,
-      item?.id as number,
-      'ana',
-      'approve',
-      'The family moved; asked by both schools.',
-    );
-    expect(result.outcome).to.equal('resolved');
-    expect((await sue()).map((c) => `${c.school_code} ${c.authority_code} ${c.issue}`)).to.deep.equal([
-      'S.0201 A.0002 5',
-    ]);
-    expect(
-      readdirSync(path.join(app.home, 'outbox', 'A.0002', 'letters', 'student-records')).filter((name) =>
-        name.endsWith('.S.0201.pdf'),
-      ),
-    ).to.have.length(1);
-  });
+  it(
+    "Student Records can reset anyone's: approving the referred reset moves the connection to the row's " + 'school',
+    async () => {
+      const [item] = (await listOpenItems(app.db, { reason: 'CONNECTION_OF_ANOTHER_AUTHORITY' }, 10)).items;
+      const result = await resolveItem(
+        app,
+        item?.id as number,
+        'ana',
+        'approve',
+        'The family moved; asked by both schools.',
+      );
+      expect(result.outcome).to.equal('resolved');
+      expect((await sue()).map((c) => `${c.school_code} ${c.authority_code} ${c.issue}`)).to.deep.equal([
+        'S.0201 A.0002 5',
+      ]);
+      expect(
+        readdirSync(path.join(app.home, 'outbox', 'A.0002', 'letters', 'student-records')).filter((name) =>
+          name.endsWith('.S.0201.pdf'),
+        ),
+      ).to.have.length(1);
+    },
+  );
 
   it('a revoke stays open to any authority with an association: A.0001 revokes what A.0002 now holds', async () => {
     const file = await ingestAccess(

@@ -63,12 +63,16 @@ export const ACCEPT_BUTTON_LABEL: Record<LetterLanguage, string> = {
 };
 
 /**
- * The steps after the link (seed 000 §2.4): sign in, then the PIN. The letter, the email and the
+ * The steps after the link (docs/rules.md §5): sign in, then the PIN. The letter, the email and the
  * activation page say them in these words; the PIN step goes around the button's label.
  */
 export const SIGN_IN_STEP: Record<LetterLanguage, string> = {
-  en: 'Sign in with your Education Account, or with a Google or Microsoft account. If you do not have one, create one, then click the link in the email again.',
-  fr: 'Connectez-vous avec votre compte Éducation, ou avec un compte Google ou Microsoft. Si vous n’en avez pas, créez-en un, puis cliquez de nouveau sur le lien du courriel.',
+  en:
+    'Sign in with your Education Account, or with a Google or Microsoft account. If you do not have one, ' +
+    'create one, then click the link in the email again.',
+  fr:
+    'Connectez-vous avec votre compte Éducation, ou avec un compte Google ou Microsoft. Si vous n’en avez ' +
+    'pas, créez-en un, puis cliquez de nouveau sur le lien du courriel.',
 };
 export const PIN_STEP: Record<LetterLanguage, { before: string; after: string }> = {
   en: { before: 'Enter the 4-digit PIN of your letter and click ', after: '.' },
@@ -163,7 +167,8 @@ export function letterWording(letter: Letter): LetterWording {
       intro: [
         {
           text: forStudent
-            ? 'Votre école a préparé l’accès en ligne à votre propre dossier scolaire dans myPass. Cette lettre vous est destinée, à vous, l’élève. '
+            ? 'Votre école a préparé l’accès en ligne à votre propre dossier scolaire dans myPass. Cette lettre ' +
+              'vous est destinée, à vous, l’élève. '
             : 'L’école a préparé votre accès en ligne au dossier scolaire de cet élève dans myPass. ',
         },
         { text: 'Pour l’activer, il vous faut ce NIP et le courriel d’activation qui vous a été envoyé.' },
@@ -172,7 +177,10 @@ export function letterWording(letter: Letter): LetterWording {
       pinWarning: [
         { text: 'Gardez ce NIP confidentiel. ', bold: true },
         {
-          text: `Il n’est affiché qu’une seule fois, sur cette lettre, et n’est conservé nulle part ailleurs${nbsp}: personne, pas même l’école, ne peut le retrouver. Ne le communiquez à personne et ne l’envoyez pas par courriel.`,
+          text:
+            `Il n’est affiché qu’une seule fois, sur cette lettre, et n’est conservé nulle part ` +
+            `ailleurs${nbsp}: personne, pas même l’école, ne peut le retrouver. Ne le communiquez à personne et ` +
+            `ne l’envoyez pas par courriel.`,
         },
       ],
       stepsTitle: 'Pour activer votre accès',
@@ -207,7 +215,8 @@ export function letterWording(letter: Letter): LetterWording {
     intro: [
       {
         text: forStudent
-          ? 'Your school has set up online access to your own student record in myPass. This letter is for you, the student. '
+          ? 'Your school has set up online access to your own student record in myPass. This letter is for you, ' +
+            'the student. '
           : 'The school has set up your online access to this student’s record in myPass. ',
       },
       { text: 'To turn it on you need this PIN and the activation email that was sent to you.' },
@@ -216,7 +225,9 @@ export function letterWording(letter: Letter): LetterWording {
     pinWarning: [
       { text: 'Keep this PIN private. ', bold: true },
       {
-        text: 'It is shown only once, on this letter, and is not kept anywhere else: nobody, not even the school, can look it up again. Do not share it and do not send it by email.',
+        text:
+          'It is shown only once, on this letter, and is not kept anywhere else: nobody, not even the ' +
+          'school, can look it up again. Do not share it and do not send it by email.',
       },
     ],
     stepsTitle: 'To activate your access',

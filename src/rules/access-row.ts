@@ -9,7 +9,7 @@ import { type DecisionBasis, notAccessibleMessage, type RulesSaw } from './enrol
 import type { AuthorityFacts, EnrolmentFact, RuleWindows, StudentFacts } from './facts.ts';
 import { isLimitedAccess, restrictionLevel } from './restriction.ts';
 
-/** Deleted and Request Expired connections are ignored by every rule (seed 000 §2.1). */
+/** Deleted and Request Expired connections are ignored by every rule (docs/rules.md §4). */
 export type LiveConnection = 'waiting' | 'activated' | 'none';
 
 /** The school that set up a live connection, and its authority: the one that keeps it. */
@@ -51,16 +51,21 @@ type ConnectionOutcome =
 const alreadyActivated = (row: AccessRow): ConnectionOutcome => ({
   status: 'invalid',
   code: 'ALREADY_ACTIVATED',
-  message: `${row.email} already has an activated connection to ASN ${formatAsn(row.asn)}; nothing was changed. If they cannot sign in, direct them to reset the password of the account they activated it with (Education Account, Google or Microsoft).`,
+  message:
+    `${row.email} already has an activated connection to ASN ${formatAsn(row.asn)}; nothing was changed. ` +
+    `If they cannot sign in, direct them to reset the password of the account they activated it with ` +
+    `(Education Account, Google or Microsoft).`,
 });
 const notFound = (row: AccessRow, what: string): ConnectionOutcome => ({
   status: 'invalid',
   code: 'CONNECTION_NOT_FOUND',
-  message: `${row.email} has no ${what} connection to ASN ${formatAsn(row.asn)}; check the ASN and email${row.action === 'reset' ? ', or send a create row for a new connection' : ''}.`,
+  message:
+    `${row.email} has no ${what} connection to ASN ${formatAsn(row.asn)}; check the ASN and email` +
+    `${row.action === 'reset' ? ', or send a create row for a new connection' : ''}.`,
 });
 
 /**
- * docs/rules.md §4, seed 000 §2.1 and seed 001: what an action does given the person's live connection.
+ * docs/rules.md §4 and §5: what an action does given the person's live connection.
  *
  * | action | live connection | replace | outcome                                        |
  * |--------|-----------------|---------|------------------------------------------------|
@@ -85,7 +90,10 @@ export function decideConnectionAction(row: AccessRow, live: LiveConnection): Co
           : {
               status: 'invalid',
               code: 'ALREADY_WAITING',
-              message: `${row.email} already has a connection to ASN ${formatAsn(row.asn)} waiting for activation; with their permission, send the row again with replace=yes to delete it and set up a new one, or use action reset for a new PIN.`,
+              message:
+                `${row.email} already has a connection to ASN ${formatAsn(row.asn)} waiting for activation; ` +
+                `with their permission, send the row again with replace=yes to delete it and set up a new one, ` +
+                `or use action reset for a new PIN.`,
             },
       activated: () => alreadyActivated(row),
     },
@@ -104,15 +112,15 @@ export function decideConnectionAction(row: AccessRow, live: LiveConnection): Co
 }
 
 /**
- * docs/rules.md §4, seed 001: who may reset a waiting connection. A reset never takes a family's
+ * docs/rules.md §4: who may reset a waiting connection. A reset never takes a family's
  * connection away from the authority whose school set it up; a revoke stays open to any
  * authority with an association (custody changes are urgent), so it is not decided here.
  *
- * | connection set up by          | decided under             | outcome                                                    |
- * |-------------------------------|---------------------------|------------------------------------------------------------|
- * | a school of this authority    | any                       | CONNECTION_RESET (it moves to the row's school)            |
- * | a school of another authority | the limited-access rules  | referred CONNECTION_OF_ANOTHER_AUTHORITY, nothing changed  |
- * | a school of another authority | Student Records' approval | CONNECTION_RESET (it moves to the row's school)            |
+ * | connection set up by       | decided under             | outcome                                              |
+ * |----------------------------|---------------------------|------------------------------------------------------|
+ * | this authority's school    | any                       | CONNECTION_RESET (it moves to the row's school)      |
+ * | another authority's school | the limited-access rules  | referred CONNECTION_OF_ANOTHER_AUTHORITY (no change) |
+ * | another authority's school | Student Records' approval | CONNECTION_RESET (it moves to the row's school)      |
  */
 export function decideResetOwnership(
   row: AccessRow,
@@ -123,7 +131,10 @@ export function decideResetOwnership(
   if (owner.authorityCode === authorityCode || basis === 'student_records_approval') return { status: 'accepted' };
   return {
     status: 'referred',
-    message: `The connection of ${row.email} to ASN ${formatAsn(row.asn)} was set up by school ${owner.schoolCode} of another authority, which keeps it: nothing was changed. Ask that school to reset it (it gets the new letter); the row was referred to Student Records, who can reset it for you.`,
+    message:
+      `The connection of ${row.email} to ASN ${formatAsn(row.asn)} was set up by school ${owner.schoolCode} ` +
+      `of another authority, which keeps it: nothing was changed. Ask that school to reset it (it gets the new ` +
+      `letter); the row was referred to Student Records, who can reset it for you.`,
   };
 }
 
@@ -139,17 +150,17 @@ function recentEnrolments(facts: StudentFacts): EnrolmentFact[] {
 /**
  * Decides one checked access-code row (docs/rules.md §4). Pure: the view is a snapshot.
  *
- * | check (in this order)                                           | outcome                                   |
- * |-----------------------------------------------------------------|-------------------------------------------|
- * | school unknown / of another authority                           | invalid UNKNOWN_SCHOOL / SCHOOL_NOT_IN_AUTHORITY |
- * | email on an authority's or school's domain                      | invalid EMAIL_NOT_PERSONAL                |
- * | ASN unknown, limited-access authority                           | referred NOT_ACCESSIBLE (reason UNKNOWN_ASN) |
- * | ASN unknown, other authority                                    | invalid UNKNOWN_ASN                       |
- * | limited access, no association, no historical enrolment         | referred NOT_ACCESSIBLE (reason NO_HISTORICAL_ENROLMENT) |
- * | no association (any authority)                                  | referred NO_ASSOCIATION_FOR_ACCESS        |
- * | create for the student, under 13 or birth date unknown          | invalid STUDENT_TOO_YOUNG                 |
- * | otherwise                                                       | decideConnectionAction                    |
- * | a reset it accepts, of another authority's connection           | decideResetOwnership                      |
+ * | check (in this order)                                  | outcome                                                  |
+ * |--------------------------------------------------------|----------------------------------------------------------|
+ * | school unknown / of another authority                  | invalid UNKNOWN_SCHOOL / SCHOOL_NOT_IN_AUTHORITY         |
+ * | email on an authority's or school's domain             | invalid EMAIL_NOT_PERSONAL                               |
+ * | ASN unknown, limited-access authority                  | referred NOT_ACCESSIBLE (reason UNKNOWN_ASN)             |
+ * | ASN unknown, other authority                           | invalid UNKNOWN_ASN                                      |
+ * | limited access, no association or historical enrolment | referred NOT_ACCESSIBLE (reason NO_HISTORICAL_ENROLMENT) |
+ * | no association (any authority)                         | referred NO_ASSOCIATION_FOR_ACCESS                       |
+ * | create for the student, under 13 or birth date unknown | invalid STUDENT_TOO_YOUNG                                |
+ * | otherwise                                              | decideConnectionAction                                   |
+ * | a reset it accepts, of another authority's connection  | decideResetOwnership                                     |
  *
  * On Student Records' approval the two association rows and the reset's ownership are skipped
  * (an unknown ASN stays invalid); every other check applies.
@@ -175,14 +186,18 @@ export function decideAccessRow(
     return {
       status: 'invalid',
       code: 'SCHOOL_NOT_IN_AUTHORITY',
-      message: `school_code ${row.schoolCode} does not belong to authority ${authority.code}; submit rows only for your own schools.`,
+      message:
+        `school_code ${row.schoolCode} does not belong to authority ${authority.code}; ` +
+        `submit rows only for your own schools.`,
     };
   }
   if (isInstitutionAddress(row.email, view.institutionDomains)) {
     return {
       status: 'invalid',
       code: 'EMAIL_NOT_PERSONAL',
-      message: `${row.email} is an authority or school address; access needs the person's own personal email address, not one tied to a school or authority.`,
+      message:
+        `${row.email} is an authority or school address; access needs the person's own personal email address, ` +
+        `not one tied to a school or authority.`,
     };
   }
 
@@ -223,7 +238,9 @@ export function decideAccessRow(
       status: 'referred',
       code: 'NO_ASSOCIATION_FOR_ACCESS',
       reason: 'NO_ASSOCIATION_FOR_ACCESS',
-      message: `Your authority has no current association with ASN ${formatAsn(row.asn)}${history}, which access requests need. The row was referred to Student Records.`,
+      message:
+        `Your authority has no current association with ASN ${formatAsn(row.asn)}${history}, ` +
+        `which access requests need. The row was referred to Student Records.`,
       saw,
     };
   }
@@ -236,7 +253,10 @@ export function decideAccessRow(
       return {
         status: 'invalid',
         code: 'STUDENT_TOO_YOUNG',
-        message: `Students get their own access from age ${minimumStudentAge}, and ${why}; set up access for a parent or guardian instead${birthDate === null ? ', or ask Student Records to record the birth date' : ''}.`,
+        message:
+          `Students get their own access from age ${minimumStudentAge}, and ${why}; ` +
+          `set up access for a parent or guardian instead` +
+          `${birthDate === null ? ', or ask Student Records to record the birth date' : ''}.`,
       };
     }
   }

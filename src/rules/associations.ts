@@ -24,7 +24,10 @@ function latestExit(enrolments: EnrolmentFact[], asOf: string): string | null {
   return latest;
 }
 
-/** The student's last enrolment ended at one of the authority's schools, and it is not enrolled at another authority now. */
+/**
+ * The student's last enrolment ended at one of the authority's schools, and it is not enrolled at another
+ * authority now.
+ */
 export function lastEnrolledWith(student: StudentFacts, authorityCode: string, asOf: string): string | null {
   const exit = latestExit(student.enrolments, asOf);
   if (exit === null) return null;

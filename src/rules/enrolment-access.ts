@@ -19,15 +19,18 @@ export type AccessDecision =
 /**
  * docs/rules.md §3: may this authority create a NEW enrolment of this existing student?
  *
- * | level   | association | historical | other facts                                   | outcome                            |
- * |---------|-------------|------------|-----------------------------------------------|------------------------------------|
- * | none    | any         | any        |                                               | accept (external access if none)   |
- * | Low/High| yes         | any        |                                               | accept                             |
- * | Low/High| no          | no         |                                               | refer NO_HISTORICAL_ENROLMENT      |
- * | Low     | no          | yes        |                                               | accept                             |
- * | High    | no          | yes        | last enrolled here, exit past the Last window | refer HIGH_LAST_EXIT_OVER_6_MONTHS |
- * | High    | no          | yes        | ended here within Recent window, elsewhere one ends later (or is open) | refer HIGH_MORE_RECENT_ELSEWHERE |
- * | High    | no          | yes        | none of the above                             | refer HIGH_HISTORICAL_ONLY         |
+ * | level    | assoc. | hist. | other facts                                   | outcome                            |
+ * |----------|--------|-------|-----------------------------------------------|------------------------------------|
+ * | none     | any    | any   |                                               | accept (external access if none)   |
+ * | Low/High | yes    | any   |                                               | accept                             |
+ * | Low/High | no     | no    |                                               | refer NO_HISTORICAL_ENROLMENT      |
+ * | Low      | no     | yes   |                                               | accept                             |
+ * | High     | no     | yes   | last enrolled here, exit past the Last window | refer HIGH_LAST_EXIT_OVER_6_MONTHS |
+ * | High     | no     | yes   | more recent elsewhere (see below)             | refer HIGH_MORE_RECENT_ELSEWHERE   |
+ * | High     | no     | yes   | none of the above                             | refer HIGH_HISTORICAL_ONLY         |
+ *
+ * assoc.: a current association; hist.: a historical enrolment. More recent elsewhere: an enrolment
+ * here ended within the Recent window, and one at another authority ends later (or is open).
  */
 export function decideNewEnrolment(
   student: StudentFacts,
@@ -61,7 +64,7 @@ export function decideNewEnrolment(
 }
 
 /**
- * Whether the authority may recognise the student at all (seed 002, "Can Access Student?"):
+ * Whether the authority may recognise the student at all (docs/rules.md §3, `canAccessStudent`):
  * always when not limited; with an association; Low also with a historical enrolment.
  */
 export function canAccessStudent(

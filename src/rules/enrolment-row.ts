@@ -40,7 +40,10 @@ export type EnrolmentDecision =
   | { status: 'invalid'; code: RowCode; message: string };
 
 export function notAccessibleMessage(asn: string): string {
-  return `The ASN provided (${formatAsn(asn)}) either does not exist or is not accessible to your authority. The row was referred to Student Records.`;
+  return (
+    `The ASN provided (${formatAsn(asn)}) either does not exist or is not accessible to your authority. ` +
+    `The row was referred to Student Records.`
+  );
 }
 
 function recentEnrolments(facts: StudentFacts | undefined): EnrolmentFact[] {
@@ -60,9 +63,16 @@ const defaultEarliestBirthYear = 1900;
 function birthDateProblem(birthDate: string | null, asOf: string, earliestYear: number): string | null {
   if (birthDate === null) return null;
   if (birthDate > asOf)
-    return `birth_date ${birthDate} is after the as-of date ${asOf}: a student cannot be born in the future. Check the date (YYYY-MM-DD).`;
+    return (
+      `birth_date ${birthDate} is after the as-of date ${asOf}: a student cannot be born in the future. ` +
+      `Check the date (YYYY-MM-DD).`
+    );
   if (Number(birthDate.slice(0, 4)) < earliestYear)
-    return `birth_date ${birthDate} is before ${earliestYear}, the earliest year accepted. Check the date (YYYY-MM-DD).`;
+    return (
+      `birth_date ${birthDate} is before ${earliestYear}, ` +
+      `the earliest year accepted. ` +
+      `Check the date (YYYY-MM-DD).`
+    );
   return null;
 }
 
@@ -100,7 +110,9 @@ export function decideEnrolmentRow(
     return {
       status: 'invalid',
       code: 'SCHOOL_NOT_IN_AUTHORITY',
-      message: `school_code ${row.schoolCode} does not belong to authority ${authority.code}; submit rows only for your own schools.`,
+      message:
+        `school_code ${row.schoolCode} does not belong to authority ${authority.code}; ` +
+        `submit rows only for your own schools.`,
     };
   }
 
@@ -123,7 +135,9 @@ export function decideEnrolmentRow(
     return {
       status: 'invalid',
       code: 'DUPLICATE_STUDENT',
-      message: `Students with the same names and birth date already exist (ASN ${matches.map(formatAsn).join(', ')}); enrol the existing student by ASN, or contact Student Records if this is a different person.`,
+      message:
+        `Students with the same names and birth date already exist (ASN ${matches.map(formatAsn).join(', ')}); ` +
+        `enrol the existing student by ASN, or contact Student Records if this is a different person.`,
     };
   }
 
@@ -137,7 +151,9 @@ export function decideEnrolmentRow(
     return {
       status: 'invalid',
       code: 'ENROLMENT_NOT_FOUND',
-      message: `No enrolment of ASN ${formatAsn(row.asn)} at ${row.schoolCode} with entry_date ${row.entryDate} exists; check the ASN, school and entry date.`,
+      message:
+        `No enrolment of ASN ${formatAsn(row.asn)} at ${row.schoolCode} with entry_date ${row.entryDate} exists; ` +
+        `check the ASN, school and entry date.`,
     };
   }
 
@@ -154,7 +170,9 @@ export function decideEnrolmentRow(
     return {
       status: 'invalid',
       code: 'UNKNOWN_ASN',
-      message: `No student has ASN ${formatAsn(row.asn)}; check the number, or leave asn empty and give names and birth date to create a new student.`,
+      message:
+        `No student has ASN ${formatAsn(row.asn)}; check the number, or leave asn empty and give names and ` +
+        `birth date to create a new student.`,
     };
   }
 
@@ -206,7 +224,9 @@ export function decideEnrolmentRow(
     status: 'referred',
     code: decision.reason,
     reason: decision.reason,
-    message: `Your authority may not enrol this student without Student Records (${decision.reason}). The row was referred to Student Records.`,
+    message:
+      `Your authority may not enrol this student without Student Records (${decision.reason}). ` +
+      `The row was referred to Student Records.`,
     saw: saw(decision.associations, facts),
   };
 }
