@@ -42,11 +42,15 @@ async function seed(url: string): Promise<void> {
   await client.connect();
   await client.query(`
     insert into authority (code, name, email_domains) values ('A.0001', 'Edmonton Public', '{epsb.example.ca}');
-    insert into school (code, authority_code, name) select 'S.' || lpad(s::text, 4, '0'), 'A.0001', 'School ' || s from generate_series(1, ${schools}) s;
+    insert into school (code, authority_code, name)
+      select 'S.' || lpad(s::text, 4, '0'), 'A.0001', 'School ' || s
+        from generate_series(1, ${schools}) s;
     insert into student (asn, last_name, first_name, birth_date, match_key)
-      select (100000000 + i)::text, 'Last' || i, 'First' || i, date '2010-01-01' + (i % 1500), 'k' || i from generate_series(1, ${students}) i;
+      select (100000000 + i)::text, 'Last' || i, 'First' || i, date '2010-01-01' + (i % 1500), 'k' || i
+        from generate_series(1, ${students}) i;
     insert into enrolment (asn, school_code, entry_date, grade, enrolment_type)
-      select (100000000 + i)::text, 'S.' || lpad((1 + i % ${schools})::text, 4, '0'), date '2025-09-02', (1 + i % 12)::text, 'Primary'
+      select (100000000 + i)::text, 'S.' || lpad((1 + i % ${schools})::text, 4, '0'), date '2025-09-02',
+             (1 + i % 12)::text, 'Primary'
         from generate_series(1, ${students}) i;`);
   await client.query('vacuum analyze');
   await client.end();
@@ -58,7 +62,9 @@ async function writeAccessFile(file: string, count: number, run: number): Promis
   for (let i = 0; i < count; i++) {
     const student = 1 + ((i * 7919) % students);
     const school = `S.${String(1 + (student % schools)).padStart(4, '0')}`;
-    const line = `create,${100000000 + student},${school},parent_guardian,Parent,${names[i % names.length]},p${run}.${i}@example.com,${i % 4 === 0 ? 'fr' : 'en'},`;
+    const line =
+      `create,${100000000 + student},${school},parent_guardian,Parent,${names[i % names.length]},` +
+      `p${run}.${i}@example.com,${i % 4 === 0 ? 'fr' : 'en'},`;
     if (!out.write(`${line}\n`)) await once(out, 'drain');
   }
   out.end();
@@ -129,10 +135,12 @@ try {
       if (result.outcome !== 'processed') throw new Error(`bench file was ${result.outcome}`);
       const letters = lettersLog(work);
       console.log(
-        `\n${count} access rows (accepted ${result.file.accepted}, invalid ${result.file.invalid}): ${seconds.toFixed(1)} s in all`,
+        `\n${count} access rows (accepted ${result.file.accepted}, invalid ${result.file.invalid}): ` +
+          `${seconds.toFixed(1)} s in all`,
       );
       console.log(
-        `  letters: ${letters.letters} pages in ${letters.pdfs} PDFs, ${(letters.ms / 1000).toFixed(1)} s, ${Math.round(letters.letters / (letters.ms / 1000))} pages/s`,
+        `  letters: ${letters.letters} pages in ${letters.pdfs} PDFs, ${(letters.ms / 1000).toFixed(1)} s, ` +
+          `${Math.round(letters.letters / (letters.ms / 1000))} pages/s`,
       );
       console.log(`  peak memory: ${(peakRss / 2 ** 20).toFixed(0)} MB resident`);
     }
@@ -142,7 +150,8 @@ try {
     const seconds = (Date.now() - started) / 1000;
     sender.close();
     console.log(
-      `\nactivation emails: ${round.sent} sent (${received} received by the sink, ${round.failed} failed) in ${seconds.toFixed(1)} s, ${Math.round(round.sent / seconds)} messages/s`,
+      `\nactivation emails: ${round.sent} sent (${received} received by the sink, ${round.failed} failed) ` +
+        `in ${seconds.toFixed(1)} s, ${Math.round(round.sent / seconds)} messages/s`,
     );
   } finally {
     await app.close();

@@ -13,7 +13,8 @@ import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 
 export async function serverUrl(): Promise<string> {
   if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
-  return (await startEmbeddedPostgres(loadConfig({}, {}), () => {})).url;
+  // The superuser: the bench makes and drops its databases (the application's own role cannot).
+  return (await startEmbeddedPostgres(loadConfig({}, {}), () => {})).adminUrl;
 }
 
 export function withDatabase(url: string, name: string): string {
@@ -101,4 +102,46 @@ export async function dropStaleTemplates(url: string, prefix: string, keep: stri
   const found = await adminQuery(url, `select datname from pg_database where datname like '${prefix}%'`);
   for (const { datname } of found.rows as { datname: string }[])
     if (datname !== keep) await adminQuery(url, `drop database if exists ${datname} with (force)`);
+}
+
+/** Clock ticks per second of /proc's CPU times. */
+const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/** utime, stime, cutime, cstime and the parent of a process, from /proc/<pid>/stat. */
+function processTimes(pid: number): { ppid: number; own: number; children: number } | null {
+  try {
+    // The command name is in parentheses and may hold spaces: the fields are counted after it.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const at = (field: number) => Number(fields[field - 3]);
+    return { ppid: at(4), own: at(14) + at(15), children: at(16) + at(17) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds used so far by the Postgres server behind `url` (its postmaster, its live processes,
+ * and those that have exited), or null when the server is not on this machine. The difference
+ * over a run is what the run cost the server, whatever connections it used.
+ */
+export async function postgresCpuSeconds(url: string): Promise<number | null> {
+  // The backend's parent is read while its connection is open (it is gone once closed).
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  let postmaster: number | undefined;
+  try {
+    postmaster = processTimes(Number((await client.query('select pg_backend_pid() as pid')).rows[0]?.pid))?.ppid;
+  } finally {
+    await client.end();
+  }
+  const root = postmaster === undefined ? null : processTimes(postmaster);
+  if (postmaster === undefined || root === null) return null;
+  let total = root.own + root.children;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const times = processTimes(Number(entry));
+    if (times?.ppid === postmaster) total += times.own;
+  }
+  return total / ticks;
 }

@@ -25,6 +25,7 @@ import {
   databaseExists,
   dataFolder,
   dropStaleTemplates,
+  postgresCpuSeconds,
   sampleMemory,
   serverUrl,
   templateName,
@@ -47,13 +48,17 @@ async function seedReference(url: string): Promise<void> {
   await client.query(`
     insert into authority (code, name, nationally_contracted, international, active, usage_agreement_signed) values
       ('A.0001', 'Regular One', false, false, true, true), ('A.0002', 'Regular Two', false, false, true, true),
-      ('A.0094', 'Nunavut - Department of Education', true, false, true, false), ('A.0230', 'The International School of Macao', false, true, true, true);
+      ('A.0094', 'Nunavut - Department of Education', true, false, true, false),
+      ('A.0230', 'The International School of Macao', false, true, true, true);
     insert into school (code, authority_code, name)
-      select 'S.' || lpad((a * 100 + s)::text, 4, '0'), 'A.' || lpad(case a when 1 then 1 when 2 then 2 when 3 then 94 else 230 end::text, 4, '0'), 'School ' || s
+      select 'S.' || lpad((a * 100 + s)::text, 4, '0'),
+             'A.' || lpad(case a when 1 then 1 when 2 then 2 when 3 then 94 else 230 end::text, 4, '0'),
+             'School ' || s
         from generate_series(1, 4) a, generate_series(1, ${schoolsPerAuthority}) s;`);
   await client.query(`
     insert into student (asn, last_name, first_name, birth_date, match_key)
-      select (100000000 + i)::text, 'Last' || i, 'First' || i, date '2008-01-01' + (i % 3000), 'first' || i || '|last' || i || '|' || (date '2008-01-01' + (i % 3000))::text
+      select (100000000 + i)::text, 'Last' || i, 'First' || i, date '2008-01-01' + (i % 3000),
+             'first' || i || '|last' || i || '|' || (date '2008-01-01' + (i % 3000))::text
         from generate_series(1, ${students}) i`);
   // Four past enrolments per student, one in each authority's schools, ended before the as-of date.
   await client.query(`
@@ -122,6 +127,10 @@ async function enrolmentFile(count: number): Promise<string> {
   return file;
 }
 
+/** The CPU a run cost the server, in seconds, or '?' where that cannot be seen. */
+const cpuSince = (before: number | null, after: number | null) =>
+  before === null || after === null ? '?' : (after - before).toFixed(1);
+
 /** The issue's yardstick, as written there, against the floor schema's tables. */
 function floorScript(file: string): string {
   return `set search_path = floor, public;
@@ -142,17 +151,21 @@ async function benchIngest(base: string, template: string, count: number): Promi
   const file = await enrolmentFile(count);
   const url = await cloneDatabase(base, template, `intake_bench_${process.pid}`);
   await adminQuery(url, 'checkpoint');
+  const floorCpuBefore = await postgresCpuSeconds(url);
   const floorSeconds = timePsql(url, floorScript(file));
+  const floorCpu = cpuSince(floorCpuBefore, await postgresCpuSeconds(url));
   const home = mkdtempSync(path.join(tmpdir(), 'intake-bench-'));
   try {
     const app = await openApp({ databaseUrl: url, home, logLevel: 'warn' });
     stageTimes.clear();
     global.gc?.();
     const memory = sampleMemory();
+    const cpuBefore = await postgresCpuSeconds(url);
     const started = Date.now();
     const result = await ingestFile(app, file, 'A.0094', 'enrolment', '2026-09-15');
     const seconds = (Date.now() - started) / 1000;
     const peak = memory.stop();
+    const ingestCpu = cpuSince(cpuBefore, await postgresCpuSeconds(url));
     await app.close();
     if (result.outcome !== 'processed') throw new Error(`bench file was ${result.outcome}`);
     const f = result.file;
@@ -161,10 +174,16 @@ async function benchIngest(base: string, template: string, count: number): Promi
     );
     console.log(`  SQL floor (psql, \\copy + one upsert): ${floorSeconds.toFixed(1)} s`);
     console.log(
-      `  intake ingest:                        ${seconds.toFixed(1)} s, ${Math.round(count / seconds)} rows/s, ${(seconds / floorSeconds).toFixed(2)}x the floor`,
+      `  intake ingest:                        ${seconds.toFixed(1)} s, ${Math.round(count / seconds)} rows/s, ` +
+        `${(seconds / floorSeconds).toFixed(2)}x the floor`,
     );
     console.log(
-      `  peak memory:                          ${peak.rssMb.toFixed(0)} MB resident, ${peak.heapMb.toFixed(0)} MB heap; Node on a core ${(peak.cpuShare * 100).toFixed(0)}% of the time`,
+      `  peak memory:                          ${peak.rssMb.toFixed(0)} MB resident, ` +
+        `${peak.heapMb.toFixed(0)} MB heap; Node on a core ${(peak.cpuShare * 100).toFixed(0)}% of the time`,
+    );
+    console.log(
+      `  CPU seconds:                          Postgres ${ingestCpu} (floor ${floorCpu}), ` +
+        `Node ${(peak.cpuShare * seconds).toFixed(1)}`,
     );
     const chunks = Math.ceil(count / chunkRows);
     const stages = [...stageTimes].map(([stage, ms]) => `${stage} ${(ms / chunks).toFixed(1)}`).join(', ');

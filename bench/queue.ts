@@ -42,12 +42,16 @@ const app = await openApp({ databaseUrl: url.toString(), home, logLevel: 'warn' 
 
 const seedStarted = Date.now();
 await app.db.query(`
-  insert into authority (code, name) select 'A.' || lpad(a::text, 4, '0'), 'Authority ' || a from generate_series(1, ${authorities}) a;
+  insert into authority (code, name)
+    select 'A.' || lpad(a::text, 4, '0'), 'Authority ' || a
+      from generate_series(1, ${authorities}) a;
   insert into school (code, authority_code, name)
-    select 'S.' || lpad(((a - 1) * ${schoolsPerAuthority} + s)::text, 4, '0'), 'A.' || lpad(a::text, 4, '0'), 'School ' || s
+    select 'S.' || lpad(((a - 1) * ${schoolsPerAuthority} + s)::text, 4, '0'), 'A.' || lpad(a::text, 4, '0'),
+           'School ' || s
       from generate_series(1, ${authorities}) a, generate_series(1, ${schoolsPerAuthority}) s;
   insert into intake_file (authority_code, kind, original_name, format, sha256, size_bytes, stored_path, status, as_of)
-    select 'A.' || lpad(a::text, 4, '0'), k, 'september-' || k || '.csv', 'csv', md5(a || k), 1, '/dev/null', 'done', date '2026-09-15'
+    select 'A.' || lpad(a::text, 4, '0'), k, 'september-' || k || '.csv', 'csv', md5(a || k), 1, '/dev/null', 'done',
+           date '2026-09-15'
       from generate_series(1, ${authorities}) a, unnest(array['enrolment', 'access']) k;`);
 // Items and their jobs, in batches as the pipeline writes them: oldest 30 days ago.
 const batch = 5_000;
@@ -55,20 +59,26 @@ for (let first = 0; first < items; first += batch) {
   const size = Math.min(batch, items - first);
   await app.db.transaction(async (client) => {
     const inserted = await client.query<{ id: string; job_id: string; data: object }>(
-      `insert into referral (job_id, kind, authority_code, school_code, file_id, line, reason, reported_code, asn, as_of, row_data, saw, created_at)
+      `insert into referral (job_id, kind, authority_code, school_code, file_id, line, reason, reported_code, asn,
+                             as_of, row_data, saw, created_at)
        select gen_random_uuid(), f.kind, f.authority_code,
-              'S.' || lpad(((a - 1) * ${schoolsPerAuthority} + 1 + i % ${schoolsPerAuthority})::text, 4, '0'), f.id, 2 + i / ${authorities},
+              'S.' || lpad(((a - 1) * ${schoolsPerAuthority} + 1 + i % ${schoolsPerAuthority})::text, 4, '0'), f.id,
+              2 + i / ${authorities},
               ($2::text[])[1 + i % ${reasons.length}], 'NOT_ACCESSIBLE', (300000000 + i)::text, date '2026-09-15',
-              jsonb_build_object('line', 2 + i / ${authorities}, 'asn', (300000000 + i)::text), '{"restriction":"high","associations":[],"recentEnrolments":[]}',
+              jsonb_build_object('line', 2 + i / ${authorities}, 'asn', (300000000 + i)::text),
+              '{"restriction":"high","associations":[],"recentEnrolments":[]}',
               now() - make_interval(secs => (${items} - i) * (30 * 86400.0 / ${items}))
          from generate_series($1::int, $1::int + ${size - 1}) i
               cross join lateral (select 1 + i % ${authorities} as a) pick
-              join intake_file f on f.authority_code = 'A.' || lpad(pick.a::text, 4, '0') and f.kind = (case when i % 3 = 0 then 'access' else 'enrolment' end)
+              join intake_file f
+                on f.authority_code = 'A.' || lpad(pick.a::text, 4, '0')
+               and f.kind = (case when i % 3 = 0 then 'access' else 'enrolment' end)
        returning id::text, job_id::text, row_data as data`,
       [first, reasons],
     );
     await client.query(
-      `insert into pgboss.job (id, name, data) select id, $1, data from unnest($2::uuid[], $3::jsonb[]) as j (id, data)`,
+      `insert into pgboss.job (id, name, data)
+       select id, $1, data from unnest($2::uuid[], $3::jsonb[]) as j (id, data)`,
       [queues.studentRecords, inserted.rows.map((r) => r.job_id), inserted.rows.map((r) => JSON.stringify(r.data))],
     );
   });
@@ -101,7 +111,8 @@ function report(name: string, times: number[], bar: number): void {
   const ok = p95 < bar;
   if (!ok) failures++;
   console.log(
-    `  ${name.padEnd(52)} median ${p50.toFixed(1).padStart(6)} ms  p95 ${p95.toFixed(1).padStart(6)} ms  (bar ${bar} ms) ${ok ? 'ok' : 'OVER'}`,
+    `  ${name.padEnd(52)} median ${p50.toFixed(1).padStart(6)} ms  p95 ${p95.toFixed(1).padStart(6)} ms  ` +
+      `(bar ${bar} ms) ${ok ? 'ok' : 'OVER'}`,
   );
 }
 

@@ -63,7 +63,8 @@ async function referenceFiles(students: number, enrolments: number): Promise<str
     'asn,primary_asn,last_name,first_name,middle_name,birth_date,created_by,created_on,deactivated',
     students,
     (i) =>
-      `${asn(i)},${i % 500 === 499 ? asn(i - 1) : ''},Last${i},First${i},${i % 3 === 0 ? 'Marie' : ''},${day('2008-01-01', i % 3000)},${authorities[i % 4]},${day('2013-09-01', i % 365)},false`,
+      `${asn(i)},${i % 500 === 499 ? asn(i - 1) : ''},Last${i},First${i},${i % 3 === 0 ? 'Marie' : ''},` +
+      `${day('2008-01-01', i % 3000)},${authorities[i % 4]},${day('2013-09-01', i % 365)},false`,
   );
   // Four per student, one in each authority's schools; a secondary ASN's go onto its primary.
   await writeLines(
@@ -73,7 +74,8 @@ async function referenceFiles(students: number, enrolments: number): Promise<str
     (n) => {
       const k = Math.floor(n / 4);
       const entry = day('2018-09-01', (n % 4) * 365);
-      return `${asn(k % students)},${school((n + k) % 4, n % schoolsPerAuthority)},${entry},${day(entry, 300)},${1 + (k % 12)},Primary,false`;
+      const place = school((n + k) % 4, n % schoolsPerAuthority);
+      return `${asn(k % students)},${place},${entry},${day(entry, 300)},${1 + (k % 12)},Primary,false`;
     },
   );
   return folder;
@@ -128,7 +130,8 @@ export async function benchReferenceLoad(base: string, students: number, enrolme
     for (const problem of report.problems.slice(0, 5)) console.log(`  problem: ${problem}`);
     console.log(`  \\copy of the four files into keyed tables: ${floorSeconds.toFixed(1)} s`);
     console.log(
-      `  intake reference load:                      ${seconds.toFixed(1)} s, ${(seconds / floorSeconds).toFixed(2)}x the floor; peak ${peak.rssMb.toFixed(0)} MB resident`,
+      `  intake reference load:                      ${seconds.toFixed(1)} s, ` +
+        `${(seconds / floorSeconds).toFixed(2)}x the floor; peak ${peak.rssMb.toFixed(0)} MB resident`,
     );
   } finally {
     rmSync(home, { recursive: true, force: true });
