@@ -35,7 +35,8 @@ export function addConnectionCommands(program: Command, withApp: WithApp): void 
   connections
     .command('activate')
     .description(
-      "activate a connection for someone, with the token from its email and the PIN from its letter; recorded as the operator's (issuer intake-cli)",
+      'activate a connection for someone, with the token from its email and the PIN from its letter; recorded ' +
+        "as the operator's (issuer intake-cli)",
     )
     .option('--token <token>', "the token of the email's activation link")
     .option('--email <file>', 'or: an .eml file of the mail outbox, to take the token from')
@@ -55,7 +56,9 @@ export function addConnectionCommands(program: Command, withApp: WithApp): void 
       const token = options.token?.trim() ?? (options.email ? tokenFromEml(readFileSync(options.email, 'utf8')) : null);
       if (!token) {
         console.error(
-          `intake: ${options.email ? `${options.email} holds no activation link` : 'give --token, or --email with an .eml file'}`,
+          `intake: ${
+            options.email ? `${options.email} holds no activation link` : 'give --token, or --email with an .eml file'
+          }`,
         );
         process.exitCode = 64;
         return;
@@ -81,7 +84,8 @@ export function addConnectionCommands(program: Command, withApp: WithApp): void 
   connections
     .command('list')
     .description(
-      "who can see a student's record, and each connection's status; for one waiting for activation, its letter's PDF and its email's .eml file",
+      "who can see a student's record, and each connection's status; for one waiting for activation, its " +
+        "letter's PDF and its email's .eml file",
     )
     .requiredOption('--asn <asn>', "the student's ASN", asnOption)
     .option('--json', 'print the connections as JSON')
@@ -137,7 +141,8 @@ export function addConnectionCommands(program: Command, withApp: WithApp): void 
             ? `, locked until ${dateText(c.lockedUntil)}`
             : '';
         console.log(
-          `  #${c.id}  ${statusNames[c.status].padEnd(22)} ${who}, ${c.email}, set up by ${c.schoolCode} on ${dateText(c.createdAt)}${since ? `, ${since}` : ''}${locked}`,
+          `  #${c.id}  ${statusNames[c.status].padEnd(22)} ${who}, ${c.email}, set up by ${c.schoolCode} ` +
+            `on ${dateText(c.createdAt)}${since ? `, ${since}` : ''}${locked}`,
         );
         const { letterFiles, emailFile } = papers(c.id);
         for (const file of letterFiles) console.log(`        letter: ${shownPath(file)}`);

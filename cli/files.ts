@@ -11,8 +11,13 @@ import { parseAuthorityCode, parseDate } from '../src/validate/values.ts';
 import { counted, parsed, type WithApp } from './command-kit.ts';
 
 function describe(file: FileSummary): string {
-  const rows = `${counted(file.recordsDone, 'row')}: ${file.accepted} accepted, ${file.referred} referred, ${file.invalid} invalid`;
-  return `#${file.id}  ${file.status.padEnd(10)} ${file.authorityCode} ${file.kind.padEnd(9)} ${file.name}  (${rows}; received ${timeIn(file.receivedAt)})`;
+  const rows =
+    `${counted(file.recordsDone, 'row')}: ${file.accepted} accepted, ${file.referred} ` +
+    `referred, ${file.invalid} invalid`;
+  return (
+    `#${file.id}  ${file.status.padEnd(10)} ${file.authorityCode} ${file.kind.padEnd(9)} ${file.name}  ` +
+    `(${rows}; received ${timeIn(file.receivedAt)})`
+  );
 }
 
 /** `intake files list|show|replay|purge`: what became of the files received, for operators. Exit 1: no such file. */
@@ -60,7 +65,9 @@ export function addFileCommands(program: Command, withApp: WithApp): void {
         at ? `removed by retention ${timeIn(at)} (was ${where})` : where;
       console.log(describe(file));
       console.log(
-        `  as of ${file.asOf}; ${counted(file.bytes, 'byte')}${file.claimedBytes === null ? '' : ` (${file.claimedBytes} when taken: it changed while read)`}`,
+        `  as of ${file.asOf}; ${counted(file.bytes, 'byte')}${
+          file.claimedBytes === null ? '' : ` (${file.claimedBytes} when taken: it changed while read)`
+        }`,
       );
       if (file.finishedAt) console.log(`  finished ${timeIn(file.finishedAt)}`);
       if (file.reportPath) console.log(`  report: ${removed(purged?.reportPurgedAt, file.reportPath)}`);
@@ -96,7 +103,8 @@ export function addFileCommands(program: Command, withApp: WithApp): void {
       else {
         const { file } = result;
         console.log(
-          `#${file.id}: ${file.originalName} processed again as of ${file.asOf} (a replay of #${id}): ${file.accepted} accepted, ${file.referred} referred, ${file.invalid} invalid`,
+          `#${file.id}: ${file.originalName} processed again as of ${file.asOf} (a replay of ` +
+            `#${id}): ${file.accepted} accepted, ${file.referred} referred, ${file.invalid} invalid`,
         );
         console.log(`  report: ${file.reportPath}`);
       }
@@ -106,7 +114,8 @@ export function addFileCommands(program: Command, withApp: WithApp): void {
     .description('remove what the retention policy says is due (the scheduler does this nightly)')
     .option(
       '--older-than <days>',
-      'for this run, this age replaces every age of the policy (letters: their grace period); letters whose requests wait stay',
+      'for this run, this age replaces every age of the policy (letters: their grace period); letters whose ' +
+        'requests wait stay',
       parsed(
         (v) => (/^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 36_500 ? v : null),
         'a number of days, 1 to 36500',

@@ -21,7 +21,10 @@ import { progressPrinter } from './progress.ts';
 import { addQueueCommands } from './queue.ts';
 import { addStaffCommands } from './staff.ts';
 
-/** Exit codes: 0 done, 1 failure, 2 the file was refused, 3 duplicate or busy (a file, a queue item), 4 activation refused, 5 an approval failed a data check, 64 bad usage or configuration. */
+/**
+ * Exit codes: 0 done, 1 failure, 2 the file was refused, 3 duplicate or busy (a file, a queue item), 4 activation
+ * refused, 5 an approval failed a data check, 64 bad usage or configuration.
+ */
 const program = new Command('intake').description(
   'Intake: SIS enrolment and access-code files, checked against the limited-access rules.',
 );
@@ -68,7 +71,8 @@ program
   .description('watch the inbox and process files until stopped (SIGINT/SIGTERM)')
   .option(
     '--roles <list>',
-    `what this process runs, comma-separated: ${roles.join(', ')} (default: all; the activation page once a sign-in provider is configured; or INTAKE_ROLES)`,
+    `what this process runs, comma-separated: ${roles.join(', ')} (default: all; the activation page once a ` +
+      `sign-in provider is configured; or INTAKE_ROLES)`,
   )
   .action(async (options: { roles?: string }) => {
     const app = await openApp(

@@ -21,7 +21,8 @@ export function printIngestResult(result: IngestResult, json: boolean): number {
   }
   if (result.outcome === 'processed') {
     console.log(
-      `${result.file.originalName}: processed as file ${result.file.id} (${result.file.kind}, ${result.file.authorityCode}, as of ${result.file.asOf})`,
+      `${result.file.originalName}: processed as file ${result.file.id} ` +
+        `(${result.file.kind}, ${result.file.authorityCode}, as of ${result.file.asOf})`,
     );
     console.log(`  accepted ${result.file.accepted}, referred ${result.file.referred}, invalid ${result.file.invalid}`);
     console.log(`  report: ${result.file.reportPath}`);
@@ -29,7 +30,8 @@ export function printIngestResult(result: IngestResult, json: boolean): number {
     console.log(`refused: ${result.reason}`);
   } else if (result.outcome === 'duplicate') {
     console.log(
-      `duplicate: the same content was received before as file ${result.file.id} (${result.file.originalName}, ${result.file.status}); nothing was applied again.`,
+      `duplicate: the same content was received before as file ${result.file.id} ` +
+        `(${result.file.originalName}, ${result.file.status}); nothing was applied again.`,
     );
   } else {
     console.log(`busy: file ${result.file.id} is being processed by another worker.`);

@@ -6,7 +6,10 @@ import { findStaff } from '../src/staff/accounts.ts';
 import { timeIn } from '../src/validate/dates.ts';
 import { formatAsn } from '../src/validate/values.ts';
 
-/** Exit codes of the queue commands beyond 0/1/64: 3 the item is held or resolved by someone else, 5 an approval failed a data check. */
+/**
+ * Exit codes of the queue commands beyond 0/1/64: 3 the item is held or resolved by someone else, 5 an approval
+ * failed a data check.
+ */
 export const exitCodes = { busy: 3, notApplicable: 5, notFound: 1 } as const;
 export const usageExit = 64;
 
@@ -26,7 +29,9 @@ export const daysOption = (value: string) => {
   return Number(value);
 };
 
-/** The staff member a command acts as: an active account of the console (`intake staff add`); null (reported) if not. */
+/**
+ * The staff member a command acts as: an active account of the console (`intake staff add`); null (reported) if not.
+ */
 export async function actingStaff(app: App, username: string | undefined): Promise<string | null> {
   const name = (username ?? process.env.INTAKE_STAFF ?? '').trim().toLowerCase();
   const found = name === '' ? undefined : ((await findStaff(app.db, name)) ?? undefined);
@@ -46,5 +51,8 @@ export async function actingStaff(app: App, username: string | undefined): Promi
 export function itemLine(item: QueueItem): string {
   const held = item.claimedBy ? ` claimed by ${item.claimedBy} until ${timeIn(item.claimedUntil as Date)}` : '';
   const asn = item.asn ? formatAsn(item.asn) : '(new student)';
-  return `#${item.id}  ${timeIn(item.createdAt)}  ${item.authorityCode} ${item.schoolCode ?? ''}  ${item.kind}  ${item.reason}  ASN ${asn}  ${item.fileName}:${item.line}${held}`;
+  return (
+    `#${item.id}  ${timeIn(item.createdAt)}  ${item.authorityCode} ${item.schoolCode ?? ''}  ${item.kind} ` +
+    ` ${item.reason}  ASN ${asn}  ${item.fileName}:${item.line}${held}`
+  );
 }

@@ -14,9 +14,11 @@ import { noteNamesToWriteByHand } from './letter-names.ts';
 const acceptedMessages: Record<AccessCode, string> = {
   CONNECTION_CREATED: 'Connection set up: the PIN letter is in your outbox and the activation email is on its way.',
   CONNECTION_REPLACED:
-    'The waiting connection was deleted and a new one set up: a new PIN letter is in your outbox and a new activation email is on its way.',
+    'The waiting connection was deleted and a new one set up: a new PIN letter is in your outbox and a new ' +
+    'activation email is on its way.',
   CONNECTION_RESET:
-    'New PIN issued: the new letter is in your outbox and a new activation email is on its way; the old PIN and link no longer work.',
+    'New PIN issued: the new letter is in your outbox and a new activation email is on its way; the old PIN and ' +
+    'link no longer work.',
   CONNECTION_REVOKED:
     "Connection deleted: the person can no longer see the student's record, and any pending PIN no longer works.",
 };

@@ -56,7 +56,10 @@ export function startConsole(services: Services): Promise<WebServer> {
   ]);
 }
 
-/** The recipients' activation page (role `activation`, `activationServer.*`): nothing of the console's is served there. */
+/**
+ * The recipients' activation page (role `activation`, `activationServer.*`): nothing of the console's is served
+ * there.
+ */
 export function startActivationSite(services: Services): Promise<WebServer> {
   return startSite(services, services.config.activationServer, () => activationRoutes(services.config));
 }

@@ -44,7 +44,9 @@ async function refuse(services: Services, file: IntakeFile, owner: string, reaso
     file.recordsDone === 0
       ? 'no row of it was applied'
       : `processing stopped after ${file.recordsDone} rows, which were applied`;
-  const explanation = `${file.originalName} (${file.kind} file of ${file.authorityCode}) was not processed: ${applied}.\n\n${reason}\n`;
+  const explanation =
+    `${file.originalName} (${file.kind} file of ${file.authorityCode}) was not processed: ` +
+    `${applied}.\n\n${reason}\n`;
   await recordRefusal(db, file.id, owner, reason);
   await moveOnce(file.storedPath, failedPath);
   await writeFile(`${failedPath}.error.txt`, explanation, { mode: 0o600 });

@@ -32,7 +32,10 @@ const fieldWords: Record<LetterField, string> = {
 function handwritingWarning(fields: readonly LetterField[]): string {
   const words = fields.map((field) => fieldWords[field]);
   const list = words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : words[0];
-  return `Warning: the letter's fonts cannot print ${list} (a writing system they do not cover), so the letter leaves a blank line: write ${words.length > 1 ? 'them' : 'it'} in by hand before handing the letter over.`;
+  return (
+    `Warning: the letter's fonts cannot print ${list} (a writing system they do not cover), so the letter ` +
+    `leaves a blank line: write ${words.length > 1 ? 'them' : 'it'} in by hand before handing the letter over.`
+  );
 }
 
 /**

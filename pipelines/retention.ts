@@ -7,7 +7,10 @@ import { insertAudit } from '../src/persist/row-outcomes.ts';
 export interface PurgeOptions {
   /** Only say what is due; nothing is removed or recorded. */
   dryRun: boolean;
-  /** Replaces every age of the policy for this run (letters: their grace period); letters whose requests wait are still kept. */
+  /**
+   * Replaces every age of the policy for this run (letters: their grace period); letters whose requests wait are
+   * still kept.
+   */
   olderThanDays?: number;
   /** Who asked, for the audit log: an operator's command, or the scheduler. */
   by?: string;

@@ -57,7 +57,11 @@ async function newMatchesSinceSeen(
       status: 'invalid',
       code: 'DUPLICATE_STUDENT',
       asn: null,
-      message: `Since the item was referred, ${fresh.map(formatAsn).join(', ')} ${fresh.length === 1 ? 'has' : 'have'} come to have the same names and birth date. They are now on the item's page: look at them, then approve again if this is another person.`,
+      message:
+        `Since the item was ` +
+        `referred, ${fresh.map(formatAsn).join(', ')} ${fresh.length === 1 ? 'has' : 'have'} come to have the ` +
+        `same names and birth date. They are now on the item's page: look at them, then approve again if this is ` +
+        `another person.`,
     },
   };
 }

@@ -31,14 +31,16 @@ try {
     const { accepted, referred, invalid } = result.file;
     const note = result.outcome === 'duplicate' ? '  (processed before; not applied again)' : '';
     console.log(
-      `${name.padEnd(42)} ${String(accepted).padStart(8)} ${String(referred).padStart(8)} ${String(invalid).padStart(8)}${note}`,
+      `${name.padEnd(42)} ${String(accepted).padStart(8)} ${String(referred).padStart(8)} ` +
+        `${String(invalid).padStart(8)}${note}`,
     );
     totals.accepted += accepted;
     totals.referred += referred;
     totals.invalid += invalid;
   }
   console.log(
-    `${'total'.padEnd(42)} ${String(totals.accepted).padStart(8)} ${String(totals.referred).padStart(8)} ${String(totals.invalid).padStart(8)}`,
+    `${'total'.padEnd(42)} ${String(totals.accepted).padStart(8)} ${String(totals.referred).padStart(8)} ` +
+      `${String(totals.invalid).padStart(8)}`,
   );
   console.log(`\nresult reports: ${path.join(app.config.home, 'outbox')}/<authority>/<file>.results.csv`);
   const sender = createMailSender(app.config);
@@ -56,16 +58,19 @@ try {
   for (const letter of letters) console.log(`  ${letter}`);
   console.log(`activation emails: ${mail.sent} sent to ${sender.destination}`);
   console.log(
-    "activate one: intake connections activate --token <token= in an email's link> --account you@example.com (then type the PIN of its letter)",
+    "activate one: intake connections activate --token <token= in an email's link> --account you@example.com " +
+      '(then type the PIN of its letter)',
   );
   // The page signs people in first: it runs only with a provider, so only when asked for.
   console.log(
-    `  or open the email's link on the activation page (${app.config.mail.activationUrl}): intake start --roles …,activation, with a sign-in provider in INTAKE_OIDC_PROVIDERS_FILE (README, "Activation page")`,
+    `  or open the email's link on the activation page (${app.config.mail.activationUrl}): intake start --roles ` +
+      `…,activation, with a sign-in provider in INTAKE_OIDC_PROVIDERS_FILE (README, "Activation page")`,
   );
   const open = await countOpenByReason(app.db, {});
   const openItems = [...open.values()].reduce((sum, n) => sum + n, 0);
   console.log(
-    `\nStudent Records queue: ${openItems} open ${openItems === 1 ? 'item' : 'items'} (${[...open].map(([reason, n]) => `${reason} ${n}`).join(', ')})`,
+    `\nStudent Records queue: ${openItems} open ${openItems === 1 ? 'item' : 'items'} ` +
+      `(${[...open].map(([reason, n]) => `${reason} ${n}`).join(', ')})`,
   );
   // Commands as they run from the checkout, and the console's address as this configuration has it.
   const { host, port } = app.config.server;

@@ -10,7 +10,8 @@ const anchors: Record<string, string> = {
 export function outcomeCodesMarkdown(): string {
   const rows = Object.entries(rowCodes).map(
     ([code, { status, meaning, rule }]) =>
-      `| \`${code}\` | ${status} | ${meaning} | ${rule.replace(/§(\d)/g, (section) => `[${section}](docs/rules.md#${anchors[section] ?? ''})`)} |`,
+      `| \`${code}\` | ${status} | ${meaning} ` +
+      `| ${rule.replace(/§(\d)/g, (section) => `[${section}](docs/rules.md#${anchors[section] ?? ''})`)} |`,
   );
   const reasons = Object.entries(referralReasons).map(([code, meaning]) => `| \`${code}\` | ${meaning} |`);
   return [

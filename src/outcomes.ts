@@ -33,7 +33,8 @@ export const rowCodes = {
     rule: '§4',
     status: 'accepted',
     meaning:
-      "The person's waiting connection was deleted (replace=yes) and a new one set up, with a new PIN letter and email.",
+      "The person's waiting connection was deleted (replace=yes) and a new one set up, with a new PIN letter " +
+      'and email.',
   },
   CONNECTION_RESET: {
     rule: '§4',
@@ -49,19 +50,22 @@ export const rowCodes = {
     rule: '§3, §4',
     status: 'referred',
     meaning:
-      'The ASN does not exist or is not accessible to the authority (the two are never told apart); Student Records decides.',
+      'The ASN does not exist or is not accessible to the authority (the two are never told apart); Student ' +
+      'Records decides.',
   },
   HIGH_LAST_EXIT_OVER_6_MONTHS: {
     rule: '§3',
     status: 'referred',
     meaning:
-      'High restriction: the student was last enrolled with the authority, but left more than the Last School Enrolment window ago.',
+      'High restriction: the student was last enrolled with the authority, but left more than the Last School ' +
+      'Enrolment window ago.',
   },
   HIGH_MORE_RECENT_ELSEWHERE: {
     rule: '§3',
     status: 'referred',
     meaning:
-      'High restriction: the student was recently enrolled with the authority but has a more recent enrolment elsewhere.',
+      'High restriction: the student was recently enrolled with the authority but has a more recent enrolment ' +
+      'elsewhere.',
   },
   HIGH_HISTORICAL_ONLY: {
     rule: '§3',
@@ -78,7 +82,8 @@ export const rowCodes = {
     rule: '§4',
     status: 'referred',
     meaning:
-      'A reset named a connection set up by a school of another authority, which keeps it: nothing was changed; Student Records decides.',
+      'A reset named a connection set up by a school of another authority, which keeps it: nothing was changed; ' +
+      'Student Records decides.',
   },
   POTENTIAL_DUPLICATE: {
     rule: '§3',
@@ -181,7 +186,8 @@ export const rowCodes = {
     rule: '§4',
     status: 'invalid',
     meaning:
-      'The person already has an activated connection to the student (for a forgotten password: reset the password of the account used to activate it: Education Account, Google or Microsoft).',
+      'The person already has an activated connection to the student (for a forgotten password: reset the ' +
+      'password of the account used to activate it: Education Account, Google or Microsoft).',
   },
   ALREADY_WAITING: {
     rule: '§4',

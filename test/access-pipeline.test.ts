@@ -89,56 +89,61 @@ describe('access-code files: connections, letters, emails, activation', function
 
   const tokenOf = (text: string) => (/token=([A-Za-z0-9_-]+)/.exec(text) as RegExpExecArray)[1] as string;
 
-  it('the A.0001 sample: a PDF per school, a letter per live connection, an email per letter, and no PIN anywhere else', async () => {
-    const file = await ingestFile(
-      app,
-      path.join(samplesFolder, 'access/A.0001/fall-access.csv'),
-      'A.0001',
-      'access',
-      samplesAsOf,
-    );
-    expect(file.outcome).to.equal('processed');
-    if (file.outcome !== 'processed') return;
-    const letters = await lettersOf(file.file.id);
-    // Created and kept: Gagnon (reset in the same file: one letter), Wong, Pauloosie, Tremblay, Singh's mother (replaced).
-    expect(letters).to.have.length(5);
-    expect(new Set(letters.map((l) => /(S\.\d{4})\.pdf$/.exec(l.pdf)?.[1]))).to.deep.equal(
-      new Set(['S.0101', 'S.0102']),
-    );
-    for (const pdf of new Set(letters.map((l) => l.pdf))) expect(statSync(pdf).mode & 0o777).to.equal(0o600);
-    const text = letters.map((l) => l.page).join('\n');
-    for (const name of ['黃志明', 'ᓯᐊᓯ ᐸᐅᓗᓯ', 'Trần Thị Thu Hà', 'Marie-Ève Gagnon-Béliveau', 'Gurpreet Kaur Singh'])
-      expect(text).to.contain(name);
+  it(
+    'the A.0001 sample: a PDF per school, a letter per live connection, an email per letter, and no PIN ' +
+      'anywhere else',
+    async () => {
+      const file = await ingestFile(
+        app,
+        path.join(samplesFolder, 'access/A.0001/fall-access.csv'),
+        'A.0001',
+        'access',
+        samplesAsOf,
+      );
+      expect(file.outcome).to.equal('processed');
+      if (file.outcome !== 'processed') return;
+      const letters = await lettersOf(file.file.id);
+      // Created and kept: Gagnon (reset in the same file: one letter), Wong, Pauloosie, Tremblay, Singh's mother
+      // (replaced).
+      expect(letters).to.have.length(5);
+      expect(new Set(letters.map((l) => /(S\.\d{4})\.pdf$/.exec(l.pdf)?.[1]))).to.deep.equal(
+        new Set(['S.0101', 'S.0102']),
+      );
+      for (const pdf of new Set(letters.map((l) => l.pdf))) expect(statSync(pdf).mode & 0o777).to.equal(0o600);
+      const text = letters.map((l) => l.page).join('\n');
+      for (const name of ['黃志明', 'ᓯᐊᓯ ᐸᐅᓗᓯ', 'Trần Thị Thu Hà', 'Marie-Ève Gagnon-Béliveau', 'Gurpreet Kaur Singh'])
+        expect(text).to.contain(name);
 
-    const mails = await newMail();
-    expect(mails).to.have.length(5);
-    for (const { mail } of mails) {
-      expect(mail.subject).to.be.oneOf(['myPass Activation – DO NOT DELETE', 'Activation myPass – NE PAS SUPPRIMER']);
-      expect(mail.text).to.match(/token=[A-Za-z0-9_-]{43}/);
-    }
-    const french = mails.find(({ mail }) => mail.subject?.startsWith('Activation'));
-    expect(french?.mail.text).to.match(/^Bonjour,$/m);
-    // A mistyped address must not tell a stranger whose record it is: no student or recipient name.
-    for (const { mail } of mails) {
-      for (const name of ['Gagnon', 'Wong', 'Pauloosie', 'Tremblay', 'Singh', 'Éloïse', '黃', 'Trần']) {
-        expect(`${mail.text}\n${String(mail.html)}`).to.not.contain(name);
+      const mails = await newMail();
+      expect(mails).to.have.length(5);
+      for (const { mail } of mails) {
+        expect(mail.subject).to.be.oneOf(['myPass Activation – DO NOT DELETE', 'Activation myPass – NE PAS SUPPRIMER']);
+        expect(mail.text).to.match(/token=[A-Za-z0-9_-]{43}/);
       }
-    }
+      const french = mails.find(({ mail }) => mail.subject?.startsWith('Activation'));
+      expect(french?.mail.text).to.match(/^Bonjour,$/m);
+      // A mistyped address must not tell a stranger whose record it is: no student or recipient name.
+      for (const { mail } of mails) {
+        for (const name of ['Gagnon', 'Wong', 'Pauloosie', 'Tremblay', 'Singh', 'Éloïse', '黃', 'Trần']) {
+          expect(`${mail.text}\n${String(mail.html)}`).to.not.contain(name);
+        }
+      }
 
-    const everywhere = [
-      await databaseText(app.db),
-      folderText(app.home),
-      ...mails.map(({ mail }) => `${mail.subject}\n${mail.text}\n${String(mail.html)}`),
-    ].join('\n');
-    expect(readdirSync(path.join(app.home, 'log')).length, 'the log is searched').to.be.at.least(1);
-    expect(folderText(path.join(app.home, 'log'))).to.contain('letters issued');
-    for (const { pin, page } of letters) {
-      expect(pinOccurrences(page, pin), 'a PIN printed once on its letter').to.equal(1);
-      expect(pinContexts(everywhere, pin), 'a PIN outside its letter').to.deep.equal([]);
-    }
-    const report = readReport(file.file.reportPath as string);
-    expect(report.filter((r) => r.status !== 'summary')).to.have.length(20);
-  });
+      const everywhere = [
+        await databaseText(app.db),
+        folderText(app.home),
+        ...mails.map(({ mail }) => `${mail.subject}\n${mail.text}\n${String(mail.html)}`),
+      ].join('\n');
+      expect(readdirSync(path.join(app.home, 'log')).length, 'the log is searched').to.be.at.least(1);
+      expect(folderText(path.join(app.home, 'log'))).to.contain('letters issued');
+      for (const { pin, page } of letters) {
+        expect(pinOccurrences(page, pin), 'a PIN printed once on its letter').to.equal(1);
+        expect(pinContexts(everywhere, pin), 'a PIN outside its letter').to.deep.equal([]);
+      }
+      const report = readReport(file.file.reportPath as string);
+      expect(report.filter((r) => r.status !== 'summary')).to.have.length(20);
+    },
+  );
 
   it("activates with the email's token and the letter's PIN; the listing shows it, never a PIN", async () => {
     const file = await ingest(
@@ -297,39 +302,43 @@ describe('access-code files: connections, letters, emails, activation', function
     await newMail();
   });
 
-  it('requests expire at the end of the day printed on the letter: the job moves them to Request Expired, and they cannot be activated', async () => {
-    const file = await ingest(
-      'expire.csv',
-      `${header}\ncreate,133708415,S.0102,parent_guardian,Father,Raj Singh,raj.singh@example.com,en,\n`,
-    );
-    const [letter] = await lettersOf(file.id);
-    const token = tokenOf((await newMail())[0]?.mail.text ?? '');
-    const printed = (
-      /This PIN expires on (\d{4}-\d{2}-\d{2})/.exec(letter?.page ?? '') as RegExpExecArray
-    )[1] as string;
-    expect(printed).to.equal(addDays(todayIn(), 30));
-    const raj = (await listConnections(app.db, '133708415', 3)).connections.find(
-      (c) => c.email === 'raj.singh@example.com',
-    );
-    const expiresAt = raj?.expiresAt as Date;
-    expect(dateEndingAt(expiresAt)).to.equal(printed);
-    expect(timeIn(expiresAt)).to.match(/ 00:00 M[SD]T$/);
-    expect(await expireConnections(app.db, 30, { now: new Date(expiresAt.getTime() - 60_000) })).to.equal(0);
-    expect(await expireConnections(app.db, 30, { now: expiresAt })).to.be.at.least(1);
-    expect(
-      (await listConnections(app.db, '133708415', 3)).connections.find((c) => c.email === 'raj.singh@example.com')
-        ?.status,
-    ).to.equal('expired');
-    expect(
-      (await activateConnection(app.db, app.config, { token, pin: letter?.pin as string, account: 'raj' })).outcome,
-    ).to.equal('expired');
-    const again = await ingest(
-      'expire-2.csv',
-      `${header}\ncreate,133708415,S.0102,parent_guardian,Father,Raj Singh,raj.singh@example.com,en,no\n`,
-    );
-    expect(readReport(again.reportPath as string)[0]).to.include({ code: 'CONNECTION_CREATED' });
-    await newMail();
-  });
+  it(
+    'requests expire at the end of the day printed on the letter: the job moves them to Request Expired, and ' +
+      'they cannot be activated',
+    async () => {
+      const file = await ingest(
+        'expire.csv',
+        `${header}\ncreate,133708415,S.0102,parent_guardian,Father,Raj Singh,raj.singh@example.com,en,\n`,
+      );
+      const [letter] = await lettersOf(file.id);
+      const token = tokenOf((await newMail())[0]?.mail.text ?? '');
+      const printed = (
+        /This PIN expires on (\d{4}-\d{2}-\d{2})/.exec(letter?.page ?? '') as RegExpExecArray
+      )[1] as string;
+      expect(printed).to.equal(addDays(todayIn(), 30));
+      const raj = (await listConnections(app.db, '133708415', 3)).connections.find(
+        (c) => c.email === 'raj.singh@example.com',
+      );
+      const expiresAt = raj?.expiresAt as Date;
+      expect(dateEndingAt(expiresAt)).to.equal(printed);
+      expect(timeIn(expiresAt)).to.match(/ 00:00 M[SD]T$/);
+      expect(await expireConnections(app.db, 30, { now: new Date(expiresAt.getTime() - 60_000) })).to.equal(0);
+      expect(await expireConnections(app.db, 30, { now: expiresAt })).to.be.at.least(1);
+      expect(
+        (await listConnections(app.db, '133708415', 3)).connections.find((c) => c.email === 'raj.singh@example.com')
+          ?.status,
+      ).to.equal('expired');
+      expect(
+        (await activateConnection(app.db, app.config, { token, pin: letter?.pin as string, account: 'raj' })).outcome,
+      ).to.equal('expired');
+      const again = await ingest(
+        'expire-2.csv',
+        `${header}\ncreate,133708415,S.0102,parent_guardian,Father,Raj Singh,raj.singh@example.com,en,no\n`,
+      );
+      expect(readReport(again.reportPath as string)[0]).to.include({ code: 'CONNECTION_CREATED' });
+      await newMail();
+    },
+  );
 
   it('a request past its expiry counts as expired before the job has run: a new create is accepted', async () => {
     await ingest(
@@ -362,41 +371,49 @@ describe('access-code files: connections, letters, emails, activation', function
     expect(mails).to.have.length(1);
   });
 
-  it("a reset from another school of the authority sends the letter to that school, in the reset row's language", async () => {
-    const first = await ingest(
-      'move-1.csv',
-      `${header}\ncreate,104827361,S.0101,parent_guardian,Father,Paul Gagnon,paul.gagnon@example.org,en,\n`,
-    );
-    expect((await lettersOf(first.id)).map((l) => path.basename(l.pdf))).to.deep.equal([
-      `move-1.${first.id}.S.0101.pdf`,
-    ]);
-    await newMail();
-    const second = await ingest('move-2.csv', `${header}\nreset,104827361,S.0102,,,,paul.gagnon@example.org,fr,\n`);
-    const [letter] = await lettersOf(second.id);
-    expect(path.basename(letter?.pdf ?? '')).to.equal(`move-2.${second.id}.S.0102.pdf`);
-    expect(letter?.page).to.contain('Vimy Ridge Academy').and.to.contain('Ce NIP expire le');
-    const [mail] = await newMail();
-    expect(mail?.mail.subject).to.equal('Activation myPass – NE PAS SUPPRIMER');
-    expect(mail?.mail.text).to.contain('Vimy Ridge Academy');
-    // A reset that leaves the language empty keeps the connection's.
-    const third = await ingest(
-      'move-3.csv',
-      'action,asn,school_code,email\nreset,104827361,S.0102,paul.gagnon@example.org\n',
-    );
-    expect((await lettersOf(third.id))[0]?.page).to.contain('Ce NIP expire le');
-    expect((await newMail())[0]?.mail.subject).to.equal('Activation myPass – NE PAS SUPPRIMER');
-  });
+  it(
+    "a reset from another school of the authority sends the letter to that school, in the reset row's " + 'language',
+    async () => {
+      const first = await ingest(
+        'move-1.csv',
+        `${header}\ncreate,104827361,S.0101,parent_guardian,Father,Paul Gagnon,paul.gagnon@example.org,en,\n`,
+      );
+      expect((await lettersOf(first.id)).map((l) => path.basename(l.pdf))).to.deep.equal([
+        `move-1.${first.id}.S.0101.pdf`,
+      ]);
+      await newMail();
+      const second = await ingest('move-2.csv', `${header}\nreset,104827361,S.0102,,,,paul.gagnon@example.org,fr,\n`);
+      const [letter] = await lettersOf(second.id);
+      expect(path.basename(letter?.pdf ?? '')).to.equal(`move-2.${second.id}.S.0102.pdf`);
+      expect(letter?.page).to.contain('Vimy Ridge Academy').and.to.contain('Ce NIP expire le');
+      const [mail] = await newMail();
+      expect(mail?.mail.subject).to.equal('Activation myPass – NE PAS SUPPRIMER');
+      expect(mail?.mail.text).to.contain('Vimy Ridge Academy');
+      // A reset that leaves the language empty keeps the connection's.
+      const third = await ingest(
+        'move-3.csv',
+        'action,asn,school_code,email\nreset,104827361,S.0102,paul.gagnon@example.org\n',
+      );
+      expect((await lettersOf(third.id))[0]?.page).to.contain('Ce NIP expire le');
+      expect((await newMail())[0]?.mail.subject).to.equal('Activation myPass – NE PAS SUPPRIMER');
+    },
+  );
 
-  it('a create and a reset of one person in one file: one letter, from the school, in the language and with the relationship of the reset', async () => {
-    const file = await ingest(
-      'same-file.csv',
-      `${header}\ncreate,104827361,S.0101,parent_guardian,Aunt,Rita Gagnon,rita.gagnon@example.org,en,\nreset,104827361,S.0102,,Tante,,rita.gagnon@example.org,fr,\n`,
-    );
-    const letters = await lettersOf(file.id);
-    expect(letters.map((l) => path.basename(l.pdf))).to.deep.equal([`same-file.${file.id}.S.0102.pdf`]);
-    expect(letters[0]?.page).to.contain('Ce NIP expire le').and.to.contain('Rita Gagnon').and.to.contain('Tante');
-    await newMail();
-  });
+  it(
+    'a create and a reset of one person in one file: one letter, from the school, in the language and with the ' +
+      'relationship of the reset',
+    async () => {
+      const file = await ingest(
+        'same-file.csv',
+        `${header}\ncreate,104827361,S.0101,parent_guardian,Aunt,Rita ` +
+          `Gagnon,rita.gagnon@example.org,en,\nreset,104827361,S.0102,,Tante,,rita.gagnon@example.org,fr,\n`,
+      );
+      const letters = await lettersOf(file.id);
+      expect(letters.map((l) => path.basename(l.pdf))).to.deep.equal([`same-file.${file.id}.S.0102.pdf`]);
+      expect(letters[0]?.page).to.contain('Ce NIP expire le').and.to.contain('Rita Gagnon').and.to.contain('Tante');
+      await newMail();
+    },
+  );
 
   it("an email sent again carries a new link, and the first copy's link still works", async () => {
     const file = await ingest(
@@ -435,39 +452,45 @@ describe('access-code files: connections, letters, emails, activation', function
     ).to.equal('already_activated');
   });
 
-  it('two letter runs of one file at once issue one set of PDFs, whose PINs work, and clear what an abandoned run left', async () => {
-    const file = await ingest(
-      'together.csv',
-      `${header}\ncreate,141276983,S.0103,parent_guardian,Father,Omar Haddad,omar@example.com,en,\ncreate,141276983,S.0103,parent_guardian,Uncle,Sami Haddad,sami@example.com,en,\n`,
-    );
-    const folder = path.join(app.home, 'outbox', 'A.0001', 'letters');
-    // Back to before the letters: as if the run had stopped after the rows, leaving a half-written PDF.
-    await app.db.query('delete from letter_batch where file_id = $1', [file.id]);
-    await app.db.query('update connection set pin_hash = null where letter_file_id = $1', [file.id]);
-    await app.db.query(`delete from pgboss.job where name = $1 and state = 'created'`, [queues.activationMail]);
-    for (const name of readdirSync(folder).filter((n) => n.includes(`.${file.id}.`))) rmSync(path.join(folder, name));
-    writeFileSync(path.join(folder, `.letters-${file.id}-dead-0.tmp`), 'half a PDF');
-    const noLease = async () => {};
-    await Promise.all([issueLetters(app, file, noLease), issueLetters(app, file, noLease)]);
-    expect(readdirSync(folder).filter((n) => n.startsWith(`.letters-${file.id}-`))).to.deep.equal([]);
-    const letters = await lettersOf(file.id);
-    expect(letters).to.have.length(2);
-    const mails = await newMail();
-    expect(mails).to.have.length(2);
-    // Each link works with exactly one of the letters' PINs.
-    for (const { mail } of mails) {
-      const outcomes = [];
-      for (const { pin } of letters)
-        outcomes.push(
-          (await activateConnection(app.db, app.config, { token: tokenOf(mail.text ?? ''), pin, account: 'h' }))
-            .outcome,
-        );
-      expect(
-        outcomes.filter((o) => o === 'activated'),
-        outcomes.join(),
-      ).to.have.length(1);
-    }
-  });
+  it(
+    'two letter runs of one file at once issue one set of PDFs, whose PINs work, and clear what an abandoned ' +
+      'run left',
+    async () => {
+      const file = await ingest(
+        'together.csv',
+        `${header}\ncreate,141276983,S.0103,parent_guardian,Father,Omar ` +
+          `Haddad,omar@example.com,en,\ncreate,141276983,S.0103,parent_guardian,Uncle,Sami ` +
+          `Haddad,sami@example.com,en,\n`,
+      );
+      const folder = path.join(app.home, 'outbox', 'A.0001', 'letters');
+      // Back to before the letters: as if the run had stopped after the rows, leaving a half-written PDF.
+      await app.db.query('delete from letter_batch where file_id = $1', [file.id]);
+      await app.db.query('update connection set pin_hash = null where letter_file_id = $1', [file.id]);
+      await app.db.query(`delete from pgboss.job where name = $1 and state = 'created'`, [queues.activationMail]);
+      for (const name of readdirSync(folder).filter((n) => n.includes(`.${file.id}.`))) rmSync(path.join(folder, name));
+      writeFileSync(path.join(folder, `.letters-${file.id}-dead-0.tmp`), 'half a PDF');
+      const noLease = async () => {};
+      await Promise.all([issueLetters(app, file, noLease), issueLetters(app, file, noLease)]);
+      expect(readdirSync(folder).filter((n) => n.startsWith(`.letters-${file.id}-`))).to.deep.equal([]);
+      const letters = await lettersOf(file.id);
+      expect(letters).to.have.length(2);
+      const mails = await newMail();
+      expect(mails).to.have.length(2);
+      // Each link works with exactly one of the letters' PINs.
+      for (const { mail } of mails) {
+        const outcomes = [];
+        for (const { pin } of letters)
+          outcomes.push(
+            (await activateConnection(app.db, app.config, { token: tokenOf(mail.text ?? ''), pin, account: 'h' }))
+              .outcome,
+          );
+        expect(
+          outcomes.filter((o) => o === 'activated'),
+          outcomes.join(),
+        ).to.have.length(1);
+      }
+    },
+  );
 
   it('letters committed but not yet renamed get their names on the next run', async () => {
     const file = await ingest(

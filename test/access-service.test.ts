@@ -92,39 +92,43 @@ describe('the letters of a file are issued all or nothing', function () {
   });
   after(() => app.dispose());
 
-  it('a failure while writing the PDFs leaves no PIN, no email job and no partial PDF; the rerun issues them all', async () => {
-    const source = path.join(samplesFolder, 'access/A.0094/access-low.csv');
-    const letters = path.join(app.home, 'outbox/A.0094/letters');
-    // The second school's PINs cannot be stored: the first school's PDF is written by then.
-    await app.db.query(`create function refuse_pin() returns trigger language plpgsql as $$
-      begin if new.pin_hash is not null and new.school_code = 'S.0942' then raise exception 'storage failure'; end if; return new; end $$`);
-    await app.db.query(
-      'create trigger refuse_pin before update on connection for each row execute function refuse_pin()',
-    );
-    let failure: unknown = null;
-    await ingestFile(app, source, 'A.0094', 'access', samplesAsOf).catch((error: unknown) => {
-      failure = error;
-    });
-    expect(failure).to.be.instanceOf(Error);
-    expect(await count(app.db, 'select count(*) n from connection where pin_hash is not null')).to.equal(0);
-    expect(await count(app.db, `select count(*) n from pgboss.job where name = $1`, [queues.activationMail])).to.equal(
-      0,
-    );
-    expect(readdirSync(letters)).to.deep.equal([]);
-    // Rows were committed before the letters: they are not applied twice.
-    expect(await count(app.db, 'select count(*) n from connection')).to.equal(2);
+  it(
+    'a failure while writing the PDFs leaves no PIN, no email job and no partial PDF; the rerun issues them ' + 'all',
+    async () => {
+      const source = path.join(samplesFolder, 'access/A.0094/access-low.csv');
+      const letters = path.join(app.home, 'outbox/A.0094/letters');
+      // The second school's PINs cannot be stored: the first school's PDF is written by then.
+      await app.db.query(`create function refuse_pin() returns trigger language plpgsql as $$
+      begin if new.pin_hash is not null and new.school_code = 'S.0942' then raise exception 'storage failure'; end if;
+      return new; end $$`);
+      await app.db.query(
+        'create trigger refuse_pin before update on connection for each row execute function refuse_pin()',
+      );
+      let failure: unknown = null;
+      await ingestFile(app, source, 'A.0094', 'access', samplesAsOf).catch((error: unknown) => {
+        failure = error;
+      });
+      expect(failure).to.be.instanceOf(Error);
+      expect(await count(app.db, 'select count(*) n from connection where pin_hash is not null')).to.equal(0);
+      expect(
+        await count(app.db, `select count(*) n from pgboss.job where name = $1`, [queues.activationMail]),
+      ).to.equal(0);
+      expect(readdirSync(letters)).to.deep.equal([]);
+      // Rows were committed before the letters: they are not applied twice.
+      expect(await count(app.db, 'select count(*) n from connection')).to.equal(2);
 
-    await app.db.query('drop trigger refuse_pin on connection');
-    await sleep(1100); // the failed run's lease runs out
-    const rerun = await ingestFile(app, source, 'A.0094', 'access', samplesAsOf);
-    expect(rerun.outcome).to.equal('processed');
-    expect(readdirSync(letters).sort()).to.deep.equal(['access-low.1.S.0941.pdf', 'access-low.1.S.0942.pdf']);
-    expect(await count(app.db, 'select count(*) n from connection where pin_hash is not null')).to.equal(2);
-    expect(await count(app.db, `select count(*) n from pgboss.job where name = $1`, [queues.activationMail])).to.equal(
-      2,
-    );
-    expect(await count(app.db, 'select count(*) n from connection')).to.equal(2);
-  });
+      await app.db.query('drop trigger refuse_pin on connection');
+      await sleep(1100); // the failed run's lease runs out
+      const rerun = await ingestFile(app, source, 'A.0094', 'access', samplesAsOf);
+      expect(rerun.outcome).to.equal('processed');
+      expect(readdirSync(letters).sort()).to.deep.equal(['access-low.1.S.0941.pdf', 'access-low.1.S.0942.pdf']);
+      expect(await count(app.db, 'select count(*) n from connection where pin_hash is not null')).to.equal(2);
+      expect(
+        await count(app.db, `select count(*) n from pgboss.job where name = $1`, [queues.activationMail]),
+      ).to.equal(2);
+      expect(await count(app.db, 'select count(*) n from connection')).to.equal(2);
+    },
+  );
 
   it('a PDF that cannot get its name after the commit keeps its PINs and gets the name on the rerun', async () => {
     const letters = path.join(app.home, 'outbox/A.0094/letters');

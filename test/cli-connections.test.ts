@@ -52,49 +52,61 @@ describe('the intake command: access files, mail, connections', function () {
     eml = path.join(home, 'outbox/mail', readdirSync(path.join(home, 'outbox/mail')).sort()[0] as string);
   });
 
-  it('activate: the PIN comes from standard input; a wrong PIN exits 4 with the attempts left; the right one activates', () => {
-    const onCommandLine = intake(
-      'connections',
-      'activate',
-      '--email',
-      eml,
-      '--pin',
-      pin,
-      '--account',
-      'ani@example.ca',
-    );
-    expect(onCommandLine.status, 'a PIN on the command line is refused').to.equal(64);
-    expect(onCommandLine.stderr).to.contain('standard input');
-    const wrong = intakeWithInput(
-      `${pin === '0000' ? '0001' : '0000'}\n`,
-      'connections',
-      'activate',
-      '--email',
-      eml,
-      '--account',
-      'ani@example.ca',
-    );
-    expect(wrong.status).to.equal(4);
-    expect(wrong.stdout).to.contain('4 attempts are left');
-    const right = intakeWithInput(
-      `${pin}\n`,
-      'connections',
-      'activate',
-      '--email',
-      eml,
-      '--account',
-      'ani@example.ca',
-      '--json',
-    );
-    expect(right.status, right.stderr).to.equal(0);
-    expect(JSON.parse(right.stdout)).to.include({ outcome: 'activated' });
-    const again = intakeWithInput(`${pin}\n`, 'connections', 'activate', '--email', eml, '--account', 'ani@example.ca');
-    expect(again.status).to.equal(4);
-    expect(again.stdout).to.contain('already activated');
-    const none = intakeWithInput('', 'connections', 'activate', '--email', eml, '--account', 'ani@example.ca');
-    expect(none.status).to.equal(64);
-    expect(none.stderr).to.contain('the PIN of the letter');
-  });
+  it(
+    'activate: the PIN comes from standard input; a wrong PIN exits 4 with the attempts left; the right one ' +
+      'activates',
+    () => {
+      const onCommandLine = intake(
+        'connections',
+        'activate',
+        '--email',
+        eml,
+        '--pin',
+        pin,
+        '--account',
+        'ani@example.ca',
+      );
+      expect(onCommandLine.status, 'a PIN on the command line is refused').to.equal(64);
+      expect(onCommandLine.stderr).to.contain('standard input');
+      const wrong = intakeWithInput(
+        `${pin === '0000' ? '0001' : '0000'}\n`,
+        'connections',
+        'activate',
+        '--email',
+        eml,
+        '--account',
+        'ani@example.ca',
+      );
+      expect(wrong.status).to.equal(4);
+      expect(wrong.stdout).to.contain('4 attempts are left');
+      const right = intakeWithInput(
+        `${pin}\n`,
+        'connections',
+        'activate',
+        '--email',
+        eml,
+        '--account',
+        'ani@example.ca',
+        '--json',
+      );
+      expect(right.status, right.stderr).to.equal(0);
+      expect(JSON.parse(right.stdout)).to.include({ outcome: 'activated' });
+      const again = intakeWithInput(
+        `${pin}\n`,
+        'connections',
+        'activate',
+        '--email',
+        eml,
+        '--account',
+        'ani@example.ca',
+      );
+      expect(again.status).to.equal(4);
+      expect(again.stdout).to.contain('already activated');
+      const none = intakeWithInput('', 'connections', 'activate', '--email', eml, '--account', 'ani@example.ca');
+      expect(none.status).to.equal(64);
+      expect(none.stderr).to.contain('the PIN of the letter');
+    },
+  );
 
   it('list shows who can see the record and each status, never a PIN', () => {
     const run = intake('connections', 'list', '--asn', '3258-1947-0');

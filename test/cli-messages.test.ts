@@ -31,21 +31,25 @@ describe('the intake command: what it says when something is not right', functio
     rmSync(home, { recursive: true, force: true });
   });
 
-  it('ingest for an authority not in the reference data: a usage error about the authority, and nothing created', () => {
-    const run = intake(
-      'ingest',
-      path.join(root, 'samples/enrolment/A.0094/september-low.csv'),
-      '--authority',
-      'A.9999',
-    );
-    expect(run.status).to.equal(64);
-    expect(run.stdout).to.equal('');
-    expect(run.stderr.trim()).to.equal(
-      'intake: A.9999 is not an authority in the reference data: check the code, or load the reference data that has it (intake reference load DIR). Nothing was taken.',
-    );
-    expect(run.stderr).to.not.contain('folder');
-    expect(allPaths(home).filter((p) => p.includes('A.9999'))).to.deep.equal([]);
-  });
+  it(
+    'ingest for an authority not in the reference data: a usage error about the authority, and nothing ' + 'created',
+    () => {
+      const run = intake(
+        'ingest',
+        path.join(root, 'samples/enrolment/A.0094/september-low.csv'),
+        '--authority',
+        'A.9999',
+      );
+      expect(run.status).to.equal(64);
+      expect(run.stdout).to.equal('');
+      expect(run.stderr.trim()).to.equal(
+        'intake: A.9999 is not an authority in the reference data: check the code, or load the reference data ' +
+          'that has it (intake reference load DIR). Nothing was taken.',
+      );
+      expect(run.stderr).to.not.contain('folder');
+      expect(allPaths(home).filter((p) => p.includes('A.9999'))).to.deep.equal([]);
+    },
+  );
 
   it('ingest of a path that is not there says it does not exist', () => {
     const missing = path.join(home, 'no-such-folder', 'september.csv');
@@ -84,22 +88,26 @@ describe('the intake command: what it says when something is not right', functio
     expect([again.status, again.stderr.trim()]).to.deep.equal([1, 'intake: the account mara exists already']);
   });
 
-  it('start says which listener cannot have its address, that another program holds it, and how to run a second Intake', async () => {
-    const taken: Server = createServer();
-    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-    const { port } = taken.address() as { port: number };
-    process.env.INTAKE_HTTP_PORT = String(port);
-    try {
-      const run = intake('start', '--roles', 'console');
-      expect(run.status).to.equal(1);
-      expect(run.stderr).to.contain(`intake: the console cannot listen on 127.0.0.1:${port}: another program holds`);
-      expect(run.stderr).to.contain('another intake start');
-      expect(run.stderr).to.contain('INTAKE_HTTP_PORT');
-      expect(run.stderr).to.contain('--roles watcher,worker,scheduler,mail');
-      expect(run.stderr).to.not.contain('EADDRINUSE');
-    } finally {
-      delete process.env.INTAKE_HTTP_PORT;
-      await new Promise((resolve) => taken.close(resolve));
-    }
-  });
+  it(
+    'start says which listener cannot have its address, that another program holds it, and how to run a second ' +
+      'Intake',
+    async () => {
+      const taken: Server = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      const { port } = taken.address() as { port: number };
+      process.env.INTAKE_HTTP_PORT = String(port);
+      try {
+        const run = intake('start', '--roles', 'console');
+        expect(run.status).to.equal(1);
+        expect(run.stderr).to.contain(`intake: the console cannot listen on 127.0.0.1:${port}: another program holds`);
+        expect(run.stderr).to.contain('another intake start');
+        expect(run.stderr).to.contain('INTAKE_HTTP_PORT');
+        expect(run.stderr).to.contain('--roles watcher,worker,scheduler,mail');
+        expect(run.stderr).to.not.contain('EADDRINUSE');
+      } finally {
+        delete process.env.INTAKE_HTTP_PORT;
+        await new Promise((resolve) => taken.close(resolve));
+      }
+    },
+  );
 });

@@ -67,27 +67,30 @@ describe("the intake command: Student Records' queue", function () {
     expect(intake('queue', 'list', '--reason', 'NOPE').status).to.equal(64);
   });
 
-  it('show --json: the row, what the rules saw, the student now, and the audit trail; the look is recorded once', () => {
-    const item = list('--reason', 'HIGH_HISTORICAL_ONLY').items[0] as ListedItem;
-    expect(intake('queue', 'show', String(item.id)).status).to.equal(64);
-    const run = intake('queue', 'show', String(item.id), '--json', '--as', 'bo');
-    expect(run.status, run.stderr).to.equal(0);
-    const shown = JSON.parse(run.stdout) as {
-      row: { schoolCode: string };
-      saw: { restriction: string };
-      student: { lastName: string };
-      audit: unknown[];
-    };
-    expect(shown.row.schoolCode).to.equal('S.2301');
-    expect(shown.saw.restriction).to.equal('high');
-    expect(shown.student.lastName).to.equal('Silva');
-    expect(intake('queue', 'show', '999999', '--as', 'bo').status).to.equal(1);
-    // Looking at a child's record is on the record.
-    const again = JSON.parse(intake('queue', 'show', String(item.id), '--json', '--as', 'bo').stdout) as {
-      audit: { actor: string; action: string }[];
-    };
-    expect(again.audit.filter((a) => a.action === 'item_viewed').map((a) => a.actor)).to.deep.equal(['bo']);
-  });
+  it(
+    'show --json: the row, what the rules saw, the student now, and the audit trail; the look is recorded ' + 'once',
+    () => {
+      const item = list('--reason', 'HIGH_HISTORICAL_ONLY').items[0] as ListedItem;
+      expect(intake('queue', 'show', String(item.id)).status).to.equal(64);
+      const run = intake('queue', 'show', String(item.id), '--json', '--as', 'bo');
+      expect(run.status, run.stderr).to.equal(0);
+      const shown = JSON.parse(run.stdout) as {
+        row: { schoolCode: string };
+        saw: { restriction: string };
+        student: { lastName: string };
+        audit: unknown[];
+      };
+      expect(shown.row.schoolCode).to.equal('S.2301');
+      expect(shown.saw.restriction).to.equal('high');
+      expect(shown.student.lastName).to.equal('Silva');
+      expect(intake('queue', 'show', '999999', '--as', 'bo').status).to.equal(1);
+      // Looking at a child's record is on the record.
+      const again = JSON.parse(intake('queue', 'show', String(item.id), '--json', '--as', 'bo').stdout) as {
+        audit: { actor: string; action: string }[];
+      };
+      expect(again.audit.filter((a) => a.action === 'item_viewed').map((a) => a.actor)).to.deep.equal(['bo']);
+    },
+  );
 
   it("show takes the item's number as list prints it (#5), and heads each part of the item", () => {
     const item = list('--reason', 'HIGH_HISTORICAL_ONLY').items[0] as ListedItem;

@@ -127,26 +127,29 @@ describe('the console pages: readable on a phone and a laptop, accessible, and s
     });
   }
 
-  it('the queue table fits a laptop screen whole, and on a phone scrolls in its own area; the header wraps', async () => {
-    const laptop = await pageAt('desktop');
-    await laptop.goto(`${web.url}/queue`);
-    expect(await laptop.locator('#items tbody tr').count()).to.be.greaterThan(9);
-    expect(await scrollsSideways(laptop, '#items'), 'the queue scrolls at 1280 px').to.equal(false);
-    const claimedBy = await laptop.locator('#items thead th:last-child').boundingBox();
-    expect((claimedBy?.x ?? 0) + (claimedBy?.width ?? 0)).to.be.at.most(viewports.desktop.width);
-    await laptop.context().close();
+  it(
+    'the queue table fits a laptop screen whole, and on a phone scrolls in its own area; the header ' + 'wraps',
+    async () => {
+      const laptop = await pageAt('desktop');
+      await laptop.goto(`${web.url}/queue`);
+      expect(await laptop.locator('#items tbody tr').count()).to.be.greaterThan(9);
+      expect(await scrollsSideways(laptop, '#items'), 'the queue scrolls at 1280 px').to.equal(false);
+      const claimedBy = await laptop.locator('#items thead th:last-child').boundingBox();
+      expect((claimedBy?.x ?? 0) + (claimedBy?.width ?? 0)).to.be.at.most(viewports.desktop.width);
+      await laptop.context().close();
 
-    const phone = await pageAt('phone');
-    await phone.goto(`${web.url}/queue`);
-    await expectFitsWidth(phone, 'the queue at 375 px');
-    expect(await scrollsSideways(phone, '#items'), 'the queue at 375 px').to.equal(true);
-    // The area can be scrolled by keyboard: it takes focus and has a name.
-    expect(await phone.getAttribute('.table-scroll:has(#items)', 'tabindex')).to.equal('0');
-    expect(await phone.getAttribute('.table-scroll:has(#items)', 'aria-label')).to.equal('Open items');
-    const signOut = await phone.locator('.sign-out button').boundingBox();
-    expect((signOut?.x ?? 0) + (signOut?.width ?? 0)).to.be.at.most(viewports.phone.width);
-    await phone.context().close();
-  });
+      const phone = await pageAt('phone');
+      await phone.goto(`${web.url}/queue`);
+      await expectFitsWidth(phone, 'the queue at 375 px');
+      expect(await scrollsSideways(phone, '#items'), 'the queue at 375 px').to.equal(true);
+      // The area can be scrolled by keyboard: it takes focus and has a name.
+      expect(await phone.getAttribute('.table-scroll:has(#items)', 'tabindex')).to.equal('0');
+      expect(await phone.getAttribute('.table-scroll:has(#items)', 'aria-label')).to.equal('Open items');
+      const signOut = await phone.locator('.sign-out button').boundingBox();
+      expect((signOut?.x ?? 0) + (signOut?.width ?? 0)).to.be.at.most(viewports.phone.width);
+      await phone.context().close();
+    },
+  );
 
   it('shows each reason in plain words beside its code, and titles an item by what it is', async () => {
     const page = await pageAt('desktop');

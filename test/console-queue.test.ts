@@ -133,50 +133,55 @@ describe('the console: Student Records works the queue in a browser', function (
     expect(trail).to.contain('item_approved').and.contain('item_viewed');
   });
 
-  it('approving an access referral issues its letter to the school and its email, whose link activates it', async () => {
-    const item = await itemAt('A.0094', 3);
-    await page.goto(`${web.url}/queue/${item.id}`);
-    await page.click('#claim');
-    await Promise.all([page.waitForURL(/message=approved/), page.click('#approve')]);
-    const letters = path.join(app.home, 'outbox/A.0094/letters/student-records');
-    const letter = readdirSync(letters).find((name) => name.startsWith(`item-${item.id}.`)) as string;
-    expect(letter).to.equal(`item-${item.id}.S.0942.pdf`);
-    const [, text] = await pdfPages(path.join(letters, letter));
-    expect(text).to.contain('Joanasie Qaunaq');
-    const pin = (/(?<![0-9-])\d{4}(?![0-9-])/.exec((text ?? '').replace(/\b[AS]\.\d{4}\b/g, '')) as RegExpExecArray)[0];
+  it(
+    'approving an access referral issues its letter to the school and its email, whose link activates ' + 'it',
+    async () => {
+      const item = await itemAt('A.0094', 3);
+      await page.goto(`${web.url}/queue/${item.id}`);
+      await page.click('#claim');
+      await Promise.all([page.waitForURL(/message=approved/), page.click('#approve')]);
+      const letters = path.join(app.home, 'outbox/A.0094/letters/student-records');
+      const letter = readdirSync(letters).find((name) => name.startsWith(`item-${item.id}.`)) as string;
+      expect(letter).to.equal(`item-${item.id}.S.0942.pdf`);
+      const [, text] = await pdfPages(path.join(letters, letter));
+      expect(text).to.contain('Joanasie Qaunaq');
+      const pin = (
+        /(?<![0-9-])\d{4}(?![0-9-])/.exec((text ?? '').replace(/\b[AS]\.\d{4}\b/g, '')) as RegExpExecArray
+      )[0];
 
-    await sendDueMail(app, createMailSender(app.config));
-    const mailFolder = path.join(app.home, 'outbox/mail');
-    let link = '';
-    for (const name of readdirSync(mailFolder)) {
-      const mail = await simpleParser(readFileSync(path.join(mailFolder, name)));
-      if (mail.to && !Array.isArray(mail.to) && mail.to.text === 'joanasie.qaunaq@example.ca')
-        link = /https?:\/\/\S+activate\?token=[A-Za-z0-9_-]+/.exec(mail.text ?? '')?.[0] ?? '';
-    }
-    expect(link).to.not.equal('');
-    const url = new URL(link);
-    // The activation page is a listener of its own, not the console's.
-    expect((await fetch(`${web.url}${url.pathname}${url.search}`)).status).to.equal(404);
-    const activation = await startActivationSite(app);
-    try {
-      await page.goto(link);
-      await page.click('button:has-text("Education Account")');
-      await signInAtProvider(page, oidc.issuer, 'joanasie', '/activate/pin');
-      await page.fill('input[name=pin]', pin);
-      await page.check('input[name=terms]');
-      await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
-      expect(
-        await count(
-          app.db,
-          `select count(*) n from connection where letter_referral_id = $1 and status = 'activated'
+      await sendDueMail(app, createMailSender(app.config));
+      const mailFolder = path.join(app.home, 'outbox/mail');
+      let link = '';
+      for (const name of readdirSync(mailFolder)) {
+        const mail = await simpleParser(readFileSync(path.join(mailFolder, name)));
+        if (mail.to && !Array.isArray(mail.to) && mail.to.text === 'joanasie.qaunaq@example.ca')
+          link = /https?:\/\/\S+activate\?token=[A-Za-z0-9_-]+/.exec(mail.text ?? '')?.[0] ?? '';
+      }
+      expect(link).to.not.equal('');
+      const url = new URL(link);
+      // The activation page is a listener of its own, not the console's.
+      expect((await fetch(`${web.url}${url.pathname}${url.search}`)).status).to.equal(404);
+      const activation = await startActivationSite(app);
+      try {
+        await page.goto(link);
+        await page.click('button:has-text("Education Account")');
+        await signInAtProvider(page, oidc.issuer, 'joanasie', '/activate/pin');
+        await page.fill('input[name=pin]', pin);
+        await page.check('input[name=terms]');
+        await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+        expect(
+          await count(
+            app.db,
+            `select count(*) n from connection where letter_referral_id = $1 and status = 'activated'
               and activated_issuer = $2 and activated_account = 'joanasie@example.ca'`,
-          [item.id, oidc.issuer],
-        ),
-      ).to.equal(1);
-    } finally {
-      await activation.stop();
-    }
-  });
+            [item.id, oidc.issuer],
+          ),
+        ).to.equal(1);
+      } finally {
+        await activation.stop();
+      }
+    },
+  );
 
   it('a claim by one staff member keeps the other from resolving the item', async () => {
     const item = await itemAt('A.0230', 11);

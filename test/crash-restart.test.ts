@@ -22,11 +22,13 @@ describe('a crash mid-file, then a restart', () => {
     await loadSmallReference(app.db, path.join(app.home, 'reference'));
     // Students with a past enrolment at the Low authority's school: every row is accepted.
     await app.db.query(
-      `insert into student (asn, last_name, first_name, match_key) select (300000000 + i)::text, 'Student', 'N' || i, 'n' || i from generate_series(1, $1) i`,
+      `insert into student (asn, last_name, first_name, match_key) select (300000000 + i)::text, 'Student', 'N' ` +
+        `|| i, 'n' || i from generate_series(1, $1) i`,
       [rowsInFile],
     );
     await app.db.query(
-      `insert into enrolment (asn, school_code, entry_date, exit_date, grade, enrolment_type) select (300000000 + i)::text, 'S.0094', '2020-09-01', '2021-06-30', '5', 'Primary' from generate_series(1, $1) i`,
+      `insert into enrolment (asn, school_code, entry_date, exit_date, grade, enrolment_type) select (300000000 ` +
+        `+ i)::text, 'S.0094', '2020-09-01', '2021-06-30', '5', 'Primary' from generate_series(1, $1) i`,
       [rowsInFile],
     );
     const lines = ['asn,school_code,entry_date,grade,enrolment_type'];

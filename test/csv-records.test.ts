@@ -120,8 +120,10 @@ describe('CSV records', () => {
   it('a row with too few or too many fields is broken, naming the counts', async () => {
     const items = await read('a,b\n1\n1,2,3\n');
     expect(items.map((i) => i.kind === 'broken' && i.broken.problem)).to.deep.equal([
-      'line 2 has 1 field but the header has 2; check for a missing or extra comma, or a comma inside a value that is not in double quotes.',
-      'line 3 has 3 fields but the header has 2; check for a missing or extra comma, or a comma inside a value that is not in double quotes.',
+      'line 2 has 1 field but the header has 2; check for a missing or extra comma, or a comma inside a value ' +
+        'that is not in double quotes.',
+      'line 3 has 3 fields but the header has 2; check for a missing or extra comma, or a comma inside a value ' +
+        'that is not in double quotes.',
     ]);
   });
 

@@ -49,25 +49,28 @@ describe('the embedded database keeps other local users out', function () {
     }
   };
 
-  it("with a password of this home's own, kept owner-only; a cluster made with the old fixed password gets it too", async () => {
-    const file = path.join(home, 'secrets/embedded-postgres.password');
-    let password = '';
-    await running(async (server) => {
-      password = readFileSync(file, 'utf8').trim();
-      expect(statSync(file).mode & 0o777).to.equal(0o600);
-      // As root the server runs as postgres: the home (made 0700) lets that user's group through, nobody else.
-      if (process.getuid?.() === 0) expect(statSync(home).mode & 0o777).to.equal(0o710);
-      expect(password).to.match(/^[0-9a-f]{64}$/);
-      expect(await answers(password)).to.equal('connected');
-      expect(await answers('intake-embedded'), 'the password once written in the source').to.equal('28P01');
-      // As an earlier release left it.
-      await connected(server.adminUrl, (admin) => admin.query("alter role postgres password 'intake-embedded'"));
-    });
-    await running(async () => {
-      expect(await answers('intake-embedded')).to.equal('28P01');
-      expect(await answers(password)).to.equal('connected');
-    });
-  });
+  it(
+    "with a password of this home's own, kept owner-only; a cluster made with the old fixed password gets it " + 'too',
+    async () => {
+      const file = path.join(home, 'secrets/embedded-postgres.password');
+      let password = '';
+      await running(async (server) => {
+        password = readFileSync(file, 'utf8').trim();
+        expect(statSync(file).mode & 0o777).to.equal(0o600);
+        // As root the server runs as postgres: the home (made 0700) lets that user's group through, nobody else.
+        if (process.getuid?.() === 0) expect(statSync(home).mode & 0o777).to.equal(0o710);
+        expect(password).to.match(/^[0-9a-f]{64}$/);
+        expect(await answers(password)).to.equal('connected');
+        expect(await answers('intake-embedded'), 'the password once written in the source').to.equal('28P01');
+        // As an earlier release left it.
+        await connected(server.adminUrl, (admin) => admin.query("alter role postgres password 'intake-embedded'"));
+      });
+      await running(async () => {
+        expect(await answers('intake-embedded')).to.equal('28P01');
+        expect(await answers(password)).to.equal('connected');
+      });
+    },
+  );
 
   it("Intake's own work runs as a role that is not a superuser; an earlier release's data moves to it", async () => {
     await running(async (server) => {
@@ -86,10 +89,12 @@ describe('the embedded database keeps other local users out', function () {
       await connected(server.adminUrl, async (admin) => {
         await admin.query('drop database intake');
         await admin.query(
-          "create table schema_migration (version integer primary key, name text not null); insert into schema_migration values (1, '001_x.sql')",
+          'create table schema_migration (version integer primary key, name text not null); insert into ' +
+            "schema_migration values (1, '001_x.sql')",
         );
         await admin.query(
-          "create schema pgboss; create type pgboss.job_state as enum ('created'); create table pgboss.job (id serial, state pgboss.job_state)",
+          "create schema pgboss; create type pgboss.job_state as enum ('created'); create table pgboss.job (id " +
+            'serial, state pgboss.job_state)',
         );
       });
     });

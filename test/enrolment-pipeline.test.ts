@@ -169,10 +169,13 @@ describe('enrolment pipeline, end to end', () => {
         'enrolments.xml': [
           '<?xml version="1.0" encoding="UTF-8"?>',
           '<enrolments>',
-          '  <enrolment><asn>100000003</asn><school_code>S.0094</school_code><entry_date>2026-09-04</entry_date><grade>9</grade><enrolment_type>Primary</enrolment_type></enrolment>',
+          '  <enrolment><asn>100000003</asn><school_code>S.0094</school_code><entry_date>2026-09-04</entry_date>' +
+            '<grade>9</grade><enrolment_type>Primary</enrolment_type></enrolment>',
           '  <enrolment>',
-          '    <asn/><school_code>S.0094</school_code><entry_date>2026-09-04</entry_date><grade>K</grade><enrolment_type>Primary</enrolment_type>',
-          '    <last_name>O&apos;Brien &amp; Kanatsiak</last_name><first_name><![CDATA[Siqiniq]]></first_name><birth_date>2021-01-01</birth_date>',
+          '    <asn/><school_code>S.0094</school_code><entry_date>2026-09-04</entry_date><grade>K</grade>' +
+            '<enrolment_type>Primary</enrolment_type>',
+          '    <last_name>O&apos;Brien &amp; ' +
+            'Kanatsiak</last_name><first_name><![CDATA[Siqiniq]]></first_name><birth_date>2021-01-01</birth_date>',
           '  </enrolment>',
           '</enrolments>',
         ].join('\n'),
@@ -208,9 +211,12 @@ describe('enrolment pipeline, end to end', () => {
       'missing-columns.csv': 'asn,grade\n100000003,9\n',
       'unknown-column.csv': 'asn,school_code,entry_date,shool\n100000003,S.0094,2026-09-02,x\n',
       'bomb.xml':
-        '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>\n<enrolments><enrolment><asn>&lol2;</asn></enrolment></enrolments>\n',
+        '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 ' +
+        '"&lol;&lol;&lol;&lol;">]>\n<enrolments><enrolment><asn>&lol2;</asn></enrolment></enrolments>\n',
       'truncated.xml':
-        '<enrolments>\n<enrolment><asn>100000003</asn><school_code>S.0094</school_code><entry_date>2026-09-09</entry_date><grade>9</grade><enrolment_type>Primary</enrolment_type></enrolment>\n<enrolment><asn>1000',
+        '<enrolments>\n<enrolment><asn>100000003</asn><school_code>S.0094</school_code>' +
+        '<entry_date>2026-09-09</entry_date><grade>9</grade><enrolment_type>Primary</enrolment_type></enrolment>\n' +
+        '<enrolment><asn>1000',
       'notes.txt': 'hello\n',
     };
     writeFiles(drop, cases);

@@ -90,7 +90,8 @@ describe('enrolment rows (docs/rules.md §3, further rules)', () => {
     if (unknown.status !== 'referred' || hidden.status !== 'referred') return;
     expect(unknown.message.replace('9999-9999-9', '#')).to.equal(hidden.message.replace('1000-0000-1', '#'));
     expect(hidden.message).to.equal(
-      'The ASN provided (1000-0000-1) either does not exist or is not accessible to your authority. The row was referred to Student Records.',
+      'The ASN provided (1000-0000-1) either does not exist or is not accessible to your authority. The row was ' +
+        'referred to Student Records.',
     );
   });
 
@@ -165,27 +166,35 @@ describe('enrolment rows (docs/rules.md §3, further rules)', () => {
         status: 'accepted',
         code: 'STUDENT_CREATED',
       }));
-    it('a potential duplicate (case- and accent-insensitive) is referred for a limited-access authority, disclosing nothing', () => {
-      const decision = decideEnrolmentRow(newRow, view(authorities.low, [twin]));
-      expect(decision).to.include({ status: 'referred', code: 'POTENTIAL_DUPLICATE' });
-      expect(decision.status === 'referred' && decision.message).to.not.match(/\d{4}-\d{4}-\d/);
-    });
-    it('born after the as-of date, or before the earliest year: invalid INVALID_DATE, also when Student Records approves', () => {
-      for (const birthDate of ['2026-09-16', '2031-01-01', '1899-12-31']) {
-        const decision = decideEnrolmentRow({ ...newRow, birthDate }, view(authorities.low, []));
-        expect(decision, birthDate).to.include({ status: 'invalid', code: 'INVALID_DATE' });
-        expect(decision.status === 'invalid' && decision.message).to.contain(`birth_date ${birthDate}`);
-        const approved = decideEnrolmentRow(
-          { ...newRow, birthDate },
-          view(authorities.low, []),
-          'student_records_approval',
-        );
-        expect(approved, birthDate).to.include({ status: 'invalid', code: 'INVALID_DATE' });
-      }
-      expect(decideEnrolmentRow({ ...newRow, birthDate: '2026-09-15' }, view(authorities.low, []))).to.include({
-        code: 'STUDENT_CREATED',
-      });
-    });
+    it(
+      'a potential duplicate (case- and accent-insensitive) is referred for a limited-access authority, ' +
+        'disclosing nothing',
+      () => {
+        const decision = decideEnrolmentRow(newRow, view(authorities.low, [twin]));
+        expect(decision).to.include({ status: 'referred', code: 'POTENTIAL_DUPLICATE' });
+        expect(decision.status === 'referred' && decision.message).to.not.match(/\d{4}-\d{4}-\d/);
+      },
+    );
+    it(
+      'born after the as-of date, or before the earliest year: invalid INVALID_DATE, also when Student Records ' +
+        'approves',
+      () => {
+        for (const birthDate of ['2026-09-16', '2031-01-01', '1899-12-31']) {
+          const decision = decideEnrolmentRow({ ...newRow, birthDate }, view(authorities.low, []));
+          expect(decision, birthDate).to.include({ status: 'invalid', code: 'INVALID_DATE' });
+          expect(decision.status === 'invalid' && decision.message).to.contain(`birth_date ${birthDate}`);
+          const approved = decideEnrolmentRow(
+            { ...newRow, birthDate },
+            view(authorities.low, []),
+            'student_records_approval',
+          );
+          expect(approved, birthDate).to.include({ status: 'invalid', code: 'INVALID_DATE' });
+        }
+        expect(decideEnrolmentRow({ ...newRow, birthDate: '2026-09-15' }, view(authorities.low, []))).to.include({
+          code: 'STUDENT_CREATED',
+        });
+      },
+    );
     it('is invalid DUPLICATE_STUDENT listing the matches for other authorities', () => {
       const decision = decideEnrolmentRow({ ...newRow, schoolCode: 'S.0001' }, view(authorities.regular, [twin]));
       expect(decision).to.include({ status: 'invalid', code: 'DUPLICATE_STUDENT' });
@@ -205,64 +214,73 @@ describe('enrolment rows (docs/rules.md §3, further rules)', () => {
   });
 });
 
-describe('enrolment rows approved by Student Records (docs/rules.md §7: limited-access rules bypassed, data checks kept)', () => {
-  const approve = (change: Partial<EnrolmentRow>, authority: AuthorityFacts, students: Parameters<typeof view>[1]) =>
-    decideEnrolmentRow(row(change), view(authority, students), 'student_records_approval');
-  const hiddenFromHigh = {
-    asn: '100000001',
-    enrolments: [at('S.0230', '2015-09-01', '2016-06-30'), at('S.0001', '2016-09-01')],
-  };
+describe(
+  'enrolment rows approved by Student Records (docs/rules.md §7: limited-access rules bypassed, data ' + 'checks kept)',
+  () => {
+    const approve = (change: Partial<EnrolmentRow>, authority: AuthorityFacts, students: Parameters<typeof view>[1]) =>
+      decideEnrolmentRow(row(change), view(authority, students), 'student_records_approval');
+    const hiddenFromHigh = {
+      asn: '100000001',
+      enrolments: [at('S.0230', '2015-09-01', '2016-06-30'), at('S.0001', '2016-09-01')],
+    };
 
-  it('no association (HIGH_HISTORICAL_ONLY under the rules): the enrolment is created', () => {
-    expect(decideEnrolmentRow(row({ schoolCode: 'S.0230' }), view(authorities.high, [hiddenFromHigh]))).to.include({
-      status: 'referred',
+    it('no association (HIGH_HISTORICAL_ONLY under the rules): the enrolment is created', () => {
+      expect(decideEnrolmentRow(row({ schoolCode: 'S.0230' }), view(authorities.high, [hiddenFromHigh]))).to.include({
+        status: 'referred',
+      });
+      expect(approve({ schoolCode: 'S.0230' }, authorities.high, [hiddenFromHigh])).to.include({
+        status: 'accepted',
+        code: 'ENROLMENT_CREATED',
+        primaryAsn: '100000001',
+      });
     });
-    expect(approve({ schoolCode: 'S.0230' }, authorities.high, [hiddenFromHigh])).to.include({
-      status: 'accepted',
-      code: 'ENROLMENT_CREATED',
-      primaryAsn: '100000001',
+    it('no historical enrolment (NOT_ACCESSIBLE under the rules): the enrolment is created', () => {
+      expect(approve({}, authorities.low, [{ asn: '100000001', enrolments: [at('S.0001', '2025-09-01')] }])).to.include(
+        {
+          status: 'accepted',
+          code: 'ENROLMENT_CREATED',
+        },
+      );
     });
-  });
-  it('no historical enrolment (NOT_ACCESSIBLE under the rules): the enrolment is created', () => {
-    expect(approve({}, authorities.low, [{ asn: '100000001', enrolments: [at('S.0001', '2025-09-01')] }])).to.include({
-      status: 'accepted',
-      code: 'ENROLMENT_CREATED',
+    it('a possible duplicate: a new student is created (Student Records decided it is another person)', () => {
+      const key = studentMatchKey('Ann', 'Lee', '2015-05-05');
+      const change = { asn: null, schoolCode: 'S.0230', firstName: 'Ann', lastName: 'Lee', birthDate: '2015-05-05' };
+      expect(approve(change, authorities.high, [{ asn: '100000009', matchKey: key }])).to.include({
+        status: 'accepted',
+        code: 'STUDENT_CREATED',
+      });
     });
-  });
-  it('a possible duplicate: a new student is created (Student Records decided it is another person)', () => {
-    const key = studentMatchKey('Ann', 'Lee', '2015-05-05');
-    const change = { asn: null, schoolCode: 'S.0230', firstName: 'Ann', lastName: 'Lee', birthDate: '2015-05-05' };
-    expect(approve(change, authorities.high, [{ asn: '100000009', matchKey: key }])).to.include({
-      status: 'accepted',
-      code: 'STUDENT_CREATED',
+    it('a secondary ASN of a hidden student: enrolled under the primary', () => {
+      const students = [hiddenFromHigh, { asn: '100000002', primaryAsn: '100000001' }];
+      expect(approve({ asn: '100000002', schoolCode: 'S.0230' }, authorities.high, students)).to.include({
+        status: 'accepted',
+        primaryAsn: '100000001',
+      });
     });
-  });
-  it('a secondary ASN of a hidden student: enrolled under the primary', () => {
-    const students = [hiddenFromHigh, { asn: '100000002', primaryAsn: '100000001' }];
-    expect(approve({ asn: '100000002', schoolCode: 'S.0230' }, authorities.high, students)).to.include({
-      status: 'accepted',
-      primaryAsn: '100000001',
+    it('an existing enrolment is updated', () => {
+      const student = { asn: '100000001', enrolments: [at('S.0230', '2026-09-02')] };
+      expect(approve({ schoolCode: 'S.0230' }, authorities.high, [student])).to.include({
+        status: 'accepted',
+        code: 'ENROLMENT_UPDATED',
+      });
     });
-  });
-  it('an existing enrolment is updated', () => {
-    const student = { asn: '100000001', enrolments: [at('S.0230', '2026-09-02')] };
-    expect(approve({ schoolCode: 'S.0230' }, authorities.high, [student])).to.include({
-      status: 'accepted',
-      code: 'ENROLMENT_UPDATED',
-    });
-  });
-  it('data checks stay: an unknown ASN is UNKNOWN_ASN, an unknown school UNKNOWN_SCHOOL, a school of another authority SCHOOL_NOT_IN_AUTHORITY', () => {
-    expect(approve({ asn: '999999999', schoolCode: 'S.0230' }, authorities.high, [])).to.include({
-      status: 'invalid',
-      code: 'UNKNOWN_ASN',
-    });
-    expect(approve({ schoolCode: 'S.9999' }, authorities.high, [hiddenFromHigh])).to.include({
-      status: 'invalid',
-      code: 'UNKNOWN_SCHOOL',
-    });
-    expect(approve({ schoolCode: 'S.0001' }, authorities.high, [hiddenFromHigh])).to.include({
-      status: 'invalid',
-      code: 'SCHOOL_NOT_IN_AUTHORITY',
-    });
-  });
-});
+    it(
+      'data checks stay: an unknown ASN is UNKNOWN_ASN, an unknown school UNKNOWN_SCHOOL, a school of another ' +
+        'authority SCHOOL_NOT_IN_AUTHORITY',
+      () => {
+        expect(approve({ asn: '999999999', schoolCode: 'S.0230' }, authorities.high, [])).to.include({
+          status: 'invalid',
+          code: 'UNKNOWN_ASN',
+        });
+        expect(approve({ schoolCode: 'S.9999' }, authorities.high, [hiddenFromHigh])).to.include({
+          status: 'invalid',
+          code: 'UNKNOWN_SCHOOL',
+        });
+        expect(approve({ schoolCode: 'S.0001' }, authorities.high, [hiddenFromHigh])).to.include({
+          status: 'invalid',
+          code: 'SCHOOL_NOT_IN_AUTHORITY',
+        });
+      },
+    );
+  },
+);

@@ -21,14 +21,16 @@ describe('a stop finishes the chunk in hand and gives the file back at once', fu
     const lines = ['asn,school_code,entry_date,grade,enrolment_type'];
     for (let i = 0; i < 2000; i++)
       lines.push(
-        `1000000${String(i % 3).padStart(2, '0')},S.0094,${new Date(Date.UTC(2000, 0, i)).toISOString().slice(0, 10)},9,Primary`,
+        `1000000${String(i % 3).padStart(2, '0')},S.0094,` +
+          `${new Date(Date.UTC(2000, 0, i)).toISOString().slice(0, 10)},9,Primary`,
       );
     writeFiles(path.join(app.home, 'inbox/A.0094/enrolment'), { 'long.csv': `${lines.join('\n')}\n` });
     let service = await startService(app);
     const progress = async () =>
       (
         await app.db.query<{ records_done: number; lease_owner: string | null; released: boolean; status: string }>(
-          "select records_done, lease_owner, lease_until <= now() as released, status from intake_file where original_name = 'long.csv'",
+          'select records_done, lease_owner, lease_until <= now() as released, status from intake_file where ' +
+            "original_name = 'long.csv'",
         )
       ).rows[0];
     for (let i = 0; i < 300 && ((await progress())?.records_done ?? 0) === 0; i++) await sleep(50);

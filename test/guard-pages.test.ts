@@ -59,19 +59,26 @@ describe('guard pages: the console’s, and the activation page’s own', () => 
     expect(noLink.html.text).to.contain('link of your activation email again');
   });
 
-  it('on the activation page: too many forms, no such page, a fault and an unreadable address, each the person’s own', () => {
-    const tooMany = activationGuards(
-      { kind: 'too many posts', status: 429, wait: 1 },
-      { url: at('/activate/pin?lang=fr'), form: null },
-    );
-    expect(tooMany.html.text).to.contain('<h1>Trop de tentatives</h1>').and.contain('Attendez 1\u00a0seconde,');
-    const missing = activationGuards({ kind: 'no such page', status: 404 }, { url: at('/?lang=fr'), form: null });
-    expect(missing.html.text).to.contain('<h1>Page introuvable</h1>');
-    const failed = activationGuards({ kind: 'failed', status: 500 }, { url: at('/activate/pin?lang=fr'), form: null });
-    expect(failed.status).to.equal(500);
-    expect(failed.html.text).to.contain('<h1>Une erreur est survenue</h1>').and.contain('Retour à l’étape du NIP');
-    const unreadable = activationGuards({ kind: 'no such page', status: 400 }, { url: null, form: null });
-    expect(unreadable.html.text).to.contain('<html lang="en">').and.contain('<h1>Page not found</h1>');
-    for (const page of [tooMany, missing, failed, unreadable]) nothingOfTheConsole(page.html.text);
-  });
+  it(
+    'on the activation page: too many forms, no such page, a fault and an unreadable address, each the ' +
+      'person’s own',
+    () => {
+      const tooMany = activationGuards(
+        { kind: 'too many posts', status: 429, wait: 1 },
+        { url: at('/activate/pin?lang=fr'), form: null },
+      );
+      expect(tooMany.html.text).to.contain('<h1>Trop de tentatives</h1>').and.contain('Attendez 1\u00a0seconde,');
+      const missing = activationGuards({ kind: 'no such page', status: 404 }, { url: at('/?lang=fr'), form: null });
+      expect(missing.html.text).to.contain('<h1>Page introuvable</h1>');
+      const failed = activationGuards(
+        { kind: 'failed', status: 500 },
+        { url: at('/activate/pin?lang=fr'), form: null },
+      );
+      expect(failed.status).to.equal(500);
+      expect(failed.html.text).to.contain('<h1>Une erreur est survenue</h1>').and.contain('Retour à l’étape du NIP');
+      const unreadable = activationGuards({ kind: 'no such page', status: 400 }, { url: null, form: null });
+      expect(unreadable.html.text).to.contain('<html lang="en">').and.contain('<h1>Page not found</h1>');
+      for (const page of [tooMany, missing, failed, unreadable]) nothingOfTheConsole(page.html.text);
+    },
+  );
 });

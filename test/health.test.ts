@@ -35,7 +35,8 @@ describe('health and readiness, without a session', function () {
     expect(await get('/readyz')).to.include({ status: 503, text: 'not ready: migrations' });
     await app.db.query('delete from schema_migration where version = 999');
     await app.db.query(
-      "insert into connection_key (fingerprint) values ('\\x00') on conflict (only_row) do update set fingerprint = '\\x00'",
+      "insert into connection_key (fingerprint) values ('\\x00') on conflict (only_row) do update set " +
+        "fingerprint = '\\x00'",
     );
     expect(await get('/readyz')).to.include({ status: 503, text: 'not ready: connection key' });
     await app.db.query('delete from connection_key');

@@ -68,15 +68,18 @@ describe('drop folders: watch, claim once, archive', () => {
     await waitFor(() => existsSync(archive) && readdirSync(archive).some((n) => n.endsWith('__waiting.csv')));
   });
 
-  it('keeps what it holds readable by its own account only: archived files 0600 in 0700 folders, the log 0640', async () => {
-    const archive = path.join(app.home, 'archive/A.0094/enrolment');
-    const archived = readdirSync(archive).find((n) => n.endsWith('__waiting.csv')) as string;
-    expect(statSync(path.join(archive, archived)).mode & 0o777).to.equal(0o600);
-    for (const folder of ['archive', 'archive/A.0094', 'archive/A.0094/enrolment', 'claimed', 'failed']) {
-      expect(statSync(path.join(app.home, folder)).mode & 0o777, folder).to.equal(0o700);
-    }
-    expect(statSync(path.join(app.home, 'log/intake.log')).mode & 0o777).to.equal(0o640);
-  });
+  it(
+    'keeps what it holds readable by its own account only: archived files 0600 in 0700 folders, the log ' + '0640',
+    async () => {
+      const archive = path.join(app.home, 'archive/A.0094/enrolment');
+      const archived = readdirSync(archive).find((n) => n.endsWith('__waiting.csv')) as string;
+      expect(statSync(path.join(archive, archived)).mode & 0o777).to.equal(0o600);
+      for (const folder of ['archive', 'archive/A.0094', 'archive/A.0094/enrolment', 'claimed', 'failed']) {
+        expect(statSync(path.join(app.home, folder)).mode & 0o777, folder).to.equal(0o700);
+      }
+      expect(statSync(path.join(app.home, 'log/intake.log')).mode & 0o777).to.equal(0o640);
+    },
+  );
 
   it('never reads a file while it is still being written', async () => {
     const file = path.join(inbox, 'slow.csv');
@@ -92,31 +95,34 @@ describe('drop folders: watch, claim once, archive', () => {
     );
   });
 
-  it('never takes a file under a temporary name (.part, .filepart, .partial, .tmp, .crdownload, dot and ~ files)', async () => {
-    const temporary = [
-      'renamed.csv.part',
-      'winscp.csv.filepart',
-      'a.csv.partial',
-      'b.csv.tmp',
-      'c.csv.crdownload',
-      '.hidden.csv',
-      '~lock.csv',
-    ];
-    writeFiles(inbox, Object.fromEntries(temporary.map((name, i) => [name, rows(`2026-08-${20 + i}`)])));
-    await sleep(2500);
-    expect(readdirSync(inbox).sort()).to.deep.equal([...temporary].sort());
-    renameSync(path.join(inbox, 'renamed.csv.part'), path.join(inbox, 'renamed.csv'));
-    renameSync(path.join(inbox, 'winscp.csv.filepart'), path.join(inbox, 'winscp.csv'));
-    await waitFor(
-      () =>
-        existsSync(path.join(outbox, 'renamed.csv.results.csv')) &&
-        existsSync(path.join(outbox, 'winscp.csv.results.csv')),
-    );
-    expect(readdirSync(inbox).sort()).to.deep.equal(
-      temporary.filter((n) => !n.startsWith('renamed') && !n.startsWith('winscp')).sort(),
-    );
-    for (const name of readdirSync(inbox)) unlinkSync(path.join(inbox, name));
-  });
+  it(
+    'never takes a file under a temporary name (.part, .filepart, .partial, .tmp, .crdownload, dot and ~ ' + 'files)',
+    async () => {
+      const temporary = [
+        'renamed.csv.part',
+        'winscp.csv.filepart',
+        'a.csv.partial',
+        'b.csv.tmp',
+        'c.csv.crdownload',
+        '.hidden.csv',
+        '~lock.csv',
+      ];
+      writeFiles(inbox, Object.fromEntries(temporary.map((name, i) => [name, rows(`2026-08-${20 + i}`)])));
+      await sleep(2500);
+      expect(readdirSync(inbox).sort()).to.deep.equal([...temporary].sort());
+      renameSync(path.join(inbox, 'renamed.csv.part'), path.join(inbox, 'renamed.csv'));
+      renameSync(path.join(inbox, 'winscp.csv.filepart'), path.join(inbox, 'winscp.csv'));
+      await waitFor(
+        () =>
+          existsSync(path.join(outbox, 'renamed.csv.results.csv')) &&
+          existsSync(path.join(outbox, 'winscp.csv.results.csv')),
+      );
+      expect(readdirSync(inbox).sort()).to.deep.equal(
+        temporary.filter((n) => !n.startsWith('renamed') && !n.startsWith('winscp')).sort(),
+      );
+      for (const name of readdirSync(inbox)) unlinkSync(path.join(inbox, name));
+    },
+  );
 
   it('waits longer for a CSV whose last line has no line end', async () => {
     const file = path.join(inbox, 'cut.csv');

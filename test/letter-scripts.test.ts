@@ -281,7 +281,9 @@ describe('an access row whose letter cannot print a name is accepted, with a war
 
     await app.db.query(`update student set first_name = '𐌀𐌋𐌄𐌗𐌀' where asn = '473125690'`);
     writeFiles(drop, {
-      'student.csv': `${header}\ncreate,473125690,S.0202,student,,,gabriel.roy@example.com,,\ncreate,473125690,S.0202,parent_guardian,Father,Luc Roy,luc.roy@example.com,,\n`,
+      'student.csv':
+        `${header}\ncreate,473125690,S.0202,student,,,gabriel.roy@example.com,,\n` +
+        'create,473125690,S.0202,parent_guardian,Father,Luc Roy,luc.roy@example.com,,\n',
     });
     const student = await ingest(path.join(drop, 'student.csv'));
     expect(student.report[0]).to.include({ status: 'accepted', code: 'CONNECTION_CREATED' });

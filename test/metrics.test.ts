@@ -215,78 +215,81 @@ describe('metrics and the dashboard health', function () {
     expect((await fetch(`${operator.url}/metrics`, { method: 'POST' })).status).to.equal(405);
   });
 
-  it('the dashboard shows the same health: the inbox, files in progress, failed files and the mail backlog', async () => {
-    // A file waiting for a worker, and one under way with 5 records done.
-    const drop = writeFiles(path.join(app.home, 'drop'), {
-      'late.csv': readFileSync(sample('enrolment', 'A.0001').path),
-    });
-    const copy = (name: string) =>
-      claimFile(
-        { ...app, boss: null },
-        { source: path.join(drop, name), authorityFolder: 'A.0094', kindFolder: 'enrolment', mode: 'copy' },
-      );
-    const queued = await copy('late.csv');
-    writeFileSync(path.join(drop, 'later.csv'), `${readFileSync(path.join(drop, 'late.csv'), 'utf8')}\n`);
-    const running = await copy('later.csv');
-    if (queued.outcome !== 'registered' || running.outcome !== 'registered') throw new Error('not claimed');
-    await acquireLease(app.db, running.file.id, 'test-run', 600);
-    await recordProgress(app.db, running.file.id, 'test-run', 600, {
-      recordsDone: 5,
-      accepted: 4,
-      referred: 0,
-      invalid: 1,
-    });
-    await addStaff(app.db, { username: 'olu', displayName: 'Olu Adeyemi', password: 'a long enough password' });
-    const web = await startConsole(app);
-    let browser: Browser | null = null;
-    try {
-      browser = await launchBrowser();
-      const page = await browser.newPage();
-      await page.goto(`${web.url}/`);
-      await signIn(page, web.url, 'olu', 'a long enough password');
-      const health = page.getByRole('table', { name: 'Now, for every machine of the service.' });
-      const fact = async (name: string) =>
-        (
-          await health
-            .getByRole('row', { name: new RegExp(`^${name}`) })
-            .getByRole('cell')
-            .textContent()
-        )?.trim();
-      expect(await fact('Files waiting in the inbox')).to.match(/^1, the oldest last written 6\d minutes ago$/);
-      expect(await fact('Files waiting for a worker')).to.equal('1');
-      expect(await fact('Files being processed')).to.equal('1');
-      expect(await fact('Failed files today')).to.equal('1 (listed below)');
-      expect(await fact('Activation emails waiting to be sent')).to.equal(
-        `${lettersOfA0001} queued, 2 to be tried again after a failure`,
-      );
-      expect(await fact('Activation emails given up')).to.equal('0 in the last 12 hours');
-      const cells = async (id: number) =>
-        (
-          await page
-            .locator('#unfinished tr', { hasText: `#${id}` })
-            .locator('td')
-            .allTextContents()
-        ).map((c) => c.trim());
-      const [, , , queuedStatus] = await cells(queued.file.id);
-      expect(queuedStatus).to.equal('Waiting for a worker');
-      const progress = await cells(running.file.id);
-      expect(progress.slice(0, 4)).to.deep.equal([
-        `later.csv #${running.file.id}`,
-        'A.0094',
-        'enrolment',
-        'Being processed',
-      ]);
-      expect(progress.slice(6)).to.deep.equal(['5', '4', '0', '1']);
-      expect(progress[5]).to.match(/\d{4}-\d{2}-\d{2}/);
-      await page.click('a[href="#failed"]');
-      expect(await page.locator('#failed + * table tbody tr').count()).to.equal(1);
-    } finally {
-      await browser?.close();
-      await web.stop();
-    }
-    // The same numbers on the metrics, now that a file waits and another is under way.
-    const metrics = samplesOf(await (await fetch(`${operator.url}/metrics`)).text());
-    expect(metrics.get('intake_files{kind="enrolment",status="queued"}')).to.equal(1);
-    expect(metrics.get('intake_files{kind="enrolment",status="processing"}')).to.equal(1);
-  });
+  it(
+    'the dashboard shows the same health: the inbox, files in progress, failed files and the mail ' + 'backlog',
+    async () => {
+      // A file waiting for a worker, and one under way with 5 records done.
+      const drop = writeFiles(path.join(app.home, 'drop'), {
+        'late.csv': readFileSync(sample('enrolment', 'A.0001').path),
+      });
+      const copy = (name: string) =>
+        claimFile(
+          { ...app, boss: null },
+          { source: path.join(drop, name), authorityFolder: 'A.0094', kindFolder: 'enrolment', mode: 'copy' },
+        );
+      const queued = await copy('late.csv');
+      writeFileSync(path.join(drop, 'later.csv'), `${readFileSync(path.join(drop, 'late.csv'), 'utf8')}\n`);
+      const running = await copy('later.csv');
+      if (queued.outcome !== 'registered' || running.outcome !== 'registered') throw new Error('not claimed');
+      await acquireLease(app.db, running.file.id, 'test-run', 600);
+      await recordProgress(app.db, running.file.id, 'test-run', 600, {
+        recordsDone: 5,
+        accepted: 4,
+        referred: 0,
+        invalid: 1,
+      });
+      await addStaff(app.db, { username: 'olu', displayName: 'Olu Adeyemi', password: 'a long enough password' });
+      const web = await startConsole(app);
+      let browser: Browser | null = null;
+      try {
+        browser = await launchBrowser();
+        const page = await browser.newPage();
+        await page.goto(`${web.url}/`);
+        await signIn(page, web.url, 'olu', 'a long enough password');
+        const health = page.getByRole('table', { name: 'Now, for every machine of the service.' });
+        const fact = async (name: string) =>
+          (
+            await health
+              .getByRole('row', { name: new RegExp(`^${name}`) })
+              .getByRole('cell')
+              .textContent()
+          )?.trim();
+        expect(await fact('Files waiting in the inbox')).to.match(/^1, the oldest last written 6\d minutes ago$/);
+        expect(await fact('Files waiting for a worker')).to.equal('1');
+        expect(await fact('Files being processed')).to.equal('1');
+        expect(await fact('Failed files today')).to.equal('1 (listed below)');
+        expect(await fact('Activation emails waiting to be sent')).to.equal(
+          `${lettersOfA0001} queued, 2 to be tried again after a failure`,
+        );
+        expect(await fact('Activation emails given up')).to.equal('0 in the last 12 hours');
+        const cells = async (id: number) =>
+          (
+            await page
+              .locator('#unfinished tr', { hasText: `#${id}` })
+              .locator('td')
+              .allTextContents()
+          ).map((c) => c.trim());
+        const [, , , queuedStatus] = await cells(queued.file.id);
+        expect(queuedStatus).to.equal('Waiting for a worker');
+        const progress = await cells(running.file.id);
+        expect(progress.slice(0, 4)).to.deep.equal([
+          `later.csv #${running.file.id}`,
+          'A.0094',
+          'enrolment',
+          'Being processed',
+        ]);
+        expect(progress.slice(6)).to.deep.equal(['5', '4', '0', '1']);
+        expect(progress[5]).to.match(/\d{4}-\d{2}-\d{2}/);
+        await page.click('a[href="#failed"]');
+        expect(await page.locator('#failed + * table tbody tr').count()).to.equal(1);
+      } finally {
+        await browser?.close();
+        await web.stop();
+      }
+      // The same numbers on the metrics, now that a file waits and another is under way.
+      const metrics = samplesOf(await (await fetch(`${operator.url}/metrics`)).text());
+      expect(metrics.get('intake_files{kind="enrolment",status="queued"}')).to.equal(1);
+      expect(metrics.get('intake_files{kind="enrolment",status="processing"}')).to.equal(1);
+    },
+  );
 });

@@ -58,34 +58,37 @@ describe('progress on a terminal', () => {
     expect(text().endsWith('\u001b[2Kafter'), 'once cleared, others write as before').to.equal(true);
   });
 
-  it('gives no estimate for a file with fewer lines than rows (XML on one line), nor once every line is read', async () => {
-    const drawnFor = async (name: string, content: string, updates: [number, number][]) => {
-      const file = path.join(folder, name);
-      writeFileSync(file, content);
-      const { stream, text } = terminal();
-      let clock = 0;
-      const printer = progressPrinter(stream, { now: () => clock });
-      await printer.begin(name, file);
-      for (const [rowsDone, line] of updates) {
-        printer.update(rowsDone, line);
-        clock += 1000;
-      }
-      printer.end();
-      await new Promise((resolve) => setImmediate(resolve));
-      // The last frame drawn, up to the escape that ends it.
-      return text().slice(text().lastIndexOf(name)).split('\u001b')[0];
-    };
-    const oneLine = await drawnFor('one-line.xml', `<records>${'<record/>'.repeat(50)}</records>`, [
-      [10, 1],
-      [30, 1],
-    ]);
-    expect(oneLine).to.equal('one-line.xml  30 rows  20 rows/s');
-    const read = await drawnFor('read.csv', `asn\n${Array.from({ length: 100 }, (_, i) => String(i)).join('\n')}\n`, [
-      [50, 51],
-      [100, 101],
-    ]);
-    expect(read).to.match(/^read\.csv █+ 100% {2}100 rows {2}50 rows\/s$/);
-  });
+  it(
+    'gives no estimate for a file with fewer lines than rows (XML on one line), nor once every line is ' + 'read',
+    async () => {
+      const drawnFor = async (name: string, content: string, updates: [number, number][]) => {
+        const file = path.join(folder, name);
+        writeFileSync(file, content);
+        const { stream, text } = terminal();
+        let clock = 0;
+        const printer = progressPrinter(stream, { now: () => clock });
+        await printer.begin(name, file);
+        for (const [rowsDone, line] of updates) {
+          printer.update(rowsDone, line);
+          clock += 1000;
+        }
+        printer.end();
+        await new Promise((resolve) => setImmediate(resolve));
+        // The last frame drawn, up to the escape that ends it.
+        return text().slice(text().lastIndexOf(name)).split('\u001b')[0];
+      };
+      const oneLine = await drawnFor('one-line.xml', `<records>${'<record/>'.repeat(50)}</records>`, [
+        [10, 1],
+        [30, 1],
+      ]);
+      expect(oneLine).to.equal('one-line.xml  30 rows  20 rows/s');
+      const read = await drawnFor('read.csv', `asn\n${Array.from({ length: 100 }, (_, i) => String(i)).join('\n')}\n`, [
+        [50, 51],
+        [100, 101],
+      ]);
+      expect(read).to.match(/^read\.csv █+ 100% {2}100 rows {2}50 rows\/s$/);
+    },
+  );
 
   it('prints nothing when the stream is not a terminal, or when the output is JSON', async () => {
     const file = path.join(folder, 'small.csv');

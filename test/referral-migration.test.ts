@@ -22,7 +22,8 @@ describe('referrals queued before the queue had its own table', function () {
   it('become open items, with their counts, when the migration runs', async () => {
     // The database as the enrolment and access-code releases left it: migrations 1 to 3 and pg-boss.
     await db.query(
-      'create table schema_migration (version integer primary key, name text not null, applied_at timestamptz not null default now())',
+      'create table schema_migration (version integer primary key, name text not null, applied_at timestamptz ' +
+        'not null default now())',
     );
     for (const migration of listMigrations().filter((m) => m.version <= 3)) {
       await db.query(migration.sql);
@@ -35,10 +36,12 @@ describe('referrals queued before the queue had its own table', function () {
     await boss.start();
     await boss.createQueue(queues.studentRecords);
     await db.query(
-      `insert into authority (code, name) values ('A.0230', 'Macau'); insert into school (code, authority_code, name) values ('S.2301', 'A.0230', 'One')`,
+      `insert into authority (code, name) values ('A.0230', 'Macau'); insert into school (code, authority_code, ` +
+        `name) values ('S.2301', 'A.0230', 'One')`,
     );
     const file = await db.query<{ id: string }>(
-      `insert into intake_file (authority_code, kind, original_name, format, sha256, size_bytes, stored_path, status, as_of)
+      `insert into intake_file (authority_code, kind, original_name, format, sha256, size_bytes, stored_path, status,
+        as_of)
        values ('A.0230', 'enrolment', 'old.csv', 'csv', 'x', 1, '/dev/null', 'done', '2026-09-15') returning id::text`,
     );
     const fileId = Number(file.rows[0]?.id);

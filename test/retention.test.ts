@@ -263,24 +263,27 @@ describe('retention: intake files purge and the nightly run', function () {
     for (const line of logged) expect(line).to.not.match(/\.csv|\.pdf|\.eml|\.txt|Sam Roe|example\.com/);
   });
 
-  it('a file the database does not track is due by the claim in its stored name, not a modification time set back', async () => {
-    const inFolder = (folder: string, wanted: (name: string) => boolean) =>
-      readdirSync(folder)
-        .filter(wanted)
-        .map((name) => path.join(folder, name));
-    // The duplicate's modification time was set back 500 days already; now its claim too.
-    const duplicates = inFolder(path.join(app.home, 'archive/A.0001/enrolment/duplicates'), () => true).map((file) =>
-      claimedDaysAgo(file, 500),
-    );
-    // The file refused before it was recorded, and its note: claimed, and last changed, 100 days ago.
-    const refused = inFolder(path.join(app.home, 'failed/A.0001/enrolment'), (name) => name.includes('__notes.txt'));
-    expect(refused).to.have.length(2);
-    const refusedNow = refused.map((file) => claimedDaysAgo(file, 100));
-    for (const file of refusedNow) ageFile(file, 100);
-    const summary = await purgeDue(app, { dryRun: false });
-    expect(summary.removed).to.deep.equal({ archive: 1, failed: 2, outbox: 0, mail: 0, letters: 0 });
-    for (const file of [...duplicates, ...refusedNow]) expect(existsSync(file), file).to.equal(false);
-  });
+  it(
+    'a file the database does not track is due by the claim in its stored name, not a modification time set ' + 'back',
+    async () => {
+      const inFolder = (folder: string, wanted: (name: string) => boolean) =>
+        readdirSync(folder)
+          .filter(wanted)
+          .map((name) => path.join(folder, name));
+      // The duplicate's modification time was set back 500 days already; now its claim too.
+      const duplicates = inFolder(path.join(app.home, 'archive/A.0001/enrolment/duplicates'), () => true).map((file) =>
+        claimedDaysAgo(file, 500),
+      );
+      // The file refused before it was recorded, and its note: claimed, and last changed, 100 days ago.
+      const refused = inFolder(path.join(app.home, 'failed/A.0001/enrolment'), (name) => name.includes('__notes.txt'));
+      expect(refused).to.have.length(2);
+      const refusedNow = refused.map((file) => claimedDaysAgo(file, 100));
+      for (const file of refusedNow) ageFile(file, 100);
+      const summary = await purgeDue(app, { dryRun: false });
+      expect(summary.removed).to.deep.equal({ archive: 1, failed: 2, outbox: 0, mail: 0, letters: 0 });
+      for (const file of [...duplicates, ...refusedNow]) expect(existsSync(file), file).to.equal(false);
+    },
+  );
 
   it('--older-than replaces the ages of the policy for one run, but never removes letters whose requests wait', () => {
     const run = intake('files', 'purge', '--older-than', '2', '--dry-run', '--json');

@@ -45,7 +45,8 @@ describe('robustness: restarts, races, privacy, isolation', () => {
 
   it('XML records sharing one line are each applied once, across chunk boundaries', async () => {
     const record = (day: string) =>
-      `<enrolment><asn>100000003</asn><school_code>S.0094</school_code><entry_date>2026-10-${day}</entry_date><grade>9</grade><enrolment_type>Primary</enrolment_type></enrolment>`;
+      '<enrolment><asn>100000003</asn><school_code>S.0094</school_code>' +
+      `<entry_date>2026-10-${day}</entry_date><grade>9</grade><enrolment_type>Primary</enrolment_type></enrolment>`;
     const file = path.join(
       writeFiles(drop, {
         'one-line.xml': `<enrolments>${['01', '02', '03', '04', '05'].map(record).join('')}</enrolments>`,
@@ -84,29 +85,35 @@ describe('robustness: restarts, races, privacy, isolation', () => {
     expect(kept.rows[0]?.years).to.be.at.least(9);
   });
 
-  it('a run that stopped after moving the file to the archive is finished by the next run, applying nothing twice', async () => {
-    const file = path.join(
-      writeFiles(drop, {
-        'moved.csv': csv([
-          ['asn', 'school_code', 'entry_date', 'grade', 'enrolment_type'],
-          ['100000003', 'S.0094', '2026-10-20', '9', 'Primary'],
-        ]),
-      }),
-      'moved.csv',
-    );
-    const result = await ingestFile(app, file, 'A.0094', 'enrolment', '2026-09-15');
-    if (result.outcome !== 'processed') throw new Error(result.outcome);
-    const claimedPath = path.join(app.home, 'claimed/A.0094/enrolment', path.basename(result.file.storedPath));
-    // The state a crash between the move and its record leaves: still "processing", path in claimed/.
-    await app.db.query(
-      "update intake_file set status = 'processing', stored_path = $2, lease_owner = 'dead', lease_until = now() - interval '1 minute' where id = $1",
-      [result.file.id, claimedPath],
-    );
-    const again = await runFile(app, result.file.id, kinds);
-    expect(again).to.include({ status: 'done', accepted: 1, storedPath: result.file.storedPath });
-    expect(await count(app.db, "select count(*) n from enrolment where entry_date = '2026-10-20'")).to.equal(1);
-    expect(await count(app.db, 'select count(*) n from row_outcome where file_id = $1', [result.file.id])).to.equal(1);
-  });
+  it(
+    'a run that stopped after moving the file to the archive is finished by the next run, applying nothing ' + 'twice',
+    async () => {
+      const file = path.join(
+        writeFiles(drop, {
+          'moved.csv': csv([
+            ['asn', 'school_code', 'entry_date', 'grade', 'enrolment_type'],
+            ['100000003', 'S.0094', '2026-10-20', '9', 'Primary'],
+          ]),
+        }),
+        'moved.csv',
+      );
+      const result = await ingestFile(app, file, 'A.0094', 'enrolment', '2026-09-15');
+      if (result.outcome !== 'processed') throw new Error(result.outcome);
+      const claimedPath = path.join(app.home, 'claimed/A.0094/enrolment', path.basename(result.file.storedPath));
+      // The state a crash between the move and its record leaves: still "processing", path in claimed/.
+      await app.db.query(
+        "update intake_file set status = 'processing', stored_path = $2, lease_owner = 'dead', lease_until = " +
+          "now() - interval '1 minute' where id = $1",
+        [result.file.id, claimedPath],
+      );
+      const again = await runFile(app, result.file.id, kinds);
+      expect(again).to.include({ status: 'done', accepted: 1, storedPath: result.file.storedPath });
+      expect(await count(app.db, "select count(*) n from enrolment where entry_date = '2026-10-20'")).to.equal(1);
+      expect(await count(app.db, 'select count(*) n from row_outcome where file_id = $1', [result.file.id])).to.equal(
+        1,
+      );
+    },
+  );
 
   it('two sweeps recording the same orphan leave it recorded once and in place', async () => {
     const claimed = path.join(
@@ -166,7 +173,8 @@ describe('robustness: restarts, races, privacy, isolation', () => {
     if (result.outcome !== 'refused' || !result.file) throw new Error(result.outcome);
     const claimedPath = path.join(app.home, 'claimed/A.0094/enrolment', path.basename(result.file.storedPath));
     await app.db.query(
-      "update intake_file set status = 'processing', stored_path = $2, lease_owner = 'dead', lease_until = now() - interval '1 minute' where id = $1",
+      "update intake_file set status = 'processing', stored_path = $2, lease_owner = 'dead', lease_until = " +
+        "now() - interval '1 minute' where id = $1",
       [result.file.id, claimedPath],
     );
     const again = await runFile(app, result.file.id, kinds);
@@ -258,12 +266,14 @@ describe('robustness: restarts, races, privacy, isolation', () => {
 
   it('writes report cells that cannot run as spreadsheet formulas', async () => {
     const file = await app.db.query<{ id: string }>(
-      "insert into intake_file (authority_code, kind, original_name, format, sha256, size_bytes, stored_path, as_of) values ('A.0094', 'enrolment', 'f.csv', 'csv', 'x', 1, '/nowhere', '2026-09-15') returning id",
+      'insert into intake_file (authority_code, kind, original_name, format, sha256, size_bytes, stored_path, ' +
+        "as_of) values ('A.0094', 'enrolment', 'f.csv', 'csv', 'x', 1, '/nowhere', '2026-09-15') returning id",
     );
     await app.db.query("update intake_file set status = 'done' where id = $1", [file.rows[0]?.id]);
     const id = Number(file.rows[0]?.id);
     await app.db.query(
-      'insert into row_outcome_chunk (file_id, first_record, lines, statuses, codes, messages, asns) values ($1, 0, $2, $3, $4, $5, $6)',
+      'insert into row_outcome_chunk (file_id, first_record, lines, statuses, codes, messages, asns) values ' +
+        '($1, 0, $2, $3, $4, $5, $6)',
       [id, [2], ['invalid'], ['INVALID_FIELD'], ['=HYPERLINK("http://x")'], [null]],
     );
     const target = path.join(app.home, 'outbox/A.0094/formula.results.csv');

@@ -126,10 +126,13 @@ describe('intake start --roles: each role alone does its work, and only it', fun
     expect(existsSync(inbox('left.csv')), 'no watcher').to.equal(true);
   });
 
-  it('all together: the file left in the inbox is taken and processed; the default is all but the activation page', async () => {
-    expect(app.config.roles).to.deep.equal(['watcher', 'worker', 'scheduler', 'mail', 'console']);
-    const service = await start(...app.config.roles, 'activation');
-    expect(service.consoleUrl).to.not.equal(service.activationUrl);
-    await waitFor(async () => (await fileStatus('left.csv')) === 'done');
-  });
+  it(
+    'all together: the file left in the inbox is taken and processed; the default is all but the activation ' + 'page',
+    async () => {
+      expect(app.config.roles).to.deep.equal(['watcher', 'worker', 'scheduler', 'mail', 'console']);
+      const service = await start(...app.config.roles, 'activation');
+      expect(service.consoleUrl).to.not.equal(service.activationUrl);
+      await waitFor(async () => (await fileStatus('left.csv')) === 'done');
+    },
+  );
 });

@@ -188,10 +188,14 @@ describe('new enrolment of an existing student (docs/rules.md §3 table)', () =>
     expect(
       decide(student([enrolment('A.0230', '2025-09-01', '2026-01-31'), enrolment('A.0001', '2026-02-01')]), high),
     ).to.equal('HIGH_MORE_RECENT_ELSEWHERE'));
-  it('High, recently enrolled here, still enrolled elsewhere since before: HIGH_MORE_RECENT_ELSEWHERE (an open enrolment is the most recent)', () =>
-    expect(
-      decide(student([enrolment('A.0230', '2024-09-01', '2026-01-31'), enrolment('A.0001', '2024-01-01')]), high),
-    ).to.equal('HIGH_MORE_RECENT_ELSEWHERE'));
+  it(
+    'High, recently enrolled here, still enrolled elsewhere since before: HIGH_MORE_RECENT_ELSEWHERE (an open ' +
+      'enrolment is the most recent)',
+    () =>
+      expect(
+        decide(student([enrolment('A.0230', '2024-09-01', '2026-01-31'), enrolment('A.0001', '2024-01-01')]), high),
+      ).to.equal('HIGH_MORE_RECENT_ELSEWHERE'),
+  );
   it('High, recently enrolled here, an enrolment elsewhere that ended later: HIGH_MORE_RECENT_ELSEWHERE', () =>
     expect(
       decide(

@@ -19,7 +19,8 @@ describe('samples run end to end against their expected outcomes', () => {
 
   it('the sample reference data loads completely', async () => {
     const counts = await app.db.query<{ authorities: string; students: string; enrolments: string }>(
-      'select (select count(*) from authority) authorities, (select count(*) from student) students, (select count(*) from enrolment) enrolments',
+      'select (select count(*) from authority) authorities, (select count(*) from student) students, (select ' +
+        'count(*) from enrolment) enrolments',
     );
     expect(Number(counts.rows[0]?.authorities)).to.be.at.least(4);
     expect(Number(counts.rows[0]?.students)).to.be.at.least(30);

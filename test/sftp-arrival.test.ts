@@ -240,42 +240,45 @@ describe('a file that changes after its claim is read to its end, and the report
 
   const inboxFile = (name: string) => path.join(environment.app.home, 'inbox/A.0001/enrolment', name);
 
-  it('a plain upload claimed during its stall: every row is applied once, and the report opens with a notice', async () => {
-    const content = enrolments(3000, 20_000);
-    const half = Math.floor(content.length / 2);
-    // The link comes back just after the half-written file was claimed, while it is being read.
-    await upload(environment.session.sftp, '/A.0001/enrolment/claimed-early.csv', content, {
-      stall: { afterBytes: half, until: () => !existsSync(inboxFile('claimed-early.csv')) },
-    });
-    // The writer comes back while the claimed half is read, or (on a fast machine) just after its
-    // first report: then the file is reopened and its report written anew. Either way, the report
-    // that stands covers every row and opens with the notice.
-    const report = await expectProcessedWhole(
-      environment,
-      'A.0001',
-      'claimed-early.csv',
-      3000,
-      (r) => r[0]?.status === 'notice' && r.some((row) => row.code === 'TOTAL' && row.message === '3000 rows'),
-    );
-    expect(report[0]?.status).to.equal('notice');
-    expect(report[0]?.code).to.equal('FILE_CHANGED_WHILE_READ');
-    // Claimed during the stall, or earlier still on a busy machine: in any case before it was complete.
-    const sizes = /\((\d+) bytes then, (\d+) when its writer was done\)/.exec(report[0]?.message ?? '');
-    expect(Number(sizes?.[1])).to.be.within(1, half);
-    expect(Number(sizes?.[2])).to.equal(content.length);
-    expect(report.filter((r) => r.status === 'accepted')).to.have.length(3000);
-    const enrolled = await environment.app.db.query<{ n: string }>(
-      "select count(*) as n from enrolment where asn = '104827361' and entry_date >= '2044-10-03'",
-    );
-    expect(Number(enrolled.rows[0]?.n)).to.equal(3000);
-    const archived = readdirSync(path.join(environment.app.home, 'archive/A.0001/enrolment')).find((n) =>
-      n.endsWith('__claimed-early.csv'),
-    );
-    expect(
-      readFileSync(path.join(environment.app.home, 'archive/A.0001/enrolment', archived ?? '')).equals(content),
-      'the archive holds the whole file',
-    ).to.equal(true);
-  });
+  it(
+    'a plain upload claimed during its stall: every row is applied once, and the report opens with a ' + 'notice',
+    async () => {
+      const content = enrolments(3000, 20_000);
+      const half = Math.floor(content.length / 2);
+      // The link comes back just after the half-written file was claimed, while it is being read.
+      await upload(environment.session.sftp, '/A.0001/enrolment/claimed-early.csv', content, {
+        stall: { afterBytes: half, until: () => !existsSync(inboxFile('claimed-early.csv')) },
+      });
+      // The writer comes back while the claimed half is read, or (on a fast machine) just after its
+      // first report: then the file is reopened and its report written anew. Either way, the report
+      // that stands covers every row and opens with the notice.
+      const report = await expectProcessedWhole(
+        environment,
+        'A.0001',
+        'claimed-early.csv',
+        3000,
+        (r) => r[0]?.status === 'notice' && r.some((row) => row.code === 'TOTAL' && row.message === '3000 rows'),
+      );
+      expect(report[0]?.status).to.equal('notice');
+      expect(report[0]?.code).to.equal('FILE_CHANGED_WHILE_READ');
+      // Claimed during the stall, or earlier still on a busy machine: in any case before it was complete.
+      const sizes = /\((\d+) bytes then, (\d+) when its writer was done\)/.exec(report[0]?.message ?? '');
+      expect(Number(sizes?.[1])).to.be.within(1, half);
+      expect(Number(sizes?.[2])).to.equal(content.length);
+      expect(report.filter((r) => r.status === 'accepted')).to.have.length(3000);
+      const enrolled = await environment.app.db.query<{ n: string }>(
+        "select count(*) as n from enrolment where asn = '104827361' and entry_date >= '2044-10-03'",
+      );
+      expect(Number(enrolled.rows[0]?.n)).to.equal(3000);
+      const archived = readdirSync(path.join(environment.app.home, 'archive/A.0001/enrolment')).find((n) =>
+        n.endsWith('__claimed-early.csv'),
+      );
+      expect(
+        readFileSync(path.join(environment.app.home, 'archive/A.0001/enrolment', archived ?? '')).equals(content),
+        'the archive holds the whole file',
+      ).to.equal(true);
+    },
+  );
 
   it('a writer that goes on after the report: the rest is read, and the report written anew says so', async () => {
     const content = enrolments(2000, 30_000);
@@ -309,43 +312,46 @@ describe('a file that changes after its claim is read to its end, and the report
     expect(report.filter((r) => r.status === 'accepted')).to.have.length(1000);
   });
 
-  it('a file rewritten (not only added to) after rows were applied is taken again whole, and both reports say so', async () => {
-    const first = enrolments(600, 40_000);
-    // The same rows but the first, whose grade changes: a rewrite in place, not an addition.
-    const second = Buffer.from(
-      first.toString().replace('104827361,S.0101,2099-07-07,10,Primary', '104827361,S.0101,2099-07-07,11,Primary'),
-    );
-    expect(second.equals(first)).to.equal(false);
-    const handle = await open(inboxFile('rewritten.csv'), 'w');
-    await handle.write(first, 0, first.length, 0);
-    const recordsDone = async () =>
-      Number(
-        (
-          await environment.app.db.query<{ n: number }>(
-            "select records_done as n from intake_file where original_name = 'rewritten.csv'",
-          )
-        ).rows[0]?.n ?? 0,
+  it(
+    'a file rewritten (not only added to) after rows were applied is taken again whole, and both reports say ' + 'so',
+    async () => {
+      const first = enrolments(600, 40_000);
+      // The same rows but the first, whose grade changes: a rewrite in place, not an addition.
+      const second = Buffer.from(
+        first.toString().replace('104827361,S.0101,2099-07-07,10,Primary', '104827361,S.0101,2099-07-07,11,Primary'),
       );
-    const until = Date.now() + 30_000;
-    while ((await recordsDone()) === 0 && Date.now() < until) await sleep(20);
-    await handle.write(second, 0, second.length, 0);
-    await handle.close();
-    const outbox = path.join(environment.app.home, 'outbox/A.0001');
-    await waitFor(
-      () =>
-        existsSync(path.join(outbox, 'rewritten.csv.results.csv')) &&
-        existsSync(path.join(outbox, 'rewritten.csv.2.results.csv')),
-    );
-    const firstReport = readReport(path.join(outbox, 'rewritten.csv.results.csv'));
-    expect(firstReport[0]?.code).to.equal('FILE_CHANGED_WHILE_READ');
-    expect(firstReport[0]?.message).to.match(/rewritten while Intake was reading it .* taken again as file \d+/);
-    const secondReport = readReport(path.join(outbox, 'rewritten.csv.2.results.csv'));
-    expect(secondReport.filter((r) => r.status === 'accepted')).to.have.length(600);
-    const grade = await environment.app.db.query<{ grade: string }>(
-      "select grade from enrolment where asn = '104827361' and entry_date = '2099-07-07'",
-    );
-    expect(grade.rows[0]?.grade, 'the rewritten content is what stands').to.equal('11');
-  });
+      expect(second.equals(first)).to.equal(false);
+      const handle = await open(inboxFile('rewritten.csv'), 'w');
+      await handle.write(first, 0, first.length, 0);
+      const recordsDone = async () =>
+        Number(
+          (
+            await environment.app.db.query<{ n: number }>(
+              "select records_done as n from intake_file where original_name = 'rewritten.csv'",
+            )
+          ).rows[0]?.n ?? 0,
+        );
+      const until = Date.now() + 30_000;
+      while ((await recordsDone()) === 0 && Date.now() < until) await sleep(20);
+      await handle.write(second, 0, second.length, 0);
+      await handle.close();
+      const outbox = path.join(environment.app.home, 'outbox/A.0001');
+      await waitFor(
+        () =>
+          existsSync(path.join(outbox, 'rewritten.csv.results.csv')) &&
+          existsSync(path.join(outbox, 'rewritten.csv.2.results.csv')),
+      );
+      const firstReport = readReport(path.join(outbox, 'rewritten.csv.results.csv'));
+      expect(firstReport[0]?.code).to.equal('FILE_CHANGED_WHILE_READ');
+      expect(firstReport[0]?.message).to.match(/rewritten while Intake was reading it .* taken again as file \d+/);
+      const secondReport = readReport(path.join(outbox, 'rewritten.csv.2.results.csv'));
+      expect(secondReport.filter((r) => r.status === 'accepted')).to.have.length(600);
+      const grade = await environment.app.db.query<{ grade: string }>(
+        "select grade from enrolment where asn = '104827361' and entry_date = '2099-07-07'",
+      );
+      expect(grade.rows[0]?.grade, 'the rewritten content is what stands').to.equal('11');
+    },
+  );
 
   it('a file taken again whole is not looked at again: no further notes, no third file', async () => {
     // The rewritten file of the test before: several walks of the inbox later, still two files.
@@ -358,36 +364,43 @@ describe('a file that changes after its claim is read to its end, and the report
     expect(notes).to.deep.equal([]);
   });
 
-  it('an access-code file written to after its report is taken again whole: the authority is told, and the added rows get their letters', async () => {
-    const lines = readFileSync(path.join(root, 'samples/access/A.0094/access-low.csv'), 'utf8').trimEnd().split('\n');
-    const target = path.join(environment.app.home, 'inbox/A.0094/access/late-access.csv');
-    const handle = await open(target, 'w');
-    await handle.write(`${lines.slice(0, 2).join('\n')}\n`);
-    const outbox = path.join(environment.app.home, 'outbox/A.0094');
-    await waitFor(() => existsSync(path.join(outbox, 'late-access.csv.results.csv')));
-    await handle.write(`${lines.slice(2).join('\n')}\n`);
-    await handle.close();
-    await waitFor(() => existsSync(path.join(outbox, 'late-access.csv.2.results.csv')));
-    expect(readFileSync(path.join(outbox, 'late-access.csv.changed.txt'), 'utf8')).to.match(/taken again as file \d+/);
-    const again = readReport(path.join(outbox, 'late-access.csv.2.results.csv'));
-    expect(again.filter((r) => r.status !== 'summary').map((r) => r.line)).to.deep.equal(['2', '3', '4', '5']);
-    expect(again[0]?.code, 'the row applied the first time').to.equal('ALREADY_WAITING');
-    const second = await environment.app.db.query<{ id: string }>(
-      "select id from intake_file where original_name = 'late-access.csv' order by id desc limit 1",
-    );
-    const created = again.filter((r) => r.code === 'CONNECTION_CREATED').length;
-    expect(created).to.be.greaterThan(0);
-    for (let i = 0; i < 100 && (await lettered(second.rows[0]?.id)) < created; i++) await sleep(100);
-    expect(await lettered(second.rows[0]?.id), 'a PIN letter for every connection the added rows set up').to.equal(
-      created,
-    );
-  });
+  it(
+    'an access-code file written to after its report is taken again whole: the authority is told, and the ' +
+      'added rows get their letters',
+    async () => {
+      const lines = readFileSync(path.join(root, 'samples/access/A.0094/access-low.csv'), 'utf8').trimEnd().split('\n');
+      const target = path.join(environment.app.home, 'inbox/A.0094/access/late-access.csv');
+      const handle = await open(target, 'w');
+      await handle.write(`${lines.slice(0, 2).join('\n')}\n`);
+      const outbox = path.join(environment.app.home, 'outbox/A.0094');
+      await waitFor(() => existsSync(path.join(outbox, 'late-access.csv.results.csv')));
+      await handle.write(`${lines.slice(2).join('\n')}\n`);
+      await handle.close();
+      await waitFor(() => existsSync(path.join(outbox, 'late-access.csv.2.results.csv')));
+      expect(readFileSync(path.join(outbox, 'late-access.csv.changed.txt'), 'utf8')).to.match(
+        /taken again as file \d+/,
+      );
+      const again = readReport(path.join(outbox, 'late-access.csv.2.results.csv'));
+      expect(again.filter((r) => r.status !== 'summary').map((r) => r.line)).to.deep.equal(['2', '3', '4', '5']);
+      expect(again[0]?.code, 'the row applied the first time').to.equal('ALREADY_WAITING');
+      const second = await environment.app.db.query<{ id: string }>(
+        "select id from intake_file where original_name = 'late-access.csv' order by id desc limit 1",
+      );
+      const created = again.filter((r) => r.code === 'CONNECTION_CREATED').length;
+      expect(created).to.be.greaterThan(0);
+      for (let i = 0; i < 100 && (await lettered(second.rows[0]?.id)) < created; i++) await sleep(100);
+      expect(await lettered(second.rows[0]?.id), 'a PIN letter for every connection the added rows set up').to.equal(
+        created,
+      );
+    },
+  );
 
   const lettered = async (fileId: string | undefined) =>
     Number(
       (
         await environment.app.db.query<{ n: string }>(
-          "select count(*) as n from connection where source_file_id = $1 and status = 'waiting' and pin_hash is not null",
+          "select count(*) as n from connection where source_file_id = $1 and status = 'waiting' and pin_hash " +
+            'is not null',
           [fileId],
         )
       ).rows[0]?.n,

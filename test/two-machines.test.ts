@@ -95,106 +95,117 @@ describe('two machines share one home and one database', function () {
     for (const folder of machineFolders) rmSync(folder, { recursive: true, force: true });
   });
 
-  it('20 files dropped at once, one machine killed midway: each file processed once, every row reported once, nothing left claimed', async () => {
-    const staging = path.join(app.home, 'staging');
-    mkdirSync(staging);
-    const dropped: (Dropped & { staged: string })[] = [];
-    const stage = (authority: string, kind: Dropped['kind'], name: string, rows: number, content: string | Buffer) => {
-      const staged = path.join(staging, `${dropped.length}-${name}`);
-      writeFileSync(staged, content);
-      dropped.push({ authority, kind, name, rows, staged });
-    };
-    for (let i = 0; i < 8; i++) {
-      stage(
-        'A.0001',
-        'enrolment',
-        `roll-${i}.csv`,
-        2000,
-        enrolmentRows('104827361', 'S.0101', 2000, 10_000 + i * 2000),
+  it(
+    '20 files dropped at once, one machine killed midway: each file processed once, every row reported once, ' +
+      'nothing left claimed',
+    async () => {
+      const staging = path.join(app.home, 'staging');
+      mkdirSync(staging);
+      const dropped: (Dropped & { staged: string })[] = [];
+      const stage = (
+        authority: string,
+        kind: Dropped['kind'],
+        name: string,
+        rows: number,
+        content: string | Buffer,
+      ) => {
+        const staged = path.join(staging, `${dropped.length}-${name}`);
+        writeFileSync(staged, content);
+        dropped.push({ authority, kind, name, rows, staged });
+      };
+      for (let i = 0; i < 8; i++) {
+        stage(
+          'A.0001',
+          'enrolment',
+          `roll-${i}.csv`,
+          2000,
+          enrolmentRows('104827361', 'S.0101', 2000, 10_000 + i * 2000),
+        );
+        stage(
+          'A.0230',
+          'enrolment',
+          `roll-${i}.csv`,
+          2000,
+          enrolmentRows('433592017', 'S.2302', 2000, 10_000 + i * 2000),
+        );
+      }
+      const sample = (kind: Dropped['kind'], authority: string, name: string) =>
+        readFileSync(path.join(samplesFolder, kind, authority, name));
+      const rowsOfSample = (kind: Dropped['kind'], authority: string, name: string) =>
+        readReport(path.join(samplesFolder, kind, authority, `${name.replace(/\.(csv|xml)$/, '')}.expected.csv`))
+          .length;
+      for (const [kind, authority, name] of [
+        ['enrolment', 'A.0002', 'september-regular.xml'],
+        ['access', 'A.0001', 'fall-access.csv'],
+        ['access', 'A.0094', 'access-low.csv'],
+        ['access', 'A.0230', 'access-requests.xml'],
+      ] as const) {
+        stage(authority, kind, name, rowsOfSample(kind, authority, name), sample(kind, authority, name));
+      }
+      expect(dropped).to.have.length(20);
+
+      // A polls its inbox, as on a shared volume whose writes raise no events; B listens for events.
+      const machineA = startMachine('a', { INTAKE_USE_POLLING: 'true' });
+      const machineB = startMachine('b');
+      await sleep(3000);
+      // Dropped at once: each rename is atomic, so no machine sees a file half-copied.
+      for (const file of dropped)
+        renameSync(file.staged, path.join(app.home, 'inbox', file.authority, file.kind, file.name));
+
+      // Machine B is killed while it holds a file it has begun.
+      const heldByB = async () =>
+        (
+          await app.db.query(
+            `select 1 from intake_file where status = 'processing' and records_done > 0 and lease_owner like $1`,
+            [`%:${machineB.pid}:%`],
+          )
+        ).rowCount ?? 0;
+      const until = Date.now() + 60_000;
+      while ((await heldByB()) === 0 && Date.now() < until) await sleep(25);
+      expect(await heldByB(), 'machine B was working a file when it was killed').to.be.above(0);
+      machineB.kill('SIGKILL');
+
+      const finished = async () =>
+        Number(
+          (await app.db.query<{ n: string }>("select count(*) n from intake_file where status in ('done', 'failed')"))
+            .rows[0]?.n,
+        );
+      const deadline = Date.now() + 150_000;
+      while ((await finished()) < dropped.length && Date.now() < deadline) await sleep(250);
+
+      const files = await app.db.query<{
+        authority_code: string;
+        original_name: string;
+        status: string;
+        records_done: number;
+      }>('select authority_code, original_name, status, records_done from intake_file order by id');
+      expect(files.rows, 'one record per file dropped').to.have.length(dropped.length);
+      for (const file of dropped) {
+        const row = files.rows.find((r) => r.authority_code === file.authority && r.original_name === file.name);
+        expect(row, `${file.authority}/${file.name}`).to.include({ status: 'done', records_done: file.rows });
+      }
+      // Every row reported once: the access files' reports list each row; the enrolment files' too.
+      const outbox = (authority: string) => path.join(app.home, 'outbox', authority);
+      for (const file of dropped) {
+        const report = readReport(path.join(outbox(file.authority), `${file.name}.results.csv`));
+        const lines = report.filter((r) => r.status !== 'summary' && r.status !== 'notice').map((r) => Number(r.line));
+        expect(new Set(lines).size, `${file.name}: each line once`).to.equal(lines.length);
+        expect(lines, `${file.authority}/${file.name}`).to.have.length(file.rows);
+      }
+      const outcomes = await app.db.query<{ n: string }>('select count(*) n from row_outcome');
+      expect(Number(outcomes.rows[0]?.n)).to.equal(dropped.reduce((sum, f) => sum + f.rows, 0));
+      expect(filesUnder(path.join(app.home, 'claimed')), 'nothing left in claimed/').to.deep.equal([]);
+      expect(filesUnder(path.join(app.home, 'inbox')), 'nothing left in the inbox').to.deep.equal([]);
+      // No file was taken twice: no duplicate or error notes.
+      const notes = ['A.0001', 'A.0002', 'A.0094', 'A.0230'].flatMap((a) =>
+        readdirSync(outbox(a)).filter((n) => n.endsWith('.duplicate.txt') || n.endsWith('.error.txt')),
       );
-      stage(
-        'A.0230',
-        'enrolment',
-        `roll-${i}.csv`,
-        2000,
-        enrolmentRows('433592017', 'S.2302', 2000, 10_000 + i * 2000),
-      );
-    }
-    const sample = (kind: Dropped['kind'], authority: string, name: string) =>
-      readFileSync(path.join(samplesFolder, kind, authority, name));
-    const rowsOfSample = (kind: Dropped['kind'], authority: string, name: string) =>
-      readReport(path.join(samplesFolder, kind, authority, `${name.replace(/\.(csv|xml)$/, '')}.expected.csv`)).length;
-    for (const [kind, authority, name] of [
-      ['enrolment', 'A.0002', 'september-regular.xml'],
-      ['access', 'A.0001', 'fall-access.csv'],
-      ['access', 'A.0094', 'access-low.csv'],
-      ['access', 'A.0230', 'access-requests.xml'],
-    ] as const) {
-      stage(authority, kind, name, rowsOfSample(kind, authority, name), sample(kind, authority, name));
-    }
-    expect(dropped).to.have.length(20);
-
-    // A polls its inbox, as on a shared volume whose writes raise no events; B listens for events.
-    const machineA = startMachine('a', { INTAKE_USE_POLLING: 'true' });
-    const machineB = startMachine('b');
-    await sleep(3000);
-    // Dropped at once: each rename is atomic, so no machine sees a file half-copied.
-    for (const file of dropped)
-      renameSync(file.staged, path.join(app.home, 'inbox', file.authority, file.kind, file.name));
-
-    // Machine B is killed while it holds a file it has begun.
-    const heldByB = async () =>
-      (
-        await app.db.query(
-          `select 1 from intake_file where status = 'processing' and records_done > 0 and lease_owner like $1`,
-          [`%:${machineB.pid}:%`],
-        )
-      ).rowCount ?? 0;
-    const until = Date.now() + 60_000;
-    while ((await heldByB()) === 0 && Date.now() < until) await sleep(25);
-    expect(await heldByB(), 'machine B was working a file when it was killed').to.be.above(0);
-    machineB.kill('SIGKILL');
-
-    const finished = async () =>
-      Number(
-        (await app.db.query<{ n: string }>("select count(*) n from intake_file where status in ('done', 'failed')"))
-          .rows[0]?.n,
-      );
-    const deadline = Date.now() + 150_000;
-    while ((await finished()) < dropped.length && Date.now() < deadline) await sleep(250);
-
-    const files = await app.db.query<{
-      authority_code: string;
-      original_name: string;
-      status: string;
-      records_done: number;
-    }>('select authority_code, original_name, status, records_done from intake_file order by id');
-    expect(files.rows, 'one record per file dropped').to.have.length(dropped.length);
-    for (const file of dropped) {
-      const row = files.rows.find((r) => r.authority_code === file.authority && r.original_name === file.name);
-      expect(row, `${file.authority}/${file.name}`).to.include({ status: 'done', records_done: file.rows });
-    }
-    // Every row reported once: the access files' reports list each row; the enrolment files' too.
-    const outbox = (authority: string) => path.join(app.home, 'outbox', authority);
-    for (const file of dropped) {
-      const report = readReport(path.join(outbox(file.authority), `${file.name}.results.csv`));
-      const lines = report.filter((r) => r.status !== 'summary' && r.status !== 'notice').map((r) => Number(r.line));
-      expect(new Set(lines).size, `${file.name}: each line once`).to.equal(lines.length);
-      expect(lines, `${file.authority}/${file.name}`).to.have.length(file.rows);
-    }
-    const outcomes = await app.db.query<{ n: string }>('select count(*) n from row_outcome');
-    expect(Number(outcomes.rows[0]?.n)).to.equal(dropped.reduce((sum, f) => sum + f.rows, 0));
-    expect(filesUnder(path.join(app.home, 'claimed')), 'nothing left in claimed/').to.deep.equal([]);
-    expect(filesUnder(path.join(app.home, 'inbox')), 'nothing left in the inbox').to.deep.equal([]);
-    // No file was taken twice: no duplicate or error notes.
-    const notes = ['A.0001', 'A.0002', 'A.0094', 'A.0230'].flatMap((a) =>
-      readdirSync(outbox(a)).filter((n) => n.endsWith('.duplicate.txt') || n.endsWith('.error.txt')),
-    );
-    expect(notes).to.deep.equal([]);
-    // Each machine logs to a folder of its own.
-    for (const own of machineFolders) expect(existsSync(path.join(own, 'log/intake.log'))).to.equal(true);
-    expect(machineA.exitCode, 'machine A still running').to.equal(null);
-    machineA.kill('SIGTERM');
-    await new Promise((resolve) => machineA.once('exit', resolve));
-  });
+      expect(notes).to.deep.equal([]);
+      // Each machine logs to a folder of its own.
+      for (const own of machineFolders) expect(existsSync(path.join(own, 'log/intake.log'))).to.equal(true);
+      expect(machineA.exitCode, 'machine A still running').to.equal(null);
+      machineA.kill('SIGTERM');
+      await new Promise((resolve) => machineA.once('exit', resolve));
+    },
+  );
 });

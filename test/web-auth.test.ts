@@ -151,86 +151,97 @@ describe('the web console: sign-in, sessions and CSRF', function () {
     await context.close();
   });
 
-  it('CSRF: sign-in, sign-out and staff POSTs without the right token are refused; signing in rotates the session', async () => {
-    const jar = new CookieJar();
-    const form = await getPage(`${web.url}/login`, jar);
-    const fields = { username: 'mara', password: passwords.mara, next: '/' };
-    expect((await postForm(`${web.url}/login`, jar, fields)).status).to.equal(403);
-    expect((await postForm(`${web.url}/login`, jar, { ...fields, _csrf: 'x'.repeat(43) })).status).to.equal(403);
-    // The token without its cookie is no better: it must come from this site's own page.
-    expect(
-      (await postForm(`${web.url}/login`, new CookieJar(), { ...fields, _csrf: csrfField(form.text) })).status,
-    ).to.equal(403);
-    expect(await count(app.db, 'select count(*) n from staff_session')).to.equal(0);
-    expect(await count(app.db, 'select count(*) n from sign_in_failure')).to.equal(0);
-
-    const signedIn = await postForm(`${web.url}/login`, jar, { ...fields, _csrf: csrfField(form.text) });
-    expect(signedIn.status).to.equal(303);
-    const first = jar.get('intake_session') as string;
-    const dashboard = await getPage(`${web.url}/`, jar);
-    expect(dashboard.status).to.equal(200);
-    const token = csrfField(dashboard.text);
-    expect(token).to.not.equal(csrfField(form.text));
-
-    expect((await postForm(`${web.url}/test/touch`, jar, { what: 'no token' })).status).to.equal(403);
-    expect(
-      (await postForm(`${web.url}/test/touch`, jar, { what: "the sign-in page's token", _csrf: csrfField(form.text) }))
-        .status,
-    ).to.equal(403);
-    expect((await postForm(`${web.url}/logout`, jar, { _csrf: 'x'.repeat(43) })).status).to.equal(403);
-    expect(touched).to.deep.equal([]);
-    expect((await postForm(`${web.url}/test/touch`, jar, { what: 'b', _csrf: token })).status).to.equal(303);
-    expect(touched).to.deep.equal(['b']);
-
-    // Signing in again gives a new session and ends the one the request came with.
-    expect((await signInByForm(jar, 'mara', passwords.mara)).status).to.equal(303);
-    expect(jar.get('intake_session')).to.not.equal(first);
-    expect(
-      (await fetch(`${web.url}/`, { redirect: 'manual', headers: { cookie: `intake_session=${first}` } })).status,
-    ).to.equal(303);
-
-    const signOut = await postForm(`${web.url}/logout`, jar, {
-      _csrf: csrfField((await getPage(`${web.url}/`, jar)).text),
-    });
-    expect(signOut.status).to.equal(303);
-    expect(signOut.location).to.equal('/login');
-    expect((await getPage(`${web.url}/`, jar)).status).to.equal(303);
-  });
-
-  it('behind TLS the cookies are Secure, host-only (__Host-) and browsers are told to keep to HTTPS; without it, none of that', async () => {
-    const plain = await getPage(`${web.url}/login`, new CookieJar());
-    expect(plain.headers.getSetCookie().join('\n')).to.not.match(/;\s*Secure/i);
-    expect(plain.headers.get('strict-transport-security')).to.equal(null);
-    const behindTls = await startWebServer(
-      { ...app, config: { ...app.config, server: { ...app.config.server, secureCookies: true } } },
-      [...authRoutes, ...dashboardRoutes],
-    );
-    try {
+  it(
+    'CSRF: sign-in, sign-out and staff POSTs without the right token are refused; signing in rotates the ' + 'session',
+    async () => {
       const jar = new CookieJar();
-      const page = await getPage(`${behindTls.url}/login`, jar);
-      expect(page.headers.getSetCookie()).to.satisfy(
-        (cookies: string[]) => cookies.length > 0 && cookies.every((c) => /;\s*Secure/i.test(c)),
-      );
-      expect(page.headers.get('strict-transport-security')).to.equal('max-age=31536000');
-      const signedIn = await postForm(`${behindTls.url}/login`, jar, {
-        _csrf: csrfField(page.text),
-        username: 'mara',
-        password: passwords.mara,
-        next: '/',
+      const form = await getPage(`${web.url}/login`, jar);
+      const fields = { username: 'mara', password: passwords.mara, next: '/' };
+      expect((await postForm(`${web.url}/login`, jar, fields)).status).to.equal(403);
+      expect((await postForm(`${web.url}/login`, jar, { ...fields, _csrf: 'x'.repeat(43) })).status).to.equal(403);
+      // The token without its cookie is no better: it must come from this site's own page.
+      expect(
+        (await postForm(`${web.url}/login`, new CookieJar(), { ...fields, _csrf: csrfField(form.text) })).status,
+      ).to.equal(403);
+      expect(await count(app.db, 'select count(*) n from staff_session')).to.equal(0);
+      expect(await count(app.db, 'select count(*) n from sign_in_failure')).to.equal(0);
+
+      const signedIn = await postForm(`${web.url}/login`, jar, { ...fields, _csrf: csrfField(form.text) });
+      expect(signedIn.status).to.equal(303);
+      const first = jar.get('intake_session') as string;
+      const dashboard = await getPage(`${web.url}/`, jar);
+      expect(dashboard.status).to.equal(200);
+      const token = csrfField(dashboard.text);
+      expect(token).to.not.equal(csrfField(form.text));
+
+      expect((await postForm(`${web.url}/test/touch`, jar, { what: 'no token' })).status).to.equal(403);
+      expect(
+        (
+          await postForm(`${web.url}/test/touch`, jar, {
+            what: "the sign-in page's token",
+            _csrf: csrfField(form.text),
+          })
+        ).status,
+      ).to.equal(403);
+      expect((await postForm(`${web.url}/logout`, jar, { _csrf: 'x'.repeat(43) })).status).to.equal(403);
+      expect(touched).to.deep.equal([]);
+      expect((await postForm(`${web.url}/test/touch`, jar, { what: 'b', _csrf: token })).status).to.equal(303);
+      expect(touched).to.deep.equal(['b']);
+
+      // Signing in again gives a new session and ends the one the request came with.
+      expect((await signInByForm(jar, 'mara', passwords.mara)).status).to.equal(303);
+      expect(jar.get('intake_session')).to.not.equal(first);
+      expect(
+        (await fetch(`${web.url}/`, { redirect: 'manual', headers: { cookie: `intake_session=${first}` } })).status,
+      ).to.equal(303);
+
+      const signOut = await postForm(`${web.url}/logout`, jar, {
+        _csrf: csrfField((await getPage(`${web.url}/`, jar)).text),
       });
-      expect(page.headers.getSetCookie().find((c) => c.startsWith('__Host-intake_csrf=')))
-        .to.match(/Path=\/;/)
-        .and.not.match(/Domain=/i);
-      expect(signedIn.headers.getSetCookie().find((c) => c.startsWith('__Host-intake_session=')))
-        .to.match(/HttpOnly/)
-        .and.match(/SameSite=Strict/)
-        .and.match(/Secure/);
-      // The prefixed session is the one that opens pages.
-      expect((await getPage(`${behindTls.url}/`, jar)).status).to.equal(200);
-    } finally {
-      await behindTls.stop();
-    }
-  });
+      expect(signOut.status).to.equal(303);
+      expect(signOut.location).to.equal('/login');
+      expect((await getPage(`${web.url}/`, jar)).status).to.equal(303);
+    },
+  );
+
+  it(
+    'behind TLS the cookies are Secure, host-only (__Host-) and browsers are told to keep to HTTPS; without ' +
+      'it, none of that',
+    async () => {
+      const plain = await getPage(`${web.url}/login`, new CookieJar());
+      expect(plain.headers.getSetCookie().join('\n')).to.not.match(/;\s*Secure/i);
+      expect(plain.headers.get('strict-transport-security')).to.equal(null);
+      const behindTls = await startWebServer(
+        { ...app, config: { ...app.config, server: { ...app.config.server, secureCookies: true } } },
+        [...authRoutes, ...dashboardRoutes],
+      );
+      try {
+        const jar = new CookieJar();
+        const page = await getPage(`${behindTls.url}/login`, jar);
+        expect(page.headers.getSetCookie()).to.satisfy(
+          (cookies: string[]) => cookies.length > 0 && cookies.every((c) => /;\s*Secure/i.test(c)),
+        );
+        expect(page.headers.get('strict-transport-security')).to.equal('max-age=31536000');
+        const signedIn = await postForm(`${behindTls.url}/login`, jar, {
+          _csrf: csrfField(page.text),
+          username: 'mara',
+          password: passwords.mara,
+          next: '/',
+        });
+        expect(page.headers.getSetCookie().find((c) => c.startsWith('__Host-intake_csrf=')))
+          .to.match(/Path=\/;/)
+          .and.not.match(/Domain=/i);
+        expect(signedIn.headers.getSetCookie().find((c) => c.startsWith('__Host-intake_session=')))
+          .to.match(/HttpOnly/)
+          .and.match(/SameSite=Strict/)
+          .and.match(/Secure/);
+        // The prefixed session is the one that opens pages.
+        expect((await getPage(`${behindTls.url}/`, jar)).status).to.equal(200);
+      } finally {
+        await behindTls.stop();
+      }
+    },
+  );
 
   it('after sign-in only a path of this site is followed', async () => {
     expect(
@@ -290,58 +301,69 @@ describe('the web console: sign-in, sessions and CSRF', function () {
     expect(intake('', 'staff', 'disable', 'nobody').status).to.equal(1);
   });
 
-  it('after too many failures, per account or per address, attempts are slowed down, never refused: the right password still signs in', async () => {
-    await app.db.query('delete from sign_in_failure');
-    const from = async (address: string, username: string, password: string, headers: Record<string, string> = {}) => {
-      const jar = new CookieJar();
-      const form = await requestFrom(address, `${web.url}/login`, jar);
-      const started = Date.now();
-      const response = await requestFrom(
-        address,
-        `${web.url}/login`,
-        jar,
-        { _csrf: csrfField(form.text), username, password, next: '/' },
-        headers,
-      );
-      return { ...response, ms: Date.now() - started };
-    };
-    for (let i = 0; i < 3; i++) {
-      const wrong = await from('127.0.0.2', 'mara', 'not the password at all');
-      expect(wrong.status).to.equal(401);
-      expect(errorText(wrong.text)).to.equal('The username or the password is not right.');
-    }
-    // From another computer, past the account's limit: held a moment, then signed in.
-    const slowed = await from('127.0.0.3', 'mara', passwords.mara);
-    expect(slowed.status).to.equal(303);
-    expect(slowed.ms, 'held before the password was checked').to.be.at.least(900);
-    // Signing in forgave the account's failures: the next attempt is not held.
-    expect((await from('127.0.0.3', 'mara', 'still wrong')).ms).to.be.below(900);
+  it(
+    'after too many failures, per account or per address, attempts are slowed down, never refused: the right ' +
+      'password still signs in',
+    async () => {
+      await app.db.query('delete from sign_in_failure');
+      const from = async (
+        address: string,
+        username: string,
+        password: string,
+        headers: Record<string, string> = {},
+      ) => {
+        const jar = new CookieJar();
+        const form = await requestFrom(address, `${web.url}/login`, jar);
+        const started = Date.now();
+        const response = await requestFrom(
+          address,
+          `${web.url}/login`,
+          jar,
+          { _csrf: csrfField(form.text), username, password, next: '/' },
+          headers,
+        );
+        return { ...response, ms: Date.now() - started };
+      };
+      for (let i = 0; i < 3; i++) {
+        const wrong = await from('127.0.0.2', 'mara', 'not the password at all');
+        expect(wrong.status).to.equal(401);
+        expect(errorText(wrong.text)).to.equal('The username or the password is not right.');
+      }
+      // From another computer, past the account's limit: held a moment, then signed in.
+      const slowed = await from('127.0.0.3', 'mara', passwords.mara);
+      expect(slowed.status).to.equal(303);
+      expect(slowed.ms, 'held before the password was checked').to.be.at.least(900);
+      // Signing in forgave the account's failures: the next attempt is not held.
+      expect((await from('127.0.0.3', 'mara', 'still wrong')).ms).to.be.below(900);
 
-    // Unknown accounts count against the address, with the same words as a wrong password.
-    for (const ghost of ['ghost1', 'ghost2', 'ghost3'])
-      expect(errorText((await from('127.0.0.4', ghost, 'whatever it is')).text)).to.equal(
-        'The username or the password is not right.',
-      );
-    const fromThatAddress = await from('127.0.0.4', 'ada.l', 'another long password');
-    expect(fromThatAddress.status).to.equal(303);
-    expect(fromThatAddress.ms).to.be.at.least(900);
+      // Unknown accounts count against the address, with the same words as a wrong password.
+      for (const ghost of ['ghost1', 'ghost2', 'ghost3'])
+        expect(errorText((await from('127.0.0.4', ghost, 'whatever it is')).text)).to.equal(
+          'The username or the password is not right.',
+        );
+      const fromThatAddress = await from('127.0.0.4', 'ada.l', 'another long password');
+      expect(fromThatAddress.status).to.equal(303);
+      expect(fromThatAddress.ms).to.be.at.least(900);
 
-    const actions = await app.db.query<{ action: string; n: string }>(
-      `select action, count(*) n from audit_log where actor = 'mara' and action like 'staff_sign_in_%' group by action order by action`,
-    );
-    expect(actions.rows).to.deep.equal([{ action: 'staff_sign_in_failed', n: '4' }]);
-    // What was typed for an unknown account (a password in the wrong box, say) is kept nowhere.
-    expect(
-      await count(
-        app.db,
-        `select count(*) n from audit_log where actor = '(unknown account)' and action = 'staff_sign_in_failed'`,
-      ),
-    ).to.equal(3);
-    const kept = await app.db.query<{ text: string }>(
-      `select row_to_json(a)::text as text from audit_log a union all select row_to_json(f)::text from sign_in_failure f`,
-    );
-    expect(kept.rows.filter((r) => /ghost|mara"/.test(r.text.replace(/"actor":"mara"/g, '')))).to.deep.equal([]);
-  });
+      const actions = await app.db.query<{ action: string; n: string }>(
+        `select action, count(*) n from audit_log where actor = 'mara' and action like 'staff_sign_in_%' group by ` +
+          `action order by action`,
+      );
+      expect(actions.rows).to.deep.equal([{ action: 'staff_sign_in_failed', n: '4' }]);
+      // What was typed for an unknown account (a password in the wrong box, say) is kept nowhere.
+      expect(
+        await count(
+          app.db,
+          `select count(*) n from audit_log where actor = '(unknown account)' and action = 'staff_sign_in_failed'`,
+        ),
+      ).to.equal(3);
+      const kept = await app.db.query<{ text: string }>(
+        `select row_to_json(a)::text as text from audit_log a union all select row_to_json(f)::text from ` +
+          `sign_in_failure f`,
+      );
+      expect(kept.rows.filter((r) => /ghost|mara"/.test(r.text.replace(/"actor":"mara"/g, '')))).to.deep.equal([]);
+    },
+  );
 
   it('an error shows no details, is logged without the form, and bad bodies are refused', async () => {
     const jar = new CookieJar();
@@ -386,22 +408,26 @@ describe('the web console: sign-in, sessions and CSRF', function () {
     }
   });
 
-  it('a process without the console and activation roles serves no pages, and one whose port is taken does not start', async () => {
-    const quiet = await startService({
-      ...app,
-      config: { ...app.config, roles: ['watcher', 'worker', 'scheduler', 'mail'] },
-    });
-    expect(quiet.consoleUrl).to.equal(null);
-    expect(quiet.activationUrl).to.equal(null);
-    await quiet.stop();
-    const port = Number(new URL(web.url).port);
-    let failure: unknown = null;
-    await startService({ ...app, config: { ...app.config, server: { ...app.config.server, port } } }).then(
-      (service) => service.stop(),
-      (error: unknown) => {
-        failure = error;
-      },
-    );
-    expect((failure as NodeJS.ErrnoException | null)?.code).to.equal('EADDRINUSE');
-  });
+  it(
+    'a process without the console and activation roles serves no pages, and one whose port is taken does not ' +
+      'start',
+    async () => {
+      const quiet = await startService({
+        ...app,
+        config: { ...app.config, roles: ['watcher', 'worker', 'scheduler', 'mail'] },
+      });
+      expect(quiet.consoleUrl).to.equal(null);
+      expect(quiet.activationUrl).to.equal(null);
+      await quiet.stop();
+      const port = Number(new URL(web.url).port);
+      let failure: unknown = null;
+      await startService({ ...app, config: { ...app.config, server: { ...app.config.server, port } } }).then(
+        (service) => service.stop(),
+        (error: unknown) => {
+          failure = error;
+        },
+      );
+      expect((failure as NodeJS.ErrnoException | null)?.code).to.equal('EADDRINUSE');
+    },
+  );
 });

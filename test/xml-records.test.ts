@@ -96,7 +96,8 @@ describe('readXmlRecords', () => {
 
   it('an attribute value without its closing quote breaks only its own record', async () => {
     const doc =
-      '<enrolments><enrolment><a x="></a></enrolment>\n<enrolment><b>2</b></enrolment>\n<enrolment><c y="/></enrolment></enrolments>';
+      '<enrolments><enrolment><a x="></a></enrolment>\n<enrolment><b>2</b></enrolment>\n<enrolment><c ' +
+      'y="/></enrolment></enrolments>';
     const items = await readEverySplit(doc);
     expect(
       items.map((item) =>
@@ -166,7 +167,8 @@ describe('readXmlRecords', () => {
   });
 
   it('refuses DOCTYPE and entity declarations', async () => {
-    const bomb = `<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>\n<enrolments/>`;
+    const bomb =
+      `<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 ` + `"&lol;&lol;">]>\n<enrolments/>`;
     expect(await refusal(bomb)).to.contain('may not contain a DOCTYPE or entity declarations');
     expect(await refusal(wrap('<enrolment><!ENTITY x "y"></enrolment>'))).to.contain('DOCTYPE');
   });
@@ -224,7 +226,8 @@ describe('readXmlRecords', () => {
     async function* generated(): AsyncGenerator<string> {
       yield '<?xml version="1.0"?>\n<enrolments>\n';
       for (let n = 0; n < total; n++) {
-        const text = `  <enrolment><asn>${String(n).padStart(9, '0')}</asn><last_name>Name ${n}</last_name></enrolment>\n`;
+        const text =
+          `  <enrolment><asn>${String(n).padStart(9, '0')}</asn>` + `<last_name>Name ${n}</last_name></enrolment>\n`;
         const cut = n % text.length; // split records (and tags) at every position
         yield text.slice(0, cut);
         yield text.slice(cut);

@@ -14,7 +14,9 @@ export interface RetentionSettings {
   outboxDays: number;
   /** `.eml` files written when no SMTP server is configured. */
   mailDays: number;
-  /** Letters hold PINs in clear: removed this long after every request in them has expired, been activated or deleted. */
+  /**
+   * Letters hold PINs in clear: removed this long after every request in them has expired, been activated or deleted.
+   */
   letterGraceDays: number;
   /** When the scheduler runs the purge (cron, the province's time zone). */
   schedule: string;

@@ -66,7 +66,10 @@ export interface Config {
     sessionHours: number;
     /** Cookies marked Secure; by default when the activation URL is https (behind TLS). */
     secureCookies: boolean;
-    /** Failed sign-ins per account, or per client address, within `signInWindowMinutes` before each further attempt is slowed down. */
+    /**
+     * Failed sign-ins per account, or per client address, within `signInWindowMinutes` before each further attempt is
+     * slowed down.
+     */
     maxSignInFailures: number;
     /** Proxies (addresses) whose X-Forwarded-For names the client; nobody else's is believed. */
     trustedProxies: string[];

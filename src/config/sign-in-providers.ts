@@ -30,7 +30,8 @@ export function providersFromEnvironment(raw: Raw, env: NodeJS.ProcessEnv): stri
   raw.activationServer = activation;
   if (Array.isArray(activation.providers) && activation.providers.length > 0) {
     problems.push(
-      `${setting}: not in config/default.json, which is part of the source and would hold client secrets: use INTAKE_OIDC_PROVIDERS_FILE`,
+      `${setting}: not in config/default.json, which is part of the source and would hold client secrets: use ` +
+        `INTAKE_OIDC_PROVIDERS_FILE`,
     );
   }
   const text = env.INTAKE_OIDC_PROVIDERS ?? '';

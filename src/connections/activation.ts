@@ -21,7 +21,10 @@ interface ActivatingAccount {
   issuer: string;
   /** Who that is at the issuer: the provider's subject, or the operator's account on the server. */
   subject: string;
-  /** The account shown as the one that activated: the verified email, else the subject; for `intake-cli`, the account the operator names. */
+  /**
+   * The account shown as the one that activated: the verified email, else the subject; for `intake-cli`, the account
+   * the operator names.
+   */
   account: string;
   /** Whom the audit log names, when not the account: the operator (`operator:<name>`). */
   actor?: string;
@@ -80,7 +83,8 @@ export async function activateConnection(
     // issue (before a reset) is not a link to this connection any more.
     const found = await client.query<Candidate>(
       `select c.id::text, c.asn, c.status, c.pin_hash, c.failed_attempts, c.lockouts, c.locked_until,
-              coalesce(c.locked_until > now(), false) as is_locked, coalesce(c.expires_at <= now(), false) as is_past_expiry
+              coalesce(c.locked_until > now(), false) as is_locked, coalesce(c.expires_at <= now(), false) as
+                is_past_expiry
          from connection_token t join connection c on c.id = t.connection_id and c.issue = t.issue
         where t.token_hash = $1 for update of c`,
       [hash],
@@ -104,7 +108,8 @@ export async function activateConnection(
     if (connection.status === 'expired' || connection.is_past_expiry) {
       if (connection.status === 'waiting') {
         await client.query(
-          `update connection set status = 'expired', pin_hash = null, status_changed_at = now(), status_changed_by = 'expiry' where id = $1`,
+          `update connection set status = 'expired', pin_hash = null, status_changed_at = now(), ` +
+            `status_changed_by = 'expiry' where id = $1`,
           [connection.id],
         );
       }
@@ -120,7 +125,8 @@ export async function activateConnection(
       if (attempts >= maxPinAttempts) {
         const lockouts = connection.lockouts + 1;
         const locked = await client.query<{ locked_until: Date }>(
-          `update connection set failed_attempts = 0, lockouts = $3, locked_until = now() + make_interval(mins => $2) where id = $1 returning locked_until`,
+          `update connection set failed_attempts = 0, lockouts = $3, locked_until = now() + make_interval(mins ` +
+            `=> $2) where id = $1 returning locked_until`,
           [connection.id, lockMinutes, lockouts],
         );
         const forGood = lockouts >= maxLockouts;
@@ -137,7 +143,8 @@ export async function activateConnection(
 
     await client.query(
       `update connection set status = 'activated', activated_at = now(), activated_account = $2, activated_issuer = $3,
-              activated_subject = $4, pin_hash = null, failed_attempts = 0, locked_until = null, status_changed_at = now(),
+              activated_subject = $4, pin_hash = null, failed_attempts = 0, locked_until = null, status_changed_at =
+                now(),
               status_changed_by = $5
         where id = $1`,
       [connection.id, by.account, by.issuer, by.subject, actor],
@@ -153,7 +160,11 @@ export function describeActivation(result: ActivationResult): string {
     case 'activated':
       return "The connection is activated: the account can now see the student's record.";
     case 'wrong_pin':
-      return `The PIN is not right. ${result.attemptsLeft} ${result.attemptsLeft === 1 ? 'attempt is' : 'attempts are'} left before the connection is locked.`;
+      return (
+        `The PIN is not ` +
+        `right. ${result.attemptsLeft} ${result.attemptsLeft === 1 ? 'attempt is' : 'attempts are'} left before ` +
+        `the connection is locked.`
+      );
     case 'locked':
       return result.until === null
         ? 'Too many wrong PINs: the PIN is locked for good. Ask the school for a new PIN.'
@@ -161,10 +172,19 @@ export function describeActivation(result: ActivationResult): string {
     case 'expired':
       return 'This activation request has expired. Ask the school for a new PIN.';
     case 'revoked':
-      return 'This connection was deleted by the school; it can no longer be activated. Ask the school if you need access.';
+      return (
+        'This connection was deleted by the school; it can no longer be activated. Ask the school if you ' +
+        'need access.'
+      );
     case 'already_activated':
-      return 'This connection is already activated. If you cannot sign in, reset the password of the account you activated it with (Education Account, Google or Microsoft).';
+      return (
+        'This connection is already activated. If you cannot sign in, reset the password of the account ' +
+        'you activated it with (Education Account, Google or Microsoft).'
+      );
     case 'unknown_link':
-      return 'This activation link is not valid: it may have been replaced by a newer email. Use the link in the newest email, or ask the school.';
+      return (
+        'This activation link is not valid: it may have been replaced by a newer email. Use the link in ' +
+        'the newest email, or ask the school.'
+      );
   }
 }

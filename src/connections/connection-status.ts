@@ -22,7 +22,8 @@ export async function expireConnections(
   options: { asns?: string[]; now?: Date } = {},
 ): Promise<number> {
   const result = await db.query(
-    `update connection set status = 'expired', pin_hash = null, locked_until = null, status_changed_at = now(), status_changed_by = 'expiry'
+    `update connection set status = 'expired', pin_hash = null, locked_until = null, status_changed_at = now(),
+      status_changed_by = 'expiry'
       where status = 'waiting' and ($3::text[] is null or asn = any($3::text[]))
         and (expires_at <= $1 or (expires_at is null and status_changed_at <= $1 - make_interval(days => $2)))`,
     [options.now ?? new Date(), expiryDays, options.asns ?? null],
@@ -76,7 +77,8 @@ export async function listConnections(
     locked_until: Date | null;
     locked_until_reset: boolean;
   }>(
-    `select id::text, status, requester, relationship, person_name, email, school_code, created_at, created_by, expires_at,
+    `select id::text, status, requester, relationship, person_name, email, school_code, created_at, created_by,
+      expires_at,
             activated_at, activated_account, case when locked_until > now() then locked_until end as locked_until,
             status = 'waiting' and lockouts >= $2 as locked_until_reset
        from connection where asn = $1 order by created_at desc, id desc`,

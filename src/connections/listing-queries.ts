@@ -1,7 +1,9 @@
 import { sqlTimeZone } from '../config/province.ts';
 import type { Queryable } from '../db/database.ts';
 
-/** A listing that cannot be written as asked: an unknown authority, a day to come, or a day before one already listed. */
+/**
+ * A listing that cannot be written as asked: an unknown authority, a day to come, or a day before one already listed.
+ */
 export class ListingRefusedError extends Error {
   override name = 'ListingRefusedError';
 }
@@ -20,7 +22,9 @@ export interface ListedConnection {
   email: string;
   language: 'en' | 'fr';
   status: 'waiting' | 'activated' | 'expired' | 'deleted';
-  /** Days (YYYY-MM-DD in the province), formatted by the database: a formatter per row would cost more than the query. */
+  /**
+   * Days (YYYY-MM-DD in the province), formatted by the database: a formatter per row would cost more than the query.
+   */
   requestedOn: string;
   letterIssuedOn: string | null;
   /** The day printed on the letter: the request ends at the midnight after it. */
@@ -47,7 +51,8 @@ export interface ConnectionChange extends ListedConnection {
 
 const dayOf = (column: string) => `to_char((${column}) at time zone ${sqlTimeZone}, 'YYYY-MM-DD')`;
 const connectionColumns = `c.asn, c.school_code, sc.name as school_name, s.last_name, s.first_name, s.middle_name,
-       c.requester, c.relationship, c.person_name, c.email, c.language, c.status, ${dayOf('c.created_at')} as requested_on,
+       c.requester, c.relationship, c.person_name, c.email, c.language, c.status,
+       ${dayOf('c.created_at')} as requested_on,
        ${dayOf('c.issued_at')} as letter_issued_on, ${dayOf("c.expires_at - interval '1 microsecond'")} as expires_on,
        ${dayOf('c.activated_at')} as activated_on,
        case when c.status in ('expired', 'deleted') then ${dayOf('c.status_changed_at')} end as ended_on`;
@@ -110,7 +115,10 @@ function listed(r: ConnectionRecord): ListedConnection {
 /** A cursor's next rows, `count` at a time; empty once it is read to the end. */
 export type NextRows<T> = (count: number) => Promise<T[]>;
 
-/** Every connection the authority may be associated with, in the listing's order, through a cursor (in the caller's transaction). */
+/**
+ * Every connection the authority may be associated with, in the listing's order, through a cursor (in the caller's
+ * transaction).
+ */
 export async function openListedConnections(
   client: Queryable,
   authorityCode: string,
@@ -160,7 +168,8 @@ export async function openConnectionChanges(
        union all
        select u.connection_id, 'email_undeliverable', u.at, null, u.response_code, u.enhanced_code, u.tries
          from undeliverable_email u where u.at > $2 and u.at <= $3)
-     select ch.change, to_char(ch.at, 'YYYY-MM-DD HH24:MI TZ') as happened, ch.actor, ch.response_code, ch.enhanced_code, ch.tries, ${connectionColumns}
+     select ch.change, to_char(ch.at, 'YYYY-MM-DD HH24:MI TZ') as happened, ch.actor, ch.response_code,
+       ch.enhanced_code, ch.tries, ${connectionColumns}
        from change ch join connection c on c.id = ch.id
        join student s on s.asn = c.asn join school sc on sc.code = c.school_code
       where ${mayBeAssociated}
@@ -220,7 +229,8 @@ export async function listingWindow(
   const { boundary, first_from: firstFrom } = now.rows[0] as { boundary: Date; first_from: Date };
   const earlier = await client.query<{ day: string; changes_from: Date; changes_until: Date }>(
     `select day::text, changes_from, changes_until from connection_listing
-      where authority_code = $1 and (day = $2 or day = (select max(day) from connection_listing where authority_code = $1))`,
+      where authority_code = $1 and (day = $2 or day = (select max(day) from connection_listing where authority_code =
+        $1))`,
     [authorityCode, day],
   );
   const same = earlier.rows.find((r) => r.day === day);
@@ -230,7 +240,8 @@ export async function listingWindow(
   if (same) return { from: same.changes_from, until: later(boundary, same.changes_until) };
   if (latest && latest.day > day) {
     throw new ListingRefusedError(
-      `The connections listing of ${authorityCode} was written for ${latest.day} already; an earlier day cannot be started now.`,
+      `The connections listing of ${authorityCode} was written for ${latest.day} already; an earlier day cannot ` +
+        `be started now.`,
     );
   }
   const from = latest?.changes_until ?? firstFrom;

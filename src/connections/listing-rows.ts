@@ -81,14 +81,18 @@ const details: Record<ChangeKind, (c: ConnectionChange) => string> = {
     'The request expired unused: the PIN was never entered. Send a create row if the person still wants access.',
   revoked: (c) =>
     c.actor === 'reference load'
-      ? "Deleted as a duplicate when two of the student's records were linked; the person's other connection to the record stays."
-      : "The connection was deleted: the person can no longer see the student's record, and any pending PIN no longer works.",
+      ? "Deleted as a duplicate when two of the student's records were linked; the person's other connection to " +
+        'the record stays.'
+      : "The connection was deleted: the person can no longer see the student's record, and any pending PIN no " +
+        'longer works.',
   replaced: () => 'The waiting request was deleted and a new one set up in its place (replace=yes).',
   reset: () =>
     'A new PIN letter was issued to the school and a new activation email sent; the old PIN and link stopped working.',
   email_undeliverable: (c) =>
-    `The activation email could not be delivered after ${c.tries ?? 'several'} tries: ${refusalInWords(c.responseCode, c.enhancedCode)}. ` +
-    'Call the family to check the address; a create row with the right address sets up a new connection, and a revoke row ends this one.',
+    `The activation email could not be delivered after ${c.tries ?? 'several'} ` +
+    `tries: ${refusalInWords(c.responseCode, c.enhancedCode)}. ` +
+    'Call the family to check the address; a create row with the right address sets up a new connection, and a ' +
+    'revoke row ends this one.',
 };
 
 export function changeCells(c: ConnectionChange): string[] {

@@ -52,7 +52,8 @@ export async function ensureAppDatabase(server: Server): Promise<string> {
        end $$`,
     );
     await admin.query(
-      `alter role ${appRole} login nosuperuser nocreatedb nocreaterole password ${admin.escapeLiteral(server.appPassword)}`,
+      `alter role ${appRole} login nosuperuser nocreatedb nocreaterole ` +
+        `password ${admin.escapeLiteral(server.appPassword)}`,
     );
     const exists = (await admin.query('select 1 from pg_database where datname = $1', [appDatabase])).rowCount === 1;
     if (!exists) {
@@ -67,7 +68,8 @@ export async function ensureAppDatabase(server: Server): Promise<string> {
   if (legacy) {
     if (!server.startedHere)
       throw new Error(
-        'The embedded database holds the data of an earlier release, which moves to its own role when Intake starts it: stop every Intake process of this home, then start one.',
+        'The embedded database holds the data of an earlier release, which moves to its own role when Intake ' +
+          'starts it: stop every Intake process of this home, then start one.',
       );
     await moveLegacyData(server);
   }
@@ -107,7 +109,8 @@ async function giveEverythingToTheRole(server: Server): Promise<void> {
                     and not exists (select 1 from pg_depend d where d.objid = c.oid and d.classid = 'pg_class'::regclass
                                       and d.refclassid = 'pg_class'::regclass and d.deptype in ('a', 'i')) loop
           execute format('alter %s %I.%I owner to ${appRole}',
-            case r.relkind when 'S' then 'sequence' when 'v' then 'view' when 'm' then 'materialized view' else 'table' end,
+            case r.relkind when 'S' then 'sequence' when 'v' then 'view' when 'm' then 'materialized view' else
+              'table' end,
             r.nspname, r.relname);
         end loop;
         for r in select n.nspname, p.proname, pg_get_function_identity_arguments(p.oid) as args, p.prokind
@@ -121,7 +124,8 @@ async function giveEverythingToTheRole(server: Server): Promise<void> {
                     and pg_get_userbyid(t.typowner) <> '${appRole}' loop
           execute format('alter type %I.%I owner to ${appRole}', r.nspname, r.typname);
         end loop;
-        if exists (select 1 from pg_namespace where nspname = 'pgboss' and pg_get_userbyid(nspowner) <> '${appRole}') then
+        if exists (select 1 from pg_namespace where nspname = 'pgboss' and pg_get_userbyid(nspowner) <> '${appRole}')
+          then
           execute 'alter schema pgboss owner to ${appRole}';
         end if;
       end $$`);

@@ -80,7 +80,8 @@ async function checkServesFolder(url: string, databaseDir: string, port: number)
   }
   if (folder === undefined || path.resolve(folder) !== path.resolve(databaseDir)) {
     throw new Error(
-      `Port ${port} is taken by ${folder ? `the database in ${folder}` : 'another program'}, not this home's embedded database (${databaseDir}). Set INTAKE_EMBEDDED_PG_PORT to a free port, or DATABASE_URL.`,
+      `Port ${port} is taken by ${folder ? `the database in ${folder}` : 'another program'}, not this home's ` +
+        `embedded database (${databaseDir}). Set INTAKE_EMBEDDED_PG_PORT to a free port, or DATABASE_URL.`,
     );
   }
 }
@@ -145,7 +146,8 @@ export async function startEmbeddedPostgres(config: Config, onLog: (message: str
     const closed = ancestors(config.home).find((folder) => (statSync(folder).mode & 0o001) === 0);
     if (closed !== undefined) {
       throw new Error(
-        `The embedded database runs as the postgres user, which cannot enter ${closed}. Set INTAKE_HOME (or --home) to a folder outside it, or set DATABASE_URL.`,
+        `The embedded database runs as the postgres user, which cannot enter ${closed}. Set INTAKE_HOME (or ` +
+          `--home) to a folder outside it, or set DATABASE_URL.`,
       );
     }
   }

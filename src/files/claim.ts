@@ -85,11 +85,13 @@ export async function isKnownAuthority(db: Database, code: string | null): Promi
 
 /** An inbox folder named after no authority: said of the folder, which is what its sender sees. */
 const unknownAuthorityReason = (folder: string) =>
-  `"${folder}" is not the code of a known school authority; files are taken only from an authority's own folder (as inbox/A.0094/enrolment/).`;
+  `"${folder}" is not the code of a known school authority; files are taken only from an authority's own folder ` +
+  `(as inbox/A.0094/enrolment/).`;
 
 /** An authority named on the command line (`intake ingest --authority`) that the reference data does not have. */
 export const unknownAuthorityText = (code: string) =>
-  `${code} is not an authority in the reference data: check the code, or load the reference data that has it (intake reference load DIR). Nothing was taken.`;
+  `${code} is not an authority in the reference data: check the code, or load the reference data that has it ` +
+  `(intake reference load DIR). Nothing was taken.`;
 
 /**
  * Claims a complete file: atomic rename (or copy) into `claimed/`, one streaming pass for its
@@ -215,8 +217,10 @@ export async function registerClaimed(
     await moveFile(claimed, duplicatePath);
     const unfinished = existing.status === 'queued' || existing.status === 'processing';
     const note = unfinished
-      ? `${name} has the same content as ${existing.originalName} (file ${existing.id}), which is being processed; its rows are applied once, and reported in the results of ${existing.originalName}.\n`
-      : `${name} has the same content as ${existing.originalName} (file ${existing.id}, ${existing.status}); it was not applied again.\n`;
+      ? `${name} has the same content as ${existing.originalName} (file ${existing.id}), which is being ` +
+        `processed; its rows are applied once, and reported in the results of ${existing.originalName}.\n`
+      : `${name} has the same content as ${existing.originalName} (file ${existing.id}, ${existing.status}); it ` +
+        `was not applied again.\n`;
     await writeNewNote(config, authority, name, '.duplicate.txt', note);
     logger.info('duplicate file', { authority, kind, fileId: existing.id });
   } else {

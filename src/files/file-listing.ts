@@ -39,7 +39,8 @@ export interface FileFilter {
   limit: number;
 }
 
-const summaryColumns = `id::int as id, authority_code as "authorityCode", kind, original_name as name, status, as_of::text as "asOf",
+const summaryColumns = `id::int as id, authority_code as "authorityCode", kind, original_name as name, status,
+  as_of::text as "asOf",
   received_at as "receivedAt", finished_at as "finishedAt", records_done as "recordsDone", accepted, referred, invalid,
   size_bytes::float8 as bytes, claimed_size_bytes::float8 as "claimedBytes", retaken_as::int as "retakenAs",
   report_path as "reportPath", stored_path as "storedPath", error`;

@@ -67,7 +67,8 @@ export async function recentlyFinished(db: Queryable, minutes: number): Promise<
 /** A finished file taken again whole as `retakenAs` (written to after its report, see file-changes). */
 export async function recordRetakeOfFinished(db: Queryable, id: number, retakenAs: number): Promise<void> {
   await db.query(
-    `update intake_file set retaken_as = $2, claimed_size_bytes = coalesce(claimed_size_bytes, size_bytes) where id = $1`,
+    `update intake_file set retaken_as = $2, claimed_size_bytes = coalesce(claimed_size_bytes, size_bytes) ` +
+      `where id = $1`,
     [id, retakenAs],
   );
 }
@@ -76,7 +77,8 @@ export async function recordRetakeOfFinished(db: Queryable, id: number, retakenA
 export async function reopenFile(db: Database, id: number, boss: PgBoss): Promise<boolean> {
   return db.transaction(async (client) => {
     const result = await client.query(
-      `update intake_file set status = 'queued', finished_at = null, reopened_after_report = true where id = $1 and status = 'done'`,
+      `update intake_file set status = 'queued', finished_at = null, reopened_after_report = true where id = $1 ` +
+        `and status = 'done'`,
       [id],
     );
     if (result.rowCount !== 1) return false;

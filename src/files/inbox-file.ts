@@ -36,7 +36,8 @@ export async function holdInboxFile(
     if (!info.isFile()) return refused(`${name} is not a regular file (folders and devices are not read).`);
     if (info.nlink !== 1) {
       return refused(
-        `${name} has more than one name (a hard link); only a file written into the folder is read. It was left where it is.`,
+        `${name} has more than one name (a hard link); only a file written into the folder is read. It was left ` +
+          `where it is.`,
       );
     }
     // Where the descriptor really is; without /proc, where the name resolves to now.

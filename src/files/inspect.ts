@@ -43,13 +43,17 @@ async function inspectStream(stream: AsyncIterable<Buffer>): Promise<FileInspect
       const zero = chunk.indexOf(0);
       if (zero >= 0) {
         line += countNewlines(chunk.subarray(0, zero));
-        problem = `The file holds binary data (a zero byte on line ${line}); it is not a text file. Export the data again as UTF-8 CSV or XML.`;
+        problem =
+          `The file holds binary data (a zero byte on line ${line}); it is not a text file. Export the ` +
+          `data again as UTF-8 CSV or XML.`;
       } else {
         try {
           decoder.decode(chunk, { stream: true });
           line += countNewlines(chunk);
         } catch {
-          problem = `The file is not UTF-8 text (an invalid byte near line ${line}). Save it again with UTF-8 encoding and send it again.`;
+          problem =
+            `The file is not UTF-8 text (an invalid byte near line ${line}). Save it again with UTF-8 ` +
+            `encoding and send it again.`;
         }
       }
     }

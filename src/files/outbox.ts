@@ -34,7 +34,8 @@ export async function ensureFolder(root: string, folder: string, mode = 0o750): 
     }
     if (info.isSymbolicLink() || !info.isDirectory()) {
       throw new UnsafeOutboxPathError(
-        `${current} is ${info.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}; nothing is written through it. Remove it.`,
+        `${current} is ${info.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}; nothing is written ` +
+          `through it. Remove it.`,
       );
     }
   }

@@ -64,7 +64,8 @@ export interface FileRow {
   error: string | null;
 }
 
-export const fileColumns = `id, authority_code, kind, original_name, format, sha256, size_bytes, read_sha256, mtime_ms, claimed_size_bytes, retaken_as, reopened_after_report, replay_of, stored_path, status, as_of::text, records_done,
+export const fileColumns = `id, authority_code, kind, original_name, format, sha256, size_bytes, read_sha256, mtime_ms,
+  claimed_size_bytes, retaken_as, reopened_after_report, replay_of, stored_path, status, as_of::text, records_done,
   accepted, referred, invalid, report_path, error`;
 
 export function toFile(row: FileRow): IntakeFile {
@@ -115,7 +116,8 @@ export type Registration = { outcome: 'registered'; file: IntakeFile } | { outco
 export async function registerFile(db: Database, file: NewFile, boss: PgBoss | null): Promise<Registration> {
   return db.transaction(async (client) => {
     const inserted = await client.query<FileRow>(
-      `insert into intake_file (authority_code, kind, original_name, format, sha256, read_sha256, size_bytes, mtime_ms, stored_path, as_of)
+      `insert into intake_file (authority_code, kind, original_name, format, sha256, read_sha256, size_bytes,
+        mtime_ms, stored_path, as_of)
        values ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9)
        on conflict (authority_code, sha256) where status <> 'failed' and replay_of is null do nothing
        returning ${fileColumns}`,
@@ -134,7 +136,8 @@ export async function registerFile(db: Database, file: NewFile, boss: PgBoss | n
     const row = inserted.rows[0];
     if (row === undefined) {
       const existing = await client.query<FileRow>(
-        `select ${fileColumns} from intake_file where authority_code = $1 and sha256 = $2 and status <> 'failed' and replay_of is null`,
+        `select ${fileColumns} from intake_file where authority_code = $1 and sha256 = $2 and status <> ` +
+          `'failed' and replay_of is null`,
         [file.authorityCode, file.sha256],
       );
       return { outcome: 'duplicate', file: toFile(existing.rows[0] as FileRow) };
@@ -192,7 +195,8 @@ export async function recordProgress(
   progress: ChunkProgress,
 ): Promise<void> {
   const result = await client.query(
-    `update intake_file set records_done = $3, accepted = accepted + $4, referred = referred + $5, invalid = invalid + $6,
+    `update intake_file set records_done = $3, accepted = accepted + $4, referred = referred + $5, invalid = invalid +
+      $6,
             lease_until = now() + make_interval(secs => $7)
       where id = $1 and lease_owner = $2 and status = 'processing'`,
     [id, owner, progress.recordsDone, progress.accepted, progress.referred, progress.invalid, leaseSeconds],
@@ -231,7 +235,8 @@ export async function releaseLease(db: Database, id: number, owner: string, boss
 /** Renews the run's lease, failing when another run has taken the file over. */
 export async function renewLease(db: Queryable, id: number, owner: string, leaseSeconds: number): Promise<void> {
   const result = await db.query(
-    `update intake_file set lease_until = now() + make_interval(secs => $3) where id = $1 and lease_owner = $2 and status = 'processing'`,
+    `update intake_file set lease_until = now() + make_interval(secs => $3) where id = $1 and lease_owner = $2 ` +
+      `and status = 'processing'`,
     [id, owner, leaseSeconds],
   );
   if (result.rowCount !== 1) throw new LeaseLostError(`File ${id} is no longer leased to ${owner}.`);
@@ -244,7 +249,8 @@ export async function finishFile(
   outcome: { status: 'done' | 'failed'; storedPath: string; error: string | null },
 ): Promise<void> {
   const result = await db.query(
-    `update intake_file set status = $3, stored_path = $4, error = $5, finished_at = now(), lease_owner = null, lease_until = null
+    `update intake_file set status = $3, stored_path = $4, error = $5, finished_at = now(), lease_owner = null,
+      lease_until = null
       where id = $1 and lease_owner = $2`,
     [id, owner, outcome.status, outcome.storedPath, outcome.error],
   );

@@ -52,7 +52,9 @@ export class RetentionSweep {
     this.tally[kind].leftAlone++;
   }
 
-  /** Removes a due entry (on a dry run, only counts it). `kept`: it was not Intake's file to remove, or could not be. */
+  /**
+   * Removes a due entry (on a dry run, only counts it). `kept`: it was not Intake's file to remove, or could not be.
+   */
   async remove(kind: RetentionKind, folder: PinnedFolder, entry: FolderEntry): Promise<'removed' | 'gone' | 'kept'> {
     const tally = this.tally[kind];
     const where = path.join(folder.path, entry.name);

@@ -12,7 +12,9 @@ export interface CsvReadOptions {
   lengthBytes?: number;
 }
 
-/** Reads the header: names are case-insensitive and may come in any order; unknown or repeated names refuse the file. */
+/**
+ * Reads the header: names are case-insensitive and may come in any order; unknown or repeated names refuse the file.
+ */
 function checkHeader(header: string[], options: CsvReadOptions): string[] {
   const names = header.map((name) => name.trim().toLowerCase());
   const problems: string[] = [];
@@ -107,7 +109,8 @@ const unclosedProblem = (line: number) =>
   `line ${line} has a double quote that is not closed on the same line; check the double quotes on this line.`;
 
 const strayQuoteProblem = (line: number) =>
-  `line ${line} has a double quote inside a value; put the whole value in double quotes and double each quote inside it ("O""Brien"), or remove the quote.`;
+  `line ${line} has a double quote inside a value; put the whole value in double quotes and double each quote ` +
+  `inside it ("O""Brien"), or remove the quote.`;
 
 type LineProblem = { problem: 'unclosed' | 'stray' };
 
@@ -143,7 +146,10 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
         kind: 'broken',
         broken: {
           line,
-          problem: `line ${line} has ${record.length} field${record.length === 1 ? '' : 's'} but the header has ${names.length}; check for a missing or extra comma, or a comma inside a value that is not in double quotes.`,
+          problem:
+            `line ${line} has ${record.length} field${record.length === 1 ? '' : 's'} but the header ` +
+            `has ${names.length}; check for a missing or extra comma, or a comma inside a value that is not in ` +
+            `double quotes.`,
         },
       };
     }
@@ -202,7 +208,8 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
       const record = parseLine(line.text);
       if (record !== null && !Array.isArray(record))
         throw new FileRefusedError(
-          `The header row cannot be read: ${quoteProblem(line.number, record)} Correct the header and send the file again.`,
+          `The header row cannot be read: ${quoteProblem(line.number, record)} Correct the header and send the ` +
+            `file again.`,
         );
       if (record !== null) header = checkHeader(record, options);
       continue;

@@ -159,7 +159,8 @@ async function skipThrough(scanner: Scanner, kind: 'comment' | 'pi' | 'cdata', s
   const terminator = { comment: '-->', pi: '?>', cdata: ']]>' }[kind];
   if (!(await scanner.consumeThrough(terminator, sink))) {
     throw refused(
-      `The ${kind === 'pi' ? 'processing instruction' : kind} that starts on line ${line} never ends: the file looks cut off.`,
+      `The ${kind === 'pi' ? 'processing instruction' : kind} that starts on line ${line} never ends: the file ` +
+        `looks cut off.`,
     );
   }
 }
@@ -244,7 +245,8 @@ export async function* readXmlRecords(
   if (root.unclosedQuote) throw refused(`Line ${root.line}: an attribute of <${root.name}> has no closing quote.`);
   if (root.end || root.key !== rootName.toLowerCase()) {
     throw refused(
-      `Line ${root.line}: the file starts with <${root.end ? '/' : ''}${root.name}>, but it must start with <${rootName}>. Is this the right file?`,
+      `Line ${root.line}: the file starts with <${root.end ? '/' : ''}${root.name}>, but it must start with ` +
+        `<${rootName}>. Is this the right file?`,
     );
   }
   let pending: Tag | null = null;
@@ -255,7 +257,8 @@ export async function* readXmlRecords(
     if (tag.end && tag.key === root.key) break;
     if (tag.end || tag.key !== recordName.toLowerCase()) {
       throw refused(
-        `Line ${tag.line}: <${tag.end ? '/' : ''}${tag.name}> is not allowed directly inside <${rootName}>, only <${recordName}> elements are.`,
+        `Line ${tag.line}: <${tag.end ? '/' : ''}${tag.name}> is not allowed directly inside <${rootName}>, ` +
+          `only <${recordName}> elements are.`,
       );
     }
     const { item, next } = await readRecord(scanner, tag, options);

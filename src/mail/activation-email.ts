@@ -31,7 +31,8 @@ const wording = {
     subject: ACTIVATION_EMAIL_SUBJECT.en,
     greeting: 'Hello,',
     intro: (school: string) =>
-      `${school} has set up a connection for you in myPass, so that you can see a student's record online. To activate it you need this email and the 4-digit PIN in the letter the school gave you.`,
+      `${school} has set up a connection for you in myPass, so that you can see a student's record online. To ` +
+      `activate it you need this email and the 4-digit PIN in the letter the school gave you.`,
     button: ACTIVATE_LINK_LABEL.en,
     // The letter's and the activation page's words for the same steps.
     steps: [
@@ -40,14 +41,18 @@ const wording = {
       `${PIN_STEP.en.before}${quoteLabel('en', ACCEPT_BUTTON_LABEL.en)}${PIN_STEP.en.after}`,
     ],
     expiry: (date: string) => `This request expires on ${date}. After that date, ask the school for a new PIN.`,
-    keep: 'Do not delete this email until your connection is active. Your PIN is never sent by email: if someone asks you for it, do not give it.',
+    keep:
+      'Do not delete this email until your connection is active. Your PIN is never sent by email: if ' +
+      'someone asks you for it, do not give it.',
     ignore: "If you did not ask for access to a student's record, ignore this email; nothing happens without the PIN.",
   },
   fr: {
     subject: ACTIVATION_EMAIL_SUBJECT.fr,
     greeting: 'Bonjour,',
     intro: (school: string) =>
-      `${school} a créé pour vous une connexion dans myPass afin que vous puissiez consulter en ligne le dossier d’un élève. Pour l’activer, il vous faut ce courriel et le NIP à 4 chiffres inscrit sur la lettre que l’école vous a remise.`,
+      `${school} a créé pour vous une connexion dans myPass afin que vous puissiez consulter en ligne le ` +
+      `dossier d’un élève. Pour l’activer, il vous faut ce courriel et le NIP à 4 chiffres inscrit sur la ` +
+      `lettre que l’école vous a remise.`,
     button: ACTIVATE_LINK_LABEL.fr,
     steps: [
       `Cliquez sur le lien ${quoteLabel('fr', ACTIVATE_LINK_LABEL.fr)}.`,
@@ -55,7 +60,9 @@ const wording = {
       `${PIN_STEP.fr.before}${quoteLabel('fr', ACCEPT_BUTTON_LABEL.fr)}${PIN_STEP.fr.after}`,
     ],
     expiry: (date: string) => `Cette demande expire le ${date}. Après cette date, demandez un nouveau NIP à l’école.`,
-    keep: 'Ne supprimez pas ce courriel avant que votre connexion soit active. Votre NIP n’est jamais envoyé par courriel : si quelqu’un vous le demande, ne le donnez pas.',
+    keep:
+      'Ne supprimez pas ce courriel avant que votre connexion soit active. Votre NIP n’est jamais envoyé ' +
+      'par courriel : si quelqu’un vous le demande, ne le donnez pas.',
     ignore:
       'Si vous n’avez pas demandé l’accès au dossier d’un élève, ignorez ce courriel; rien ne se passe sans le NIP.',
   },
@@ -64,6 +71,11 @@ const wording = {
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
+
+/** The link, drawn as a button: mail clients keep inline styles only. */
+const buttonStyle =
+  'display: inline-block; padding: 0.6em 1.2em; background: #00527c; color: #fff; ' +
+  'text-decoration: none; border-radius: 4px';
 
 export function composeActivationEmail(email: ActivationEmail): ComposedEmail {
   const w = wording[email.language];
@@ -87,7 +99,7 @@ export function composeActivationEmail(email: ActivationEmail): ComposedEmail {
 <body style="font-family: Arial, sans-serif; color: #1a1a1a; max-width: 36em">
 <p>${escapeHtml(w.greeting)}</p>
 <p>${escapeHtml(w.intro(email.schoolName))}</p>
-<p><a href="${escapeHtml(email.link)}" style="display: inline-block; padding: 0.6em 1.2em; background: #00527c; color: #fff; text-decoration: none; border-radius: 4px">${escapeHtml(w.button)}</a></p>
+<p><a href="${escapeHtml(email.link)}" style="${buttonStyle}">${escapeHtml(w.button)}</a></p>
 <ol>${w.steps.map((step) => `<li>${escapeHtml(step)}</li>`).join('')}</ol>
 <p><strong>${escapeHtml(w.expiry(email.expiresOn))}</strong></p>
 <p>${escapeHtml(w.keep)}</p>

@@ -50,7 +50,9 @@ function smtpSender(config: Config, url: URL): MailSender {
   };
 }
 
-/** With no SMTP server, each message is written whole as an .eml file, readable by the owner only (it holds the link). */
+/**
+ * With no SMTP server, each message is written whole as an .eml file, readable by the owner only (it holds the link).
+ */
 function fileSender(config: Config): MailSender {
   const folder = paths.mailOutbox(config);
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });

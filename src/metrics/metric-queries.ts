@@ -99,7 +99,8 @@ export const finishedEmailsKeptHours = 12;
  */
 export async function activationEmailsByState(db: Queryable): Promise<Record<EmailState, number>> {
   const result = await db.query<{ state: keyof typeof emailStates; jobs: number }>(
-    `select state::text as state, count(*)::float8 as jobs from pgboss.job where name = '${queues.activationMail}' group by state`,
+    `select state::text as state, count(*)::float8 as jobs from pgboss.job where name = ` +
+      `'${queues.activationMail}' group by state`,
   );
   const byState = Object.fromEntries(Object.values(emailStates).map((state) => [state, 0])) as Record<
     EmailState,
@@ -145,7 +146,8 @@ export interface UnfinishedFile {
 /** Files queued or being processed, oldest first (over `intake_file_unfinished`); at most `limit`. */
 export async function unfinishedFiles(db: Queryable, limit: number): Promise<UnfinishedFile[]> {
   const result = await db.query<UnfinishedFile>(
-    `select id::int as id, authority_code as "authorityCode", kind, original_name as name, status, received_at as "receivedAt",
+    `select id::int as id, authority_code as "authorityCode", kind, original_name as name, status, received_at as
+      "receivedAt",
             started_at as "startedAt", records_done as "recordsDone", accepted, referred, invalid
        from intake_file where status in ('queued', 'processing') order by id limit $1`,
     [limit],

@@ -75,7 +75,10 @@ export function intakeMetrics(config: Config, db: Queryable): Registry {
   });
   new Histogram({
     name: 'intake_file_processing_seconds',
-    help: `Seconds from a run first taking a file to its end (waiting for a worker left out), files processed to the end in the last ${processingWindowMinutes} minutes, by kind. A window, not a running total: read it as it is, without rate().`,
+    help:
+      `Seconds from a run first taking a file to its end (waiting for a worker left out), files processed ` +
+      `to the end in the last ${processingWindowMinutes} minutes, by kind. A window, not a running total: read ` +
+      `it as it is, without rate().`,
     labelNames: ['kind'],
     buckets: processingBuckets,
     registers,
@@ -88,7 +91,9 @@ export function intakeMetrics(config: Config, db: Queryable): Registry {
   });
   new Gauge({
     name: 'intake_rows_per_second',
-    help: `Rows per second of processing, over the files processed to the end in the last ${rateWindowMinutes} minutes, by kind (0 when none). The whole pipeline's pace is rate(intake_rows_total[5m]).`,
+    help:
+      `Rows per second of processing, over the files processed to the end in the last ${rateWindowMinutes} ` +
+      `minutes, by kind (0 when none). The whole pipeline's pace is rate(intake_rows_total[5m]).`,
     labelNames: ['kind'],
     registers,
     async collect() {
@@ -124,7 +129,10 @@ export function intakeMetrics(config: Config, db: Queryable): Registry {
   });
   new Gauge({
     name: 'intake_activation_emails',
-    help: `Activation email jobs by state: queued, retrying (after a failed send), sending, completed (sent, or no longer due) and failed (given up), as pg-boss holds them: those waiting, and those finished in the last ${finishedEmailsKeptHours} hours.`,
+    help:
+      `Activation email jobs by state: queued, retrying (after a failed send), sending, completed (sent, or ` +
+      `no longer due) and failed (given up), as pg-boss holds them: those waiting, and those finished in the ` +
+      `last ${finishedEmailsKeptHours} hours.`,
     labelNames: ['state'],
     registers,
     async collect() {
@@ -162,7 +170,9 @@ export function intakeMetrics(config: Config, db: Queryable): Registry {
   });
   new Gauge({
     name: 'intake_inbox_files',
-    help: `Files waiting in the inbox for the watcher to claim, by kind (temporary names and done markers left out). At most ${inboxWalkLimit} entries are looked at: see intake_inbox_walk_capped.`,
+    help:
+      `Files waiting in the inbox for the watcher to claim, by kind (temporary names and done markers left ` +
+      `out). At most ${inboxWalkLimit} entries are looked at: see intake_inbox_walk_capped.`,
     labelNames: ['kind'],
     registers,
     async collect() {
@@ -181,7 +191,9 @@ export function intakeMetrics(config: Config, db: Queryable): Registry {
   });
   new Gauge({
     name: 'intake_inbox_walk_capped',
-    help: `1 when the walk of the inbox stopped after ${inboxWalkLimit} entries: the inbox figures are then at least what they say.`,
+    help:
+      `1 when the walk of the inbox stopped after ${inboxWalkLimit} entries: the inbox figures are then at ` +
+      `least what they say.`,
     registers,
     async collect() {
       this.set((await inbox()).capped ? 1 : 0);

@@ -14,7 +14,8 @@ export async function assertConnectionKey(db: Queryable, fingerprint: Buffer): P
   if (!stored.rows[0]?.fingerprint.equals(fingerprint)) {
     throw new ConnectionKeyMismatchError(
       "The PIN key of this machine is not the one this database's PINs were made with. Give every machine the same " +
-        "key in INTAKE_CONNECTION_SECRET (or connections.secret), or copy the first machine's var/secrets/connection.key.",
+        "key in INTAKE_CONNECTION_SECRET (or connections.secret), or copy the first machine's " +
+        'var/secrets/connection.key.',
     );
   }
 }

@@ -78,7 +78,8 @@ export class ConnectionChanges {
       const deletes = [...this.deletes.values()];
       // The PIN stops working at once; the tokens keep their issue, so their links can say the access ended.
       await client.query(
-        `update connection c set status = 'deleted', pin_hash = null, locked_until = null, status_changed_at = now(), status_changed_by = $3
+        `update connection c set status = 'deleted', pin_hash = null, locked_until = null, status_changed_at = now(),
+                status_changed_by = $3
            from unnest($1::text[], $2::text[]) as gone (asn, email)
           where c.asn = gone.asn and c.email = gone.email and c.status in ('waiting', 'activated')`,
         [deletes.map((d) => d.asn), deletes.map((d) => d.email), actor],
@@ -92,7 +93,8 @@ export class ConnectionChanges {
         `update connection c set pin_hash = null, issue = c.issue + 1, letter_file_id = $3, letter_referral_id = $9,
                 failed_attempts = 0, locked_until = null, lockouts = 0, issued_at = null, expires_at = null,
                 school_code = reset.school_code, authority_code = $10, language = coalesce(reset.language, c.language),
-                person_name = coalesce(reset.person_name, c.person_name), relationship = coalesce(reset.relationship, c.relationship),
+                person_name = coalesce(reset.person_name, c.person_name),
+                relationship = coalesce(reset.relationship, c.relationship),
                 status_changed_at = now(), status_changed_by = $4, reset_at = now(), reset_by = $4
            from unnest($1::text[], $2::text[], $5::text[], $6::text[], $7::text[], $8::text[])
              as reset (asn, email, school_code, language, person_name, relationship)
@@ -114,11 +116,14 @@ export class ConnectionChanges {
     if (this.inserts.length > 0) {
       const rows = this.inserts;
       await client.query(
-        `insert into connection (asn, school_code, authority_code, requester, relationship, person_name, email, language, status,
-                                 letter_file_id, letter_referral_id, created_by, source_file_id, source_line, status_changed_by)
+        `insert into connection (asn, school_code, authority_code, requester, relationship, person_name, email,
+                                 language, status, letter_file_id, letter_referral_id, created_by, source_file_id,
+                                 source_line, status_changed_by)
          select n.asn, n.school_code, $14, n.requester, n.relationship, n.person_name, n.email, n.language, n.status,
-                case when n.status = 'waiting' then $12::bigint end, case when n.status = 'waiting' then $13::bigint end, $10, $11, n.line, $10
-           from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[])
+                case when n.status = 'waiting' then $12::bigint end,
+                case when n.status = 'waiting' then $13::bigint end, $10, $11, n.line, $10
+           from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                       $9::int[])
              as n (asn, school_code, requester, relationship, person_name, email, language, status, line)`,
         [
           rows.map((r) => r.asn),

@@ -11,8 +11,8 @@ export const enrolmentLoadTable =
 export async function createEnrolmentLoad(client: Queryable): Promise<void> {
   await client.query(
     `create temp table enrolment_load (ord integer not null, batch_line integer not null, asn text not null,
-       school_code text not null, entry_date date not null, exit_date date, grade text not null, enrolment_type text not null,
-       deleted boolean not null) on commit drop`,
+       school_code text not null, entry_date date not null, exit_date date, grade text not null,
+       enrolment_type text not null, deleted boolean not null) on commit drop`,
   );
 }
 
@@ -25,7 +25,8 @@ export async function upsertEnrolmentLoad(client: Queryable): Promise<void> {
   await client.query(
     `insert into enrolment (asn, school_code, entry_date, exit_date, grade, enrolment_type, deleted)
      select distinct on (coalesce(s.primary_asn, s.asn), t.school_code, t.entry_date)
-            coalesce(s.primary_asn, s.asn), t.school_code, t.entry_date, t.exit_date, t.grade, t.enrolment_type, t.deleted
+            coalesce(s.primary_asn, s.asn), t.school_code, t.entry_date, t.exit_date, t.grade, t.enrolment_type,
+            t.deleted
        from enrolment_load t
        join student s on s.asn = t.asn
        join school on school.code = t.school_code
@@ -39,7 +40,8 @@ export async function upsertEnrolmentLoad(client: Queryable): Promise<void> {
 export async function unknownInEnrolmentLoad(client: Queryable): Promise<{ batchLine: number; rows: number }[]> {
   const found = await client.query<{ batchLine: number; rows: number }>(
     `select t.batch_line as "batchLine", count(*)::integer as rows from enrolment_load t
-      where not exists (select from student s where s.asn = t.asn) or not exists (select from school c where c.code = t.school_code)
+      where not exists (select from student s where s.asn = t.asn)
+         or not exists (select from school c where c.code = t.school_code)
       group by t.batch_line order by t.batch_line`,
   );
   return found.rows;

@@ -31,7 +31,8 @@ export async function insertStudents(client: Queryable, students: NewStudent[]):
   if (students.length === 0) return;
   await client.query(
     `insert into student (asn, last_name, first_name, middle_name, birth_date, match_key, created_by, created_on)
-     select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::text[], $7::text[], $8::date[])`,
+     select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::text[], $7::text[],
+                          $8::date[])`,
     [
       students.map((s) => s.asn),
       students.map((s) => s.lastName),
@@ -55,7 +56,8 @@ export async function insertStudents(client: Queryable, students: NewStudent[]):
 export async function upsertEnrolments(client: Queryable, fileId: number, rows: EnrolmentWrite[]): Promise<void> {
   if (rows.length === 0) return;
   await client.query(
-    `insert into enrolment (asn, school_code, entry_date, exit_date, grade, enrolment_type, deleted, source_file_id, updated_at)
+    `insert into enrolment (asn, school_code, entry_date, exit_date, grade, enrolment_type, deleted, source_file_id,
+                            updated_at)
      select asn, school_code, entry_date, exit_date, grade, enrolment_type, deleted, $8, now()
        from unnest($1::text[], $2::text[], $3::date[], $4::date[], $5::text[], $6::text[], $7::boolean[])
             as t (asn, school_code, entry_date, exit_date, grade, enrolment_type, deleted)
@@ -117,7 +119,8 @@ export async function allocateAsns(client: Queryable, count: number): Promise<st
 
 export async function ensureAsnRange(client: Queryable, first: number, last: number): Promise<void> {
   await client.query(
-    'insert into asn_range (id, next_value, last_value) values (1, $1, $2) on conflict (id) do update set last_value = excluded.last_value',
+    'insert into asn_range (id, next_value, last_value) values (1, $1, $2) ' +
+      'on conflict (id) do update set last_value = excluded.last_value',
     [first, last],
   );
 }

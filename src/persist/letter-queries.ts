@@ -31,7 +31,11 @@ export async function pendingLetterCounts(
   source: LetterSource,
 ): Promise<{ schoolCode: string; letters: number }[]> {
   const result = await client.query<{ school_code: string; letters: string }>(
-    `select c.school_code, count(*) as letters from connection c where ${pendingWhereOf[source.kind]} group by c.school_code order by c.school_code`,
+    `select c.school_code, count(*) as letters
+       from connection c
+      where ${pendingWhereOf[source.kind]}
+      group by c.school_code
+      order by c.school_code`,
     [source.id],
   );
   return result.rows.map((r) => ({ schoolCode: r.school_code, letters: Number(r.letters) }));
@@ -60,13 +64,17 @@ export async function openPendingLetters(
 ): Promise<(count: number) => Promise<PendingLetter[]>> {
   await client.query(
     `declare ${cursor} no scroll cursor for
-     select c.id::text, c.school_code, sc.name as school_name, c.requester, c.relationship, c.person_name, c.email, c.language,
-            s.first_name, s.middle_name, s.last_name, e.grade
+     select c.id::text, c.school_code, sc.name as school_name, c.requester, c.relationship, c.person_name, c.email,
+            c.language, s.first_name, s.middle_name, s.last_name, e.grade
        from connection c
        join student s on s.asn = c.asn
        join school sc on sc.code = c.school_code
        left join lateral (
-         select grade from enrolment where asn = c.asn and school_code = c.school_code and not deleted order by entry_date desc limit 1
+         select grade
+           from enrolment
+          where asn = c.asn and school_code = c.school_code and not deleted
+          order by entry_date desc
+          limit 1
        ) e on true
       where ${pendingWhereOf[source.kind]}
       order by c.school_code,
@@ -135,7 +143,8 @@ export async function waitingLetterPeople(
     middle_name: string | null;
     last_name: string;
   }>(
-    `select c.asn, c.email, c.requester, c.relationship, c.person_name, c.language, s.first_name, s.middle_name, s.last_name
+    `select c.asn, c.email, c.requester, c.relationship, c.person_name, c.language, s.first_name, s.middle_name,
+            s.last_name
        from connection c
        join unnest($1::text[], $2::text[]) as wanted (asn, email) using (asn, email)
        join student s on s.asn = c.asn

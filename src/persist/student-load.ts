@@ -6,13 +6,14 @@ import type { Queryable } from '../db/database.ts';
  * (no name, a bad date) are still linked to their primary, as each row with an ASN always was.
  */
 export const studentLoadTable =
-  'student_load (ord, asn, primary_asn, loadable, last_name, first_name, middle_name, birth_date, match_key, created_by, created_on, deactivated)';
+  'student_load (ord, asn, primary_asn, loadable, last_name, first_name, middle_name, birth_date, match_key, ' +
+  'created_by, created_on, deactivated)';
 
 export async function createStudentLoad(client: Queryable): Promise<void> {
   await client.query(
-    `create temp table student_load (ord integer not null, asn text not null, primary_asn text, loadable boolean not null,
-       last_name text, first_name text, middle_name text, birth_date date, match_key text, created_by text, created_on date,
-       deactivated boolean) on commit drop`,
+    `create temp table student_load (ord integer not null, asn text not null, primary_asn text,
+       loadable boolean not null, last_name text, first_name text, middle_name text, birth_date date, match_key text,
+       created_by text, created_on date, deactivated boolean) on commit drop`,
   );
 }
 
@@ -22,12 +23,14 @@ export async function createStudentLoad(client: Queryable): Promise<void> {
  */
 export async function upsertStudentLoad(client: Queryable): Promise<void> {
   await client.query(
-    `insert into student (asn, last_name, first_name, middle_name, birth_date, match_key, created_by, created_on, deactivated)
-     select distinct on (asn) asn, last_name, first_name, middle_name, birth_date, match_key, created_by, created_on, deactivated
+    `insert into student (asn, last_name, first_name, middle_name, birth_date, match_key, created_by, created_on,
+                         deactivated)
+     select distinct on (asn) asn, last_name, first_name, middle_name, birth_date, match_key, created_by, created_on,
+            deactivated
        from student_load where loadable order by asn, ord desc
-     on conflict (asn) do update set last_name = excluded.last_name, first_name = excluded.first_name, middle_name = excluded.middle_name,
-       birth_date = excluded.birth_date, match_key = excluded.match_key, created_by = excluded.created_by, created_on = excluded.created_on,
-       deactivated = excluded.deactivated`,
+     on conflict (asn) do update set last_name = excluded.last_name, first_name = excluded.first_name,
+       middle_name = excluded.middle_name, birth_date = excluded.birth_date, match_key = excluded.match_key,
+       created_by = excluded.created_by, created_on = excluded.created_on, deactivated = excluded.deactivated`,
   );
   // The link pass reads it in ranges of `ord`.
   await client.query('create index on student_load (ord)');

@@ -24,7 +24,8 @@ const foundForStaff: Partial<Record<RowCode, string>> = {
 };
 
 const rejectOrReturn =
-  'Reject the item with a note saying why, or return it to the authority with a note saying what to correct and send again.';
+  'Reject the item with a note saying why, or return it to the authority with a note saying what to correct and ' +
+  'send again.';
 
 export function approvalRefusal(problem: RowOutcome): ApprovalRefusal {
   const meaning = foundForStaff[problem.code] ?? rowCodes[problem.code].meaning;
@@ -35,7 +36,8 @@ export function approvalRefusal(problem: RowOutcome): ApprovalRefusal {
     return {
       found: problem.message,
       advice:
-        'If this is another person, approve again. If it is one of them, reject the item with a note saying so, or return it to the authority with a note saying which ASN to use.',
+        'If this is another person, approve again. If it is one of them, reject the item with a note saying so, ' +
+        'or return it to the authority with a note saying which ASN to use.',
       authorityMessage: null,
     };
   return { found, advice: rejectOrReturn, authorityMessage: problem.message };

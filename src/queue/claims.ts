@@ -44,7 +44,8 @@ export async function claimItem(db: Database, id: number, staff: string, claimMi
       claimed_until: Date | null;
       live: boolean;
     }>(
-      `select state, claimed_by, claimed_until, coalesce(claimed_until > now(), false) as live from referral where id = $1 for update`,
+      `select state, claimed_by, claimed_until, coalesce(claimed_until > now(), false) as live from referral ` +
+        `where id = $1 for update`,
       [id],
     );
     const row = found.rows[0];
@@ -79,7 +80,8 @@ export async function claimNextItem(
     const { where, values } = filterConditions(filter, 1);
     const next = await client.query<{ id: string }>(
       `select r.id::text from referral r
-        where r.state = 'open' and (r.claimed_until is null or r.claimed_until <= now()) ${where.map((w) => `and ${w}`).join(' ')}
+        where r.state = 'open' and (r.claimed_until is null or r.claimed_until <= now())
+          ${where.map((w) => `and ${w}`).join(' ')}
         order by r.created_at, r.id limit 1 for update skip locked`,
       values,
     );
@@ -98,7 +100,8 @@ export async function claimNextItem(
 export async function releaseItem(db: Database, id: number, staff: string): Promise<boolean> {
   return db.transaction(async (client) => {
     const released = await client.query(
-      `update referral set claimed_by = null, claimed_until = null where id = $1 and state = 'open' and claimed_by = $2 and claimed_until > now()`,
+      `update referral set claimed_by = null, claimed_until = null where id = $1 and state = 'open' and ` +
+        `claimed_by = $2 and claimed_until > now()`,
       [id, staff],
     );
     if (released.rowCount === 0) return false;

@@ -24,7 +24,10 @@ export interface LockedItem {
   saw: RulesSaw;
 }
 
-/** Locks the item for a decision (`for update`): of two staff deciding at once, the second waits, then finds it decided. */
+/**
+ * Locks the item for a decision (`for update`): of two staff deciding at once, the second waits, then finds it
+ * decided.
+ */
 export async function lockItem(client: pg.PoolClient, id: number): Promise<LockedItem | null> {
   const found = await client.query<{
     id: string;
@@ -72,7 +75,8 @@ export async function lockItem(client: pg.PoolClient, id: number): Promise<Locke
 export async function studentsMatchingLocked(client: pg.PoolClient, matchKey: string): Promise<string[]> {
   await client.query('select pg_advisory_xact_lock(hashtext($1))', [matchKey]);
   const found = await client.query<{ asn: string }>(
-    'select distinct coalesce(primary_asn, asn) as asn from student where match_key = $1 and not deactivated order by 1',
+    'select distinct coalesce(primary_asn, asn) as asn from student where match_key = $1 and not deactivated ' +
+      'order by 1',
     [matchKey],
   );
   return found.rows.map((r) => r.asn);

@@ -35,7 +35,10 @@ export interface QueueFilter {
   school?: string;
   reason?: string;
   kind?: FileKind;
-  /** Only items referred at least this many days ago (calendar days in the province's time zone: 1 = yesterday or before). */
+  /**
+   * Only items referred at least this many days ago (calendar days in the province's time zone: 1 = yesterday or
+   * before).
+   */
   minAgeDays?: number;
 }
 
@@ -70,7 +73,8 @@ interface ItemRow {
   created_key: string;
 }
 
-const itemColumns = `r.id::text, r.kind, r.authority_code, r.school_code, r.file_id::text, f.original_name as file_name, r.line,
+const itemColumns = `r.id::text, r.kind, r.authority_code, r.school_code, r.file_id::text,
+  f.original_name as file_name, r.line,
   r.reason, r.reported_code, r.asn, r.as_of::text, r.created_at, r.state, r.claimed_by, r.claimed_until,
   coalesce(r.claimed_until > now(), false) as claim_live, r.resolved_by, r.resolved_at, r.note, r.result, r.result_asn,
   to_char(r.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_key`;
@@ -173,7 +177,8 @@ export async function listOpenItems(
 export async function countOpenByReason(db: Queryable, filter: QueueFilter): Promise<Map<string, number>> {
   const { where, values } = filterConditions({ ...filter, reason: undefined }, 1, 'counts');
   const result = await db.query<{ reason: string; items: string }>(
-    `select r.reason, sum(r.items) as items from referral_open_count r where r.items > 0 ${where.map((w) => `and ${w}`).join(' ')}
+    `select r.reason, sum(r.items) as items from referral_open_count r where r.items > 0
+      ${where.map((w) => `and ${w}`).join(' ')}
       group by r.reason having sum(r.items) > 0 order by r.reason`,
     values,
   );
@@ -201,7 +206,8 @@ export async function getItem(db: Queryable, id: number): Promise<QueueItem | nu
 /** Open queue items per authority, from the kept counts. */
 export async function openItemsByAuthority(db: Queryable): Promise<{ authorityCode: string; items: number }[]> {
   const result = await db.query<{ authority_code: string; items: string }>(
-    'select authority_code, sum(items) as items from referral_open_count group by authority_code having sum(items) > 0 order by authority_code',
+    'select authority_code, sum(items) as items from referral_open_count group by authority_code having ' +
+      'sum(items) > 0 order by authority_code',
   );
   return result.rows.map((r) => ({ authorityCode: r.authority_code, items: Number(r.items) }));
 }

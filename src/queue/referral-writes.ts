@@ -28,9 +28,11 @@ export async function queueReferrals(
   if (referrals.length === 0) return;
   const jobIds = referrals.map(() => randomUUID());
   await client.query(
-    `insert into referral (job_id, kind, authority_code, school_code, file_id, line, reason, reported_code, asn, as_of, row_data, saw)
+    `insert into referral (job_id, kind, authority_code, school_code, file_id, line, reason, reported_code, asn,
+      as_of, row_data, saw)
      select r.job_id, r.kind, $3, r.school_code, $4, r.line, r.reason, r.reported_code, r.asn, $5, r.row_data, r.saw
-       from unnest($1::uuid[], $2::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::jsonb[])
+       from unnest($1::uuid[], $2::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[], $11::jsonb[],
+         $12::jsonb[])
          as r (job_id, kind, school_code, line, reason, reported_code, asn, row_data, saw)`,
     [
       jobIds,
@@ -52,7 +54,8 @@ export async function queueReferrals(
      select $1, r.school_code, r.kind, r.reason, (now() at time zone ${sqlTimeZone})::date, count(*)
        from unnest($2::text[], $3::text[], $4::text[]) as r (school_code, kind, reason)
       group by r.school_code, r.kind, r.reason order by r.school_code, r.kind, r.reason
-     on conflict (authority_code, school_code, kind, reason, referred_on) do update set items = referral_open_count.items + excluded.items`,
+     on conflict (authority_code, school_code, kind, reason, referred_on) do update set items =
+       referral_open_count.items + excluded.items`,
     [
       file.authorityCode,
       referrals.map((r) => r.row.schoolCode),

@@ -64,10 +64,14 @@ async function loadAuthorities(db: Queryable, file: string, { problems, batchDon
       ];
     });
     await db.query(
-      `insert into authority (code, name, nationally_contracted, international, active, usage_agreement_signed, email_domains)
-       select t.c, t.n, t.nc, t.i, t.a, t.u, t.d::text[] from unnest($1::text[], $2::text[], $3::bool[], $4::bool[], $5::bool[], $6::bool[], $7::text[]) as t (c, n, nc, i, a, u, d)
-       on conflict (code) do update set name = excluded.name, nationally_contracted = excluded.nationally_contracted, international = excluded.international,
-         active = excluded.active, usage_agreement_signed = excluded.usage_agreement_signed, email_domains = excluded.email_domains`,
+      `insert into authority (code, name, nationally_contracted, international, active, usage_agreement_signed,
+        email_domains)
+       select t.c, t.n, t.nc, t.i, t.a, t.u, t.d::text[] from unnest($1::text[], $2::text[], $3::bool[], $4::bool[],
+         $5::bool[], $6::bool[], $7::text[]) as t (c, n, nc, i, a, u, d)
+       on conflict (code) do update set name = excluded.name, nationally_contracted = excluded.nationally_contracted,
+         international = excluded.international,
+         active = excluded.active, usage_agreement_signed = excluded.usage_agreement_signed, email_domains =
+           excluded.email_domains`,
       [0, 1, 2, 3, 4, 5, 6].map((i) => rows.map((r) => r[i])),
     );
     count += rows.length;
@@ -100,7 +104,8 @@ async function loadSchools(db: Queryable, file: string, { problems, batchDone }:
     await db.query(
       `insert into school (code, authority_code, name, email_domains)
        select t.c, t.a, t.n, t.d::text[] from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as t (c, a, n, d)
-       on conflict (code) do update set authority_code = excluded.authority_code, name = excluded.name, email_domains = excluded.email_domains`,
+       on conflict (code) do update set authority_code = excluded.authority_code, name = excluded.name, email_domains
+         = excluded.email_domains`,
       [0, 1, 2, 3].map((i) => rows.map((r) => r[i])),
     );
     count += rows.length;

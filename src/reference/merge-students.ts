@@ -84,11 +84,13 @@ async function mergeRound(client: Queryable, links: StudentLink[]): Promise<stri
          from (${linked}) l
          join connection c2 on c2.asn = l.s and c2.status in ('waiting', 'activated')
          join connection c1 on c1.asn = l.p and c1.email = c2.email and c1.status in ('waiting', 'activated'))
-     update connection c set status = 'deleted', pin_hash = null, status_changed_at = now(), status_changed_by = 'reference load'
+     update connection c set status = 'deleted', pin_hash = null, status_changed_at = now(), status_changed_by =
+       'reference load'
        from pair
       where c.id = case when pair.secondary_later then pair.primary_id else pair.secondary_id end
      returning pair.s, pair.p, pair.email,
-               (case when pair.secondary_later then pair.secondary_id else pair.primary_id end)::text as kept, c.id::text as deleted`,
+               (case when pair.secondary_later then pair.secondary_id else pair.primary_id end)::text as kept,
+                 c.id::text as deleted`,
     pairs,
   );
   const connections = await client.query<{ s: string }>(
@@ -131,11 +133,14 @@ async function mergeRound(client: Queryable, links: StudentLink[]): Promise<stri
   return [
     ...enrolmentConflicts.rows.map(
       (c) =>
-        `${formatAsn(c.s)} is now a secondary ASN of ${formatAsn(c.p)}: both held the enrolment at ${c.school_code} from ${c.entry_date}; the one changed last (${c.secondary_later ? formatAsn(c.s) : formatAsn(c.p)}'s) stands.`,
+        `${formatAsn(c.s)} is now a secondary ASN of ${formatAsn(c.p)}: both held the enrolment ` +
+        `at ${c.school_code} from ${c.entry_date}; the one changed last ` +
+        `(${c.secondary_later ? formatAsn(c.s) : formatAsn(c.p)}'s) stands.`,
     ),
     ...connectionConflicts.rows.map(
       (c) =>
-        `${formatAsn(c.s)} is now a secondary ASN of ${formatAsn(c.p)}: both had a live connection for ${c.email}; connection ${c.kept} (changed last) stays, connection ${c.deleted} was deleted.`,
+        `${formatAsn(c.s)} is now a secondary ASN of ${formatAsn(c.p)}: both had a live connection ` +
+        `for ${c.email}; connection ${c.kept} (changed last) stays, connection ${c.deleted} was deleted.`,
     ),
   ];
 }

@@ -11,7 +11,10 @@ import { spreadsheetSafe } from './spreadsheet-safe.ts';
 
 const decisionColumns = ['file', 'line', 'asn', 'decision', 'note', 'when', 'result'] as const;
 
-/** `outbox/<authority>/student-records/decisions-<day>.csv`: one file per authority and day (the province's time zone). */
+/**
+ * `outbox/<authority>/student-records/decisions-<day>.csv`: one file per authority and day (the province's time
+ * zone).
+ */
 export function decisionsPath(config: Config, authorityCode: string, day: string): string {
   return path.join(folders.outbox(config, authorityCode), 'student-records', `decisions-${day}.csv`);
 }

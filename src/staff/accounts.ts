@@ -25,7 +25,8 @@ export function normalizeUsername(typed: string): string {
 export function usernameProblem(username: string): string | null {
   return usernamePattern.test(username)
     ? null
-    : 'a username is 2 to 40 characters: a lower-case letter, then lower-case letters, digits, dots, hyphens or underscores';
+    : 'a username is 2 to 40 characters: a lower-case letter, then lower-case letters, digits, dots, hyphens or ' +
+        'underscores';
 }
 
 export async function addStaff(

@@ -25,7 +25,8 @@ export async function createSession(
   const cookieValue = randomToken();
   const csrfToken = randomToken();
   await db.query(
-    `insert into staff_session (id_hash, username, csrf_token, expires_at) values ($1, $2, $3, now() + make_interval(hours => $4))`,
+    `insert into staff_session (id_hash, username, csrf_token, expires_at) values ($1, $2, $3, now() + ` +
+      `make_interval(hours => $4))`,
     [sessionIdHash(cookieValue), username, csrfToken, hours],
   );
   // Expired sessions are of no use to anyone; they go whenever someone signs in.

@@ -36,7 +36,8 @@ export async function reserveAttempt(
       limits.windowMinutes,
     ]);
     const counted = await client.query<{ failures: string }>(
-      'select count(*) as failures from sign_in_failure where key = any($1::text[]) group by key order by 1 desc limit 1',
+      'select count(*) as failures from sign_in_failure where key = any($1::text[]) group by key order by 1 ' +
+        'desc limit 1',
       [ordered],
     );
     const failures = Number(counted.rows[0]?.failures ?? 0);

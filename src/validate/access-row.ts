@@ -94,7 +94,8 @@ export function checkAccessRecord(record: SourceRecord): Checked<AccessRow> {
     if (missing.length > 0)
       fail(
         'MISSING_FIELD',
-        `${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} empty; a parent or guardian row needs the person's name and relationship to the student.`,
+        `${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} empty; a parent or guardian row needs ` +
+          `the person's name and relationship to the student.`,
       );
   }
 
@@ -109,7 +110,8 @@ export function checkAccessRecord(record: SourceRecord): Checked<AccessRow> {
   if (languageText !== '' && language === null)
     fail(
       'INVALID_FIELD',
-      `language ${quoteValue(languageText)} is not valid; write en or fr, or leave it empty (English for a new connection; a reset keeps the connection's language).`,
+      `language ${quoteValue(languageText)} is not valid; write en or fr, or leave it empty (English for a new ` +
+        `connection; a reset keeps the connection's language).`,
     );
   const replace = choose(field('replace'), ['yes', 'no'] as const, 'no');
   if (replace === null)

@@ -23,7 +23,10 @@ function computeAddMonths(date: string, months: number): string {
   const targetMonth = (total % 12) + 1;
   // The last day of a shorter month stands in for a day it does not have (Aug 31 + 6 months = Feb 28).
   const lastDay = new Date(Date.UTC(targetYear, targetMonth, 0)).getUTCDate();
-  return `${String(targetYear).padStart(4, '0')}-${String(targetMonth).padStart(2, '0')}-${String(Math.min(day, lastDay)).padStart(2, '0')}`;
+  return (
+    `${String(targetYear).padStart(4, '0')}-${String(targetMonth).padStart(2, '0')}-` +
+    `${String(Math.min(day, lastDay)).padStart(2, '0')}`
+  );
 }
 
 export function todayIn(timeZone = provinceTimeZone): string {
@@ -105,5 +108,8 @@ export function readableMoment(moment: Date, language: 'en' | 'fr'): string {
     return `${day === 1 ? '1er' : day}${nbsp}${part('month')}${nbsp}${part('year')} à ${time}`;
   }
   const period = hour < 12 ? 'a.m.' : 'p.m.';
-  return `${part('month')}${nbsp}${day}, ${part('year')} at ${hour % 12 === 0 ? 12 : hour % 12}:${minute}${nbsp}${period}`;
+  return (
+    `${part('month')}${nbsp}${day}, ${part('year')} ` +
+    `at ${hour % 12 === 0 ? 12 : hour % 12}:${minute}${nbsp}${period}`
+  );
 }

@@ -3,12 +3,12 @@
  * spaces, and a domain of dot-separated labels with a letter-only top level. Lower-cased:
  * addresses are compared case-insensitively.
  */
+const emailPattern =
+  /^([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64})@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})$/;
+
 export function parseEmail(text: string): string | null {
   if (text.length > 254) return null;
-  const match =
-    /^([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64})@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})$/.exec(
-      text,
-    );
+  const match = emailPattern.exec(text);
   if (!match) return null;
   const local = match[1] as string;
   if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) return null;

@@ -120,7 +120,8 @@ export function checkEnrolmentRecord(record: SourceRecord): Checked<EnrolmentRow
       if (missing.length > 0) {
         fail(
           'MISSING_FIELD',
-          `asn is empty and ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} empty; give the student's ASN, or last_name, first_name and birth_date to create a new student.`,
+          `asn is empty and ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} empty; give the ` +
+            `student's ASN, or last_name, first_name and birth_date to create a new student.`,
         );
       }
     }

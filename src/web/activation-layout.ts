@@ -58,7 +58,9 @@ export function activationPage(language: Language, page: ActivationPage): PageRe
   const switchLink =
     page.otherLanguage === undefined
       ? ''
-      : html`<a class="language" href="${page.otherLanguage}" lang="${other}" hreflang="${other}">${w.otherLanguage.label}</a>`;
+      : html`<a class="language" href="${page.otherLanguage}" lang="${other}" hreflang="${other}">${
+          w.otherLanguage.label
+        }</a>`;
   const document = html`<!doctype html>
 <html lang="${language}">
 <head>

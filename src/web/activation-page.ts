@@ -81,7 +81,8 @@ function pinForm(
   const summary =
     wrong.length === 0
       ? ''
-      : html`<div class="message error error-summary" role="alert" aria-labelledby="error-summary" tabindex="-1" autofocus>
+      : html`<div class="message error error-summary" role="alert" aria-labelledby="error-summary"
+tabindex="-1" autofocus>
 <h2 id="error-summary">${w.errorSummaryTitle}</h2>
 <ul>${wrong.map((e) => html`<li><a href="#${e.field}">${e.text}</a></li>`)}</ul>
 </div>`;
@@ -89,7 +90,9 @@ function pinForm(
     errors[field] === undefined ? '' : html`<p class="field-error" id="${field}-error">${errors[field]}</p>`;
   const described = (field: PinField, hints: string[]) => {
     const ids = [...hints, ...(errors[field] === undefined ? [] : [`${field}-error`])];
-    return html`${ids.length > 0 ? html` aria-describedby="${ids.join(' ')}"` : ''}${errors[field] === undefined ? '' : html` aria-invalid="true"`}`;
+    return html`${ids.length > 0 ? html` aria-describedby="${ids.join(' ')}"` : ''}${
+      errors[field] === undefined ? '' : html` aria-invalid="true"`
+    }`;
   };
   return html`${summary}
 <p class="signed-in">${w.signedIn(who.provider, who.email)}</p>
@@ -99,12 +102,16 @@ function pinForm(
 <label for="pin">${w.pinLabel}</label>
 <p class="hint" id="pin-hint">${w.pinHint}</p>
 ${fieldError('pin')}
-<input type="text" class="pin" id="pin" name="pin" inputmode="numeric" maxlength="4" autocomplete="off" required${state.pin === '' ? '' : html` value="${state.pin}"`}${described('pin', ['pin-hint'])}>
+<input type="text" class="pin" id="pin" name="pin" inputmode="numeric" maxlength="4" autocomplete="off" required${
+    state.pin === '' ? '' : html` value="${state.pin}"`
+  }${described('pin', ['pin-hint'])}>
 <details class="terms"${errors.terms === undefined ? '' : html` open`}><summary>${w.termsTitle}</summary>
 ${w.terms.map((t) => html`<p>${t}</p>`)}
 </details>
 ${fieldError('terms')}
-<label class="check"><input type="checkbox" id="terms" name="terms" value="accepted" required${state.termsAccepted ? html` checked` : ''}${described('terms', [])}> ${w.acceptTerms}</label>
+<label class="check"><input type="checkbox" id="terms" name="terms" value="accepted" required${
+    state.termsAccepted ? html` checked` : ''
+  }${described('terms', [])}> ${w.acceptTerms}</label>
 <button type="submit">${w.button}</button>
 </form>
 <p class="muted">${w.otherAccount}</p>`;
@@ -163,8 +170,10 @@ const pinInOther = (site: ActivationSite, language: Language) =>
 export function activationRoutes(config: Config): Route[] {
   if (config.activationServer.providers.length === 0) {
     throw new ConfigError([
-      'activationServer.providers: the activation page (role activation) signs people in with OpenID Connect, and no provider is configured. ' +
-        'Set INTAKE_OIDC_PROVIDERS_FILE (a JSON file only its owner may read) or INTAKE_OIDC_PROVIDERS, or start without the activation role.',
+      'activationServer.providers: the activation page (role activation) signs people in with OpenID Connect, ' +
+        'and no provider is configured. ' +
+        'Set INTAKE_OIDC_PROVIDERS_FILE (a JSON file only its owner may read) or INTAKE_OIDC_PROVIDERS, or ' +
+        'start without the activation role.',
     ]);
   }
   const site = activationSite(config);

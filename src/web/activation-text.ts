@@ -82,24 +82,33 @@ export const activationWording: Record<LetterLanguage, ActivationWording> = {
     intro: `You opened the ${link.en} link of the email ${email.en}. To activate the connection:`,
     steps: [SIGN_IN_STEP.en, pinStep('en')],
     signInWith: 'Sign in with',
-    noToken: `This page opens from the ${link.en} link in your activation email. Open that link again, or ask the school for a new letter.`,
+    noToken:
+      `This page opens from the ${link.en} link in your activation email. Open that link again, or ask ` +
+      `the school for a new letter.`,
     toProviderTitle: 'Signing in',
     toProvider: (provider) => `Opening the sign-in page of ${provider}…`,
     toProviderLink: (provider) => `Continue to ${provider}`,
     providerUnavailable: (provider) =>
       `The sign-in with ${provider} cannot be reached right now. Try again in a few minutes, or sign in another way.`,
     signInFailedTitle: 'You are not signed in',
-    signInFailed: `The sign-in did not go through, or it took too long. Open the ${link.en} link of the email again and sign in again.`,
+    signInFailed:
+      `The sign-in did not go through, or it took too long. Open the ${link.en} link of the email ` +
+      `again and sign in again.`,
     signedIn: (provider, address) =>
       address === null ? `You are signed in with ${provider}.` : `You are signed in with ${provider}: ${address}.`,
-    otherAccount: `Not the account you want to use? Open the ${link.en} link of the email again and sign in with another one.`,
+    otherAccount:
+      `Not the account you want to use? ` +
+      `Open the ${link.en} link of the email again ` +
+      `and sign in with another one.`,
     pinLabel: 'Your 4-digit PIN',
     pinHint: 'Printed on your letter. It is never sent by email.',
     errorSummaryTitle: 'There is a problem',
     termsTitle: 'Terms of use',
     terms: [
-      'This connection is for the person named in the letter only: the student, or the parent or guardian the school set it up for.',
-      'You will use it only to see this student’s record, keep your PIN and your account private, and tell the school if the record is wrong or if you should no longer have access.',
+      'This connection is for the person named in the letter only: the student, or the parent or guardian the ' +
+        'school set it up for.',
+      'You will use it only to see this student’s record, keep your PIN and your account private, and tell the ' +
+        'school if the record is wrong or if you should no longer have access.',
       'Every activation is recorded with the account used and the time.',
     ],
     acceptTerms: 'I have read and I accept the terms of use.',
@@ -112,14 +121,17 @@ export const activationWording: Record<LetterLanguage, ActivationWording> = {
     activated: (firstName) => `You can now see ${firstName === null ? 'the student' : firstName}’s record in myPass.`,
     nextTitle: 'What’s next',
     next: (provider, address) => [
-      `Go to myPass and sign in with ${provider}${address === null ? '' : ` (${address})`}: the account you used on this page.`,
+      `Go to myPass and sign in with ${provider}${address === null ? '' : ` (${address})`}: the account you ` +
+        `used on this page.`,
       'You no longer need the PIN or the activation email. You can close this page.',
     ],
     wrongPin: (left, minutes) =>
-      `The PIN is not right. You have ${left} ${left === 1 ? 'attempt' : 'attempts'} left before the connection is locked for ${minutes} minutes.`,
+      `The PIN is not right. You have ${left} ${left === 1 ? 'attempt' : 'attempts'} left before the connection ` +
+      `is locked for ${minutes} minutes.`,
     // A time that ends in "a.m." or "p.m." ends the sentence with its own period.
     lockedUntil: (time) =>
-      `Too many wrong PINs: the connection is locked until ${time}${time.endsWith('.') ? '' : '.'} Try again after that, or ask the school for a new PIN.`,
+      `Too many wrong PINs: the connection is locked until ${time}${time.endsWith('.') ? '' : '.'} Try again ` +
+      `after that, or ask the school for a new PIN.`,
     lockedUntilReset: 'Too many wrong PINs: this PIN is locked. Ask the school for a new PIN.',
     expired: 'This activation request has expired. Ask the school for a new PIN.',
     revoked:
@@ -127,20 +139,24 @@ export const activationWording: Record<LetterLanguage, ActivationWording> = {
     alreadyActivatedTitle: 'Your connection is already activated',
     alreadyActivated: [
       'This connection is already activated: there is nothing more to do here.',
-      'Go to myPass and sign in with the account you activated it with. If you cannot sign in, reset the password of that account (Education Account, Google or Microsoft).',
+      'Go to myPass and sign in with the account you activated it with. If you cannot sign in, reset the ' +
+        'password of that account (Education Account, Google or Microsoft).',
     ],
     unknownLink:
-      'This activation link is not valid: it may have been replaced by a newer email. Use the link in the newest email, or ask the school.',
+      'This activation link is not valid: it may have been replaced by a newer email. Use the link in the ' +
+      'newest email, or ask the school.',
     refusedTitle: 'The connection was not activated',
     formRefusedTitle: 'Your form was not sent',
     formRefused:
-      'This page was open for too long, or your browser did not keep the cookie it needs, so nothing was done. Go back to your link and try again.',
+      'This page was open for too long, or your browser did not keep the cookie it needs, so nothing was done. ' +
+      'Go back to your link and try again.',
     backToLink: 'Back to your activation link',
     backToPin: 'Back to the PIN step',
     reopenLink: `Open the ${link.en} link of your activation email again.`,
     tooManyTitle: 'Too many attempts',
     tooMany: (seconds) =>
-      `Too many forms were sent from this address. Wait ${seconds} ${seconds === 1 ? 'second' : 'seconds'}, then go back and try again.`,
+      `Too many forms were sent from this address. Wait ${seconds} ${seconds === 1 ? 'second' : 'seconds'}, ` +
+      `then go back and try again.`,
     notFoundTitle: 'Page not found',
     failedTitle: 'Something went wrong',
     failed: 'The page could not be shown because of a problem on our side. Try again in a few minutes.',
@@ -152,26 +168,36 @@ export const activationWording: Record<LetterLanguage, ActivationWording> = {
     intro: `Vous avez ouvert le lien ${link.fr} du courriel ${email.fr}. Pour activer la connexion${nbsp}:`,
     steps: [SIGN_IN_STEP.fr, pinStep('fr')],
     signInWith: 'Se connecter avec',
-    noToken: `Cette page s’ouvre à partir du lien ${link.fr} de votre courriel d’activation. Ouvrez ce lien de nouveau, ou demandez une nouvelle lettre à l’école.`,
+    noToken:
+      `Cette page s’ouvre à partir du lien ${link.fr} de votre courriel d’activation. Ouvrez ce lien de ` +
+      `nouveau, ou demandez une nouvelle lettre à l’école.`,
     toProviderTitle: 'Connexion',
     toProvider: (provider) => `Ouverture de la page de connexion de ${provider}…`,
     toProviderLink: (provider) => `Continuer vers ${provider}`,
     providerUnavailable: (provider) =>
-      `La connexion avec ${provider} est impossible pour le moment. Réessayez dans quelques minutes, ou connectez-vous autrement.`,
+      `La connexion avec ${provider} est impossible pour le moment. Réessayez dans quelques minutes, ou ` +
+      `connectez-vous autrement.`,
     signInFailedTitle: 'Vous n’êtes pas connecté',
-    signInFailed: `La connexion n’a pas abouti, ou elle a pris trop de temps. Ouvrez de nouveau le lien ${link.fr} du courriel et connectez-vous de nouveau.`,
+    signInFailed:
+      `La connexion n’a pas abouti, ou elle a pris trop de temps. Ouvrez de nouveau le ` +
+      `lien ${link.fr} du courriel et connectez-vous de nouveau.`,
     signedIn: (provider, address) =>
       address === null
         ? `Vous êtes connecté avec ${provider}.`
         : `Vous êtes connecté avec ${provider}${nbsp}: ${address}.`,
-    otherAccount: `Ce n’est pas le compte que vous voulez utiliser${nbsp}? Ouvrez de nouveau le lien ${link.fr} du courriel et connectez-vous avec un autre compte.`,
+    otherAccount:
+      `Ce n’est pas le compte que vous voulez utiliser${nbsp}? Ouvrez de nouveau le lien ${link.fr} ` +
+      `du courriel et connectez-vous avec un autre compte.`,
     pinLabel: 'Votre NIP à 4 chiffres',
     pinHint: 'Imprimé sur votre lettre. Il n’est jamais envoyé par courriel.',
     errorSummaryTitle: 'Il y a un problème',
     termsTitle: 'Conditions d’utilisation',
     terms: [
-      `Cette connexion est réservée à la personne nommée dans la lettre${nbsp}: l’élève, ou le parent ou tuteur pour qui l’école l’a créée.`,
-      'Vous l’utiliserez uniquement pour consulter le dossier de cet élève, garderez votre NIP et votre compte confidentiels, et avertirez l’école si le dossier comporte une erreur ou si vous ne devriez plus y avoir accès.',
+      `Cette connexion est réservée à la personne nommée dans la lettre${nbsp}: l’élève, ou le parent ou tuteur ` +
+        `pour qui l’école l’a créée.`,
+      'Vous l’utiliserez uniquement pour consulter le dossier de cet élève, garderez votre NIP et votre compte ' +
+        'confidentiels, et avertirez l’école si le dossier comporte une erreur ou si vous ne devriez plus y ' +
+        'avoir accès.',
       'Chaque activation est enregistrée avec le compte utilisé et l’heure.',
     ],
     acceptTerms: 'J’ai lu et j’accepte les conditions d’utilisation.',
@@ -182,36 +208,47 @@ export const activationWording: Record<LetterLanguage, ActivationWording> = {
     },
     activatedTitle: 'Votre connexion est activée',
     activated: (firstName) =>
-      `Vous pouvez maintenant consulter le dossier ${firstName === null ? 'de l’élève' : ofName(firstName)} dans myPass.`,
+      `Vous pouvez maintenant consulter le dossier ${firstName === null ? 'de l’élève' : ofName(firstName)} ` +
+      `dans myPass.`,
     nextTitle: 'La suite',
     next: (provider, address) => [
-      `Allez dans myPass et connectez-vous avec ${provider}${address === null ? '' : ` (${address})`}${nbsp}: le compte que vous avez utilisé sur cette page.`,
+      `Allez dans myPass et connectez-vous avec ${provider}${address === null ? '' : ` (${address})`}${nbsp}: ` +
+        `le compte que vous avez utilisé sur cette page.`,
       'Vous n’avez plus besoin du NIP ni du courriel d’activation. Vous pouvez fermer cette page.',
     ],
     wrongPin: (left, minutes) =>
-      `Le NIP est incorrect. Il vous reste ${left} ${left === 1 ? 'essai' : 'essais'} avant que la connexion soit verrouillée pendant ${minutes}${nbsp}minutes.`,
+      `Le NIP est incorrect. Il vous reste ${left} ${left === 1 ? 'essai' : 'essais'} avant que la connexion ` +
+      `soit verrouillée pendant ${minutes}${nbsp}minutes.`,
     lockedUntil: (time) =>
-      `Trop de NIP erronés${nbsp}: la connexion est verrouillée jusqu’au ${time}. Réessayez après ce moment, ou demandez un nouveau NIP à l’école.`,
+      `Trop de NIP erronés${nbsp}: la connexion est verrouillée jusqu’au ${time}. Réessayez après ce moment, ou ` +
+      `demandez un nouveau NIP à l’école.`,
     lockedUntilReset: `Trop de NIP erronés${nbsp}: ce NIP est verrouillé. Demandez un nouveau NIP à l’école.`,
     expired: 'Cette demande d’activation a expiré. Demandez un nouveau NIP à l’école.',
     revoked:
-      'Cette connexion a été supprimée par l’école et ne peut plus être activée. Adressez-vous à l’école si vous avez besoin d’un accès.',
+      'Cette connexion a été supprimée par l’école et ne peut plus être activée. Adressez-vous à l’école si ' +
+      'vous avez besoin d’un accès.',
     alreadyActivatedTitle: 'Votre connexion est déjà activée',
     alreadyActivated: [
       `Cette connexion est déjà activée${nbsp}: il n’y a plus rien à faire ici.`,
-      'Allez dans myPass et connectez-vous avec le compte avec lequel vous l’avez activée. Si vous ne pouvez pas vous connecter, réinitialisez le mot de passe de ce compte (compte Éducation, Google ou Microsoft).',
+      'Allez dans myPass et connectez-vous avec le compte avec lequel vous l’avez activée. Si vous ne pouvez ' +
+        'pas vous connecter, réinitialisez le mot de passe de ce compte (compte Éducation, Google ou Microsoft).',
     ],
-    unknownLink: `Ce lien d’activation n’est pas valide${nbsp}: il a peut-être été remplacé par un courriel plus récent. Utilisez le lien du courriel le plus récent, ou adressez-vous à l’école.`,
+    unknownLink:
+      `Ce lien d’activation n’est pas valide${nbsp}: il a peut-être été remplacé par un courriel ` +
+      `plus récent. Utilisez le lien du courriel le plus récent, ou adressez-vous à l’école.`,
     refusedTitle: 'La connexion n’a pas été activée',
     formRefusedTitle: 'Votre formulaire n’a pas été envoyé',
     formRefused:
-      'Cette page est restée ouverte trop longtemps, ou votre navigateur n’a pas gardé le témoin dont elle a besoin; rien n’a été fait. Revenez à votre lien et réessayez.',
+      'Cette page est restée ouverte trop longtemps, ou votre navigateur n’a pas gardé le témoin dont elle a ' +
+      'besoin; rien n’a été fait. Revenez à votre lien et réessayez.',
     backToLink: 'Retour à votre lien d’activation',
     backToPin: 'Retour à l’étape du NIP',
     reopenLink: `Ouvrez de nouveau le lien ${link.fr} de votre courriel d’activation.`,
     tooManyTitle: 'Trop de tentatives',
     tooMany: (seconds) =>
-      `Trop de formulaires ont été envoyés à partir de cette adresse. Attendez ${seconds}${nbsp}${seconds === 1 ? 'seconde' : 'secondes'}, puis revenez en arrière et réessayez.`,
+      `Trop de formulaires ont été envoyés à partir de cette adresse. ` +
+      `Attendez ${seconds}${nbsp}${seconds === 1 ? 'seconde' : 'secondes'}, puis revenez en arrière et ` +
+      `réessayez.`,
     notFoundTitle: 'Page introuvable',
     failedTitle: 'Une erreur est survenue',
     failed: 'La page n’a pas pu être affichée à cause d’un problème de notre côté. Réessayez dans quelques minutes.',

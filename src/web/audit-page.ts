@@ -19,18 +19,21 @@ export function auditTable(records: AuditRecord[], label: string): SafeHtml {
   return scrollArea(
     label,
     html`<table class="audit">
-<thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Item</th><th scope="col">ASN</th><th scope="col">File, line</th><th scope="col">Why / details</th></tr></thead>
+<thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Item</th>
+<th scope="col">ASN</th><th scope="col">File, line</th><th scope="col">Why / details</th></tr></thead>
 <tbody>
 ${records.map(
-  (
-    a,
-  ) => html`<tr><td>${timeIn(a.at)}</td><td>${a.actor}</td><td>${a.action}</td><td>${a.itemId ? html`<a href="/queue/${a.itemId}">#${a.itemId}</a>` : ''}</td>
-<td>${a.asn ? formatAsn(a.asn) : ''}</td><td>${a.fileId ? `#${a.fileId}${a.line ? `, line ${a.line}` : ''}` : ''}</td><td>${detailText(a.detail)}</td></tr>\n`,
+  (a) => html`<tr><td>${timeIn(a.at)}</td><td>${a.actor}</td><td>${a.action}</td>
+<td>${a.itemId ? html`<a href="/queue/${a.itemId}">#${a.itemId}</a>` : ''}</td>
+<td>${a.asn ? formatAsn(a.asn) : ''}</td><td>${a.fileId ? `#${a.fileId}${a.line ? `, line ${a.line}` : ''}` : ''}</td>
+<td>${detailText(a.detail)}</td></tr>\n`,
 )}
 </tbody>
 </table>`,
   );
 }
+
+const askForOne = html`<p class="muted">Give a student's ASN (any of their ASNs) or a queue item's number.</p>`;
 
 const auditPage: Route = {
   method: 'GET',
@@ -42,9 +45,12 @@ const auditPage: Route = {
     const itemText = ctx.url.searchParams.get('item') ?? '';
     const asn = parseAsn(asnText);
     const item = /^\d{1,18}$/.test(itemText) ? Number(itemText) : null;
-    let results: SafeHtml = html`<p class="muted">Give a student's ASN (any of their ASNs) or a queue item's number.</p>`;
+    let results: SafeHtml = askForOne;
     if (asn)
-      results = html`<h2>Student ${formatAsn(asn)}, newest first</h2>${auditTable(await auditOfStudent(db, asn), `Audit trail of ${formatAsn(asn)}`)}`;
+      results = html`<h2>Student ${formatAsn(asn)}, newest first</h2>${auditTable(
+        await auditOfStudent(db, asn),
+        `Audit trail of ${formatAsn(asn)}`,
+      )}`;
     else if (item !== null)
       results = html`<h2>Item #${item}</h2>${auditTable(await auditOfItem(db, item), `Audit trail of item #${item}`)}`;
     else if (asnText !== '' || itemText !== '')

@@ -22,13 +22,35 @@ function authorityTable(rows: AuthorityDay[]): SafeHtml {
   return scrollArea(
     'Files received today',
     html`<table>
-<thead><tr><th>Authority</th><th class="number">Files</th><th class="number">Enrolment</th><th class="number">Access</th>
+<thead><tr><th>Authority</th><th class="number">Files</th><th class="number">Enrolment</th>
+<th class="number">Access</th>
 <th class="number">Accepted rows</th><th class="number">Referred rows</th><th class="number">Invalid rows</th>
 <th class="number">Failed files</th><th class="number">In progress</th></tr></thead>
 <tbody>
-${rows.map((r) => html`<tr><td>${r.authorityCode} <span class="muted">${r.authorityName}</span></td>${number(r.files)}${number(r.enrolmentFiles)}${number(r.accessFiles)}${number(r.accepted)}${number(r.referred)}${number(r.invalid)}${number(r.failed)}${number(r.inProgress)}</tr>\n`)}
+${rows.map(
+  (r) =>
+    html`<tr><td>${r.authorityCode} <span class="muted">${r.authorityName}</span></td>${[
+      r.files,
+      r.enrolmentFiles,
+      r.accessFiles,
+      r.accepted,
+      r.referred,
+      r.invalid,
+      r.failed,
+      r.inProgress,
+    ].map(number)}</tr>\n`,
+)}
 </tbody>
-<tfoot><tr><th>All authorities</th>${[sum((r) => r.files), sum((r) => r.enrolmentFiles), sum((r) => r.accessFiles), sum((r) => r.accepted), sum((r) => r.referred), sum((r) => r.invalid), sum((r) => r.failed), sum((r) => r.inProgress)].map(number)}</tr></tfoot>
+<tfoot><tr><th>All authorities</th>${[
+      sum((r) => r.files),
+      sum((r) => r.enrolmentFiles),
+      sum((r) => r.accessFiles),
+      sum((r) => r.accepted),
+      sum((r) => r.referred),
+      sum((r) => r.invalid),
+      sum((r) => r.failed),
+      sum((r) => r.inProgress),
+    ].map(number)}</tr></tfoot>
 </table>`,
   );
 }
@@ -40,7 +62,11 @@ function failedTable(rows: FailedFile[]): SafeHtml {
     html`<table>
 <thead><tr><th>Received</th><th>Authority</th><th>Kind</th><th>File</th><th>Why it failed</th></tr></thead>
 <tbody>
-${rows.map((f) => html`<tr><td>${timeIn(f.receivedAt)}</td><td>${f.authorityCode}</td><td>${f.kind}</td><td>${f.originalName} <span class="muted">#${f.id}</span></td><td>${f.error ?? ''}</td></tr>\n`)}
+${rows.map(
+  (f) =>
+    html`<tr><td>${timeIn(f.receivedAt)}</td><td>${f.authorityCode}</td><td>${f.kind}</td>
+<td>${f.originalName} <span class="muted">#${f.id}</span></td><td>${f.error ?? ''}</td></tr>\n`,
+)}
 </tbody>
 </table>`,
   );
@@ -100,8 +126,14 @@ function healthTable(health: Health): SafeHtml {
 ${row('Files waiting in the inbox', inboxText)}
 ${row('Files waiting for a worker', count(health.queued))}
 ${row('Files being processed', count(health.processing))}
-${row('Failed files today', health.failedToday === 0 ? 'None' : html`${count(health.failedToday)} (<a href="#failed">listed below</a>)`)}
-${row('Activation emails waiting to be sent', `${count(emails.queued)} queued, ${count(emails.retrying)} to be tried again after a failure`)}
+${row(
+  'Failed files today',
+  health.failedToday === 0 ? 'None' : html`${count(health.failedToday)} (<a href="#failed">listed below</a>)`,
+)}
+${row(
+  'Activation emails waiting to be sent',
+  `${count(emails.queued)} queued, ${count(emails.retrying)} to be tried again after a failure`,
+)}
 ${row('Activation emails given up', `${count(emails.failed)} in the last ${finishedEmailsKeptHours} hours`)}
 </table>`;
 }
@@ -112,9 +144,15 @@ function unfinishedTable(files: UnfinishedFile[]): SafeHtml {
     'Files queued or being processed',
     html`<table id="unfinished">
 <thead><tr><th>File</th><th>Authority</th><th>Kind</th><th>Status</th><th>Received</th><th>Started</th>
-<th class="number">Records done</th><th class="number">Accepted</th><th class="number">Referred</th><th class="number">Invalid</th></tr></thead>
+<th class="number">Records done</th><th class="number">Accepted</th><th class="number">Referred</th>
+<th class="number">Invalid</th></tr></thead>
 <tbody>
-${files.map((f) => html`<tr><td>${f.name} <span class="muted">#${f.id}</span></td><td>${f.authorityCode}</td><td>${f.kind}</td><td>${f.status === 'queued' ? 'Waiting for a worker' : 'Being processed'}</td><td>${timeIn(f.receivedAt)}</td><td>${f.startedAt ? timeIn(f.startedAt) : ''}</td>${number(f.recordsDone)}${number(f.accepted)}${number(f.referred)}${number(f.invalid)}</tr>\n`)}
+${files.map(
+  (f) => html`<tr><td>${f.name} <span class="muted">#${f.id}</span></td><td>${f.authorityCode}</td><td>${f.kind}</td>
+<td>${f.status === 'queued' ? 'Waiting for a worker' : 'Being processed'}</td><td>${timeIn(f.receivedAt)}</td>
+<td>${f.startedAt ? timeIn(f.startedAt) : ''}</td>
+${[f.recordsDone, f.accepted, f.referred, f.invalid].map(number)}</tr>\n`,
+)}
 </tbody>
 </table>`,
   );
@@ -127,7 +165,10 @@ function openItemsTable(rows: { authorityCode: string; items: number }[]): SafeH
     html`<table>
 <thead><tr><th>Authority</th><th class="number">Open items</th></tr></thead>
 <tbody>
-${rows.map((r) => html`<tr><td><a href="/queue?authority=${r.authorityCode}">${r.authorityCode}</a></td>${number(r.items)}</tr>\n`)}
+${rows.map(
+  (r) =>
+    html`<tr><td><a href="/queue?authority=${r.authorityCode}">${r.authorityCode}</a></td>${number(r.items)}</tr>\n`,
+)}
 </tbody>
 </table>`,
   );
@@ -148,7 +189,11 @@ ${authorityTable(authorities)}
 ${healthTable(health)}
 <h3>Files queued or being processed</h3>
 ${unfinishedTable(health.unfinished)}
-${health.queued + health.processing > health.unfinished.length ? html`<p class="muted">The oldest ${unfinishedShown} are shown.</p>` : ''}
+${
+  health.queued + health.processing > health.unfinished.length
+    ? html`<p class="muted">The oldest ${unfinishedShown} are shown.</p>`
+    : ''
+}
 <h2 id="failed">Failed files</h2>
 ${failedTable(failed)}
 <h2>Waiting for Student Records</h2>

@@ -20,11 +20,19 @@ function filterForm(filter: QueueFilter): SafeHtml {
   const option = (value: string, label: string, selected: boolean) =>
     html`<option value="${value}"${selected ? html` selected` : ''}>${label}</option>`;
   return html`<form method="get" action="/queue" class="filters card">
-<label>Authority <input type="text" name="authority" value="${filter.authority ?? ''}" placeholder="A.0094" size="8"></label>
+<label>Authority <input type="text" name="authority" value="${
+    filter.authority ?? ''
+  }" placeholder="A.0094" size="8"></label>
 <label>School <input type="text" name="school" value="${filter.school ?? ''}" placeholder="S.0982" size="8"></label>
-<label>Reason <select name="reason">${option('', 'any', !filter.reason)}${Object.keys(referralReasons).map((r) => option(r, `${wordsOfReason(r)} (${r})`, filter.reason === r))}</select></label>
-<label>Kind <select name="kind">${option('', 'any', !filter.kind)}${fileKinds.map((kind) => option(kind, kind, filter.kind === kind))}</select></label>
-<label>Waiting at least <input type="text" name="older_than" value="${filter.minAgeDays ?? ''}" size="4" inputmode="numeric"> days</label>
+<label>Reason <select name="reason">${option('', 'any', !filter.reason)}${Object.keys(referralReasons).map((r) =>
+    option(r, `${wordsOfReason(r)} (${r})`, filter.reason === r),
+  )}</select></label>
+<label>Kind <select name="kind">${option('', 'any', !filter.kind)}${fileKinds.map((kind) =>
+    option(kind, kind, filter.kind === kind),
+  )}</select></label>
+<label>Waiting at least <input type="text" name="older_than" value="${
+    filter.minAgeDays ?? ''
+  }" size="4" inputmode="numeric"> days</label>
 <button type="submit">Filter</button> <a href="/queue">Clear</a>
 </form>`;
 }
@@ -32,16 +40,30 @@ function filterForm(filter: QueueFilter): SafeHtml {
 function countsList(filter: QueueFilter, counts: Map<string, number>): SafeHtml {
   const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
   const entries = [...counts].filter(([, n]) => n > 0);
-  return html`<div class="counts" id="counts"><p>${total.toLocaleString('en-CA')} open ${total === 1 ? 'item' : 'items'}${entries.length > 0 ? ', by reason:' : '.'}</p>
-${entries.length === 0 ? '' : html`<ul>${entries.map(([reason, n]) => html`<li><a href="/queue${filterQuery({ ...filter, reason })}"${filter.reason === reason ? html` aria-current="true"` : ''}>${reasonLabel(reason)}</a> <span class="number">${n.toLocaleString('en-CA')}</span></li>`)}</ul>`}</div>`;
+  return html`<div class="counts" id="counts"><p>${total.toLocaleString('en-CA')} open ${
+    total === 1 ? 'item' : 'items'
+  }${entries.length > 0 ? ', by reason:' : '.'}</p>
+${
+  entries.length === 0
+    ? ''
+    : html`<ul>${entries.map(
+        ([reason, n]) =>
+          html`<li><a href="/queue${filterQuery({ ...filter, reason })}"${
+            filter.reason === reason ? html` aria-current="true"` : ''
+          }>${reasonLabel(reason)}</a> <span class="number">${n.toLocaleString('en-CA')}</span></li>`,
+      )}</ul>`
+}</div>`;
 }
 
 function itemRow(filter: QueueFilter, item: QueueItem): SafeHtml {
   const held = item.claimedBy
     ? html`${item.claimedBy} <span class="muted">until ${timeIn(item.claimedUntil as Date).slice(11)}</span>`
     : '';
-  return html`<tr data-item="${item.id}"><td><a href="/queue/${item.id}${filterQuery(filter)}">#${item.id}</a></td><td class="when">${timeIn(item.createdAt)}</td><td>${item.authorityCode}</td><td>${item.schoolCode ?? ''}</td>
-<td>${item.kind}</td><td class="reason">${reasonLabel(item.reason)}</td><td class="asn">${item.asn ? formatAsn(item.asn) : html`<span class="muted">new student</span>`}</td><td class="file">${item.fileName}:${item.line}</td><td>${held}</td></tr>\n`;
+  return html`<tr data-item="${item.id}"><td><a href="/queue/${item.id}${filterQuery(filter)}">#${item.id}</a></td>
+<td class="when">${timeIn(item.createdAt)}</td><td>${item.authorityCode}</td><td>${item.schoolCode ?? ''}</td>
+<td>${item.kind}</td><td class="reason">${reasonLabel(item.reason)}</td>
+<td class="asn">${item.asn ? formatAsn(item.asn) : html`<span class="muted">new student</span>`}</td>
+<td class="file">${item.fileName}:${item.line}</td><td>${held}</td></tr>\n`;
 }
 
 /** Fixed words for a redirect's `message`: the query string never carries free text onto the page. */
@@ -73,13 +95,20 @@ ${
     : scrollArea(
         'Open items',
         html`<table id="items">
-<thead><tr><th scope="col">Item</th><th scope="col">Referred</th><th scope="col">Authority</th><th scope="col">School</th><th scope="col">Kind</th><th scope="col">Reason</th><th scope="col">ASN</th><th scope="col">File:line</th><th scope="col">Claimed by</th></tr></thead>
+<thead><tr><th scope="col">Item</th><th scope="col">Referred</th><th scope="col">Authority</th>
+<th scope="col">School</th>
+<th scope="col">Kind</th><th scope="col">Reason</th><th scope="col">ASN</th><th scope="col">File:line</th>
+<th scope="col">Claimed by</th></tr></thead>
 <tbody>
 ${page.items.map((item) => itemRow(filter, item))}</tbody>
 </table>`,
       )
 }
-<p>${after ? html`<a href="/queue${filterQuery(filter)}">First page</a> ` : ''}${page.next ? html`<a href="/queue${filterQuery(filter, { after: cursorText(page.next) })}" rel="next">Next page</a>` : ''}</p>`;
+<p>${after ? html`<a href="/queue${filterQuery(filter)}">First page</a> ` : ''}${
+      page.next
+        ? html`<a href="/queue${filterQuery(filter, { after: cursorText(page.next) })}" rel="next">Next page</a>`
+        : ''
+    }</p>`;
     return {
       html: staffPage({
         title: 'Student Records queue',
@@ -101,7 +130,9 @@ const claimNext: Route = {
     const filter = filterFrom(ctx.form);
     const item = await claimNextItem(db, filter, requireStaff(ctx).username, config.queue.claimMinutes);
     return {
-      redirect: `${item ? `/queue/${item.id}` : '/queue'}${filterQuery(filter, { message: item ? 'claimed' : 'nothing' })}`,
+      redirect: `${item ? `/queue/${item.id}` : '/queue'}${filterQuery(filter, {
+        message: item ? 'claimed' : 'nothing',
+      })}`,
     };
   },
 };

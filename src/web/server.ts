@@ -58,8 +58,10 @@ function addressInUse(config: Services['config'], listener: Listener): AddressIn
   const { name, setting, variable } = listenerNames(config, listener);
   const other = listener.port + 10 <= 65535 ? listener.port + 10 : listener.port - 10;
   return new AddressInUseError(
-    `${name} cannot listen on ${listener.host}:${listener.port}: another program holds that address, most likely another intake start (of this home or another). ` +
-      `To run a second Intake beside it, give this one another port (${variable}=${other} intake start, or ${setting} in its configuration), ` +
+    `${name} cannot listen on ${listener.host}:${listener.port}: another program holds that address, most ` +
+      `likely another intake start (of this home or another). ` +
+      `To run a second Intake beside it, give this one another port (${variable}=${other} intake start, ` +
+      `or ${setting} in its configuration), ` +
       'or start it without its listeners (intake start --roles watcher,worker,scheduler,mail).',
   );
 }
@@ -90,8 +92,8 @@ async function readForm(request: IncomingMessage): Promise<URLSearchParams> {
 }
 
 /**
- * Serves `routes` on `listener` (the console's, the activation page's or the operator's). What every page needs is decided here, so no
- * route can forget it: sign-in for staff routes, a CSRF check on every POST, the security
+ * Serves `routes` on `listener` (the console's, the activation page's or the operator's). What every page needs is
+ * decided here, so no route can forget it: sign-in for staff routes, a CSRF check on every POST, the security
  * headers, and error pages that never show what went wrong inside.
  */
 export async function startWebServer(

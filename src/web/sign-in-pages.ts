@@ -13,7 +13,9 @@ ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
 <input type="hidden" name="_csrf" value="${ctx.csrfToken}">
 <input type="hidden" name="next" value="${options.next}">
 <label for="username">Username</label>
-<input type="text" id="username" name="username" value="${options.username ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="100" required autofocus>
+<input type="text" id="username" name="username" value="${
+    options.username ?? ''
+  }" autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="100" required autofocus>
 <label for="password">Password</label>
 <input type="password" id="password" name="password" autocomplete="current-password" maxlength="1024" required>
 <button type="submit">Sign in</button>

@@ -44,6 +44,7 @@ export async function expectNoAxeViolations(page: Page, what: string, check: Axe
   )) as Result[];
   if (violations.length > 0)
     throw new Error(
-      `axe-core found ${violations.length} ${violations.length === 1 ? 'violation' : 'violations'} on ${what}:\n${describe(violations)}`,
+      `axe-core found ${violations.length} ${violations.length === 1 ? 'violation' : 'violations'} ` +
+        `on ${what}:\n${describe(violations)}`,
     );
 }

@@ -41,7 +41,8 @@ export async function signIn(page: Page, baseUrl: string, username: string, pass
   if (response.status() !== 303) {
     await page.waitForLoadState('load');
     throw new Error(
-      `signing in as ${username} failed (${response.status()}): ${(await page.textContent('.error').catch(() => null)) ?? 'no message'}`,
+      `signing in as ${username} failed ` +
+        `(${response.status()}): ${(await page.textContent('.error').catch(() => null)) ?? 'no message'}`,
     );
   }
   await page.waitForURL((url) => url.pathname !== '/login');

@@ -21,13 +21,16 @@ export async function expectFitsWidth(page: Page, what: string): Promise<void> {
       if (element.closest('.table-scroll') || element.classList.contains('skip-link')) continue;
       const box = element.getBoundingClientRect();
       if (box.width > 0 && box.right > width + 1)
-        wide.push(element.tagName.toLowerCase() + (element.id ? '#' + element.id : '') + (element.className ? '.' + String(element.className).split(' ').join('.') : '') + ' right edge ' + Math.round(box.right));
+        wide.push(element.tagName.toLowerCase() + (element.id ? '#' + element.id : '')
+          + (element.className ? '.' + String(element.className).split(' ').join('.') : '')
+          + ' right edge ' + Math.round(box.right));
     }
     return { width, scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 10) };
   })()`)) as { width: number; scrollWidth: number; wide: string[] };
   if (overflow.scrollWidth > overflow.width || overflow.wide.length > 0)
     throw new Error(
-      `${what} is wider than the window (${overflow.scrollWidth} > ${overflow.width} px): ${overflow.wide.join('; ') || 'no single element'}`,
+      `${what} is wider than the window (${overflow.scrollWidth} > ${overflow.width} ` +
+        `px): ${overflow.wide.join('; ') || 'no single element'}`,
     );
 }
 

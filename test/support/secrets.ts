@@ -11,7 +11,10 @@ export function pinOccurrences(text: string, pin: string): number {
   return pinContexts(text, pin).length;
 }
 
-/** Where a PIN appears in a text (as `pinOccurrences` counts), with 40 characters either side: what a failing test shows. */
+/**
+ * Where a PIN appears in a text (as `pinOccurrences` counts), with 40 characters either side: what a failing test
+ * shows.
+ */
 export function pinContexts(text: string, pin: string): string[] {
   const cleaned = text
     .replace(/https?:\/\/\S+/g, ' ')

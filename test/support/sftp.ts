@@ -179,7 +179,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Uploads `content` to `remotePath` as an SFTP client does (open, writes of 32 KiB at rising
- * offsets, close), stopping once `stall.afterBytes` are written, as a slow or interrupted link does; with `renameTo`, renames the file when complete (WinSCP's .filepart).
+ * offsets, close), stopping once `stall.afterBytes` are written, as a slow or interrupted link does; with `renameTo`,
+ * renames the file when complete (WinSCP's .filepart).
  */
 export interface UploadOptions {
   /** Stop once `afterBytes` are written: for `ms`, or until `until` says so (checked every 50 ms). */
