@@ -3,6 +3,8 @@ import pg from 'pg';
 /** A pool or a client inside a transaction: what a query needs. */
 export interface Queryable {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  /** Rows as arrays (`rowMode: 'array'`): no object per row, for the lookups that return many. */
+  query<R extends unknown[] = unknown[]>(config: pg.QueryArrayConfig): Promise<pg.QueryArrayResult<R>>;
 }
 
 /** One pool per process; every transaction goes through `transaction` so its shape is the same everywhere. */
@@ -20,11 +22,10 @@ export class Database {
     this.pool.on('error', onPoolError);
   }
 
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
-    text: string,
-    values: unknown[] = [],
-  ): Promise<pg.QueryResult<R>> {
-    return this.pool.query<R>(text, values);
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  query<R extends unknown[] = unknown[]>(config: pg.QueryArrayConfig): Promise<pg.QueryArrayResult<R>>;
+  query(textOrConfig: string | pg.QueryArrayConfig, values: unknown[] = []): Promise<unknown> {
+    return typeof textOrConfig === 'string' ? this.pool.query(textOrConfig, values) : this.pool.query(textOrConfig);
   }
 
   async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {

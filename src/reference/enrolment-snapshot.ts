@@ -25,14 +25,8 @@ const studentsByAsn = `
     join student s on s.asn = k.asn
     left join student p on p.asn = s.primary_asn`;
 
-interface StudentRow {
-  asn: string;
-  pa: string | null;
-  cb: string | null;
-  co: string | null;
-  pb: string | null;
-  po: string | null;
-}
+/** A student, its primary, and the creation facts of both (`studentsByAsn`'s columns, in order). */
+type StudentRow = [string, string | null, string | null, string | null, string | null, string | null];
 
 /** Deleted enrolments are ignored by every rule, so they are not fetched. One index-only scan. */
 const enrolmentsOf = `
@@ -65,25 +59,35 @@ export class EnrolmentSnapshot implements EnrolmentView {
 
   async loadStudents(db: Queryable, asns: string[]): Promise<void> {
     if (asns.length === 0) return;
-    const found = await db.query<StudentRow>(studentsByAsn, [[...new Set(asns)].sort()]);
+    const found = await db.query<StudentRow>({
+      text: studentsByAsn,
+      values: [[...new Set(asns)].sort()],
+      rowMode: 'array',
+    });
     const primaries = new Set<string>();
-    for (const r of found.rows) {
-      this.students.set(r.asn, { asn: r.asn, primaryAsn: r.pa, createdBy: r.cb, createdOn: r.co });
+    for (const [asn, primaryAsn, createdBy, createdOn, primaryCreatedBy, primaryCreatedOn] of found.rows) {
+      this.students.set(asn, { asn, primaryAsn, createdBy, createdOn });
       // A secondary ASN's primary (whose creation facts the rules use) may not be in the chunk.
-      if (r.pa !== null && !this.students.has(r.pa))
-        this.students.set(r.pa, { asn: r.pa, primaryAsn: null, createdBy: r.pb, createdOn: r.po });
-      primaries.add(r.pa ?? r.asn);
+      if (primaryAsn !== null && !this.students.has(primaryAsn))
+        this.students.set(primaryAsn, {
+          asn: primaryAsn,
+          primaryAsn: null,
+          createdBy: primaryCreatedBy,
+          createdOn: primaryCreatedOn,
+        });
+      primaries.add(primaryAsn ?? asn);
     }
     if (primaries.size === 0) return;
-    const enrolments = await db.query<{ asn: string; s: string; e: string; x: string | null }>(enrolmentsOf, [
-      [...primaries].sort(),
-    ]);
+    // Four or more rows a student: as arrays, not an object each (less to make and collect).
+    const enrolments = await db.query<[string, string, string, string | null]>({
+      text: enrolmentsOf,
+      values: [[...primaries].sort()],
+      rowMode: 'array',
+    });
     for (const asn of primaries) this.enrolments.set(asn, []);
-    for (const e of enrolments.rows) {
-      const authorityCode = this.schools.get(e.s) ?? '';
-      this.enrolments
-        .get(e.asn)
-        ?.push({ schoolCode: e.s, authorityCode, entryDate: e.e, exitDate: e.x, deleted: false });
+    for (const [asn, schoolCode, entryDate, exitDate] of enrolments.rows) {
+      const authorityCode = this.schools.get(schoolCode) ?? '';
+      this.enrolments.get(asn)?.push({ schoolCode, authorityCode, entryDate, exitDate, deleted: false });
     }
   }
 
