@@ -117,6 +117,25 @@ describe('CSV records', () => {
     expect(problem(6)).to.match(/not closed on the same line/);
   });
 
+  it('lines without quotes read the same as csv-parse reads them, beside lines with quotes', async () => {
+    const plain = ['1,2,3', ',,', ' 1 , 2 ,3 ', '\t1,2,\t', 'Zoë,Ō\u0301,中文', '1,2', '1,2,3,4', '', '   '];
+    const quoted = ['"1","2","3"', '"a,b",2,3'];
+    const content = (lines: string[]) => `a,b,c\n${lines.join('\n')}\n`;
+    const alone = summary(await read(content(plain)));
+    expect(alone).to.deep.equal([
+      '2:1/2/3',
+      '3://',
+      '4: 1 / 2 /3 ',
+      '5:\t1/2/\t',
+      '6:Zoë/Ō\u0301/中文',
+      '7:broken',
+      '8:broken',
+    ]);
+    // The same lines in a batch with quoted ones (read by csv-parse) give the same records.
+    const mixed = summary(await read(content([...plain, ...quoted])));
+    expect(mixed).to.deep.equal([...alone, '11:1/2/3', '12:a,b/2/3']);
+  });
+
   it('a row with too few or too many fields is broken, naming the counts', async () => {
     const items = await read('a,b\n1\n1,2,3\n');
     expect(items.map((i) => i.kind === 'broken' && i.broken.problem)).to.deep.equal([

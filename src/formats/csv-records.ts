@@ -177,6 +177,13 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
 
   function* flush(lines: Line[], names: string[]): Generator<ParsedItem> {
     if (lines.length === 0) return;
+    // Nearly every batch holds no double quote: a line's fields are then the text between its
+    // commas, which is what csv-parse returns for it, without joining the batch to parse it again
+    // (a fifth of the reading time of a 1,000,000-row file). Any quote: csv-parse reads the batch.
+    if (lines.every((l) => l.text !== null && !l.text.includes('"'))) {
+      for (const l of lines) if (l.text !== '') yield toItem(l.number, (l.text as string).split(','), names);
+      return;
+    }
     // Fast path: the whole batch at once; a batch with any trouble is read again line by line.
     // Blank lines are left out, so record i is line i of those kept: a line holds no line break,
     // so it gives at most one record, and a record running over two lines (a quote left open)
