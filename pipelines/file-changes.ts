@@ -58,11 +58,25 @@ async function endsMidLine(storedPath: string, bytes: number): Promise<boolean> 
   }
 }
 
-/** Whether the file is not as it was when what was read of it was recorded (size or time). */
+/**
+ * Whether the file is not as it was when what was read of it was recorded: its size or time, or,
+ * those being the same (a writer can put them back), its bytes.
+ */
 export async function changedSinceRead(file: IntakeFile): Promise<boolean> {
   if (file.mtimeMs === null) return false;
   const now = await fileState(file.storedPath);
-  return now !== null && !sameContentState(now, { size: file.sizeBytes, mtimeMs: file.mtimeMs });
+  if (now === null) return false;
+  if (!sameContentState(now, { size: file.sizeBytes, mtimeMs: file.mtimeMs })) return true;
+  return (await sameBytes(file)) === false;
+}
+
+/** Whether the claimed bytes are still those read (null: the file is gone). */
+async function sameBytes(file: IntakeFile): Promise<boolean | null> {
+  const hash = await hashOfFirstBytes(file.storedPath, file.sizeBytes).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+  return hash === null ? null : hash === file.readSha256;
 }
 
 /** What follows a pass over the first `readUpTo` bytes: another pass up to `readUpTo`, or none. */
@@ -91,7 +105,8 @@ export async function nextPass(
   // A writer can put a file's size and time back: the last pass also holds the bytes read to the
   // hash taken when they were claimed (one more read of the file, from the page cache).
   if (unchanged && readUpTo === file.sizeBytes) {
-    if ((await hashOfFirstBytes(file.storedPath, file.sizeBytes)) === file.readSha256) return null;
+    // A file removed meanwhile (null) has nothing more to read, as when it is gone.
+    if ((await sameBytes(file)) !== false) return null;
     unchanged = false;
   }
   if (unchanged && (await notOpenForWriting([{ state: now }], config.watch)).length === 1)

@@ -2,6 +2,7 @@ import type { Services } from '../src/app.ts';
 import { fileState } from '../src/files/arrival.ts';
 import { registerReplay } from '../src/files/file-revisions.ts';
 import { copyIntoClaimed } from '../src/files/folders.ts';
+import { hashOfFirstBytes } from '../src/files/inspect.ts';
 import { getFile, type IntakeFile } from '../src/files/registry.ts';
 import { purgedPartsOf } from '../src/files/retention-queries.ts';
 import { insertAudit } from '../src/persist/row-outcomes.ts';
@@ -47,8 +48,13 @@ export async function replayFile(
   );
   const state = await fileState(copy);
   const asOf = request.asOf ?? todayIn();
+  // The replay reads the file as it is kept now (a file taken again after a rewrite keeps the
+  // rewritten bytes): its size and hash are the copy's, or its last pass would see a change.
+  const sizeBytes = state?.size ?? kept.size;
   const replay = await registerReplay(db, original, {
     storedPath: copy,
+    sizeBytes,
+    readSha256: await hashOfFirstBytes(copy, sizeBytes),
     mtimeMs: state?.mtimeMs ?? kept.mtimeMs,
     asOf,
     reason: request.reason,

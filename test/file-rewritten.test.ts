@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { replayFile } from '../pipelines/replay.ts';
 import { startService } from '../pipelines/service.ts';
 import { loadReference } from '../src/reference/load.ts';
 import { root } from './support/cli.ts';
@@ -79,5 +80,19 @@ describe('a file rewritten in place with its size and modification time put back
       "select grade, count(*) as n from enrolment where asn = '104827361' and entry_date < '2000-01-01' group by grade",
     );
     expect(grades.rows, 'the rewritten content is what stands').to.deep.equal([{ grade: '11', n: '3000' }]);
+  });
+
+  it('a replay of the first file reads it as kept (the rewritten bytes): no change seen, no retake, no note', async () => {
+    const first = await app.db.query<{ id: string }>(
+      "select id from intake_file where original_name = 'rewritten.csv' order by id limit 1",
+    );
+    const result = await replayFile(app, Number(first.rows[0]?.id), { reason: 'checked again', by: 'operator' });
+    expect(result.outcome).to.equal('processed');
+    const report = readReport(path.join(app.home, 'outbox/A.0001/rewritten.csv.replay-2.results.csv'));
+    expect(report.filter((r) => r.status === 'notice')).to.deep.equal([]);
+    expect(report.filter((r) => r.code === 'ENROLMENT_UPDATED')).to.have.length(3000);
+    const files = await app.db.query("select id from intake_file where original_name = 'rewritten.csv'");
+    expect(files.rowCount, 'the two files and the replay, no third retake').to.equal(3);
+    expect(readdirSync(path.join(app.home, 'outbox/A.0001')).filter((n) => n.endsWith('.txt'))).to.deep.equal([]);
   });
 });

@@ -94,15 +94,15 @@ export async function reopenFile(db: Database, id: number, boss: PgBoss): Promis
 export async function registerReplay(
   db: Database,
   original: IntakeFile,
-  replay: { storedPath: string; mtimeMs: number; asOf: string; reason: string },
+  replay: { storedPath: string; sizeBytes: number; readSha256: string; mtimeMs: number; asOf: string; reason: string },
 ): Promise<IntakeFile> {
   const inserted = await db.query<FileRow>(
     `insert into intake_file (authority_code, kind, original_name, format, sha256, read_sha256, size_bytes, mtime_ms,
                               stored_path, as_of, replay_of, replay_reason)
-     select authority_code, kind, original_name, format, sha256, read_sha256, size_bytes, $2, $3, $4, id, $5
+     select authority_code, kind, original_name, format, sha256, $6, $7, $2, $3, $4, id, $5
        from intake_file where id = $1
      returning ${fileColumns}`,
-    [original.id, replay.mtimeMs, replay.storedPath, replay.asOf, replay.reason],
+    [original.id, replay.mtimeMs, replay.storedPath, replay.asOf, replay.reason, replay.readSha256, replay.sizeBytes],
   );
   return toFile(inserted.rows[0] as FileRow);
 }
