@@ -82,7 +82,7 @@ describe('a file rewritten in place with its size and modification time put back
     expect(grades.rows, 'the rewritten content is what stands').to.deep.equal([{ grade: '11', n: '3000' }]);
   });
 
-  it('a replay of the first file reads it as kept (the rewritten bytes): no change seen, no retake, no note', async () => {
+  it('a replay of the first file reads it as kept (the rewritten bytes): no change seen, no retake', async () => {
     const first = await app.db.query<{ id: string }>(
       "select id from intake_file where original_name = 'rewritten.csv' order by id limit 1",
     );
