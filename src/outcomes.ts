@@ -82,8 +82,8 @@ export const rowCodes = {
     rule: '§4',
     status: 'referred',
     meaning:
-      'A reset named a connection set up by a school of another authority, which keeps it: nothing was changed; ' +
-      'Student Records decides.',
+      'A reset or a replace (replace=yes) named a connection set up by a school of another authority, which ' +
+      'keeps it: nothing was changed; Student Records decides.',
   },
   POTENTIAL_DUPLICATE: {
     rule: '§3',

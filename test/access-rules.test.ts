@@ -271,6 +271,22 @@ describe('who may reset a connection (docs/rules.md §4)', () => {
       });
     }
   });
+  it("a replace (create with replace=yes) of another authority's waiting connection is referred, as a reset is", () => {
+    const replace = row({ action: 'create', replace: true });
+    const decision = decideAccessRow(replace, view(regular, world(otherAuthority)));
+    expect(decision).to.include({ status: 'referred', code: 'CONNECTION_OF_ANOTHER_AUTHORITY' });
+    expect(decision.status === 'referred' && decision.message)
+      .to.contain('Ask that school to replace it')
+      .and.to.contain('nothing was changed');
+    expect(decideAccessRow(replace, view(regular, world(ownSchool)))).to.include({
+      status: 'accepted',
+      code: 'CONNECTION_REPLACED',
+    });
+    expect(decideAccessRow(replace, view(regular, world(otherAuthority)), 'student_records_approval')).to.include({
+      status: 'accepted',
+      code: 'CONNECTION_REPLACED',
+    });
+  });
   it("a reset of another authority's activated connection is still ALREADY_ACTIVATED (nothing to reset)", () => {
     expect(decideAccessRow(row({ action: 'reset' }), view(regular, world(otherAuthority, 'activated'))).code).to.equal(
       'ALREADY_ACTIVATED',

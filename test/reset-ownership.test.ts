@@ -8,7 +8,8 @@ import { readReport } from './support/files.ts';
 import { ingestAccess, loadListingWorld, students } from './support/listing-world.ts';
 
 /**
- * A reset by another authority must not take a family's connection from the school that set it up (docs/rules.md §4).
+ * A reset or replace by another authority must not take a family's connection from the school that set it up
+ * (docs/rules.md §4).
  */
 describe('who may reset or revoke a connection, through files and the queue (docs/rules.md §4)', function () {
   this.timeout(120_000);
@@ -60,6 +61,20 @@ describe('who may reset or revoke a connection, through files and the queue (doc
       expect(items.items.map((i) => `${i.authorityCode} ${i.line}`)).to.deep.equal(['A.0002 2']);
     },
   );
+
+  it("another authority's replace (create with replace=yes) is referred too: the connection stays", async () => {
+    const file = await ingestAccess(
+      app,
+      'other-replace.csv',
+      [`create,${students.shared},S.0201,parent_guardian,Mother,Sue Shared,sue@example.com,en,yes`],
+      'A.0002',
+    );
+    const [row] = readReport(file.reportPath as string);
+    expect(row).to.include({ status: 'referred', code: 'CONNECTION_OF_ANOTHER_AUTHORITY' });
+    expect(row?.message).to.contain('Ask that school to replace it');
+    expect(await sue()).to.deep.equal([{ school_code: 'S.0101', authority_code: 'A.0001', issue: 1, reset_at: null }]);
+    expect(lettersOf('A.0002', file.id)).to.deep.equal([]);
+  });
 
   // `issue` counts resets and letters alike: a reset and its letter take it two further.
   it('a reset from another school of the authority that set it up moves it there, with the new letter', async () => {

@@ -112,9 +112,10 @@ export function decideConnectionAction(row: AccessRow, live: LiveConnection): Co
 }
 
 /**
- * docs/rules.md §4: who may reset a waiting connection. A reset never takes a family's
- * connection away from the authority whose school set it up; a revoke stays open to any
- * authority with an association (custody changes are urgent), so it is not decided here.
+ * docs/rules.md §4: who may reset a waiting connection, or replace it (`create` with
+ * `replace=yes`, which deletes it). Neither takes a family's connection away from the authority
+ * whose school set it up; a revoke stays open to any authority with an association (custody
+ * changes are urgent), so it is not decided here.
  *
  * | connection set up by       | decided under             | outcome                                              |
  * |----------------------------|---------------------------|------------------------------------------------------|
@@ -129,12 +130,13 @@ export function decideResetOwnership(
   basis: DecisionBasis,
 ): { status: 'accepted' } | { status: 'referred'; message: string } {
   if (owner.authorityCode === authorityCode || basis === 'student_records_approval') return { status: 'accepted' };
+  const act = row.action === 'reset' ? 'reset' : 'replace';
   return {
     status: 'referred',
     message:
       `The connection of ${row.email} to ASN ${formatAsn(row.asn)} was set up by school ${owner.schoolCode} ` +
-      `of another authority, which keeps it: nothing was changed. Ask that school to reset it (it gets the new ` +
-      `letter); the row was referred to Student Records, who can reset it for you.`,
+      `of another authority, which keeps it: nothing was changed. Ask that school to ${act} it (it gets the new ` +
+      `letter); the row was referred to Student Records, who can ${act} it for you.`,
   };
 }
 
@@ -160,7 +162,7 @@ function recentEnrolments(facts: StudentFacts): EnrolmentFact[] {
  * | no association (any authority)                         | referred NO_ASSOCIATION_FOR_ACCESS                       |
  * | create for the student, under 13 or birth date unknown | invalid STUDENT_TOO_YOUNG                                |
  * | otherwise                                              | decideConnectionAction                                   |
- * | a reset it accepts, of another authority's connection  | decideResetOwnership                                     |
+ * | a reset or replace it accepts                          | decideResetOwnership                                     |
  *
  * On Student Records' approval the two association rows and the reset's ownership are skipped
  * (an unknown ASN stays invalid); every other check applies.
@@ -264,7 +266,8 @@ export function decideAccessRow(
   const outcome = decideConnectionAction(row, view.liveConnection(primaryAsn, row.email));
   if (outcome.status !== 'accepted') return outcome;
   const owner = view.connectionOwner(primaryAsn, row.email);
-  if (outcome.code === 'CONNECTION_RESET' && owner !== undefined) {
+  // A reset, or a replace (which deletes the waiting connection), of another authority's connection.
+  if ((outcome.code === 'CONNECTION_RESET' || outcome.code === 'CONNECTION_REPLACED') && owner !== undefined) {
     const ownership = decideResetOwnership(row, authority.code, owner, basis);
     if (ownership.status === 'referred') {
       const { message } = ownership;
