@@ -183,7 +183,10 @@ export function addConnectionCommands(program: Command, withApp: WithApp): void 
           sender.close();
         }
       });
-      console.log(`sent ${round.sent}, no longer due ${round.skipped}, failed (retried later) ${round.failed}`);
+      console.log(
+        `sent ${round.sent}, no longer due ${round.skipped}, failed (retried later) ${round.failed}, ` +
+          `given up (refused for good; the school is told) ${round.givenUp}`,
+      );
       if (round.failed > 0) process.exitCode = 1;
     });
 }

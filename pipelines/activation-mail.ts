@@ -21,7 +21,10 @@ export interface MailRound {
   sent: number;
   /** Jobs made moot by a reset, revoke or expiry since they were queued. */
   skipped: number;
+  /** Not sent this time (the server was down, or refused them for now): tried again later. */
   failed: number;
+  /** Refused for good by the recipient's server: not tried again; the school is told in its listing. */
+  givenUp: number;
 }
 
 /** `https://…/activate?token=…&lang=fr` */
@@ -113,7 +116,7 @@ async function sendMailBatch(services: Services, sender: MailSender): Promise<Ma
     })),
   );
 
-  const round: MailRound = { sent: 0, skipped: 0, failed: 0 };
+  const round: MailRound = { sent: 0, skipped: 0, failed: 0, givenUp: 0 };
   const delivered = new Set<string>();
   const notTaken = new Set<string>();
   const done: string[] = [];
@@ -144,11 +147,15 @@ async function sendMailBatch(services: Services, sender: MailSender): Promise<Ma
         delivered.add(target.id);
         done.push(job.id);
       } catch (error) {
-        round.failed++;
         if (certainlyNotTaken(error)) notTaken.add(target.id);
         const refused = refusedForGood(error, job.retryCount + 1);
-        if (refused) givenUp.push({ jobId: job.id, connectionId: target.id, issue: target.issue, ...refused });
-        else failed.push({ id: job.id, reason: failureReason(error) });
+        if (refused) {
+          round.givenUp++;
+          givenUp.push({ jobId: job.id, connectionId: target.id, issue: target.issue, ...refused });
+        } else {
+          round.failed++;
+          failed.push({ id: job.id, reason: failureReason(error) });
+        }
       }
     }),
   );
@@ -185,9 +192,9 @@ async function sendMailBatch(services: Services, sender: MailSender): Promise<Ma
         logger.error('emails given up on could not be recorded; they are tried again', { error: error.message }),
       );
   }
-  if (round.failed > givenUp.length)
+  if (round.failed > 0)
     logger.warn('activation emails not sent; they are retried later', {
-      failed: round.failed - givenUp.length,
+      failed: round.failed,
       destination: sender.destination,
     });
   logger.debug('activation emails', { ...round });
@@ -196,13 +203,14 @@ async function sendMailBatch(services: Services, sender: MailSender): Promise<Ma
 
 /** Sends every email that is due now (the demo, tests and `intake mail send`); retries not yet due are left queued. */
 export async function sendDueMail(services: Services, sender: MailSender): Promise<MailRound> {
-  const total: MailRound = { sent: 0, skipped: 0, failed: 0 };
+  const total: MailRound = { sent: 0, skipped: 0, failed: 0, givenUp: 0 };
   for (;;) {
     const round = await sendMailBatch(services, sender);
     if (round === null) return total;
     total.sent += round.sent;
     total.skipped += round.skipped;
     total.failed += round.failed;
+    total.givenUp += round.givenUp;
   }
 }
 

@@ -102,13 +102,15 @@ describe('connections listings: the changes since the last listing', function ()
       // Each email is tried until it goes; bounce@ is refused on every try and given up after the third.
       const sender = createMailSender(app.config);
       const deadline = Date.now() + 60_000;
+      let givenUp = 0;
       while ((await count(app.db, 'select count(*) n from undeliverable_email')) === 0 && Date.now() < deadline) {
-        await sendDueMail(app, sender);
+        givenUp += (await sendDueMail(app, sender)).givenUp;
         await new Promise((resolve) => setTimeout(resolve, 300));
       }
       sender.close();
       const given = await app.db.query('select tries, response_code, enhanced_code, command from undeliverable_email');
       expect(given.rows).to.deep.equal([{ tries: 3, response_code: 550, enhanced_code: '5.1.1', command: 'RCPT TO' }]);
+      expect(givenUp, 'counted as given up, not as failed to be retried').to.equal(1);
       // Given up for good: no job of it is left to try again; the policy refusal is still being tried.
       const left = await app.db.query<{ email: string; state: string }>(
         `select c.email, j.state from pgboss.job j join connection c on c.id = (j.data->>'connectionId')::bigint
