@@ -32,6 +32,7 @@ import {
   timePsql,
   withDatabase,
 } from './bench-db.ts';
+import { runCompiledIngest } from './compiled-run.ts';
 import { benchReferenceLoad } from './reference-load.ts';
 
 const students = Number(process.env.BENCH_STUDENTS ?? 500_000);
@@ -188,6 +189,19 @@ async function benchIngest(base: string, template: string, count: number): Promi
     const chunks = Math.ceil(count / chunkRows);
     const stages = [...stageTimes].map(([stage, ms]) => `${stage} ${(ms / chunks).toFixed(1)}`).join(', ');
     console.log(`  ms per chunk of ${chunkRows}: ${stages}`);
+    // Again, from the same data, as `npm start` runs Intake: the build, its heap flag, a process of its own.
+    await cloneDatabase(base, template, `intake_bench_${process.pid}`);
+    await adminQuery(url, 'checkpoint');
+    const compiledCpuBefore = await postgresCpuSeconds(url);
+    const compiled = await runCompiledIngest(url, mkdtempSync(path.join(home, 'compiled-')), file);
+    const compiledCpu = cpuSince(compiledCpuBefore, await postgresCpuSeconds(url));
+    if (compiled.summary.accepted !== f.accepted) throw new Error('the two runs disagree');
+    console.log(
+      `  as \`npm start\` runs it (dist/, ${compiled.heapFlags.join(' ') || 'no heap flag'}): ` +
+        `${compiled.seconds.toFixed(1)} s, ${(compiled.seconds / floorSeconds).toFixed(2)}x the floor, ` +
+        `peak ${compiled.peakMb.toFixed(0)} MB resident (VmHWM), CPU seconds Postgres ${compiledCpu}, ` +
+        `Node ${compiled.cpuSeconds.toFixed(1)}`,
+    );
   } finally {
     rmSync(home, { recursive: true, force: true });
     await adminQuery(base, `drop database if exists intake_bench_${process.pid} with (force)`);

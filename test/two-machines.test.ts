@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { samplesFolder } from '../scripts/sample-files.ts';
+import { build, startCommand } from '../scripts/start-command.ts';
 import { loadReference } from '../src/reference/load.ts';
-import { root } from './support/cli.ts';
 import { createTestApp, type TestApp } from './support/database.ts';
 import { readReport } from './support/files.ts';
 
@@ -56,7 +56,8 @@ describe('two machines share one home and one database', function () {
     const own = mkdtempSync(path.join(tmpdir(), `intake-${name}-`));
     machineFolders.push(own);
     mkdirSync(path.join(own, 'tmp'));
-    const child = spawn(process.execPath, [path.join(root, 'bin/intake.js'), '--home', app.home, 'start'], {
+    // As the service's unit runs it: the build, with the heap capped as `npm start` caps it.
+    const child = spawn(process.execPath, [...startCommand(), '--home', app.home, 'start'], {
       env: {
         ...process.env,
         DATABASE_URL: app.url,
@@ -83,6 +84,7 @@ describe('two machines share one home and one database', function () {
   }
 
   before(async () => {
+    build();
     app = await createTestApp();
     await loadReference(app.db, path.join(samplesFolder, 'reference'));
     // The folders, made as a start makes them, before any machine runs.

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../project-root.ts';
 import { environmentKeys, type Raw, Reader, setPath } from './config-reader.ts';
 import type { Listener, RetentionSettings, WatchSettings } from './config-types.ts';
 import { type Role, roles } from './roles.ts';
@@ -100,8 +100,6 @@ export class ConfigError extends Error {
     super(`Configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
-
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /**
  * Reads `config/default.json`, then applies environment overrides and explicit overrides

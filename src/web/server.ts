@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import type { Services } from '../app.ts';
 import type { Listener } from '../config/config-types.ts';
+import { projectRoot } from '../project-root.ts';
 import { createSession, endSession, findSession, randomToken, type StaffSession } from '../staff/sessions.ts';
 import { clientAddressOf } from './client-address.ts';
 import { cookieHeader, cookieNames, readCookies, sameSecret } from './cookies.ts';
@@ -18,7 +20,8 @@ export interface WebServer {
 }
 
 const maxFormBytes = 64 * 1024;
-const stylesheet = readFileSync(new URL('./style.css', import.meta.url));
+// From the sources, also when their build under dist/ runs (it holds no stylesheet).
+const stylesheet = readFileSync(path.join(projectRoot, 'src/web/style.css'));
 
 /** On every response, whoever produced it. */
 const securityHeaders: Record<string, string> = {
