@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ingestFile } from '../pipelines/ingest.ts';
 import { startService } from '../pipelines/service.ts';
 import { type App, openApp } from '../src/app.ts';
+import { assertBuildCurrent } from '../src/build-stamp.ts';
 import { ConfigError } from '../src/config/config.ts';
 import { roles } from '../src/config/roles.ts';
 import { migrate } from '../src/db/migrate.ts';
@@ -164,6 +165,7 @@ program
   });
 
 try {
+  assertBuildCurrent();
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {

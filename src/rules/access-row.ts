@@ -119,9 +119,9 @@ export function decideConnectionAction(row: AccessRow, live: LiveConnection): Co
  *
  * | connection set up by       | decided under             | outcome                                              |
  * |----------------------------|---------------------------|------------------------------------------------------|
- * | this authority's school    | any                       | CONNECTION_RESET (it moves to the row's school)      |
+ * | this authority's school    | any                       | accepted: it moves to the row's school               |
  * | another authority's school | the limited-access rules  | referred CONNECTION_OF_ANOTHER_AUTHORITY (no change) |
- * | another authority's school | Student Records' approval | CONNECTION_RESET (it moves to the row's school)      |
+ * | another authority's school | Student Records' approval | accepted: it moves to the row's school               |
  */
 export function decideResetOwnership(
   row: AccessRow,
