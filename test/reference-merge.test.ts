@@ -145,3 +145,31 @@ describe('linking an ASN to a primary moves what was kept under it', function ()
     },
   );
 });
+
+describe('reference load: enrolments of an unknown student or school', function () {
+  this.timeout(60_000);
+  let app: TestApp;
+  before(async () => {
+    app = await createTestApp();
+    await loadSmallReference(app.db, path.join(app.home, 'reference'));
+  });
+  after(() => app.dispose());
+
+  it('are left out and counted, near the line of their batch; the others are written', async () => {
+    const report = await loadReference(
+      app.db,
+      writeFiles(path.join(app.home, 'unknown'), {
+        'enrolments.csv': csv([
+          referenceHeaders.enrolments,
+          ['100000003', 'S.0230', '2023-09-01', '2024-06-30', '7', 'Primary', 'false'],
+          ['199999999', 'S.0001', '2023-09-01', '', '7', 'Primary', 'false'],
+          ['100000001', 'S.9999', '2023-09-01', '', '7', 'Primary', 'false'],
+          ['199999998', 'S.9998', '2023-09-01', '', '7', 'Primary', 'false'],
+        ]),
+      }),
+    );
+    expect(report.problems).to.deep.equal(['enrolments.csv: 3 row(s) near line 2 name an unknown ASN or school']);
+    expect(report.counts.enrolments).to.equal(1);
+    expect(await count(app.db, "select count(*) n from enrolment where entry_date = '2023-09-01'")).to.equal(1);
+  });
+});
