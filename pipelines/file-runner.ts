@@ -9,14 +9,12 @@ import type { FileKind } from '../src/files/kinds.ts';
 import {
   acquireLease,
   finishFile,
-  getFile,
-  type IntakeFile,
   recordProgress,
   recordRefusal,
   releaseLease,
   renewLease,
-  reserveReportPath,
-} from '../src/files/registry.ts';
+} from '../src/files/leases.ts';
+import { getFile, type IntakeFile, reserveReportPath } from '../src/files/registry.ts';
 import { FileRefusedError } from '../src/formats/records.ts';
 import type { RowOutcome } from '../src/persist/row-outcomes.ts';
 import { loadReferenceCache } from '../src/reference/reference-cache.ts';

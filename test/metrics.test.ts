@@ -12,7 +12,7 @@ import { activateConnection } from '../src/connections/activation.ts';
 import { claimFile } from '../src/files/claim.ts';
 import { fileStatuses } from '../src/files/file-listing.ts';
 import { fileKinds } from '../src/files/kinds.ts';
-import { acquireLease, recordProgress } from '../src/files/registry.ts';
+import { acquireLease, recordProgress } from '../src/files/leases.ts';
 import { createMailSender } from '../src/mail/mail-sender.ts';
 import { emailStates } from '../src/metrics/metric-queries.ts';
 import { referralReasons, rowCodes } from '../src/outcomes.ts';

@@ -1,7 +1,8 @@
 import type PgBoss from 'pg-boss';
 import { type Database, hasPgCode, pgErrorCodes, type Queryable } from '../db/database.ts';
 import { inTransaction, queues } from '../db/queue.ts';
-import { type FileRow, fileColumns, type IntakeFile, LeaseLostError, toFile } from './registry.ts';
+import { LeaseLostError } from './leases.ts';
+import { type FileRow, fileColumns, type IntakeFile, toFile } from './registry.ts';
 
 /*
  * What happens to a registered file after its claim when its writer was not done, or an operator
