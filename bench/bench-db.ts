@@ -107,14 +107,17 @@ export async function dropStaleTemplates(url: string, prefix: string, keep: stri
 /** Clock ticks per second of /proc's CPU times. */
 const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
-/** utime, stime, cutime, cstime and the parent of a process, from /proc/<pid>/stat. */
-function processTimes(pid: number): { ppid: number; own: number; children: number } | null {
+/**
+ * The parent of a process and its CPU seconds, from /proc/<pid>/stat: its own (utime + stime)
+ * and its reaped children's (cutime + cstime). Null once it is gone.
+ */
+export function processTimes(pid: number): { ppid: number; own: number; children: number } | null {
   try {
     // The command name is in parentheses and may hold spaces: the fields are counted after it.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const at = (field: number) => Number(fields[field - 3]);
-    return { ppid: at(4), own: at(14) + at(15), children: at(16) + at(17) };
+    return { ppid: at(4), own: (at(14) + at(15)) / ticks, children: (at(16) + at(17)) / ticks };
   } catch {
     return null;
   }
@@ -143,5 +146,5 @@ export async function postgresCpuSeconds(url: string): Promise<number | null> {
     const times = processTimes(Number(entry));
     if (times?.ppid === postmaster) total += times.own;
   }
-  return total / ticks;
+  return total;
 }

@@ -7,16 +7,14 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { startCommand } from '../scripts/start-command.ts';
+import { processTimes } from './bench-db.ts';
 
 /** Peak resident MB and CPU seconds so far of a live process (null once it is gone). */
 function processNow(pid: number): { peakMb: number; cpuSeconds: number } | null {
   try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    // utime and stime, in clock ticks (100 a second on Linux).
-    return { peakMb: kb / 1024, cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100 };
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    const times = processTimes(pid);
+    return times === null ? null : { peakMb: kb / 1024, cpuSeconds: times.own };
   } catch {
     return null;
   }

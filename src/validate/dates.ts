@@ -68,25 +68,18 @@ export function timeIn(moment: Date, timeZone = provinceTimeZone): string {
 
 // The parts of a moment in the province's time, one formatter per language, made once: only the
 // zone's arithmetic and the month's name come from Intl, so the words read the same whatever the ICU.
+const readableOptions: Intl.DateTimeFormatOptions = {
+  timeZone: provinceTimeZone,
+  year: 'numeric',
+  month: 'long',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: '2-digit',
+  hourCycle: 'h23',
+};
 const readableParts = {
-  en: new Intl.DateTimeFormat('en-CA', {
-    timeZone: provinceTimeZone,
-    year: 'numeric',
-    month: 'long',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }),
-  fr: new Intl.DateTimeFormat('fr-CA', {
-    timeZone: provinceTimeZone,
-    year: 'numeric',
-    month: 'long',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }),
+  en: new Intl.DateTimeFormat('en-CA', readableOptions),
+  fr: new Intl.DateTimeFormat('fr-CA', readableOptions),
 } as const;
 // Keeps the parts of a date and of a time on one line.
 const nbsp = '\u00a0';
