@@ -1,3 +1,4 @@
+import { columnLiteral } from '../db/array-literal.ts';
 import type { Queryable } from '../db/database.ts';
 
 export interface EnrolmentWrite {
@@ -34,14 +35,14 @@ export async function insertStudents(client: Queryable, students: NewStudent[]):
      select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::text[], $7::text[],
                           $8::date[])`,
     [
-      students.map((s) => s.asn),
-      students.map((s) => s.lastName),
-      students.map((s) => s.firstName),
-      students.map((s) => s.middleName),
-      students.map((s) => s.birthDate),
-      students.map((s) => s.matchKey),
-      students.map((s) => s.createdBy),
-      students.map((s) => s.createdOn),
+      columnLiteral(students, (s) => s.asn),
+      columnLiteral(students, (s) => s.lastName),
+      columnLiteral(students, (s) => s.firstName),
+      columnLiteral(students, (s) => s.middleName),
+      columnLiteral(students, (s) => s.birthDate),
+      columnLiteral(students, (s) => s.matchKey),
+      columnLiteral(students, (s) => s.createdBy),
+      columnLiteral(students, (s) => s.createdOn),
     ],
   );
 }
@@ -67,13 +68,13 @@ export async function upsertEnrolments(client: Queryable, fileId: number, rows: 
       where (enrolment.exit_date, enrolment.grade, enrolment.enrolment_type, enrolment.deleted)
             is distinct from (excluded.exit_date, excluded.grade, excluded.enrolment_type, excluded.deleted)`,
     [
-      rows.map((r) => r.asn),
-      rows.map((r) => r.schoolCode),
-      rows.map((r) => r.entryDate),
-      rows.map((r) => r.exitDate),
-      rows.map((r) => r.grade),
-      rows.map((r) => r.enrolmentType),
-      rows.map((r) => r.deleted),
+      columnLiteral(rows, (r) => r.asn),
+      columnLiteral(rows, (r) => r.schoolCode),
+      columnLiteral(rows, (r) => r.entryDate),
+      columnLiteral(rows, (r) => r.exitDate),
+      columnLiteral(rows, (r) => r.grade),
+      columnLiteral(rows, (r) => r.enrolmentType),
+      columnLiteral(rows, (r) => r.deleted),
       fileId,
     ],
   );
@@ -85,7 +86,12 @@ export async function deleteEnrolments(client: Queryable, fileId: number, rows: 
     `update enrolment e set deleted = true, source_file_id = $4, updated_at = now()
        from unnest($1::text[], $2::text[], $3::date[]) as t (asn, school_code, entry_date)
       where e.asn = t.asn and e.school_code = t.school_code and e.entry_date = t.entry_date`,
-    [rows.map((r) => r.asn), rows.map((r) => r.schoolCode), rows.map((r) => r.entryDate), fileId],
+    [
+      columnLiteral(rows, (r) => r.asn),
+      columnLiteral(rows, (r) => r.schoolCode),
+      columnLiteral(rows, (r) => r.entryDate),
+      fileId,
+    ],
   );
 }
 

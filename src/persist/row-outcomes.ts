@@ -1,3 +1,4 @@
+import { arrayLiteral, columnLiteral } from '../db/array-literal.ts';
 import type { Queryable } from '../db/database.ts';
 import type { RowCode, RowStatus } from '../outcomes.ts';
 
@@ -29,11 +30,11 @@ export async function insertOutcomes(
     [
       fileId,
       firstRecord,
-      outcomes.map((o) => o.line),
-      statuses,
-      codes,
-      outcomes.map((o) => o.message),
-      outcomes.map((o) => o.asn),
+      columnLiteral(outcomes, (o) => o.line),
+      arrayLiteral(statuses),
+      arrayLiteral(codes),
+      columnLiteral(outcomes, (o) => o.message),
+      columnLiteral(outcomes, (o) => o.asn),
     ],
   );
   // Counted here and sent as a few (status, code) pairs: sending the chunk's 5,000 statuses and

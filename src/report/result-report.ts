@@ -1,12 +1,13 @@
 import { pipeline } from 'node:stream/promises';
-import { stringify } from 'csv-stringify';
 import type { Queryable } from '../db/database.ts';
 import { startFile } from '../files/outbox.ts';
 import { formatAsn } from '../validate/values.ts';
+import { csvField, csvLine } from './csv-line.ts';
 import { spreadsheetSafe } from './spreadsheet-safe.ts';
 
 const reportColumns = ['line', 'status', 'code', 'message', 'asn'] as const;
 
+/** A chunk's outcomes, each column a JSON array (read by `JSON.parse`, not element by element). */
 interface OutcomeChunk {
   first_record: number;
   lines: number[];
@@ -16,30 +17,34 @@ interface OutcomeChunk {
   asns: (string | null)[];
 }
 
-async function* outcomeRows(db: Queryable, fileId: number, notice: string | null): AsyncGenerator<string[]> {
+/** The report's text, a chunk of outcomes at a time (each chunk's lines as one string). */
+async function* reportText(db: Queryable, fileId: number, notice: string | null): AsyncGenerator<string> {
+  yield csvLine(reportColumns);
   // Said first, where it cannot be missed: the file changed while it was read (file-changes).
-  if (notice !== null) yield ['', 'notice', 'FILE_CHANGED_WHILE_READ', spreadsheetSafe(notice), ''];
+  if (notice !== null) yield csvLine(['', 'notice', 'FILE_CHANGED_WHILE_READ', spreadsheetSafe(notice), '']);
   const counts = { accepted: 0, referred: 0, invalid: 0 };
   let after = 0;
   for (;;) {
     const page = await db.query<OutcomeChunk>(
-      `select first_record, lines, statuses, codes, messages, asns from row_outcome_chunk
+      `select first_record, array_to_json(lines) as lines, array_to_json(statuses) as statuses,
+              array_to_json(codes) as codes, array_to_json(messages) as messages, array_to_json(asns) as asns
+         from row_outcome_chunk
         where file_id = $1 and first_record >= $2 order by first_record limit 4`,
       [fileId, after],
     );
     for (const chunk of page.rows) {
+      const lines = new Array<string>(chunk.lines.length);
       for (let index = 0; index < chunk.lines.length; index++) {
         const status = chunk.statuses[index] as keyof typeof counts;
         const asn = chunk.asns[index] ?? null;
         counts[status]++;
-        yield [
-          chunk.lines[index] ?? '',
-          status,
-          chunk.codes[index] ?? '',
-          chunk.messages[index] ?? '',
-          asn === null ? null : formatAsn(asn),
-        ].map(spreadsheetSafe);
+        lines[index] =
+          `${chunk.lines[index] ?? ''},${csvField(spreadsheetSafe(status))},` +
+          `${csvField(spreadsheetSafe(chunk.codes[index] ?? ''))},` +
+          `${csvField(spreadsheetSafe(chunk.messages[index] ?? ''))},` +
+          `${asn === null ? '' : csvField(spreadsheetSafe(formatAsn(asn)))}\n`;
       }
+      yield lines.join('');
     }
     const last = page.rows[page.rows.length - 1];
     if (last === undefined) break;
@@ -48,9 +53,9 @@ async function* outcomeRows(db: Queryable, fileId: number, notice: string | null
   // The summary closes the report: rows with no line number and status "summary".
   const total = counts.accepted + counts.referred + counts.invalid;
   const rows = (count: number) => `${count} ${count === 1 ? 'row' : 'rows'}`;
-  yield ['', 'summary', 'TOTAL', rows(total), ''];
+  yield csvLine(['', 'summary', 'TOTAL', rows(total), '']);
   for (const [status, count] of Object.entries(counts))
-    yield ['', 'summary', status.toUpperCase(), `${rows(count)} ${status}`, ''];
+    yield csvLine(['', 'summary', status.toUpperCase(), `${rows(count)} ${status}`, '']);
 }
 
 /**
@@ -66,11 +71,7 @@ export async function writeResultReport(
 ): Promise<void> {
   const writer = await startFile(outboxRoot, target, 0o640);
   try {
-    await pipeline(
-      outcomeRows(db, fileId, notice),
-      stringify({ header: true, columns: [...reportColumns] }),
-      writer.stream,
-    );
+    await pipeline(reportText(db, fileId, notice), writer.stream);
   } catch (error) {
     await writer.abandon();
     throw error;
