@@ -115,6 +115,12 @@ export async function timed<T>(stage: string, work: () => Promise<T>): Promise<T
   }
 }
 
+/** Rows worked through between two turns of the event loop (about 2 ms of work). */
+const yieldEvery = 500;
+
+/** Lets the event loop run what is waiting (a statement's answer) before going on. */
+export const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export function defineKind<Row, Prepared = undefined>(spec: KindSpec<Row, Prepared>): KindDefinition {
   const { check, apply, prepare, ...rest } = spec;
   const prepareChunk = (db: Queryable, file: IntakeFile, items: ParsedItem[], settings: ChunkSettings) =>
@@ -152,17 +158,21 @@ async function prepareRows<Row, Prepared>(
   const rows: Row[] = [];
   const positions: number[] = [];
   const checkStarted = performance.now();
-  items.forEach((item, position) => {
+  for (let position = 0; position < items.length; position++) {
+    // Now and then the event loop gets its turn: the chunk before this one is committing on
+    // another connection, and each of its statements waits for Node to send the next.
+    if (position > 0 && position % yieldEvery === 0) await turn();
+    const item = items[position] as ParsedItem;
     if (item.kind === 'broken') {
       const { line, problem } = item.broken;
       outcomes[position] = { line, status: 'invalid', code: 'MALFORMED_ROW', message: problem, asn: null };
-      return;
+      continue;
     }
     const checked = kind.check(item.record);
     if (checked.ok) {
       rows.push(checked.row);
       positions.push(position);
-      return;
+      continue;
     }
     outcomes[position] = {
       line: item.record.line,
@@ -170,7 +180,7 @@ async function prepareRows<Row, Prepared>(
       ...checked.problem,
       asn: parseAsn((item.record.fields.asn ?? '').trim()),
     };
-  });
+  }
   addStageTime('check', checkStarted);
   const target = targetOf(file);
   const { prepare } = kind;

@@ -5,7 +5,7 @@ import type { IntakeFile } from '../src/files/registry.ts';
 import { readCsvRecords } from '../src/formats/csv-records.ts';
 import type { ParsedItem } from '../src/formats/records.ts';
 import { readXmlRecords } from '../src/formats/xml-records.ts';
-import type { KindDefinition } from './chunk.ts';
+import { type KindDefinition, turn } from './chunk.ts';
 
 /* Reading a claimed file for the runner (pipelines/file-runner.ts): its records, in chunks. */
 
@@ -57,6 +57,9 @@ export async function* chunksOf(
   for await (const item of items) {
     if (seen++ < skip) continue;
     chunk.push(item);
+    // Records come from a buffer without a turn of the event loop between them: give it one
+    // now and then, so the chunk committing meanwhile is not kept waiting (pipelines/chunk.ts).
+    if (chunk.length % 1000 === 0) await turn();
     if (chunk.length >= size) {
       yield chunk;
       chunk = [];
