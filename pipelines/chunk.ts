@@ -53,9 +53,10 @@ export interface KindSpec<Row, Prepared = undefined> {
   xml: { root: string; record: string };
   check(record: SourceRecord): Checked<Row>;
   /**
-   * Read-only lookups for a chunk's checked rows, made on the pool before the chunk's
-   * transaction, while the chunk before it commits (the file runner overlaps the two). What they
-   * read may miss that previous chunk's writes: `apply` makes up for it.
+   * Work on a chunk's checked rows done on the pool before the chunk's transaction, while the
+   * chunk before it commits (the file runner overlaps the two): lookups, and decisions where the
+   * kind can check in `apply` that what they were made on still holds. What the lookups read may
+   * miss that previous chunk's writes: the kind makes up for it.
    */
   prepare?(db: Queryable, target: RowTarget, rows: Row[], settings: ChunkSettings): Promise<Prepared>;
   apply(
@@ -184,7 +185,7 @@ async function prepareRows<Row, Prepared>(
   addStageTime('check', checkStarted);
   const target = targetOf(file);
   const { prepare } = kind;
-  const prepared = prepare ? await timed('lookups', () => prepare(db, target, rows, settings)) : undefined;
+  const prepared = prepare ? await prepare(db, target, rows, settings) : undefined;
   const last = items.at(-1);
   return {
     records: items.length,

@@ -1,87 +1,101 @@
 import type pg from 'pg';
 import type { Queryable } from '../src/db/database.ts';
 import { lockKeys } from '../src/db/locks.ts';
-import {
-  allocateAsns,
-  deleteEnrolments,
-  type EnrolmentDelete,
-  type EnrolmentWrite,
-  insertStudents,
-  type NewStudent,
-  upsertEnrolments,
-} from '../src/persist/enrolment-writes.ts';
-import { type AuditEntry, insertAudit } from '../src/persist/row-outcomes.ts';
-import { EnrolmentSnapshot } from '../src/reference/enrolment-snapshot.ts';
-import { type DecisionBasis, decideEnrolmentRow } from '../src/rules/enrolment-row.ts';
+import { allocateAsns, deleteEnrolments, insertStudents, upsertEnrolments } from '../src/persist/enrolment-writes.ts';
+import { insertAudit } from '../src/persist/row-outcomes.ts';
+import { EnrolmentSnapshot, matchesNow } from '../src/reference/enrolment-snapshot.ts';
+import type { DecisionBasis } from '../src/rules/enrolment-row.ts';
 import {
   checkEnrolmentRecord,
   type EnrolmentRow,
   enrolmentColumns,
   requiredEnrolmentColumns,
 } from '../src/validate/enrolment-row.ts';
-import { formatAsn, studentMatchKey } from '../src/validate/values.ts';
 import { type AppliedRow, addStageTime, type ChunkSettings, defineKind, type RowTarget, timed } from './chunk.ts';
-
-const acceptedMessages = {
-  ENROLMENT_CREATED: 'Enrolment created.',
-  ENROLMENT_UPDATED: 'Enrolment updated.',
-  ENROLMENT_DELETED: 'Enrolment deleted.',
-} as const;
+import { type Change, catchUp, type DecidedChunk, decideRows, matchKeysOf } from './enrolment-decisions.ts';
 
 /** What the rules need besides the database: the authority's facts and the schools. */
 export type RuleSettings = Pick<ChunkSettings, 'authority' | 'windows' | 'schools'>;
 
-/** What a chunk accepted, in order, as its snapshot learnt it: the next chunk's lookups may not see it yet. */
-type Change =
-  | { student: string; matchKey: string; createdBy: string; createdOn: string }
-  | { enrolment: string; schoolCode: string; entryDate: string; exitDate: string | null; deleted: boolean };
-
-/** The last chunk's changes, per file run (a run's settings are made once for it). */
-const lastChanges = new WeakMap<RuleSettings, Change[]>();
-
-/** A chunk's students, looked up before its transaction (the enrolment kind's `prepare`). */
-interface PreparedSnapshot {
-  snapshot: EnrolmentSnapshot;
-  asns: Set<string>;
+/**
+ * A file run's chunks are decided one after another, each on the changes of the one before
+ * (a run's settings are made once for it). A chunk is decided ahead, while the chunk before it
+ * is written; its transaction checks that what it was decided on still holds.
+ */
+interface DecisionChain {
+  /** The changes of the last chunk decided, ahead or again in its transaction. */
+  decided: readonly Change[];
+  /** The changes of the last chunk written (its transaction committed or under way). */
+  written: readonly Change[];
 }
 
-const keyOf = (row: EnrolmentRow) => studentMatchKey(row.firstName ?? '', row.lastName ?? '', row.birthDate ?? '');
+const chains = new WeakMap<RuleSettings, DecisionChain>();
 
-async function prepareEnrolmentRows(
+function chainOf(rules: RuleSettings): DecisionChain {
+  let chain = chains.get(rules);
+  if (!chain) {
+    const none: Change[] = [];
+    chain = { decided: none, written: none };
+    chains.set(rules, chain);
+  }
+  return chain;
+}
+
+/** A chunk decided ahead of its transaction (the enrolment kind's `prepare`). */
+interface DecidedAhead {
+  decided: DecidedChunk;
+  /** The previous chunk's changes it was decided on. */
+  basedOn: readonly Change[];
+  /** Its new-student rows' match keys, and the potential duplicates it saw for them. */
+  matchKeys: string[];
+  matchesSeen: string;
+}
+
+/** Looks up the chunk's students, applies the previous chunk's changes, and its match keys' students. */
+async function snapshotOf(
   db: Queryable,
   target: RowTarget,
   rows: EnrolmentRow[],
   rules: RuleSettings,
-): Promise<PreparedSnapshot> {
+  previous: readonly Change[],
+): Promise<{ snapshot: EnrolmentSnapshot; matchKeys: string[] }> {
   const snapshot = new EnrolmentSnapshot(target.asOf, rules.authority, rules.windows, rules.schools);
   const asns = new Set<string>();
   for (const row of rows) if (row.asn !== null) asns.add(row.asn);
+  const matchKeys = matchKeysOf(rows);
   await snapshot.loadStudents(db, [...asns]);
-  return { snapshot, asns };
+  await snapshot.loadMatches(db, matchKeys);
+  catchUp(snapshot, asns, new Set(matchKeys), previous);
+  return { snapshot, matchKeys };
 }
 
 /**
- * The previous chunk's changes, onto a snapshot read while that chunk was committing (its lookups
- * may or may not have seen them; applying them again changes nothing). Only what concerns this
- * chunk's students: a change to a student the chunk names, or to the primary of one it names.
+ * Decides a chunk before its transaction, on the pool, while the chunk before it commits: its
+ * lookups may miss that chunk's writes, which its changes make up for. New ASNs are taken here,
+ * each in a statement of its own: a chunk decided again, or never applied, leaves its numbers
+ * unused, as a chunk's unused numbers always were.
  */
-function catchUp(prepared: PreparedSnapshot, changes: readonly Change[]): void {
-  const { snapshot, asns } = prepared;
-  for (const change of changes) {
-    if ('student' in change) {
-      if (asns.has(change.student))
-        snapshot.addStudent(change.student, change.matchKey, change.createdBy, change.createdOn);
-    } else if (snapshot.knows(change.enrolment)) {
-      if (change.deleted) snapshot.markDeleted(change.enrolment, change.schoolCode, change.entryDate);
-      else snapshot.recordEnrolment(change.enrolment, change.schoolCode, change.entryDate, change.exitDate, false);
-    }
-  }
+async function decideAhead(
+  db: Queryable,
+  target: RowTarget,
+  rows: EnrolmentRow[],
+  rules: RuleSettings,
+): Promise<DecidedAhead> {
+  const chain = chainOf(rules);
+  const basedOn = chain.decided;
+  const { snapshot, matchKeys } = await timed('lookups', () => snapshotOf(db, target, rows, rules, basedOn));
+  const matchesSeen = snapshot.matchSignature(matchKeys);
+  const started = performance.now();
+  const decided = await decideRows(snapshot, rows, target, 'limited_access_rules', (count) => allocateAsns(db, count));
+  addStageTime('decide', started);
+  chain.decided = decided.changes;
+  return { decided, basedOn, matchKeys, matchesSeen };
 }
 
 /**
  * Decides checked enrolment rows and writes the accepted ones in bulk, in the caller's
- * transaction: a file's chunk under the limited-access rules (its students looked up ahead by
- * `prepareEnrolmentRows`), or a row Student Records approved.
+ * transaction: a file's chunk under the limited-access rules (decided ahead by `decideAhead`,
+ * and decided again here if what that saw has changed since), or a row Student Records approved.
  */
 export async function applyEnrolmentRows(
   client: pg.PoolClient,
@@ -89,133 +103,32 @@ export async function applyEnrolmentRows(
   rows: EnrolmentRow[],
   rules: RuleSettings,
   basis: DecisionBasis,
-  ahead?: PreparedSnapshot,
+  ahead?: DecidedAhead,
 ): Promise<AppliedRow[]> {
-  const prepared = ahead ?? (await prepareEnrolmentRows(client, target, rows, rules));
-  const { snapshot } = prepared;
-  const matchKeys = [...new Set(rows.flatMap((row) => (row.asn ? [] : [keyOf(row)])))].sort();
+  const chain = chainOf(rules);
   // Two files creating the same person at once: the second waits, then sees the first's student.
-  await timed('match keys', async () => {
+  const matchKeys = ahead?.matchKeys ?? matchKeysOf(rows);
+  const stillHolds = await timed('match keys', async () => {
     await lockKeys(client, matchKeys);
-    await snapshot.loadMatches(client, matchKeys);
+    if (!ahead || ahead.basedOn !== chain.written) return false;
+    return matchKeys.length === 0 || (await matchesNow(client, matchKeys)) === ahead.matchesSeen;
   });
-  catchUp(prepared, lastChanges.get(rules) ?? []);
-  const changes: Change[] = [];
-  const decideStarted = performance.now();
-
-  const writes = new Map<string, EnrolmentWrite>();
-  const deletes = new Map<string, EnrolmentDelete>();
-  const students: NewStudent[] = [];
-  const audit: AuditEntry[] = [];
-  const freeAsns: string[] = [];
-  let newStudentRowsLeft = rows.filter((row) => row.asn === null).length;
-
-  const results: AppliedRow[] = [];
-  for (const row of rows) {
-    if (row.asn === null) newStudentRowsLeft--;
-    const decision = decideEnrolmentRow(row, snapshot, basis);
-    if (decision.status === 'invalid') {
-      results.push({
-        outcome: { line: row.line, status: 'invalid', code: decision.code, message: decision.message, asn: row.asn },
-      });
-      continue;
-    }
-    if (decision.status === 'referred') {
-      results.push({
-        outcome: { line: row.line, status: 'referred', code: decision.code, message: decision.message, asn: row.asn },
-        referral: { kind: 'enrolment', row, reason: decision.reason, reportedCode: decision.code, saw: decision.saw },
-      });
-      continue;
-    }
-    let primaryAsn: string;
-    let message: string;
-    if (decision.code === 'STUDENT_CREATED') {
-      // New ASNs are taken in one block for the rest of the chunk's new-student rows.
-      if (freeAsns.length === 0) freeAsns.push(...(await allocateAsns(client, newStudentRowsLeft + 1)));
-      primaryAsn = freeAsns.shift() as string;
-      const matchKey = keyOf(row);
-      students.push({
-        asn: primaryAsn,
-        lastName: row.lastName ?? '',
-        firstName: row.firstName ?? '',
-        middleName: row.middleName,
-        birthDate: row.birthDate ?? '',
-        matchKey,
-        createdBy: target.authorityCode,
-        createdOn: target.asOf,
-      });
-      snapshot.addStudent(primaryAsn, matchKey, target.authorityCode, target.asOf);
-      changes.push({ student: primaryAsn, matchKey, createdBy: target.authorityCode, createdOn: target.asOf });
-      message = `Student created with ASN ${formatAsn(primaryAsn)}; enrolment created.`;
-    } else {
-      primaryAsn = decision.primaryAsn;
-      message = acceptedMessages[decision.code];
-      if (decision.externalAccess) {
-        audit.push({
-          actor: target.actor,
-          action: 'external_access',
-          asn: primaryAsn,
-          fileId: target.fileId,
-          line: row.line,
-          detail: { school: row.schoolCode, entryDate: row.entryDate },
-        });
-      }
-    }
-    const key = `${primaryAsn}|${row.schoolCode}|${row.entryDate}`;
-    if (row.action === 'delete') {
-      snapshot.markDeleted(primaryAsn, row.schoolCode, row.entryDate);
-      changes.push({
-        enrolment: primaryAsn,
-        schoolCode: row.schoolCode,
-        entryDate: row.entryDate,
-        exitDate: null,
-        deleted: true,
-      });
-      const pending = writes.get(key);
-      if (pending) pending.deleted = true;
-      else deletes.set(key, { asn: primaryAsn, schoolCode: row.schoolCode, entryDate: row.entryDate });
-    } else {
-      snapshot.recordEnrolment(primaryAsn, row.schoolCode, row.entryDate, row.exitDate, false);
-      changes.push({
-        enrolment: primaryAsn,
-        schoolCode: row.schoolCode,
-        entryDate: row.entryDate,
-        exitDate: row.exitDate,
-        deleted: false,
-      });
-      deletes.delete(key);
-      writes.set(key, {
-        asn: primaryAsn,
-        schoolCode: row.schoolCode,
-        entryDate: row.entryDate,
-        exitDate: row.exitDate,
-        grade: row.grade ?? '',
-        enrolmentType: row.enrolmentType ?? '',
-        deleted: false,
-      });
-    }
-    // The ASN as submitted: a secondary ASN's primary is not the uploader's to learn from us.
-    results.push({
-      outcome: {
-        line: row.line,
-        status: 'accepted',
-        code: decision.code,
-        message,
-        asn: decision.code === 'STUDENT_CREATED' ? primaryAsn : row.asn,
-      },
-      primaryAsn,
-    });
+  let decided: DecidedChunk;
+  if (ahead && stillHolds) decided = ahead.decided;
+  else {
+    // Decided here, under the locks, on what the database holds now and the last chunk written.
+    const { snapshot } = await snapshotOf(client, target, rows, rules, chain.written);
+    decided = await decideRows(snapshot, rows, target, basis, (count) => allocateAsns(client, count));
+    chain.decided = decided.changes;
   }
-
-  addStageTime('decide', decideStarted);
-  lastChanges.set(rules, changes);
+  chain.written = decided.changes;
   await timed('writes', async () => {
-    await insertStudents(client, students);
-    await deleteEnrolments(client, target.fileId, [...deletes.values()]);
-    await upsertEnrolments(client, target.fileId, [...writes.values()]);
-    await insertAudit(client, audit);
+    await insertStudents(client, decided.students);
+    await deleteEnrolments(client, target.fileId, decided.deletes);
+    await upsertEnrolments(client, target.fileId, decided.writes);
+    await insertAudit(client, decided.audit);
   });
-  return results;
+  return decided.results;
 }
 
 export const enrolmentKind = defineKind({
@@ -224,6 +137,6 @@ export const enrolmentKind = defineKind({
   required: requiredEnrolmentColumns,
   xml: { root: 'enrolments', record: 'enrolment' },
   check: checkEnrolmentRecord,
-  prepare: prepareEnrolmentRows,
+  prepare: decideAhead,
   apply: applyEnrolmentRows,
 });

@@ -42,6 +42,33 @@ const studentsByAsn = `
  */
 type StudentRow = [string, string | null, string | null, string | null, string | null, string | null, string | null];
 
+/** Primary ASNs of the active students with each of these match keys. */
+async function fetchMatches(db: Queryable, matchKeys: readonly string[]): Promise<Map<string, Set<string>>> {
+  const found = new Map<string, Set<string>>();
+  if (matchKeys.length === 0) return found;
+  const matches = await db.query<[string, string]>({
+    text: `select distinct k.match_key, coalesce(s.primary_asn, s.asn)
+             from unnest($1::text[]) as k (match_key)
+             join student s on s.match_key = k.match_key and not s.deactivated`,
+    values: [arrayLiteral(matchKeys)],
+    rowMode: 'array',
+  });
+  for (const [matchKey, asn] of matches.rows) {
+    const asns = found.get(matchKey) ?? new Set<string>();
+    asns.add(asn);
+    found.set(matchKey, asns);
+  }
+  return found;
+}
+
+const signatureOf = (duplicates: ReadonlyMap<string, ReadonlySet<string>>, matchKeys: readonly string[]) =>
+  matchKeys.map((key) => `${key}\u0000${[...(duplicates.get(key) ?? [])].sort().join(',')}`).join('\u0001');
+
+/** The database's potential duplicates for these match keys now, as `matchSignature` writes them. */
+export async function matchesNow(db: Queryable, matchKeys: readonly string[]): Promise<string> {
+  return signatureOf(await fetchMatches(db, matchKeys), matchKeys);
+}
+
 /**
  * What the database knows about the students of one chunk: one query for the students named by
  * ASN (`loadStudents`, which may run before the chunk's transaction) and one for the names of new
@@ -120,13 +147,16 @@ export class EnrolmentSnapshot implements EnrolmentView {
   }
 
   async loadMatches(db: Queryable, matchKeys: string[]): Promise<void> {
-    if (matchKeys.length === 0) return;
-    const matches = await db.query<{ match_key: string; asn: string }>(
-      `select distinct k.match_key, coalesce(s.primary_asn, s.asn) as asn
-         from unnest($1::text[]) as k (match_key) join student s on s.match_key = k.match_key and not s.deactivated`,
-      [matchKeys],
-    );
-    for (const m of matches.rows) this.addDuplicateCandidate(m.match_key, m.asn);
+    for (const [matchKey, asns] of await fetchMatches(db, matchKeys))
+      for (const asn of asns) this.addPotentialDuplicate(matchKey, asn);
+  }
+
+  /**
+   * The potential duplicates the snapshot knows for these match keys, written so that two
+   * readings can be compared (`matchesNow` gives the database's).
+   */
+  matchSignature(matchKeys: readonly string[]): string {
+    return signatureOf(this.duplicates, matchKeys);
   }
 
   private find(primaryAsn: string, schoolCode: string, entryDate: string): StoredEnrolment | undefined {
@@ -189,10 +219,11 @@ export class EnrolmentSnapshot implements EnrolmentView {
 
   addStudent(asn: string, matchKey: string, createdBy: string, createdOn: string): void {
     this.students.set(asn, { asn, primaryAsn: null, createdBy, createdOn });
-    this.addDuplicateCandidate(matchKey, asn);
+    this.addPotentialDuplicate(matchKey, asn);
   }
 
-  private addDuplicateCandidate(matchKey: string, asn: string): void {
+  /** A student with these names and birth date, known to exist though not looked up. */
+  addPotentialDuplicate(matchKey: string, asn: string): void {
     let set = this.duplicates.get(matchKey);
     if (!set) {
       set = new Set();
