@@ -44,81 +44,130 @@ export type Checked<T> = { ok: true; row: T } | { ok: false; problem: RowProblem
 
 const maxFieldLength = 100;
 
-/** Data checks that need no reference data: forms, required fields, dates in order. */
+/** A field trimmed; an absent one is empty. */
+const trimmedField = (record: SourceRecord, name: (typeof enrolmentColumns)[number]): string =>
+  (record.fields[name] ?? '').trim();
+
+const fail = (problems: RowProblem[], code: RowCode, message: string) => {
+  problems.push({ code, message });
+};
+
+/** A date field in its form, or null (a problem said when it is wrongly written, or empty and required). */
+function checkedDate(
+  problems: RowProblem[],
+  name: 'entry_date' | 'exit_date' | 'birth_date',
+  text: string,
+  required: boolean,
+): string | null {
+  if (text === '') {
+    if (required) fail(problems, 'MISSING_FIELD', `${name} is empty; give the date as YYYY-MM-DD.`);
+    return null;
+  }
+  const parsed = parseDate(text);
+  if (parsed === null)
+    fail(
+      problems,
+      'INVALID_DATE',
+      `${name} ${quoteValue(text)} is not a valid date; write it as YYYY-MM-DD (for example 2026-09-01).`,
+    );
+  return parsed;
+}
+
+/**
+ * Data checks that need no reference data: forms, required fields, dates in order. Run on every
+ * row of every file, so written without an object or closure per row beyond the row it returns.
+ */
 export function checkEnrolmentRecord(record: SourceRecord): Checked<EnrolmentRow> {
   const problems: RowProblem[] = [];
-  // Each field trimmed once (the checks below read most of them more than once).
-  const trimmed: Record<string, string> = {};
-  for (const name of enrolmentColumns) trimmed[name] = (record.fields[name] ?? '').trim();
-  const field = (name: (typeof enrolmentColumns)[number]): string => trimmed[name] as string;
-  const fail = (code: RowCode, message: string) => problems.push({ code, message });
-
-  for (const name of enrolmentColumns) {
-    const problem = fieldFormProblem(name, field(name), maxFieldLength);
-    if (problem !== null) fail('INVALID_FIELD', problem);
+  // Each field trimmed once, in the columns' order (the order the form problems are said in).
+  const asnText = trimmedField(record, 'asn');
+  const schoolText = trimmedField(record, 'school_code');
+  const entryText = trimmedField(record, 'entry_date');
+  const exitText = trimmedField(record, 'exit_date');
+  const gradeText = trimmedField(record, 'grade');
+  const typeText = trimmedField(record, 'enrolment_type');
+  const lastText = trimmedField(record, 'last_name');
+  const firstText = trimmedField(record, 'first_name');
+  const middleText = trimmedField(record, 'middle_name');
+  const birthText = trimmedField(record, 'birth_date');
+  const actionField = trimmedField(record, 'action');
+  const values = [
+    asnText,
+    schoolText,
+    entryText,
+    exitText,
+    gradeText,
+    typeText,
+    lastText,
+    firstText,
+    middleText,
+    birthText,
+    actionField,
+  ];
+  for (let i = 0; i < enrolmentColumns.length; i++) {
+    const problem = fieldFormProblem(enrolmentColumns[i] as string, values[i] as string, maxFieldLength);
+    if (problem !== null) fail(problems, 'INVALID_FIELD', problem);
   }
 
-  const actionText = field('action').toLowerCase() || 'upsert';
+  const actionText = actionField.toLowerCase() || 'upsert';
   const action = actionText === 'upsert' || actionText === 'delete' ? actionText : null;
   if (action === null)
     fail(
+      problems,
       'INVALID_ACTION',
-      `action ${quoteValue(field('action'))} is not valid; use upsert (or leave it empty) or delete.`,
+      `action ${quoteValue(actionField)} is not valid; use upsert (or leave it empty) or delete.`,
     );
 
-  const asnText = field('asn');
   const asn = asnText === '' ? null : parseAsn(asnText);
   if (asnText !== '' && asn === null)
-    fail('INVALID_ASN', `asn ${quoteValue(asnText)} is not an ASN; write 9 digits, as 123456789 or 1234-5678-9.`);
+    fail(
+      problems,
+      'INVALID_ASN',
+      `asn ${quoteValue(asnText)} is not an ASN; write 9 digits, as 123456789 or 1234-5678-9.`,
+    );
 
-  const schoolText = field('school_code');
   const schoolCode = parseSchoolCode(schoolText);
-  if (schoolText === '') fail('MISSING_FIELD', 'school_code is empty; give the school code, as S.0982.');
+  if (schoolText === '') fail(problems, 'MISSING_FIELD', 'school_code is empty; give the school code, as S.0982.');
   else if (schoolCode === null)
-    fail('INVALID_SCHOOL_CODE', `school_code ${quoteValue(schoolText)} is not a school code; write it as S.0982.`);
+    fail(
+      problems,
+      'INVALID_SCHOOL_CODE',
+      `school_code ${quoteValue(schoolText)} is not a school code; write it as S.0982.`,
+    );
 
-  const date = (name: 'entry_date' | 'exit_date' | 'birth_date', required: boolean): string | null => {
-    const text = field(name);
-    if (text === '') {
-      if (required) fail('MISSING_FIELD', `${name} is empty; give the date as YYYY-MM-DD.`);
-      return null;
-    }
-    const parsed = parseDate(text);
-    if (parsed === null)
-      fail(
-        'INVALID_DATE',
-        `${name} ${quoteValue(text)} is not a valid date; write it as YYYY-MM-DD (for example 2026-09-01).`,
-      );
-    return parsed;
-  };
-  const entryDate = date('entry_date', true);
-  const exitDate = date('exit_date', false);
+  const entryDate = checkedDate(problems, 'entry_date', entryText, true);
+  const exitDate = checkedDate(problems, 'exit_date', exitText, false);
   if (entryDate !== null && exitDate !== null && exitDate < entryDate) {
-    fail('EXIT_BEFORE_ENTRY', `exit_date ${exitDate} is before entry_date ${entryDate}; correct one of them.`);
+    fail(
+      problems,
+      'EXIT_BEFORE_ENTRY',
+      `exit_date ${exitDate} is before entry_date ${entryDate}; correct one of them.`,
+    );
   }
 
   const upsert = action !== 'delete';
-  const gradeText = field('grade');
   const grade = gradeText === '' ? null : parseGrade(gradeText);
-  if (gradeText === '' && upsert) fail('MISSING_FIELD', 'grade is empty; give K or 1 to 12.');
+  if (gradeText === '' && upsert) fail(problems, 'MISSING_FIELD', 'grade is empty; give K or 1 to 12.');
   else if (gradeText !== '' && grade === null)
-    fail('INVALID_GRADE', `grade ${quoteValue(gradeText)} is not valid; use K or 1 to 12.`);
-  const enrolmentType = field('enrolment_type') || null;
-  if (enrolmentType === null && upsert) fail('MISSING_FIELD', 'enrolment_type is empty; give the enrolment type.');
+    fail(problems, 'INVALID_GRADE', `grade ${quoteValue(gradeText)} is not valid; use K or 1 to 12.`);
+  const enrolmentType = typeText || null;
+  if (enrolmentType === null && upsert)
+    fail(problems, 'MISSING_FIELD', 'enrolment_type is empty; give the enrolment type.');
 
-  const lastName = field('last_name') || null;
-  const firstName = field('first_name') || null;
-  const birthDate = date('birth_date', false);
+  const lastName = lastText || null;
+  const firstName = firstText || null;
+  const birthDate = checkedDate(problems, 'birth_date', birthText, false);
   if (asnText === '') {
-    if (!upsert) fail('MISSING_FIELD', 'asn is empty; a delete must name the student by ASN.');
+    if (!upsert) fail(problems, 'MISSING_FIELD', 'asn is empty; a delete must name the student by ASN.');
     else {
       const missing = [
         lastName === null ? 'last_name' : null,
         firstName === null ? 'first_name' : null,
-        field('birth_date') === '' ? 'birth_date' : null,
+        birthText === '' ? 'birth_date' : null,
       ].filter((name) => name !== null);
       if (missing.length > 0) {
         fail(
+          problems,
           'MISSING_FIELD',
           `asn is empty and ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} empty; give the ` +
             `student's ASN, or last_name, first_name and birth_date to create a new student.`,
@@ -143,7 +192,7 @@ export function checkEnrolmentRecord(record: SourceRecord): Checked<EnrolmentRow
       enrolmentType,
       lastName,
       firstName,
-      middleName: field('middle_name') || null,
+      middleName: middleText || null,
       birthDate,
     },
   };

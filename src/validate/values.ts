@@ -1,6 +1,9 @@
 /** Parsers for the value forms the spec allows. Each returns the normal form, or null when the form is wrong. */
 
+const nineDigits = /^\d{9}$/;
+
 export function parseAsn(text: string): string | null {
+  if (text.length === 9 && nineDigits.test(text)) return text;
   const match = /^(\d{4})-(\d{4})-(\d)$/.exec(text) ?? /^(\d{9})$/.exec(text);
   return match ? match.slice(1).join('') : null;
 }
@@ -20,13 +23,19 @@ export function parseAuthorityCode(text: string): string | null {
   return match ? `A.${match[1]}` : null;
 }
 
+/** Dates found real, kept: a file names the same few dates over and over. */
+const realDates = new Set<string>();
+
 /** A real calendar date written YYYY-MM-DD (2026-02-30 is not one). */
 export function parseDate(text: string): string | null {
+  if (realDates.has(text)) return text;
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (!match) return null;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const date = new Date(Date.UTC(year, month - 1, day));
   if (year < 1900 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
+  if (realDates.size >= 100_000) realDates.clear();
+  realDates.add(text);
   return text;
 }
 
