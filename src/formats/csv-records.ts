@@ -48,11 +48,11 @@ interface Line {
 }
 
 /**
- * Physical lines, streamed. A line ends at LF, CRLF or a lone CR (old Mac files), also when the
- * CR and LF arrive in different reads. A line longer than the limit is reported without being
- * held in memory.
+ * Physical lines, streamed, as many at a time as one read of the file holds. A line ends at LF,
+ * CRLF or a lone CR (old Mac files), also when the CR and LF arrive in different reads. A line
+ * longer than the limit is reported without being held in memory.
  */
-async function* physicalLines(path: string, maxBytes: number, lengthBytes: number | undefined): AsyncGenerator<Line> {
+async function* physicalLines(path: string, maxBytes: number, lengthBytes: number | undefined): AsyncGenerator<Line[]> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let number = 0;
@@ -72,6 +72,7 @@ async function* physicalLines(path: string, maxBytes: number, lengthBytes: numbe
     path,
     lengthBytes === undefined ? {} : { end: lengthBytes - 1 },
   ) as AsyncIterable<Buffer>) {
+    const lines: Line[] = [];
     let start = 0;
     // The LF of a CRLF split across two reads.
     if (afterCarriageReturn && chunk[0] === 0x0a) start = 1;
@@ -85,10 +86,10 @@ async function* physicalLines(path: string, maxBytes: number, lengthBytes: numbe
           : nextLineFeed;
       if (pendingBytes === 0 && end - start <= maxBytes) {
         // The whole line is in this read (nearly every line): decoded in place, no copy of its bytes.
-        yield { number: ++number, text: chunk.toString('utf8', start, end) };
+        lines.push({ number: ++number, text: chunk.toString('utf8', start, end) });
       } else {
         keep(chunk.subarray(start, end));
-        yield finishLine();
+        lines.push(finishLine());
       }
       start = end + 1;
       if (end === nextCarriageReturn) {
@@ -99,8 +100,9 @@ async function* physicalLines(path: string, maxBytes: number, lengthBytes: numbe
       if (nextLineFeed >= 0 && nextLineFeed < start) nextLineFeed = chunk.indexOf(0x0a, start);
     }
     keep(chunk.subarray(start));
+    if (lines.length > 0) yield lines;
   }
-  if (pendingBytes > 0) yield finishLine();
+  if (pendingBytes > 0) yield [finishLine()];
 }
 
 const lineLimitProblem = (line: number, max: number) =>
@@ -131,11 +133,11 @@ const quoteProblem = (line: number, found: LineProblem) =>
   found.problem === 'unclosed' ? unclosedProblem(line) : strayQuoteProblem(line);
 
 /**
- * Streams the records of a CSV file (UTF-8, BOM allowed, header row), parsing batches of lines
+ * Streams the records of a CSV file (UTF-8, BOM allowed, header row) a batch of lines at a time, parsing
  * with csv-parse. No field of ours holds a line break, so a record is one line: a quote left
  * open spoils only its own line, and one bad row never swallows the rows after it.
  */
-export async function* readCsvRecords(path: string, options: CsvReadOptions): AsyncGenerator<ParsedItem> {
+export async function* readCsvBatches(path: string, options: CsvReadOptions): AsyncGenerator<ParsedItem[]> {
   let header: string[] | null = null;
   const batchLines = 1000;
   let batch: Line[] = [];
@@ -158,31 +160,34 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
     return { kind: 'record', record: { line, fields } };
   };
 
-  function* lineByLine(lines: Line[], names: string[]): Generator<ParsedItem> {
+  function lineByLine(lines: Line[], names: string[]): ParsedItem[] {
+    const items: ParsedItem[] = [];
     for (const line of lines) {
       if (line.text === null) {
-        yield {
+        items.push({
           kind: 'broken',
           broken: { line: line.number, problem: lineLimitProblem(line.number, options.maxRecordBytes) },
-        };
+        });
         continue;
       }
       const record = parseLine(line.text);
       if (record === null) continue;
       if (!Array.isArray(record))
-        yield { kind: 'broken', broken: { line: line.number, problem: quoteProblem(line.number, record) } };
-      else yield toItem(line.number, record, names);
+        items.push({ kind: 'broken', broken: { line: line.number, problem: quoteProblem(line.number, record) } });
+      else items.push(toItem(line.number, record, names));
     }
+    return items;
   }
 
-  function* flush(lines: Line[], names: string[]): Generator<ParsedItem> {
-    if (lines.length === 0) return;
+  function flush(lines: Line[], names: string[]): ParsedItem[] {
+    if (lines.length === 0) return [];
     // Nearly every batch holds no double quote: a line's fields are then the text between its
     // commas, which is what csv-parse returns for it, without joining the batch to parse it again
     // (a fifth of the reading time of a 1,000,000-row file). Any quote: csv-parse reads the batch.
     if (lines.every((l) => l.text !== null && !l.text.includes('"'))) {
-      for (const l of lines) if (l.text !== '') yield toItem(l.number, (l.text as string).split(','), names);
-      return;
+      const items: ParsedItem[] = [];
+      for (const l of lines) if (l.text !== '') items.push(toItem(l.number, (l.text as string).split(','), names));
+      return items;
     }
     // Fast path: the whole batch at once; a batch with any trouble is read again line by line.
     // Blank lines are left out, so record i is line i of those kept: a line holds no line break,
@@ -192,44 +197,52 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
       const kept = lines.filter((l) => l.text !== '');
       try {
         const parsed = parse(kept.map((l) => l.text).join('\n'), { relax_column_count: true }) as string[][];
-        if (parsed.length === kept.length) {
-          for (let i = 0; i < parsed.length; i++) yield toItem((kept[i] as Line).number, parsed[i] as string[], names);
-          return;
-        }
+        if (parsed.length === kept.length)
+          return parsed.map((record, i) => toItem((kept[i] as Line).number, record, names));
       } catch {
         // falls through to line by line
       }
     }
-    yield* lineByLine(lines, names);
+    return lineByLine(lines, names);
   }
 
-  for await (const line of physicalLines(path, options.maxRecordBytes, options.lengthBytes)) {
-    if (line.number === 1 && line.text !== null) line.text = line.text.replace(/^\uFEFF/, '');
-    // A line of spaces or tabs is as blank as an empty one (kept, emptied, so line numbers hold).
-    if (line.text !== null && /^[ \t]*$/.test(line.text)) line.text = '';
-    if (header === null) {
-      if (line.text === null)
-        throw new FileRefusedError(
-          `The header row cannot be read: ${lineLimitProblem(line.number, options.maxRecordBytes)}`,
-        );
-      const record = parseLine(line.text);
-      if (record !== null && !Array.isArray(record))
-        throw new FileRefusedError(
-          `The header row cannot be read: ${quoteProblem(line.number, record)} Correct the header and send the ` +
-            `file again.`,
-        );
-      if (record !== null) header = checkHeader(record, options);
-      continue;
+  for await (const read of physicalLines(path, options.maxRecordBytes, options.lengthBytes))
+    for (const line of read) {
+      if (line.number === 1 && line.text !== null) line.text = line.text.replace(/^\uFEFF/, '');
+      // A line of spaces or tabs is as blank as an empty one (kept, emptied, so line numbers hold).
+      const text = line.text;
+      if (text !== null && (text.charCodeAt(0) === 32 || text.charCodeAt(0) === 9) && /^[ \t]*$/.test(text))
+        line.text = '';
+      if (header === null) {
+        if (line.text === null)
+          throw new FileRefusedError(
+            `The header row cannot be read: ${lineLimitProblem(line.number, options.maxRecordBytes)}`,
+          );
+        const record = parseLine(line.text);
+        if (record !== null && !Array.isArray(record))
+          throw new FileRefusedError(
+            `The header row cannot be read: ${quoteProblem(line.number, record)} Correct the header and send the ` +
+              `file again.`,
+          );
+        if (record !== null) header = checkHeader(record, options);
+        continue;
+      }
+      batch.push(line);
+      if (batch.length >= batchLines) {
+        const items = flush(batch, header);
+        if (items.length > 0) yield items;
+        batch = [];
+      }
     }
-    batch.push(line);
-    if (batch.length >= batchLines) {
-      yield* flush(batch, header);
-      batch = [];
-    }
-  }
   if (header === null)
     throw new FileRefusedError(
       'The file is empty: it has no header row. Send a file with a header row and one row per enrolment.',
     );
-  yield* flush(batch, header);
+  const items = flush(batch, header);
+  if (items.length > 0) yield items;
+}
+
+/** The records of a CSV file one at a time (`readCsvBatches`, unbatched). */
+export async function* readCsvRecords(path: string, options: CsvReadOptions): AsyncGenerator<ParsedItem> {
+  for await (const items of readCsvBatches(path, options)) yield* items;
 }
