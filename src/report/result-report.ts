@@ -23,14 +23,14 @@ async function* reportText(db: Queryable, fileId: number, notice: string | null)
   // Said first, where it cannot be missed: the file changed while it was read (file-changes).
   if (notice !== null) yield csvLine(['', 'notice', 'FILE_CHANGED_WHILE_READ', spreadsheetSafe(notice), '']);
   const counts = { accepted: 0, referred: 0, invalid: 0 };
-  // The page is chosen first, by the key's order, and only its four chunks are converted: with
+  // The page is chosen first, by the key's order, and only its two chunks are converted: with
   // the conversion beside the sort, a plan that sorts (the table's statistics lag a file being
   // written) converted every chunk after `after` for each page (9 s for a 1,000,000-row report).
   const pageAfter = (after: number) => {
     const page = db.query<OutcomeChunk>(
       `with page as materialized (
          select first_record, lines, statuses, codes, messages, asns from row_outcome_chunk
-          where file_id = $1 and first_record >= $2 order by first_record limit 4)
+          where file_id = $1 and first_record >= $2 order by first_record limit 2)
        select first_record, array_to_json(lines) as lines, array_to_json(statuses) as statuses,
               array_to_json(codes) as codes, array_to_json(messages) as messages, array_to_json(asns) as asns
          from page order by first_record`,
