@@ -85,16 +85,11 @@ export interface PreparedChunk {
 
 /** A kind as the file runner uses it: the spec, with its chunk steps made. */
 export interface KindDefinition extends Omit<KindSpec<unknown>, 'check' | 'apply' | 'prepare'> {
-  /** Checks a chunk's records and makes the kind's lookups, outside any transaction. */
+  /**
+   * Checks a chunk's records and does the kind's `prepare`, outside any transaction; the chunk
+   * returned is applied in the caller's transaction.
+   */
   prepareChunk(db: Queryable, file: IntakeFile, items: ParsedItem[], settings: ChunkSettings): Promise<PreparedChunk>;
-  /** Applies one chunk in the caller's transaction; returns one outcome per item, in file order. */
-  processChunk(
-    client: pg.PoolClient,
-    file: IntakeFile,
-    items: ParsedItem[],
-    firstRecord: number,
-    settings: ChunkSettings,
-  ): Promise<RowOutcome[]>;
 }
 
 /**
@@ -124,13 +119,9 @@ export const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function defineKind<Row, Prepared = undefined>(spec: KindSpec<Row, Prepared>): KindDefinition {
   const { check, apply, prepare, ...rest } = spec;
-  const prepareChunk = (db: Queryable, file: IntakeFile, items: ParsedItem[], settings: ChunkSettings) =>
-    prepareRows({ check, apply, prepare }, db, file, items, settings);
   return {
     ...rest,
-    prepareChunk,
-    processChunk: async (client, file, items, firstRecord, settings) =>
-      (await prepareChunk(client, file, items, settings)).apply(client, firstRecord),
+    prepareChunk: (db, file, items, settings) => prepareRows({ check, apply, prepare }, db, file, items, settings),
   };
 }
 
