@@ -1,8 +1,10 @@
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import type { ChunkSettings } from '../pipelines/chunk.ts';
+import type { ChunkSettings, PreparedChunk } from '../pipelines/chunk.ts';
 import { enrolmentKind } from '../pipelines/enrolment.ts';
 import { ingestFile } from '../pipelines/ingest.ts';
+import { Database } from '../src/db/database.ts';
 import type { IntakeFile } from '../src/files/registry.ts';
 import type { ParsedItem } from '../src/formats/records.ts';
 import { loadReferenceCache } from '../src/reference/reference-cache.ts';
@@ -104,5 +106,41 @@ describe('a chunk decided ahead of its transaction', () => {
     const second = await enrolmentKind.prepareChunk(app.db, file, [recordOf(enrol('5'))], settings);
     const outcomes = await app.db.transaction((client) => second.apply(client, 200));
     expect(outcomes.map((o) => [o.line, o.status, o.code])).to.deep.equal([[2, 'accepted', 'ENROLMENT_CREATED']]);
+  });
+
+  it('a chunk decided while the one before it is decided again waits for that, and stands', async () => {
+    const { file, settings } = await hostFile(app, 'fourth');
+    const person = (entryDate: string) => ['', 'S.0094', entryDate, '4', 'Primary', 'Moreau', 'Lea', '2016-07-07'];
+    const first = await enrolmentKind.prepareChunk(app.db, file, [recordOf(person('2026-09-02'))], settings);
+    let second: PreparedChunk;
+    const other = path.join(
+      writeFiles(path.join(drop, 'd'), { 'rival.csv': csv([columns, person('2026-09-03')]) }),
+      'rival.csv',
+    );
+    expect((await ingestFile(app, other, 'A.0094', 'enrolment', '2026-09-15')).outcome).to.equal('processed');
+
+    // The first chunk's transaction waits for its name's lock (held here a moment), then is
+    // decided again; the second chunk is decided ahead meanwhile.
+    const holder = new Database(app.url, 1);
+    const held = await holder.pool.connect();
+    try {
+      await held.query("select pg_advisory_lock(hashtext('lea|moreau|2016-07-07'))");
+      const applyingFirst = app.db.transaction((client) => first.apply(client, 300));
+      const row = ['', 'S.0094', '2026-09-05', '4', 'Primary', 'Kim', 'Min', '2016-08-08'];
+      const deciding = enrolmentKind.prepareChunk(app.db, file, [recordOf(row)], settings);
+      await sleep(300);
+      await held.query("select pg_advisory_unlock(hashtext('lea|moreau|2016-07-07'))");
+      second = await deciding;
+      expect((await applyingFirst).map((o) => o.code)).to.deep.equal(['POTENTIAL_DUPLICATE']);
+    } finally {
+      held.release();
+      await holder.close();
+    }
+    const nextAsn = () => count(app.db, 'select next_value as n from asn_range');
+    const takenAhead = await nextAsn();
+    const outcomes = await app.db.transaction((client) => second.apply(client, 301));
+    expect(outcomes.map((o) => o.code)).to.deep.equal(['STUDENT_CREATED']);
+    // It stood: decided on the first chunk's final changes, it took no second ASN.
+    expect(await nextAsn()).to.equal(takenAhead);
   });
 });
