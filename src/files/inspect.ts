@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 export interface FileInspection {
   sha256: string;
@@ -19,15 +19,34 @@ export async function inspectFile(path: string, sizeBytes?: number): Promise<Fil
       sizeBytes: 0,
       problem: 'The file is empty. Send a file with a header row and its rows.',
     };
-  const stream = createReadStream(path, sizeBytes === undefined ? {} : { end: sizeBytes - 1 });
-  return inspectStream(stream);
+  return inspectStream(bytesOf(path, sizeBytes ?? Number.POSITIVE_INFINITY));
+}
+
+/**
+ * The file's first `size` bytes (or fewer, if it is shorter), read into one buffer used again
+ * for every read: each piece must be used before the next is asked for. A stream's new buffer
+ * per read stayed allocated until a collection came, 24 MB of them for a 45 MB file read at the
+ * end of a run, which set the run's peak memory.
+ */
+async function* bytesOf(path: string, size: number): AsyncGenerator<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(1 << 16);
+    for (let position = 0; position < size; ) {
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, size - position), position);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+      position += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Only the first `size` bytes' hash: whether a file that changed after its claim only grew. */
 export async function hashOfFirstBytes(path: string, size: number): Promise<string> {
   const hash = createHash('sha256');
-  if (size > 0)
-    for await (const chunk of createReadStream(path, { end: size - 1 }) as AsyncIterable<Buffer>) hash.update(chunk);
+  for await (const piece of bytesOf(path, size)) hash.update(piece);
   return hash.digest('hex');
 }
 
