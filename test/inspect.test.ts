@@ -44,5 +44,7 @@ describe('inspecting a claimed file', () => {
     const first = straddling.subarray(0, 100_000);
     expect(await hashOfFirstBytes(file, 100_000)).to.equal(createHash('sha256').update(first).digest('hex'));
     expect(await hashOfFirstBytes(file, 10_000_000)).to.equal(createHash('sha256').update(straddling).digest('hex'));
+    // No byte asked for: the empty input's hash, without opening the file.
+    expect(await hashOfFirstBytes(path.join(folder, 'gone.csv'), 0)).to.equal(createHash('sha256').digest('hex'));
   });
 });

@@ -29,6 +29,8 @@ export async function inspectFile(path: string, sizeBytes?: number): Promise<Fil
  * end of a run, which set the run's peak memory.
  */
 async function* bytesOf(path: string, size: number): AsyncGenerator<Buffer> {
+  // Nothing to read is not a read: the file is not opened (it may be gone).
+  if (size <= 0) return;
   const handle = await open(path, 'r');
   try {
     const buffer = Buffer.allocUnsafe(1 << 16);
