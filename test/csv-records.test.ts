@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { readCsvRecords } from '../src/formats/csv-records.ts';
+import { readCsvBatches } from '../src/formats/csv-records.ts';
 import { FileRefusedError, type ParsedItem } from '../src/formats/records.ts';
 
 const folder = mkdtempSync(path.join(tmpdir(), 'intake-csv-'));
@@ -12,7 +12,7 @@ async function read(content: string): Promise<ParsedItem[]> {
   const file = path.join(folder, `${Math.random().toString(36).slice(2)}.csv`);
   writeFileSync(file, content);
   const items: ParsedItem[] = [];
-  for await (const item of readCsvRecords(file, options)) items.push(item);
+  for await (const batch of readCsvBatches(file, options)) items.push(...batch);
   return items;
 }
 const summary = (items: ParsedItem[]) =>

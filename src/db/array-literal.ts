@@ -19,14 +19,12 @@ function element(value: ArrayElement): string {
   return needsEscape.test(value) ? `"${value.replace(/["\\]/g, '\\$&')}"` : `"${value}"`;
 }
 
-/** The literal of `values`, for a parameter the statement casts to an array type. */
-export function arrayLiteral(values: readonly ArrayElement[]): string {
-  return `{${values.map(element).join(',')}}`;
-}
-
 /** The literal of one field of each item, without an intermediate array of the field's values. */
 export function columnLiteral<T>(items: readonly T[], value: (item: T) => ArrayElement): string {
   const parts = new Array<string>(items.length);
   for (let i = 0; i < items.length; i++) parts[i] = element(value(items[i] as T));
   return `{${parts.join(',')}}`;
 }
+
+/** The literal of `values`, for a parameter the statement casts to an array type. */
+export const arrayLiteral = (values: readonly ArrayElement[]): string => columnLiteral(values, (v) => v);

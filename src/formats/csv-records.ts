@@ -241,8 +241,3 @@ export async function* readCsvBatches(path: string, options: CsvReadOptions): As
   const items = flush(batch, header);
   if (items.length > 0) yield items;
 }
-
-/** The records of a CSV file one at a time (`readCsvBatches`, unbatched). */
-export async function* readCsvRecords(path: string, options: CsvReadOptions): AsyncGenerator<ParsedItem> {
-  for await (const items of readCsvBatches(path, options)) yield* items;
-}

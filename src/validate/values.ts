@@ -4,7 +4,7 @@ const nineDigits = /^\d{9}$/;
 
 export function parseAsn(text: string): string | null {
   if (text.length === 9 && nineDigits.test(text)) return text;
-  const match = /^(\d{4})-(\d{4})-(\d)$/.exec(text) ?? /^(\d{9})$/.exec(text);
+  const match = /^(\d{4})-(\d{4})-(\d)$/.exec(text);
   return match ? match.slice(1).join('') : null;
 }
 
